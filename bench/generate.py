@@ -1,0 +1,357 @@
+"""Load N customers with 12 months of aggregates and holdings into PostgreSQL, fast.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fiducia_bench \\
+        .venv/bin/python bench/generate.py --customers 1000000
+
+Rows go in with COPY (psycopg 3 `cursor.copy`) in chunks of --chunk customers, one transaction
+per chunk, with progress output. Customers are numbered B000000001…; a rerun resumes after the
+highest number present, so an interrupted load can simply be started again, and rerunning with
+the same N changes nothing. `--reset` deletes the generated rows first. The bench organisation
+(branches, teams, 400 RMs "bench_rm001"…, a team lead, a branch head, compliance) is created
+with get_or_create. Other apps' generators (bench/gen_<app>.py) build on these customers.
+"""
+
+import argparse
+import datetime
+import multiprocessing
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import django_setup  # noqa: E402
+
+django_setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from crm import crypto  # noqa: E402
+from crm.accounts import roles  # noqa: E402
+from crm.accounts.models import Branch, Team, User  # noqa: E402
+from crm.ui.formatting import mask_id_number  # noqa: E402
+from customers.demo import CITIES, GIVEN, INSTITUTIONS, SURNAMES, seed_products  # noqa: E402
+from customers.search_keys import pinyin_keys  # noqa: E402
+from customers.validators import resident_id_check_digit, uscc_check_char  # noqa: E402
+
+PREFIX = "B"
+BRANCHES = [
+    ("BN-SH", "上海分行"),
+    ("BN-BJ", "北京分行"),
+    ("BN-SZ", "深圳分行"),
+    ("BN-HZ", "杭州分行"),
+]
+TEAMS_PER_BRANCH = 10
+RMS_PER_TEAM = 10
+VIP = [(6_000_000, "private"), (2_000_000, "diamond"), (500_000, "platinum"), (50_000, "gold")]
+CUSTOMER_COLUMNS = [
+    "number",
+    "kind",
+    "institution_type",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "id_type",
+    "id_number_encrypted",
+    "id_number_hash",
+    "id_number_masked",
+    "id_expires_on",
+    "gender",
+    "birth_date",
+    "occupation",
+    "mobile",
+    "mobile_last4",
+    "email",
+    "address",
+    "uscc",
+    "legal_representative",
+    "owner_id",
+    "branch_id",
+    "team_id",
+    "tier",
+    "vip_level",
+    "capital_segment",
+    "risk_class",
+    "risk_assessed_on",
+    "aum",
+    "is_active",
+    "created_at",
+    "updated_at",
+]
+
+
+def organisation() -> tuple[list[User], dict[str, User]]:
+    head_office, _ = Branch.objects.get_or_create(
+        code="HO", defaults={"name": "总行", "level": Branch.Level.HEAD_OFFICE}
+    )
+    group = {name: Group.objects.get_or_create(name=name)[0] for name in roles.ROLES}
+    rms, special = [], {}
+    for b, (code, name) in enumerate(BRANCHES):
+        branch, _ = Branch.objects.get_or_create(
+            code=code, defaults={"name": name, "level": Branch.Level.BRANCH, "parent": head_office}
+        )
+        for t in range(TEAMS_PER_BRANCH):
+            team, _ = Team.objects.get_or_create(branch=branch, name=f"{name}财富{t + 1}组")
+            for r in range(RMS_PER_TEAM):
+                n = (b * TEAMS_PER_BRANCH + t) * RMS_PER_TEAM + r + 1
+                rms.append(
+                    _user(
+                        f"bench_rm{n:03d}",
+                        f"客户经理{n:03d}",
+                        branch,
+                        team,
+                        group,
+                        roles.RELATIONSHIP_MANAGER,
+                    )
+                )
+        if b == 0:
+            first_team = Team.objects.get(branch=branch, name=f"{name}财富1组")
+            special["lead"] = _user(
+                "bench_lead", "团队长", branch, first_team, group, roles.TEAM_LEAD
+            )
+            special["head"] = _user(
+                "bench_head", "分行行长", branch, None, group, roles.BRANCH_HEAD
+            )
+    special["compliance"] = _user(
+        "bench_compliance", "合规专员", head_office, None, group, roles.COMPLIANCE_OFFICER
+    )
+    return rms, special
+
+
+def _user(username, display, branch, team, groups, role) -> User:
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"display_name": display, "branch": branch, "team": team}
+    )
+    if created:
+        user.set_password(settings.FIDUCIA["DEMO_PASSWORD"])
+        user.save(update_fields=["password"])
+        user.groups.add(groups[role])
+    return user
+
+
+class Generator:
+    """Builds customer rows as COPY text. Runs in a worker process (no database access)."""
+
+    def __init__(self, rms):
+        self.rms = [(u.pk, u.branch_id, u.team_id) for u in rms]
+        self.today = timezone.localdate()
+        self.now = timezone.now().isoformat()
+        self.pinyin: dict[str, tuple[str, str]] = {}
+        self.base_birth = datetime.date(1950, 1, 1)
+
+    def _keys(self, name: str) -> tuple[str, str]:
+        keys = self.pinyin.get(name)
+        if keys is None:
+            keys = self.pinyin[name] = pinyin_keys(name)
+        return keys
+
+    def customer_row(self, i: int) -> str:
+        owner_id, branch_id, team_id = self.rms[i % len(self.rms)]
+        h = (i * 2654435761) & 0xFFFFFFFF  # cheap deterministic scatter
+        scale = (50_000, 300_000, 800_000, 3_000_000, 9_000_000)[h % 5]
+        aum = Decimal(scale * (40 + (h >> 4) % 120) // 100)
+        vip = next((level for floor, level in VIP if aum >= floor), "ordinary")
+        tier = "A" if h % 10 == 0 else ("B" if h % 10 < 4 else "C")
+        assessed = self.today - datetime.timedelta(days=(i * 37) % 365)
+        number = f"{PREFIX}{i:09d}"
+        if i % 10 == 0:
+            itype, pattern = INSTITUTIONS[h % len(INSTITUTIONS)]
+            prefix = pattern.format(city=CITIES[h % len(CITIES)])
+            name = f"{prefix}{i}"
+            body = f"91310000{i:09d}"
+            uscc = body + uscc_check_char(body)
+            full, initials = self._keys(prefix)
+            fields = [
+                number,
+                "institution",
+                itype,
+                name,
+                full,
+                initials,
+                "",
+                "",
+                r"\N",
+                "",
+                r"\N",
+                "",
+                r"\N",
+                "",
+                "",
+                "",
+                "",
+                "",
+                uscc,
+                SURNAMES[h % 100] + "总",
+            ]
+        else:
+            name = SURNAMES[h % len(SURNAMES)] + GIVEN[(h >> 8) % len(GIVEN)]
+            birth = self.base_birth + datetime.timedelta(days=i % 18250)
+            id_body = f"310115{birth:%Y%m%d}{(i // 18250) % 1000:03d}"
+            id_number = id_body + resident_id_check_digit(id_body)
+            mobile = f"13{i:09d}"
+            fields = [
+                number,
+                "individual",
+                "",
+                name,
+                *self._keys(name),
+                "resident_id",
+                crypto.encrypt(id_number),
+                crypto.lookup_hash(id_number),
+                mask_id_number(id_number),
+                (self.today + datetime.timedelta(days=h % 3000)).isoformat(),
+                "MF"[h % 2],
+                birth.isoformat(),
+                "",
+                mobile,
+                mobile[-4:],
+                f"c{i}@example.cn",
+                "",
+                r"\N",
+                "",
+            ]
+        fields += [
+            str(owner_id),
+            str(branch_id),
+            str(team_id),
+            tier,
+            vip,
+            "",
+            f"C{1 + h % 5}",
+            assessed.isoformat(),
+            str(aum),
+            "t",
+            self.now,
+            self.now,
+        ]
+        return "\t".join(fields) + "\n"
+
+
+_GENERATOR: Generator | None = None  # set before the worker pool forks
+
+
+def _chunk_text(bounds: tuple[int, int]) -> tuple[int, int, str]:
+    low, high = bounds
+    return low, high, "".join(_GENERATOR.customer_row(i) for i in range(low, high + 1))
+
+
+# Twelve months of aggregates and up to two holdings per customer, generated inside PostgreSQL
+# (set-based, no Python per row) from the customers just copied in.
+AGGREGATES_SQL = """
+INSERT INTO customers_monthlyaggregate
+    (customer_id, month, average_balance, margin_balance, deposit_spread, trade_count,
+     trade_volume, commission, commission_rate, rebate, fee_income, net_interest_income)
+SELECT c.id, (date_trunc('month', %(today)s::date) - make_interval(months => k))::date,
+       b, round(b * 0.1, 2), 0.015, (c.id + k) %% 25, round(b * 0.3, 2), round(b * 0.00009, 2),
+       0.0003, round(b * 0.00001, 2), round(b * 0.0004, 2), round(b * 0.001, 2)
+FROM customers_customer c
+CROSS JOIN generate_series(0, 11) AS k
+CROSS JOIN LATERAL (SELECT round(c.aum * (0.85 + ((c.id + k) %% 30) / 100.0), 2) AS b) AS x
+WHERE c.number BETWEEN %(low)s AND %(high)s
+"""
+HOLDINGS_SQL = """
+INSERT INTO customers_holding (customer_id, product_id, account_number, market_value, as_of)
+SELECT c.id, p.first, '6222' || lpad(c.id::text, 15, '0'),
+       CASE WHEN p.first = p.second THEN c.aum ELSE round(c.aum * 0.6, 2) END, %(today)s::date
+FROM customers_customer c
+CROSS JOIN LATERAL (SELECT (%(products)s::int[])[1 + c.id %% %(n)s] AS first,
+                           (%(products)s::int[])[1 + (c.id / 7) %% %(n)s] AS second) AS p
+WHERE c.number BETWEEN %(low)s AND %(high)s
+UNION ALL
+SELECT c.id, p.second, '6223' || lpad(c.id::text, 15, '0'), c.aum - round(c.aum * 0.6, 2),
+       %(today)s::date
+FROM customers_customer c
+CROSS JOIN LATERAL (SELECT (%(products)s::int[])[1 + c.id %% %(n)s] AS first,
+                           (%(products)s::int[])[1 + (c.id / 7) %% %(n)s] AS second) AS p
+WHERE c.number BETWEEN %(low)s AND %(high)s AND p.first <> p.second
+"""
+
+
+def _copy(cursor, table: str, columns: list[str], data: str) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        copy.write(data)
+
+
+def load(total: int, chunk: int) -> None:
+    global _GENERATOR
+    rms, _special = organisation()
+    products = [p.pk for p in seed_products()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT max(number) FROM customers_customer WHERE number LIKE %s", [f"{PREFIX}%"]
+        )
+        last = cursor.fetchone()[0]
+    start = int(last[len(PREFIX) :]) + 1 if last else 1
+    if start > total:
+        print(f"{total} customers already present; nothing to do.")
+        return
+    print(f"loading customers {start}…{total} in chunks of {chunk}")
+    _GENERATOR = Generator(rms)
+    bounds = [(low, min(low + chunk - 1, total)) for low in range(start, total + 1, chunk)]
+    today = _GENERATOR.today.isoformat()
+    began = time.monotonic()
+    # One worker builds the next chunk's text while this process feeds PostgreSQL (2 cores).
+    connection.close()
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        for low, high, text in pool.imap(_chunk_text, bounds):
+            t0 = time.monotonic()
+            params = {
+                "low": f"{PREFIX}{low:09d}",
+                "high": f"{PREFIX}{high:09d}",
+                "today": today,
+                "products": products,
+                "n": len(products),
+            }
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+                _copy(cursor.cursor, "customers_customer", CUSTOMER_COLUMNS, text)
+                cursor.execute(AGGREGATES_SQL, params)
+                cursor.execute(HOLDINGS_SQL, params)
+            done = high - start + 1
+            elapsed = time.monotonic() - began
+            rate = done / elapsed
+            print(
+                f"  {high:>9}/{total}  db {time.monotonic() - t0:5.1f}s  "
+                f"{rate:,.0f} customers/s  elapsed {elapsed:6.0f}s  "
+                f"eta {(total - high) / rate:6.0f}s",
+                flush=True,
+            )
+    with connection.cursor() as cursor:
+        for table in ("customers_customer", "customers_monthlyaggregate", "customers_holding"):
+            cursor.execute(f"ANALYZE {table}")
+    print(f"done: {total - start + 1} customers in {time.monotonic() - began:.0f}s")
+
+
+def reset() -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        like = f"{PREFIX}%"
+        for table in ("customers_monthlyaggregate", "customers_holding"):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE customer_id IN "
+                "(SELECT id FROM customers_customer WHERE number LIKE %s)",
+                [like],
+            )
+        cursor.execute("DELETE FROM customers_customer WHERE number LIKE %s", [like])
+    print("generated customers removed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--chunk", type=int, default=20_000)
+    parser.add_argument("--reset", action="store_true", help="delete generated customers first")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("bench/generate.py needs PostgreSQL (set DATABASE_URL)")
+    call_command("migrate", verbosity=0)
+    if args.reset:
+        reset()
+    load(args.customers, args.chunk)
+
+
+if __name__ == "__main__":
+    main()

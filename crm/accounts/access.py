@@ -1,0 +1,97 @@
+"""The one place that answers "which customers may this user see" (DESIGN §1, §6).
+
+Selectors in every app call `book_filter()` with the field paths of their own model, so the rule
+lives here once: RMs see their own book (owned or co-served), team leads their team, branch heads
+their branch and its sub-branches, compliance/risk/audit/admin everything.
+"""
+
+from enum import IntEnum
+
+from django.db.models import Q
+
+from . import roles
+
+
+class Scope(IntEnum):
+    NONE = 0
+    OWN = 1
+    TEAM = 2
+    BRANCH = 3
+    ALL = 4
+
+
+_ROLE_SCOPE = {
+    roles.RELATIONSHIP_MANAGER: Scope.OWN,
+    roles.TEAM_LEAD: Scope.TEAM,
+    roles.BRANCH_HEAD: Scope.BRANCH,
+    roles.COMPLIANCE_OFFICER: Scope.ALL,
+    roles.RISK_OFFICER: Scope.ALL,
+    roles.AUDITOR: Scope.ALL,
+    roles.ADMINISTRATOR: Scope.ALL,
+}
+
+
+def scope_of(user) -> Scope:
+    """The widest scope among the user's roles; superusers see everything."""
+    if not user.is_authenticated or not user.is_active:
+        return Scope.NONE
+    if user.is_superuser:
+        return Scope.ALL
+    scope = max((_ROLE_SCOPE.get(r, Scope.NONE) for r in user.role_names), default=Scope.NONE)
+    # A lead without a team, or a branch head without a branch, falls back to their own book.
+    if scope is Scope.TEAM and not user.team_id:
+        return Scope.OWN
+    if scope is Scope.BRANCH and not user.branch_id:
+        return Scope.OWN
+    return scope
+
+
+def is_read_only(user) -> bool:
+    """Auditors read everything and change nothing."""
+    return user.has_role(roles.AUDITOR) and not user.is_superuser and len(user.role_names) == 1
+
+
+def book_filter(
+    user,
+    *,
+    owner: str = "owner",
+    team: str = "team",
+    branch: str = "branch",
+    own_extra: Q | None = None,
+) -> Q:
+    """A Q object restricting a queryset to the user's book of business.
+
+    `owner`, `team`, `branch` are the field paths on the queried model (for a complaint:
+    "customer__owner", …). `own_extra` widens the own book, e.g. with a co-server Exists().
+    """
+    from .models import Branch
+
+    scope = scope_of(user)
+    if scope is Scope.ALL:
+        return Q()
+    if scope is Scope.NONE:
+        return Q(pk__in=[])
+    own = Q(**{owner: user})
+    if own_extra is not None:
+        own |= own_extra
+    if scope is Scope.OWN:
+        return own
+    if scope is Scope.TEAM:
+        return own | Q(**{f"{team}_id": user.team_id})
+    subtree = Branch.objects.filter(path__startswith=user.branch.path).values("pk")
+    return own | Q(**{f"{branch}_id__in": subtree})
+
+
+def staff_filter(user) -> Q:
+    """Which staff members this user may assign work to or see in team figures."""
+    from .models import Branch
+
+    scope = scope_of(user)
+    if scope is Scope.ALL:
+        return Q(is_active=True)
+    if scope is Scope.BRANCH:
+        subtree = Branch.objects.filter(path__startswith=user.branch.path).values("pk")
+        return Q(is_active=True, branch_id__in=subtree)
+    if scope is Scope.TEAM:
+        return Q(is_active=True, team_id=user.team_id)
+    return Q(pk=user.pk)

@@ -1,0 +1,68 @@
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
+
+from .models import Branch, Team, User
+from .services import (
+    permission_snapshot,
+    record_permission_change,
+    record_role_change,
+    role_snapshot,
+)
+
+
+@admin.register(Branch)
+class BranchAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "branch", "lead"]
+    list_filter = ["branch"]
+    search_fields = ["name"]
+    autocomplete_fields = ["lead"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "display_name", "employee_no", "branch", "team", "is_active"]
+    list_filter = ["is_active", "groups", "branch"]
+    search_fields = ["username", "display_name", "employee_no"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Organisation"), {"fields": ("display_name", "employee_no", "branch", "team")}),
+    )
+
+    # Django admin runs save_model and save_related in one transaction, so the audit row
+    # commits or rolls back together with the change it records.
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj._rights_before = permission_snapshot(User.objects.get(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        record_permission_change(request.user, user, getattr(user, "_rights_before", None))
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(BaseGroupAdmin):
+    """Roles are groups; what a role may do is audited like a user's own rights."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj._rights_before = role_snapshot(Group.objects.get(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        group = form.instance
+        record_role_change(request.user, group, getattr(group, "_rights_before", None))

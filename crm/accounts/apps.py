@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "crm.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts and access")
+
+    def ready(self):
+        from . import roles
+
+        roles.grant(roles.ADMINISTRATOR, ["accounts.view_user", "accounts.change_user"])
+        roles.grant(roles.TEAM_LEAD, ["accounts.view_user"])
+        roles.grant(roles.BRANCH_HEAD, ["accounts.view_user"])
+        # Permissions exist only after every app has migrated, so role grants are synced then.
+        post_migrate.connect(roles.sync_role_permissions, dispatch_uid="fiducia-sync-roles")

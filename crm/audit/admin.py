@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from .models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: administrators can look, nobody can change history."""
+
+    list_display = ["at", "actor", "action", "target_type", "target_repr", "purpose"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["target_repr", "target_id", "actor__username", "purpose"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

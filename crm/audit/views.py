@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.shortcuts import render
+
+from crm.ui.pagination import keyset_page
+
+from .filters import AuditEntryFilter
+from .selectors import audit_entries_for
+
+
+def audit_list(request):
+    filterset = AuditEntryFilter(request.GET or None, queryset=audit_entries_for(request.user))
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    page = keyset_page(
+        qs, ["-at", "-pk"], request.GET.get("after"), settings.FIDUCIA["LIST_PAGE_SIZE"]
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "audit/list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode()},
+    )

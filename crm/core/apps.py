@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "crm.core"
+    label = "core"
+    verbose_name = _("Platform")
+
+    def ready(self):
+        from crm.accounts import roles
+
+        for role in roles.ROLES:
+            roles.grant(role, ["core.view_notification"])
+        roles.grant(
+            roles.ADMINISTRATOR,
+            [
+                "core.view_calendarday",
+                "core.add_calendarday",
+                "core.change_calendarday",
+                "core.delete_calendarday",
+                "core.view_calendaryear",
+            ],
+        )

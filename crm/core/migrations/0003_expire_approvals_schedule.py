@@ -1,0 +1,37 @@
+from django.db import migrations
+
+TASK_NAME = "Expire overdue approval requests"
+
+
+def create_schedule(apps, schema_editor):
+    # Administrators can change the time or disable it in Django admin (django-celery-beat).
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    schedule, _ = CrontabSchedule.objects.get_or_create(
+        minute="30",
+        hour="1",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone="Asia/Shanghai",
+    )
+    PeriodicTask.objects.get_or_create(
+        name=TASK_NAME,
+        defaults={
+            "task": "crm.core.tasks.expire_approvals",
+            "crontab": schedule,
+            "description": "Daily at 01:30: pending four-eyes requests past their expiry → expired.",
+        },
+    )
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("core", "0002_load_calendar"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+    operations = [migrations.RunPython(create_schedule, remove_schedule)]

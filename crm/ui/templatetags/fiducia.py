@@ -1,0 +1,46 @@
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from crm.ui import formatting
+from crm.ui.registry import panels_for
+
+register = template.Library()
+
+register.filter("amount", formatting.format_amount)
+register.filter("mask_name", formatting.mask_name)
+register.filter("mask_id", formatting.mask_id_number)
+register.filter("mask_phone", formatting.mask_phone)
+register.filter("mask_email", formatting.mask_email)
+register.filter("mask_account", formatting.mask_account)
+
+
+@register.filter
+def ymd(value):
+    """Dates as YYYY-MM-DD whatever the language."""
+    if not value:
+        return "—"
+    return value.strftime("%Y-%m-%d")
+
+
+@register.simple_tag(takes_context=True)
+def panels(context, slot, obj=None):
+    """Panels other apps registered for `slot`, with their URLs resolved for `obj`."""
+    user = context["request"].user
+    out = []
+    for panel in panels_for(slot, user):
+        try:
+            url = reverse(panel.url_name, args=[obj.pk] if obj is not None else [])
+        except NoReverseMatch:
+            continue
+        out.append({"key": panel.key, "title": panel.title, "url": url, "width": panel.width})
+    return out
+
+
+@register.simple_tag
+def calendar_missing_years():
+    from django.utils import timezone
+
+    from crm.calendar import missing_years
+
+    year = timezone.localdate().year
+    return missing_years([year, year + 1])

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = settings.FIDUCIA_TITLE
+admin.site.site_title = settings.FIDUCIA_TITLE
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("crm.accounts.urls")),
+    path("audit/", include("crm.audit.urls")),
+    path("platform/", include("crm.core.urls")),
+    path("customers/", include("customers.urls")),
+    path("tiering/", include("tiering.urls")),
+    path("complaints/", include("complaints.urls")),
+    path("compliance/", include("compliance.urls")),
+    path("", include("crm.ui.urls")),
+]
+
+handler403 = "crm.ui.errors.permission_denied"
+handler404 = "crm.ui.errors.page_not_found"
+handler500 = "crm.ui.errors.server_error"

@@ -1,0 +1,80 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomersConfig(AppConfig):
+    name = "customers"
+    verbose_name = _("Customers")
+
+    def ready(self):
+        from crm.accounts import roles
+
+        everyone_reading = [
+            "customers.view_customer",
+            "customers.view_product",
+            "customers.view_holding",
+            "customers.view_contract",
+            "customers.view_monthlyaggregate",
+        ]
+        for role in roles.ROLES:
+            roles.grant(role, everyone_reading)
+        writers = [
+            "customers.add_customer",
+            "customers.change_customer",
+            "customers.add_institutioncontact",
+            "customers.change_institutioncontact",
+            "customers.add_riskassessment",
+            "customers.reveal_pii",
+            "customers.export_customers",
+            "customers.import_customers",
+        ]
+        for role in (roles.RELATIONSHIP_MANAGER, roles.TEAM_LEAD, roles.BRANCH_HEAD):
+            roles.grant(role, writers)
+        for role in (roles.TEAM_LEAD, roles.BRANCH_HEAD):
+            roles.grant(role, ["customers.reassign_customer", "customers.approve_pii_export"])
+        roles.grant(
+            roles.COMPLIANCE_OFFICER,
+            [
+                "customers.reveal_pii",
+                "customers.export_customers",
+                "customers.approve_pii_export",
+            ],
+        )
+        roles.grant(
+            roles.ADMINISTRATOR,
+            writers
+            + [
+                "customers.reassign_customer",
+                "customers.add_product",
+                "customers.change_product",
+                "customers.add_holding",
+                "customers.change_holding",
+                "customers.add_contract",
+                "customers.change_contract",
+            ],
+        )
+
+        from crm.ui.registry import NavItem, register_nav
+
+        register_nav(
+            NavItem("customers", _("Customers"), "customers:list", icon="people", order=10)
+        )
+
+        from crm.core.approvals import ApprovalKind, register_kind
+
+        from .services import PII_EXPORT_KIND, on_pii_export_approved
+
+        register_kind(
+            ApprovalKind(
+                PII_EXPORT_KIND,
+                _("Unmasked customer export"),
+                "customers.approve_pii_export",
+                on_approved=on_pii_export_approved,
+            )
+        )
+
+        from crm.ui.registry import DemoSeeder, register_demo
+
+        from .demo import seed_customers
+
+        register_demo(DemoSeeder("customers", seed_customers, order=10))

@@ -1,0 +1,22 @@
+# Each capability keeps its models in its own module; import them here so Django finds them.
+from .followups import FollowUpReason, FollowUpTask  # noqa: F401
+from .records import (  # noqa: F401
+    CapitalSegment,
+    Contract,
+    Customer,
+    CustomerCoServer,
+    CustomerDocument,
+    CustomerKind,
+    Holding,
+    InstitutionContact,
+    InstitutionType,
+    KYCProfile,
+    MonthlyAggregate,
+    Product,
+    RiskAssessment,
+    RiskClass,
+    RiskLevel,
+    Tier,
+    VipLevel,
+)
+from .transfers import CustomerImport, PiiExport, SavedFilter  # noqa: F401

@@ -1,0 +1,180 @@
+"""Shared pytest fixtures. App-specific fixtures live in tests/<app>/conftest.py."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.db import connection, connections
+
+from crm.accounts import roles
+from tests.factories import UserFactory
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_configure(config):
+    """Compile stale .po catalogues so a bare `pytest` sees the translations (.mo is git-ignored)."""
+    from crm.core.management.commands.compile_translations import compile_catalogues
+
+    if compile_catalogues(Path(__file__).resolve().parent.parent, only_stale=True):
+        # Django may already have cached the catalogues without the new .mo files.
+        from django.conf import settings
+        from django.test.signals import setting_changed
+
+        setting_changed.send(
+            sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=True
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_table_flushable():
+    """Transactional and live-server tests empty every table afterwards (TRUNCATE on PostgreSQL,
+    DELETE on SQLite), which the audit log's append-only triggers rightly refuse. Lift them for
+    that flush only; every other statement in tests still meets the triggers."""
+    import importlib
+
+    trigger_sql = importlib.import_module("crm.audit.migrations.0002_append_only_trigger")
+    ops_classes = {type(c.ops) for c in connections.all()}
+    originals = {cls: cls.sql_flush for cls in ops_classes}
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        sql = originals[type(self)](
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        if "audit_auditentry" not in tables or not sql:
+            return sql
+        if self.connection.vendor == "postgresql":
+            return [
+                "ALTER TABLE audit_auditentry DISABLE TRIGGER USER",
+                *sql,
+                "ALTER TABLE audit_auditentry ENABLE TRIGGER USER",
+            ]
+        if self.connection.vendor == "sqlite":
+            return ["DROP TRIGGER IF EXISTS audit_entry_no_delete", *sql, trigger_sql.SQLITE_UP[1]]
+        return sql
+
+    for cls in ops_classes:
+        cls.sql_flush = sql_flush
+    yield
+    for cls, original in originals.items():
+        cls.sql_flush = original
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at full strength costs ~0.2 s per user created; tests do not need that.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(settings):
+    """Tasks run inline in tests, except the real-worker test (tests/crm/test_celery_worker.py)."""
+    from crm.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (set DATABASE_URL); CI runs it")
+
+
+def _user(role, **kwargs):
+    return UserFactory(role=role, **kwargs)
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role, **fields) → a staff member in that role."""
+    return _user
+
+
+@pytest.fixture
+def rm_user(db):
+    return _user(roles.RELATIONSHIP_MANAGER)
+
+
+@pytest.fixture
+def compliance_user(db):
+    return _user(roles.COMPLIANCE_OFFICER)
+
+
+@pytest.fixture
+def auditor_user(db):
+    return _user(roles.AUDITOR)
+
+
+@pytest.fixture
+def rm_client(client, rm_user):
+    client.force_login(rm_user)
+    client.user = rm_user
+    return client
+
+
+# ---- Browser tests (Playwright driving Debian's chromium; see shared/TESTING.md) -------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("FIDUCIA_REQUIRE_E2E"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} but FIDUCIA_REQUIRE_E2E is set")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; Django's async-safety check
+    # would otherwise refuse the ORM calls the test makes around page actions.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    pg.base_url = live_server.url
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def login(page):
+    """login(user) fills the real login form in the browser."""
+
+    def _login(user, password="pw-Fiducia-2026"):
+        page.goto(f"{page.base_url}/accounts/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", password)
+        page.click("#login-submit")
+        page.wait_for_url(f"{page.base_url}/")
+        return page
+
+    return _login
+
+
+def screenshot(page, name: str) -> str:
+    """Save a screenshot under tests/e2e/screenshots (git-ignored) for people to look at."""
+    folder = os.path.join(os.path.dirname(__file__), "e2e", "screenshots")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{name}.png")
+    page.screenshot(path=path, full_page=True)
+    return path

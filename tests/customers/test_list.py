@@ -1,0 +1,108 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.followups import schedule_follow_up
+from customers.models import FollowUpReason
+from customers.selectors import customers_for, search_kind, search_q
+from tests.factories import CustomerFactory, InstitutionFactory, make_uscc
+
+pytestmark = pytest.mark.django_db
+
+
+def _found(user, q):
+    kind, cond = search_q(q)
+    return kind, set(customers_for(user).filter(cond).values_list("name", flat=True))
+
+
+def test_search_by_pinyin_initials_and_full_pinyin(rm_a, mine):
+    CustomerFactory(owner=rm_a, name="李娜")
+    assert _found(rm_a, "zw") == ("name", {"张伟"})
+    assert _found(rm_a, "zhangwei") == ("name", {"张伟"})
+    assert _found(rm_a, "ZhangW") == ("name", {"张伟"})
+    assert _found(rm_a, "张") == ("name", {"张伟"})
+
+
+def test_search_by_number_phone_id_and_uscc(rm_a, mine):
+    institution = InstitutionFactory(owner=rm_a, uscc=make_uscc(42))
+    assert _found(rm_a, mine.number) == ("number", {"张伟"})
+    assert _found(rm_a, mine.number.lower()) == ("number", {"张伟"})
+    assert _found(rm_a, "5678") == ("phone_last4", {"张伟"})
+    assert _found(rm_a, "11010519491231002x") == ("id_number", {"张伟"})
+    assert _found(rm_a, institution.uscc) == ("uscc", {institution.name})
+
+
+def test_an_invalid_id_number_is_not_an_id_search():
+    assert search_kind("110105194912310021") != "id_number"
+
+
+def test_filters(as_user, rm_a, mine):
+    today = timezone.localdate()
+    expiring = CustomerFactory(
+        owner=rm_a, name="赵敏", risk_assessed_on=today - datetime.timedelta(days=350)
+    )
+    with_task = CustomerFactory(owner=rm_a, name="刘洋")
+    schedule_follow_up(customer=with_task, reason=FollowUpReason.MANUAL, due_on=today, title="回访")
+    client = as_user(rm_a)
+    body = client.get(reverse("customers:list"), {"kyc_expiring": "on"}).content.decode()
+    assert expiring.number in body and mine.number not in body
+    body = client.get(reverse("customers:list"), {"open_tasks": "on"}).content.decode()
+    assert with_task.number in body and mine.number not in body
+
+
+def test_keyset_pages_cover_every_customer_once(as_user, rm_a, settings):
+    settings.FIDUCIA = {**settings.FIDUCIA, "LIST_PAGE_SIZE": 3}
+    customers = CustomerFactory.create_batch(7, owner=rm_a)
+    client = as_user(rm_a)
+    seen, params = [], {"sort": "name"}
+    for _ in range(5):
+        response = client.get(reverse("customers:list"), params)
+        page = response.context["page"]
+        seen += [c.pk for c in page]
+        if not page.has_next:
+            break
+        params = {"sort": "name", "after": page.next_cursor}
+    assert sorted(seen) == sorted(c.pk for c in customers)
+
+
+@pytest.mark.parametrize("size", [5, 40])
+def test_list_query_count_is_fixed(as_user, lead, rm_a, rm_b, django_assert_max_num_queries, size):
+    for owner in (rm_a, rm_b):
+        CustomerFactory.create_batch(size, owner=owner)
+    client = as_user(lead)
+    client.get(reverse("customers:list"))  # warm the session
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("customers:list"), {"q": "zw", "kind": "individual"})
+    assert response.status_code == 200
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("customers:list"))
+    assert len(response.context["page"]) == min(2 * size, 50)
+
+
+def test_list_query_count_as_rm(as_user, rm_a, django_assert_max_num_queries):
+    CustomerFactory.create_batch(30, owner=rm_a)
+    client = as_user(rm_a)
+    with django_assert_max_num_queries(10):
+        client.get(reverse("customers:list"), {"sort": "-aum"})
+
+
+def test_360_query_count(as_user, rm_a, mine, django_assert_max_num_queries):
+    from tests.factories import ContractFactory, HoldingFactory, MonthlyAggregateFactory
+
+    for _k in range(5):
+        HoldingFactory(customer=mine)
+        ContractFactory(customer=mine)
+    month = timezone.localdate().replace(day=1)
+    for _ in range(12):
+        MonthlyAggregateFactory(customer=mine, month=month)
+        month = (month - datetime.timedelta(days=1)).replace(day=1)
+    client = as_user(rm_a)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("customers:detail", args=[mine.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-chart="chart-balance"' in body
+    assert len(response.context["chart"]["xAxis"]["data"]) == 12
+    assert len(response.context["contracts"]) == 5
