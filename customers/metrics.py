@@ -1,0 +1,84 @@
+"""Team figures of the customers app for the KPI dashboard (crm.ui.registry Metric).
+
+Both are set-based: a fixed number of queries for any number of staff members.
+
+- new customers: customers an RM owns that were created in the period;
+- AUM growth: the RM's book's average balance in the last month of the period that has figures,
+  minus the book's average balance in the month before the period. Customers count for their
+  current owner (a reassigned customer's history moves with it), so growth is "what the book I
+  hold now gained", the figure a branch head compares against the target.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.ui.registry import Metric, register_metric
+
+from .models import Customer, MonthlyAggregate
+
+NEW_CUSTOMERS = "new_customers"
+AUM_GROWTH = "aum_growth"
+
+
+def _ids(users) -> list[int]:
+    return [u.pk for u in users]
+
+
+def _bounds(start: datetime.date, end: datetime.date):
+    """Aware datetimes [start 00:00, end+1 00:00) in the current time zone."""
+    tz = timezone.get_current_timezone()
+    lower = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    upper = datetime.datetime.combine(
+        end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+    )
+    return lower, upper
+
+
+def new_customers(users, start, end) -> dict[int, int]:
+    lower, upper = _bounds(start, end)
+    rows = (
+        Customer.objects.filter(
+            owner_id__in=_ids(users), created_at__gte=lower, created_at__lt=upper
+        )
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+        .values_list("owner_id", "n")
+    )
+    return dict(rows)
+
+
+def _month_before(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+def aum_growth(users, start, end) -> dict[int, Decimal]:
+    ids = _ids(users)
+    if not ids:
+        return {}
+    first = start.replace(day=1)
+    # The last month of the period with any figures (the current month may not be loaded yet).
+    last = MonthlyAggregate.objects.filter(month__gte=first, month__lte=end).aggregate(
+        m=Max("month")
+    )["m"]
+    if last is None:
+        return {}
+    base = _month_before(first)
+    rows = (
+        MonthlyAggregate.objects.filter(customer__owner_id__in=ids, month__in=[base, last])
+        .values("customer__owner_id")
+        .annotate(
+            closing=Sum("average_balance", filter=Q(month=last), default=Decimal(0)),
+            opening=Sum("average_balance", filter=Q(month=base), default=Decimal(0)),
+        )
+        .values_list("customer__owner_id", "closing", "opening")
+    )
+    return {owner: (closing or 0) - (opening or 0) for owner, closing, opening in rows}
+
+
+def register_metrics() -> None:
+    register_metric(Metric(NEW_CUSTOMERS, _("New customers"), new_customers, order=10))
+    register_metric(Metric(AUM_GROWTH, _("AUM growth"), aum_growth, unit=_("CNY"), order=20))
