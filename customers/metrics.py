@@ -3,8 +3,9 @@
 Both are set-based: a fixed number of queries for any number of staff members.
 
 - new customers: customers an RM owns that were created in the period;
-- AUM growth: the RM's book's average balance in the last month of the period that has figures,
-  minus the book's average balance in the month before the period. Customers count for their
+- AUM growth: the RM's book's average balance in the last month of the period that has figures
+  (among the books asked about), minus the book's average balance in the month before the
+  period. Customers count for their
   current owner (a reassigned customer's history moves with it), so growth is "what the book I
   hold now gained", the figure a branch head compares against the target.
 """
@@ -12,7 +13,7 @@ Both are set-based: a fixed number of queries for any number of staff members.
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,27 +57,30 @@ def _month_before(day: datetime.date) -> datetime.date:
 
 
 def aum_growth(users, start, end) -> dict[int, Decimal]:
+    """One query: the books' summed average balance per owner and month, for the month before
+    the period and the months of the period; the closing month is the last one with figures."""
     ids = _ids(users)
     if not ids:
         return {}
     first = start.replace(day=1)
-    # The last month of the period with any figures (the current month may not be loaded yet).
-    last = MonthlyAggregate.objects.filter(month__gte=first, month__lte=end).aggregate(
-        m=Max("month")
-    )["m"]
-    if last is None:
-        return {}
     base = _month_before(first)
-    rows = (
-        MonthlyAggregate.objects.filter(customer__owner_id__in=ids, month__in=[base, last])
-        .values("customer__owner_id")
-        .annotate(
-            closing=Sum("average_balance", filter=Q(month=last), default=Decimal(0)),
-            opening=Sum("average_balance", filter=Q(month=base), default=Decimal(0)),
-        )
-        .values_list("customer__owner_id", "closing", "opening")
+    rows = list(
+        MonthlyAggregate.objects.filter(customer__owner_id__in=ids, month__gte=base, month__lte=end)
+        .values("customer__owner_id", "month")
+        .annotate(balance=Sum("average_balance"))
+        .values_list("customer__owner_id", "month", "balance")
     )
-    return {owner: (closing or 0) - (opening or 0) for owner, closing, opening in rows}
+    in_period = [month for _owner, month, _balance in rows if month >= first]
+    if not in_period:
+        return {}
+    last = max(in_period)
+    growth: dict[int, Decimal] = {}
+    for owner, month, balance in rows:
+        if month == last:
+            growth[owner] = growth.get(owner, Decimal(0)) + balance
+        elif month == base:
+            growth[owner] = growth.get(owner, Decimal(0)) - balance
+    return growth
 
 
 def register_metrics() -> None:

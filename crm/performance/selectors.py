@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models.lookups import LessThan
 from django.http import Http404
 from django.utils import timezone
 
@@ -52,8 +53,38 @@ def staff_qs(user, role_names=DASHBOARD_ROLES):
     )
 
 
-def staff_for(user) -> list:
-    return list(staff_qs(user))
+def overdue_courses(today: datetime.date):
+    """Mandatory courses the outer query's staff member (OuterRef "pk") is overdue on: no valid
+    completion today, and either a lapsed one or never completed past the due date."""
+    member = OuterRef(OuterRef("pk"))
+    completed = TrainingRecord.objects.filter(
+        user=member, course=OuterRef("pk"), completed_on__isnull=False
+    )
+    valid = completed.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+    joined_before = timezone.make_aware(
+        datetime.datetime.combine(
+            today - datetime.timedelta(days=NEW_JOINER_GRACE_DAYS), datetime.time.min
+        )
+    )
+    past_due = Q(LessThan(OuterRef("date_joined"), joined_before)) & (
+        Q(mandatory_from__isnull=True) | Q(mandatory_from__lt=today)
+    )
+    return Course.objects.filter(mandatory=True, is_active=True).filter(
+        ~Exists(valid) & (Exists(completed) | past_due)
+    )
+
+
+def staff_for(user, *, today: datetime.date | None = None) -> list:
+    """The dashboard's staff, each flagged (in the same query) with `compliance_lapsed` and
+    `training_overdue` for mandatory courses."""
+    today = today or timezone.localdate()
+    overdue = overdue_courses(today)
+    return list(
+        staff_qs(user).annotate(
+            compliance_lapsed=Exists(overdue.filter(kind=Course.Kind.COMPLIANCE)),
+            training_overdue=Exists(overdue),
+        )
+    )
 
 
 def get_staff_for(user, pk: int):
@@ -133,12 +164,16 @@ class Row:
     user: object = None
     team: object = None
     figures: list[Figure] = field(default_factory=list)
-    training_issues: list = field(default_factory=list)
     members: int = 0
 
     @property
-    def compliance_lapsed(self) -> list:
-        return [i for i in self.training_issues if i.course.kind == Course.Kind.COMPLIANCE]
+    def compliance_lapsed(self) -> bool:
+        """Mandatory compliance training lapsed (or never completed past its due date)."""
+        return bool(getattr(self.user, "compliance_lapsed", False))
+
+    @property
+    def training_overdue(self) -> bool:
+        return bool(getattr(self.user, "training_overdue", False))
 
 
 @dataclass
@@ -160,10 +195,9 @@ def figures_by_metric(users, period: Period, metric_list=None) -> dict[str, dict
 
 def _staff_rows(staff, period, metric_list, today, user_targets) -> list[Row]:
     values = figures_by_metric(staff, period, metric_list)
-    issues = overdue_by_user(staff, today=today)
     rows = []
     for member in staff:
-        row = Row(str(member), user=member, training_issues=issues.get(member.pk, []))
+        row = Row(str(member), user=member)
         for metric in metric_list:
             actual = _number(values[metric.key].get(member.pk))
             if actual is None and metric.aggregate == "sum":
@@ -174,6 +208,7 @@ def _staff_rows(staff, period, metric_list, today, user_targets) -> list[Row]:
 
 
 def staff_figures(member, period: Period, *, today=None) -> Row:
+    # The drill-down lists the member's courses itself (training_state); no flags needed here.
     """One staff member's figures vs targets (the drill-down's header)."""
     user_targets, _team_targets = targets_for([member], [], period)
     return _staff_rows([member], period, metrics(), today, user_targets)[0]
@@ -181,8 +216,9 @@ def staff_figures(member, period: Period, *, today=None) -> Row:
 
 def dashboard(user, period: Period, *, today: datetime.date | None = None) -> Dashboard:
     """Each staff member's figure for every registered metric vs target, team and overall totals,
-    and lapsed mandatory training — in a fixed number of queries."""
-    staff = staff_for(user)
+    and lapsed mandatory training: 2 queries (staff with training flags, targets) plus each
+    metric's own fixed number."""
+    staff = staff_for(user, today=today)
     metric_list = metrics()
     teams = {m.team_id: m.team for m in staff if m.team_id}
     user_targets, team_targets = targets_for(staff, list(teams.values()), period)
@@ -218,8 +254,12 @@ def monthly_trend(member, period: Period, *, today: datetime.date | None = None)
     for metric in metrics():
         series = []
         for month in months:
-            value = (metric.compute([member], month, _month_end(month)) or {}).get(member.pk)
-            series.append((month, _number(value)))
+            value = _number(
+                (metric.compute([member], month, _month_end(month)) or {}).get(member.pk)
+            )
+            if value is None and metric.aggregate == "sum":
+                value = 0
+            series.append((month, value))
         trend[metric.key] = series
     return trend
 

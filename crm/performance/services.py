@@ -30,7 +30,7 @@ def _as_dict(target: Target) -> dict:
         "team": target.team_id,
         "metric": target.metric_key,
         "period": target.period_label,
-        "value": str(target.value),
+        "value": f"{Decimal(target.value):.2f}",
     }
 
 
@@ -176,7 +176,7 @@ def sweep_training(today: datetime.date | None = None) -> dict:
         for u in User.objects.filter(pk__in={d[0] for d in due}).select_related("team__lead")
     }
     # A lapse is also reported to the staff member's team lead.
-    for recipient_id, key, kind, course, expiry, subject_id in list(due):
+    for _recipient, key, kind, course, expiry, subject_id in list(due):
         if kind != "lapsed":
             continue
         team = people[subject_id].team
@@ -243,7 +243,7 @@ def export_dashboard(acting_user, period: Period) -> bytes:
         return out
 
     for row in data.rows:
-        lapsed = "、".join(i.course.title for i in row.compliance_lapsed)
+        lapsed = _("Yes") if row.compliance_lapsed else ""
         ws.append(
             [str(row.user), row.user.employee_no or "", row.user.team.name if row.user.team else ""]
             + figures(row)

@@ -71,13 +71,17 @@ def staff_detail(request, pk):
     today = timezone.localdate()
     row = selectors.staff_figures(member, period, today=today)
     trend = selectors.monthly_trend(member, period, today=today)
+    training = selectors.training_state([member], today=today)
     context = {
         "member": member,
         "row": row,
         "period": period,
         "periods": recent_periods(),
         "trend_charts": charts.trend_charts(row, trend),
-        "training": selectors.training_state([member], today=today),
+        "training": training,
+        "compliance_lapsed": any(
+            i.overdue and i.course.kind == Course.Kind.COMPLIANCE for i in training
+        ),
         "records": selectors.records_of(member),
     }
     return render(request, "performance/staff_detail.html", context)
