@@ -1,6 +1,7 @@
 """ECharts options (plain JSON) for the dashboard and the drill-down."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def _float(value):
@@ -16,14 +17,14 @@ def dashboard_charts(data) -> list[dict]:
         target = [_float(r.figures[index].target) for r in data.rows]
         option = {
             "tooltip": {"trigger": "axis"},
-            "legend": {"data": [_("Actual"), _("Target")]},
+            "legend": {"data": [_("Actual"), pgettext("kpi", "Target")]},
             "grid": {"left": 70, "right": 20, "top": 40, "bottom": 60},
             "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30}},
             "yAxis": {"type": "value", "name": str(metric.unit or "")},
             "series": [
                 {"name": _("Actual"), "type": "bar", "data": actual},
                 {
-                    "name": _("Target"),
+                    "name": pgettext("kpi", "Target"),
                     "type": "line",
                     "data": target,
                     "symbol": "diamond",
@@ -49,8 +50,8 @@ def trend_charts(row, trend) -> list[dict]:
             "series": [
                 {
                     "name": str(fig.metric.label),
-                    "type": "line",
-                    "smooth": True,
+                    # Monthly amounts and counts as bars; rates and scores as a line.
+                    "type": "line" if fig.metric.aggregate == "mean" else "bar",
                     "data": [_float(v) for _m, v in series],
                 }
             ],

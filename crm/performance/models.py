@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -52,8 +53,8 @@ class Target(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = _("target")
-        verbose_name_plural = _("targets")
+        verbose_name = pgettext_lazy("kpi", "target")
+        verbose_name_plural = pgettext_lazy("kpi", "targets")
         ordering = ["-year", "quarter", "metric_key", "pk"]
         permissions = [
             ("view_dashboard", _("Can view the team KPI dashboard")),

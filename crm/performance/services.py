@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from crm.audit.services import record as audit
 from crm.core.models import Notification
@@ -228,7 +229,7 @@ def export_dashboard(acting_user, period: Period) -> bytes:
     head = [_("Staff member"), _("Employee number"), _("Team")]
     for metric in data.metrics:
         label = str(metric.label) + (f" ({metric.unit})" if metric.unit else "")
-        head += [label, _("Target"), _("Attainment %")]
+        head += [label, pgettext("kpi", "Target"), _("Attainment %")]
     head.append(_("Mandatory compliance training lapsed"))
     ws.append(head)
     bold = Font(bold=True)

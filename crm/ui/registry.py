@@ -51,6 +51,7 @@ class NavItem:
 class Metric:
     """A team figure. `compute(users, start, end)` returns {user_id: number} in a fixed number of
     queries (set-based), for the given staff and period."""
+
     # users: a list of User objects; start, end: dates, both inclusive. Users without a figure
     # may be left out. `aggregate` says how team totals combine: "sum" (counts, amounts) or
     # "mean" (rates, scores).
