@@ -3,9 +3,8 @@
 Both are set-based: a fixed number of queries for any number of staff members.
 
 - new customers: customers an RM owns that were created in the period;
-- AUM growth: the RM's book's average balance in the last month of the period that has figures
-  (among the books asked about), minus the book's average balance in the month before the
-  period. Customers count for their
+- AUM growth: the RM's book's average balance in the last month of the period that has figures,
+  minus the book's average balance in the month before the period. Customers count for their
   current owner (a reassigned customer's history moves with it), so growth is "what the book I
   hold now gained", the figure a branch head compares against the target.
 """
@@ -13,7 +12,7 @@ Both are set-based: a fixed number of queries for any number of staff members.
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -57,29 +56,35 @@ def _month_before(day: datetime.date) -> datetime.date:
 
 
 def aum_growth(users, start, end) -> dict[int, Decimal]:
-    """One query: the books' summed average balance per owner and month, for the month before
-    the period and the months of the period; the closing month is the last one with figures."""
+    """One query: per owner, the book's summed average balance in the closing month minus that in
+    the month before the period. The closing month (the last month of the period with any
+    figures) is a scalar subquery answered from the (month, customer) index, so only two months
+    of aggregates are read, for a quarter or a year alike."""
     ids = _ids(users)
     if not ids:
         return {}
     first = start.replace(day=1)
     base = _month_before(first)
-    rows = list(
-        MonthlyAggregate.objects.filter(customer__owner_id__in=ids, month__gte=base, month__lte=end)
-        .values("customer__owner_id", "month")
-        .annotate(balance=Sum("average_balance"))
-        .values_list("customer__owner_id", "month", "balance")
+    closing = Subquery(
+        MonthlyAggregate.objects.filter(month__gte=first, month__lte=end)
+        .order_by("-month")
+        .values("month")[:1]
     )
-    in_period = [month for _owner, month, _balance in rows if month >= first]
-    if not in_period:
+    rows = list(
+        MonthlyAggregate.objects.filter(customer__owner_id__in=ids)
+        .filter(Q(month=base) | Q(month=closing))
+        .values("customer__owner_id")
+        .annotate(
+            closing=Sum("average_balance", filter=Q(month=closing), default=Decimal(0)),
+            opening=Sum("average_balance", filter=Q(month=base), default=Decimal(0)),
+            closing_rows=Count("pk", filter=Q(month=closing)),
+        )
+        .values_list("customer__owner_id", "closing", "opening", "closing_rows")
+    )
+    growth = {owner: closing - opening for owner, closing, opening, _n in rows}
+    # No figures at all inside the period: nothing to report (not "everything left").
+    if not any(n for *_rest, n in rows):
         return {}
-    last = max(in_period)
-    growth: dict[int, Decimal] = {}
-    for owner, month, balance in rows:
-        if month == last:
-            growth[owner] = growth.get(owner, Decimal(0)) + balance
-        elif month == base:
-            growth[owner] = growth.get(owner, Decimal(0)) - balance
     return growth
 
 

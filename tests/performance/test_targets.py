@@ -103,3 +103,27 @@ def test_admin_form_offers_registered_metrics_and_needs_one_subject():
     )
     assert form.is_valid(), form.errors
     assert form.save().quarter is None
+
+
+def test_admin_form_reports_a_duplicate_target_instead_of_failing():
+    user = rm()
+    TargetFactory(user=user, metric_key="new_customers", year=2025, quarter=1)
+    form = TargetForm(
+        data={
+            "user": user.pk,
+            "metric_key": "new_customers",
+            "year": 2025,
+            "quarter": 1,
+            "value": 3,
+        }
+    )
+    assert not form.is_valid()
+    assert Target.objects.count() == 1
+
+
+def test_admin_pages_load(admin_client):
+    from django.urls import reverse
+
+    for name in ("target", "course", "trainingrecord"):
+        assert admin_client.get(reverse(f"admin:performance_{name}_add")).status_code == 200
+        assert admin_client.get(reverse(f"admin:performance_{name}_changelist")).status_code == 200
