@@ -229,3 +229,15 @@ def test_nav_item_for_leads_and_heads(figures, as_user):
     assert 'data-nav="team_dashboard"' in as_user(figures.head).get("/").content.decode()
     assert 'data-nav="team_dashboard"' in as_user(figures.lead).get("/").content.decode()
     assert 'data-nav="team_dashboard"' not in as_user(figures.rm_a1).get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "language, title, metric",
+    [("zh-hans", "团队业绩", "新增客户"), ("en", "Team KPIs", "New customers")],
+)
+def test_dashboard_speaks_both_languages(figures, as_user, language, title, metric):
+    client = as_user(figures.lead)
+    client.cookies["django_language"] = language
+    html = client.get(URL + Q2, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'id="dashboard-title">{title}' in html
+    assert metric in html
