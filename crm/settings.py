@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "crm.audit",
     "crm.core",
     "crm.ui",
+    "crm.performance",
     "customers",
     "tiering",
     "complaints",

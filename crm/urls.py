@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("crm.accounts.urls")),
     path("audit/", include("crm.audit.urls")),
     path("platform/", include("crm.core.urls")),
+    path("performance/", include("crm.performance.urls")),
     path("customers/", include("customers.urls")),
     path("tiering/", include("tiering.urls")),
     path("complaints/", include("complaints.urls")),

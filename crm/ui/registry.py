@@ -1,6 +1,7 @@
 """Registries that let upper apps plug into core pages without the core importing them.
 
 - panels: fragments of a page (customer 360, home) loaded by URL name with htmx (DESIGN §3);
+  slot "staff_detail" holds actions on a staff member's KPI page (reversed with the user's pk);
 - navigation: the top menu, filtered by permission or role;
 - metrics: team figures each app computes for the KPI dashboard;
 - demo seeders: each app's part of `seed_demo`.
@@ -51,12 +52,17 @@ class Metric:
     """A team figure. `compute(users, start, end)` returns {user_id: number} in a fixed number of
     queries (set-based), for the given staff and period."""
 
+    # users: a list of User objects; start, end: dates, both inclusive. Users without a figure
+    # may be left out. `aggregate` says how team totals combine: "sum" (counts, amounts) or
+    # "mean" (rates, scores).
+
     key: str
     label: str
     compute: Callable
     unit: str = ""
     order: int = 50
     higher_is_better: bool = True
+    aggregate: str = "sum"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,280 @@
+"""Writes: targets, training records, the training reminder sweep and the dashboard export."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from crm.audit.services import record as audit
+from crm.core.models import Notification
+from crm.core.notifications import notify
+from crm.ui.registry import metrics
+
+from . import selectors
+from .models import Course, Target, TrainingRecord
+from .periods import Period
+
+
+def _as_dict(target: Target) -> dict:
+    return {
+        "user": target.user_id,
+        "team": target.team_id,
+        "metric": target.metric_key,
+        "period": target.period_label,
+        "value": f"{Decimal(target.value):.2f}",
+    }
+
+
+def validate_metric_key(key: str) -> None:
+    if key not in {m.key for m in metrics()}:
+        raise ValidationError(_("Unknown metric: %(key)s") % {"key": key})
+
+
+@transaction.atomic
+def set_target(acting_user, *, metric_key, period: Period, value, user=None, team=None) -> Target:
+    """Create or change the target of one subject for one metric and period (audited)."""
+    validate_metric_key(metric_key)
+    if (user is None) == (team is None):
+        raise ValidationError(_("A target is set either for a staff member or for a team."))
+    value = Decimal(str(value))
+    if value < 0:
+        raise ValidationError(_("A target cannot be negative."))
+    target = (
+        Target.objects.select_for_update()
+        .filter(
+            user=user, team=team, metric_key=metric_key, year=period.year, quarter=period.quarter
+        )
+        .first()
+    )
+    before = _as_dict(target) if target else None
+    if target is None:
+        target = Target(
+            user=user, team=team, metric_key=metric_key, year=period.year, quarter=period.quarter
+        )
+    target.value = value
+    target.updated_by = acting_user
+    target.save()
+    audit(acting_user, "performance.target_set", target, before=before, after=_as_dict(target))
+    return target
+
+
+@transaction.atomic
+def record_training(
+    acting_user, *, user, course: Course, attended_on, completed_on=None, score=None, note=""
+) -> TrainingRecord:
+    """Record an attendance (and completion) of a course; the expiry follows the course."""
+    if completed_on is not None and completed_on < attended_on:
+        raise ValidationError(_("A course cannot be completed before it was attended."))
+    if completed_on is not None and completed_on > timezone.localdate():
+        raise ValidationError(_("The completion date cannot be in the future."))
+    record, _created = TrainingRecord.objects.update_or_create(
+        user=user,
+        course=course,
+        attended_on=attended_on,
+        defaults={
+            "completed_on": completed_on,
+            "score": score,
+            "note": note,
+            "recorded_by": acting_user,
+        },
+    )
+    audit(
+        acting_user,
+        "performance.training_recorded",
+        record,
+        after={
+            "course": course.code,
+            "attended_on": str(attended_on),
+            "completed_on": str(completed_on) if completed_on else None,
+            "expires_on": str(record.expires_on) if record.expires_on else None,
+        },
+    )
+    return record
+
+
+def refresh_expiries(course: Course) -> int:
+    """Bring stored expiry dates in step after a course's validity changed (chunked)."""
+    changed = 0
+    batch = []
+    qs = TrainingRecord.objects.filter(course=course).only("pk", "completed_on", "expires_on")
+    for rec in qs.iterator(chunk_size=2000):
+        expiry = course.expiry_for(rec.completed_on)
+        if expiry != rec.expires_on:
+            rec.expires_on = expiry
+            batch.append(rec)
+        if len(batch) >= 2000:
+            changed += TrainingRecord.objects.bulk_update(batch, ["expires_on"])
+            batch = []
+    if batch:
+        changed += TrainingRecord.objects.bulk_update(batch, ["expires_on"])
+    return changed
+
+
+# ---- reminder sweep ---------------------------------------------------------------------------
+
+
+def _expiring_key(course_id, expiry) -> str:
+    return f"training-expiring:{course_id}:{expiry:%Y%m%d}"
+
+
+def _lapsed_key(course_id, expiry, user_id) -> str:
+    return f"training-lapsed:{course_id}:{expiry:%Y%m%d}:{user_id}"
+
+
+def sweep_training(today: datetime.date | None = None) -> dict:
+    """Remind staff before a mandatory course expires, and tell them and their team lead once it
+    has lapsed. Set-based: one query finds every (staff, course) latest expiry in the window, one
+    finds the notifications already sent; `notify(dedupe_key=…)` makes a rerun send nothing."""
+    from django.contrib.auth import get_user_model
+
+    today = today or timezone.localdate()
+    courses = {
+        c.pk: c
+        for c in Course.objects.filter(
+            mandatory=True, is_active=True, validity_months__isnull=False
+        )
+    }
+    counts = {"expiring": 0, "lapsed": 0, "skipped": 0}
+    if not courses:
+        return counts
+    horizon = today + datetime.timedelta(days=max(c.reminder_days for c in courses.values()))
+    latest = list(
+        TrainingRecord.objects.filter(
+            course_id__in=courses, completed_on__isnull=False, user__is_active=True
+        )
+        .values("user_id", "course_id")
+        .annotate(expiry=Max("expires_on"))
+        .filter(expiry__lte=horizon)
+    )
+    due = []  # (recipient_id, key, kind, course, expiry, subject_id)
+    lapsed_users = set()
+    for row in latest:
+        course, expiry = courses[row["course_id"]], row["expiry"]
+        if expiry is None:
+            continue
+        if expiry < today:
+            lapsed_users.add(row["user_id"])
+            key = _lapsed_key(course.pk, expiry, row["user_id"])
+            due.append((row["user_id"], key, "lapsed", course, expiry, row["user_id"]))
+        elif expiry <= today + datetime.timedelta(days=course.reminder_days):
+            key = _expiring_key(course.pk, expiry)
+            due.append((row["user_id"], key, "expiring", course, expiry, row["user_id"]))
+    if not due:
+        return counts
+    User = get_user_model()
+    people = {
+        u.pk: u
+        for u in User.objects.filter(pk__in={d[0] for d in due}).select_related("team__lead")
+    }
+    # A lapse is also reported to the staff member's team lead.
+    for _recipient, key, kind, course, expiry, subject_id in list(due):
+        if kind != "lapsed":
+            continue
+        team = people[subject_id].team
+        if team and team.lead_id and team.lead_id != subject_id and team.lead.is_active:
+            people.setdefault(team.lead_id, team.lead)
+            due.append((team.lead_id, key, "lapsed_lead", course, expiry, subject_id))
+    sent = set(
+        Notification.objects.filter(dedupe_key__in={d[1] for d in due}).values_list(
+            "recipient_id", "dedupe_key"
+        )
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        for recipient_id, key, kind, course, expiry, subject_id in due:
+            if (recipient_id, key) in sent:
+                counts["skipped"] += 1
+                continue
+            subject = people[subject_id]
+            url = reverse("performance:staff_detail", args=[subject_id])
+            context = {"course": course.title, "date": f"{expiry:%Y-%m-%d}", "name": subject}
+            if kind == "expiring":
+                title = _("Training “%(course)s” expires on %(date)s") % context
+                body = _("Please complete the course again before it expires.")
+            elif kind == "lapsed":
+                title = _("Training “%(course)s” lapsed on %(date)s") % context
+                body = _("This course is mandatory: please complete it as soon as possible.")
+            else:
+                title = _("%(name)s: training “%(course)s” lapsed on %(date)s") % context
+                body = _("A mandatory course of a member of your team has lapsed.")
+            notify(people[recipient_id], title, body=body, url=url, dedupe_key=key)
+            counts["expiring" if kind == "expiring" else "lapsed"] += 1
+    return counts
+
+
+# ---- export -----------------------------------------------------------------------------------
+
+
+def export_dashboard(acting_user, period: Period) -> bytes:
+    """The dashboard as an XLSX workbook (staff rows, team totals, overall total); audited."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    data = selectors.dashboard(acting_user, period)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("KPIs")[:31]
+    ws.append([_("Team KPIs") + f" · {period.key}"])
+    ws["A1"].font = Font(bold=True, size=13)
+    head = [_("Staff member"), _("Employee number"), _("Team")]
+    for metric in data.metrics:
+        label = str(metric.label) + (f" ({metric.unit})" if metric.unit else "")
+        head += [label, pgettext("kpi", "Target"), _("Attainment %")]
+    head.append(_("Mandatory compliance training lapsed"))
+    ws.append(head)
+    bold = Font(bold=True)
+    for cell in ws[2]:
+        cell.font = bold
+        cell.fill = PatternFill("solid", fgColor="DDE7F3")
+
+    def figures(row):
+        out = []
+        for fig in row.figures:
+            out += [_cell(fig.actual), _cell(fig.target), _cell(fig.attainment)]
+        return out
+
+    for row in data.rows:
+        lapsed = _("Yes") if row.compliance_lapsed else ""
+        ws.append(
+            [str(row.user), row.user.employee_no or "", row.user.team.name if row.user.team else ""]
+            + figures(row)
+            + [lapsed]
+        )
+    for row in data.teams:
+        ws.append([_("Team total"), "", row.label] + figures(row))
+        for cell in ws[ws.max_row]:
+            cell.font = bold
+    ws.append([_("Total"), "", ""] + figures(data.total))
+    for cell in ws[ws.max_row]:
+        cell.font = bold
+    for index in range(1, len(head) + 1):
+        ws.column_dimensions[get_column_letter(index)].width = 16 if index > 3 else 14
+    ws.freeze_panes = "D3"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    audit(
+        acting_user,
+        "performance.dashboard_exported",
+        f"KPI {period.key}",
+        purpose=_("Team KPI export"),
+        after={"period": period.key, "rows": len(data.rows)},
+    )
+    return buffer.getvalue()
+
+
+def _cell(value):
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return value

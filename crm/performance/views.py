@@ -1,0 +1,106 @@
+"""Team dashboard, staff drill-down, XLSX export and the training overdue report (thin views:
+parse input, call a selector or service, render). Staff come only through scoped selectors."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.accounts.access import Scope, scope_of
+
+from . import charts, selectors, services
+from .models import Course
+from .periods import Period, recent_periods
+
+
+def _require(user, perm):
+    if not user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _period(request) -> Period:
+    """The chosen period (?period=2026 or 2026Q2); a bad value falls back to this quarter."""
+    text = request.GET.get("period", "")
+    if text:
+        try:
+            return Period.parse(text)
+        except ValueError:
+            messages.error(
+                request,
+                _("“%(value)s” is not a period; showing the current quarter.") % {"value": text},
+            )
+    return Period.current_quarter()
+
+
+def dashboard(request):
+    _require(request.user, "performance.view_dashboard")
+    period = _period(request)
+    data = selectors.dashboard(request.user, period)
+    context = {
+        "data": data,
+        "period": period,
+        "periods": recent_periods(),
+        "charts": charts.dashboard_charts(data),
+        "scope_is_own": scope_of(request.user) <= Scope.OWN,
+        "can_export": request.user.has_perm("performance.export_dashboard"),
+        "lapsed_count": sum(1 for r in data.rows if r.compliance_lapsed),
+    }
+    return render(request, "performance/dashboard.html", context)
+
+
+def export(request):
+    _require(request.user, "performance.view_dashboard")
+    _require(request.user, "performance.export_dashboard")
+    period = _period(request)
+    content = services.export_dashboard(request.user, period)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="team-kpi-{period.key}.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def staff_detail(request, pk):
+    _require(request.user, "performance.view_dashboard")
+    member = selectors.get_staff_for(request.user, pk)
+    period = _period(request)
+    today = timezone.localdate()
+    row = selectors.staff_figures(member, period, today=today)
+    trend = selectors.monthly_trend(member, period, today=today)
+    training = selectors.training_state([member], today=today)
+    context = {
+        "member": member,
+        "row": row,
+        "period": period,
+        "periods": recent_periods(),
+        "trend_charts": charts.trend_charts(row, trend),
+        "training": training,
+        "compliance_lapsed": any(
+            i.overdue and i.course.kind == Course.Kind.COMPLIANCE for i in training
+        ),
+        "records": selectors.records_of(member),
+    }
+    return render(request, "performance/staff_detail.html", context)
+
+
+def training_overdue(request):
+    _require(request.user, "performance.view_training_report")
+    kind = request.GET.get("kind", "")
+    if kind and kind not in Course.Kind.values:
+        messages.error(request, _("Unknown course kind; showing all kinds."))
+        kind = ""
+    include_expiring = request.GET.get("expiring", "1") != "0"
+    rows = selectors.training_report(request.user, kind=kind, include_expiring=include_expiring)
+    context = {
+        "rows": rows,
+        "kind": kind,
+        "kinds": Course.Kind.choices,
+        "include_expiring": include_expiring,
+        "overdue_count": sum(1 for _m, issue in rows if issue.overdue),
+        "can_drill": request.user.has_perm("performance.view_dashboard"),
+    }
+    return render(request, "performance/training_overdue.html", context)
