@@ -78,3 +78,7 @@ class CustomersConfig(AppConfig):
         from .demo import seed_customers
 
         register_demo(DemoSeeder("customers", seed_customers, order=10))
+
+        from .sales_setup import ready as sales_ready
+
+        sales_ready()
