@@ -171,9 +171,13 @@ def create_activity(acting_user, activity: Activity) -> Activity:
     return activity
 
 
-def invitable_customers(activity: Activity):
-    """The customers the organiser may invite: the organiser's own scope, nobody else's."""
-    return customers_for(activity.organiser)
+def invitable_customers(activity: Activity, acting_user=None):
+    """The customers that may be invited: the organiser's own scope, nobody else's (and, when
+    someone else acts, only those in both books)."""
+    qs = customers_for(activity.organiser)
+    if acting_user is not None and acting_user.pk != activity.organiser_id:
+        qs = qs.filter(pk__in=customers_for(acting_user).values("pk"))
+    return qs
 
 
 def invite(acting_user, activity: Activity, customer_ids) -> int:
@@ -188,10 +192,7 @@ def invite(acting_user, activity: Activity, customer_ids) -> int:
         if activity.status != Activity.Status.PLANNED:
             raise ValidationError(_("Invitations are only possible before the activity."))
         allowed = set(
-            invitable_customers(activity)
-            .filter(pk__in=ids)
-            .filter(pk__in=customers_for(acting_user).values("pk"))
-            .values_list("pk", flat=True)
+            invitable_customers(activity, acting_user).filter(pk__in=ids).values_list("pk", flat=True)
         )
         if len(allowed) != len(ids):
             raise ValidationError(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -346,7 +347,7 @@ def handover_detail(request, pk):
         .only(
             "pk",
             "note",
-            "customer__pk",
+            "customer__id",
             "customer__number",
             "customer__name",
             "customer__aum",
@@ -520,6 +521,8 @@ def activity_detail(request, pk):
 def activity_invite(request, pk):
     """A filtered list of the organiser's customers to choose invitees from."""
     activity = marketing.get_activity_for(request.user, pk)
+    if activity.organiser_id == request.user.pk:
+        activity.organiser = request.user  # one user object: its roles are loaded once
     if request.method == "POST":
         try:
             n = marketing.invite(request.user, activity, request.POST.getlist("customer"))
@@ -527,19 +530,17 @@ def activity_invite(request, pk):
             return redirect("customers:sales:activity", pk=pk)
         except ValidationError as exc:
             _errors(request, exc)
-    base = marketing.invitable_customers(activity).filter(
-        pk__in=selectors.customers_for(request.user).values("pk")
-    )
+    base = marketing.invitable_customers(activity, request.user)
     filterset = CustomerFilter(request.GET or None, queryset=base, user=request.user)
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    page = keyset_page(
-        selectors.customer_list_qs(qs), ["number", "pk"], request.GET.get("after"), 100
+    qs = selectors.customer_list_qs(qs).annotate(
+        invited=Exists(ActivityInvitation.objects.filter(activity=activity, customer=OuterRef("pk")))
     )
-    invited = set(activity.invitations.values_list("customer_id", flat=True))
+    page = keyset_page(qs, ["number", "pk"], request.GET.get("after"), 100)
     return render(
         request,
         "customers/sales/activity_invite.html",
-        {"activity": activity, "filter": filterset, "page": page, "invited": invited},
+        {"activity": activity, "filter": filterset, "page": page},
     )
 
 
