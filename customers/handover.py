@@ -81,7 +81,9 @@ def _check_successor(acting_user, successor, departing) -> None:
         )
 
 
-def start_plan(acting_user, departing, default_successor, *, reason: str, note: str = "") -> HandoverPlan:
+def start_plan(
+    acting_user, departing, default_successor, *, reason: str, note: str = ""
+) -> HandoverPlan:
     """Create a draft plan listing every customer the departing person owns (set-based)."""
     _require(acting_user)
     if departing.pk == acting_user.pk:
@@ -92,7 +94,9 @@ def start_plan(acting_user, departing, default_successor, *, reason: str, note: 
     if reason not in HandoverPlan.Reason.values:
         raise ValidationError({"reason": _("Choose why the handover happens.")})
     with transaction.atomic():
-        if HandoverPlan.objects.filter(departing=departing, status=HandoverPlan.Status.DRAFT).exists():
+        if HandoverPlan.objects.filter(
+            departing=departing, status=HandoverPlan.Status.DRAFT
+        ).exists():
             raise ValidationError(_("A handover plan for this person is already open."))
         plan = HandoverPlan.objects.create(
             departing=departing,
@@ -106,16 +110,22 @@ def start_plan(acting_user, departing, default_successor, *, reason: str, note: 
             acting_user,
             "handover.started",
             plan,
-            after={"departing": departing.pk, "default_successor": default_successor.pk, "customers": added},
+            after={
+                "departing": departing.pk,
+                "default_successor": default_successor.pk,
+                "customers": added,
+            },
         )
     return plan
 
 
 def refresh_items(plan: HandoverPlan) -> int:
     """Add items for customers the departing person gained since the plan was made."""
-    ids = Customer.objects.filter(owner=plan.departing_id).exclude(
-        handover_items__plan=plan
-    ).values_list("pk", flat=True)
+    ids = (
+        Customer.objects.filter(owner=plan.departing_id)
+        .exclude(handover_items__plan=plan)
+        .values_list("pk", flat=True)
+    )
     items = [HandoverItem(plan=plan, customer_id=pk) for pk in ids.iterator(chunk_size=_CHUNK)]
     HandoverItem.objects.bulk_create(items, batch_size=_CHUNK)
     return len(items)
@@ -151,7 +161,9 @@ def set_note(acting_user, plan, customer_id: int, note: str) -> None:
     _require(acting_user)
     with transaction.atomic():
         locked = _draft(acting_user, plan)
-        HandoverItem.objects.filter(plan=locked, customer_id=customer_id).update(note=(note or "").strip())
+        HandoverItem.objects.filter(plan=locked, customer_id=customer_id).update(
+            note=(note or "").strip()
+        )
 
 
 def cancel(acting_user, plan) -> None:
@@ -180,7 +192,9 @@ def leftovers(departing) -> dict:
     """What the departing person still owns; all zero means nothing is left unowned."""
     return {
         "customers": Customer.objects.filter(owner=departing).count(),
-        "tasks": FollowUpTask.objects.filter(owner=departing, status=FollowUpTask.Status.OPEN).count(),
+        "tasks": FollowUpTask.objects.filter(
+            owner=departing, status=FollowUpTask.Status.OPEN
+        ).count(),
         "prospects": Prospect.objects.filter(owner=departing, stage__in=OPEN_STAGES).count(),
     }
 
@@ -198,7 +212,9 @@ def complete(acting_user, plan) -> HandoverPlan:
             .annotate(to=Coalesce("successor", "plan__default_successor"))
             .values_list("customer_id", "to", "note")
         )
-        successors = User.objects.in_bulk({to for _c, to, _n in rows} | {locked.default_successor_id})
+        successors = User.objects.in_bulk(
+            {to for _c, to, _n in rows} | {locked.default_successor_id}
+        )
         for successor in successors.values():
             _check_successor(acting_user, successor, departing)
         by_successor: dict[int, list[int]] = defaultdict(list)
@@ -227,8 +243,9 @@ def complete(acting_user, plan) -> HandoverPlan:
         default = successors[locked.default_successor_id]
         # Open tasks on customers the person did not own (co-served) go to the customer's owner.
         other_tasks = list(
-            FollowUpTask.objects.filter(owner=departing, status=FollowUpTask.Status.OPEN)
-            .values_list("pk", "customer__owner_id")
+            FollowUpTask.objects.filter(
+                owner=departing, status=FollowUpTask.Status.OPEN
+            ).values_list("pk", "customer__owner_id")
         )
         for owner_id, task_ids in _group(other_tasks).items():
             target = owner_id if owner_id != departing.pk else default.pk

@@ -60,7 +60,11 @@ def overall_score(scores: dict) -> Decimal:
 def rating_for(overall: Decimal, compliance: int) -> str:
     if compliance <= 2 or overall < RATING_B:
         return ChannelEvaluation.Rating.POOR
-    return ChannelEvaluation.Rating.EXCELLENT if overall >= RATING_A else ChannelEvaluation.Rating.ADEQUATE
+    return (
+        ChannelEvaluation.Rating.EXCELLENT
+        if overall >= RATING_A
+        else ChannelEvaluation.Rating.ADEQUATE
+    )
 
 
 def channel_results(channels=None, *, start=None, end=None) -> dict[int, dict]:
@@ -71,7 +75,9 @@ def channel_results(channels=None, *, start=None, end=None) -> dict[int, dict]:
         cond &= Q(created_at__date__gte=start)
     if end:
         cond &= Q(created_at__date__lte=end)
-    qs = Prospect.objects.filter(cond).filter(Q(channel__isnull=False) | Q(activity__channel__isnull=False))
+    qs = Prospect.objects.filter(cond).filter(
+        Q(channel__isnull=False) | Q(activity__channel__isnull=False)
+    )
     if channels is not None:
         ids = [c.pk for c in channels]
         qs = qs.filter(Q(channel_id__in=ids) | Q(activity__channel_id__in=ids))
@@ -192,17 +198,27 @@ def invite(acting_user, activity: Activity, customer_ids) -> int:
         if activity.status != Activity.Status.PLANNED:
             raise ValidationError(_("Invitations are only possible before the activity."))
         allowed = set(
-            invitable_customers(activity, acting_user).filter(pk__in=ids).values_list("pk", flat=True)
+            invitable_customers(activity, acting_user)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
         )
         if len(allowed) != len(ids):
             raise ValidationError(
                 _("Some selected customers are outside the organiser's book; nobody was invited.")
             )
         created = ActivityInvitation.objects.bulk_create(
-            [ActivityInvitation(activity=activity, customer_id=pk, invited_by=acting_user) for pk in ids],
+            [
+                ActivityInvitation(activity=activity, customer_id=pk, invited_by=acting_user)
+                for pk in ids
+            ],
             ignore_conflicts=True,
         )
-        record(acting_user, "activity.invited", activity, after={"customers": ids[:1000], "n": len(ids)})
+        record(
+            acting_user,
+            "activity.invited",
+            activity,
+            after={"customers": ids[:1000], "n": len(ids)},
+        )
     return len(created)
 
 
@@ -225,7 +241,9 @@ def set_status(acting_user, activity: Activity, customer_ids, status: str) -> in
         changes = {"status": status}
         if status in _STATUS_TIME:
             changes[_STATUS_TIME[status]] = timezone.now()
-        n = ActivityInvitation.objects.filter(activity=activity, customer_id__in=ids).update(**changes)
+        n = ActivityInvitation.objects.filter(activity=activity, customer_id__in=ids).update(
+            **changes
+        )
         record(acting_user, "activity.attendance", activity, after={"status": status, "n": n})
     return n
 
@@ -235,7 +253,9 @@ def mark_held(acting_user, activity: Activity, *, actual_cost: Decimal | None = 
     attendee by dedupe key). Returns the number of tasks created."""
     _require(acting_user, "customers.change_activity")
     with transaction.atomic():
-        activity = Activity.objects.select_for_update().get(pk=get_activity_for(acting_user, activity.pk).pk)
+        activity = Activity.objects.select_for_update().get(
+            pk=get_activity_for(acting_user, activity.pk).pk
+        )
         if activity.status == Activity.Status.CANCELLED:
             raise ValidationError(_("A cancelled activity cannot be held."))
         if actual_cost is not None:
@@ -258,7 +278,9 @@ def schedule_attendee_follow_ups(activity: Activity) -> int:
     )
     keys = {pk: f"activity:{activity.pk}:attendee:{pk}" for pk, _owner in attendees}
     existing = set(
-        FollowUpTask.objects.filter(dedupe_key__in=keys.values()).values_list("dedupe_key", flat=True)
+        FollowUpTask.objects.filter(dedupe_key__in=keys.values()).values_list(
+            "dedupe_key", flat=True
+        )
     )
     due = timezone.localdate() + datetime.timedelta(days=ATTENDEE_FOLLOW_UP_DAYS)
     title = (_("Follow-up after activity: %(title)s") % {"title": activity.title})[:200]
@@ -281,7 +303,17 @@ def schedule_attendee_follow_ups(activity: Activity) -> int:
 def activity_results(activities) -> dict[int, dict]:
     """Invited / registered / attended, prospects created, converted, AUM raised (2 queries)."""
     ids = [a.pk for a in activities]
-    out = {pk: {"invited": 0, "registered": 0, "attended": 0, "prospects": 0, "won": 0, "aum": Decimal(0)} for pk in ids}
+    out = {
+        pk: {
+            "invited": 0,
+            "registered": 0,
+            "attended": 0,
+            "prospects": 0,
+            "won": 0,
+            "aum": Decimal(0),
+        }
+        for pk in ids
+    }
     for row in (
         ActivityInvitation.objects.filter(activity_id__in=ids)
         .values("activity_id")
@@ -297,9 +329,13 @@ def activity_results(activities) -> dict[int, dict]:
     for row in (
         Prospect.objects.filter(activity_id__in=ids)
         .values("activity_id")
-        .annotate(n=Count("pk"), won=Count("pk", filter=Q(customer__isnull=False)), aum=Sum("aum_raised"))
+        .annotate(
+            n=Count("pk"), won=Count("pk", filter=Q(customer__isnull=False)), aum=Sum("aum_raised")
+        )
     ):
-        out[row["activity_id"]].update(prospects=row["n"], won=row["won"], aum=row["aum"] or Decimal(0))
+        out[row["activity_id"]].update(
+            prospects=row["n"], won=row["won"], aum=row["aum"] or Decimal(0)
+        )
     for activity in activities:
         r = out[activity.pk]
         r["cost_per_prospect"] = (
@@ -309,4 +345,8 @@ def activity_results(activities) -> dict[int, dict]:
 
 
 def can_organise(user) -> bool:
-    return not is_read_only(user) and user.has_perm("customers.add_activity") and scope_of(user) >= Scope.OWN
+    return (
+        not is_read_only(user)
+        and user.has_perm("customers.add_activity")
+        and scope_of(user) >= Scope.OWN
+    )

@@ -172,7 +172,9 @@ def transition(
     acting user's book with `customer_number`, or a new one created from the prospect.
     """
     if isinstance(subject, Prospect):
-        return _transition_prospect(acting_user, subject, to_stage, reason, customer_number, aum_raised)
+        return _transition_prospect(
+            acting_user, subject, to_stage, reason, customer_number, aum_raised
+        )
     return _transition_customer(acting_user, subject, to_stage, reason)
 
 
@@ -230,7 +232,9 @@ def _convert(acting_user, prospect: Prospect, customer_number: str) -> Customer:
 
     number = (customer_number or "").strip().upper()
     if not number:
-        raise ValidationError({"customer_number": _("Enter the customer number of the new account.")})
+        raise ValidationError(
+            {"customer_number": _("Enter the customer number of the new account.")}
+        )
     customer = customers_for(acting_user).filter(number=number).first()
     if customer is None:
         if Customer.objects.filter(number=number).exists():
@@ -248,7 +252,9 @@ def _convert(acting_user, prospect: Prospect, customer_number: str) -> Customer:
         defaults={"stage": S.ACTIVE, "since": timezone.now(), "reason": prospect.win_reason},
     )
     # Keep the pipeline history: the prospect's events now belong to the customer as well.
-    LifecycleEvent.objects.filter(prospect=prospect, customer__isnull=True).update(customer=customer)
+    LifecycleEvent.objects.filter(prospect=prospect, customer__isnull=True).update(
+        customer=customer
+    )
     return customer
 
 
@@ -304,7 +310,9 @@ def pipeline_board(user, *, owner=None, team=None) -> dict:
     qs = qs.filter(Q(stage__in=OPEN_STAGES) | Q(stage_changed_at__gte=recent))
     totals = {
         row["stage"]: row
-        for row in qs.values("stage").annotate(n=Count("pk"), aum=Sum("expected_aum"), raised=Sum("aum_raised"))
+        for row in qs.values("stage").annotate(
+            n=Count("pk"), aum=Sum("expected_aum"), raised=Sum("aum_raised")
+        )
     }
     # One query for the cards: the first N of each column by a window-free union of slices.
     cards = list(
@@ -399,7 +407,9 @@ def detect_dormant(*, today: datetime.date | None = None, months: int | None = N
     today = today or timezone.localdate()
     months = months or sales_setting("DORMANT_MONTHS", 6)
     cutoff_month = _months_back(today.replace(day=1), months - 1)
-    cutoff = timezone.make_aware(datetime.datetime.combine(_months_back(today, months), datetime.time()))
+    cutoff = timezone.make_aware(
+        datetime.datetime.combine(_months_back(today, months), datetime.time())
+    )
     contacted = _contact_exists(cutoff)
     quiet = ~_traded_since(cutoff_month)
     for expr in contacted:
@@ -415,7 +425,9 @@ def detect_dormant(*, today: datetime.date | None = None, months: int | None = N
     for expr in contacted:
         revived_cond |= expr
     revived = list(
-        Customer.objects.filter(lifecycle__stage=S.DORMANT).filter(revived_cond).values_list("pk", flat=True)
+        Customer.objects.filter(lifecycle__stage=S.DORMANT)
+        .filter(revived_cond)
+        .values_list("pk", flat=True)
     )
     reason = _("No contact and no transactions for %(n)d months") % {"n": months}
     with transaction.atomic():
@@ -438,7 +450,9 @@ def detect_dormant(*, today: datetime.date | None = None, months: int | None = N
             )
             LifecycleEvent.objects.bulk_create(
                 [
-                    LifecycleEvent(customer_id=pk, from_stage=S.ACTIVE, to_stage=S.DORMANT, reason=reason)
+                    LifecycleEvent(
+                        customer_id=pk, from_stage=S.ACTIVE, to_stage=S.DORMANT, reason=reason
+                    )
                     for pk in chunk
                 ]
             )
@@ -458,7 +472,12 @@ def detect_dormant(*, today: datetime.date | None = None, months: int | None = N
                 None,
                 "customer.dormancy_detected",
                 None,
-                after={"dormant": len(newly), "reactivated": len(revived), "tasks": tasks, "months": months},
+                after={
+                    "dormant": len(newly),
+                    "reactivated": len(revived),
+                    "tasks": tasks,
+                    "months": months,
+                },
             )
     if stdout is not None:
         stdout.write(f"dormant: {len(newly)}, reactivated: {len(revived)}, tasks: {tasks}\n")
@@ -471,7 +490,9 @@ def _schedule_reactivation(newly, today) -> int:
     keys = {pk: f"dormant:{pk}:{today:%Y%m}" for pk, _owner in newly}
     existing = set()
     for chunk in _chunks(list(keys.values()), 5000):
-        existing |= set(FollowUpTask.objects.filter(dedupe_key__in=chunk).values_list("dedupe_key", flat=True))
+        existing |= set(
+            FollowUpTask.objects.filter(dedupe_key__in=chunk).values_list("dedupe_key", flat=True)
+        )
     customers = Customer.objects.in_bulk([pk for pk, key in keys.items() if key not in existing])
     created = 0
     for pk, customer in customers.items():
@@ -490,7 +511,20 @@ def _months_back(day: datetime.date, n: int) -> datetime.date:
     month = day.month - n
     year = day.year + (month - 1) // 12
     month = (month - 1) % 12 + 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    last = [
+        31,
+        29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ]
     return day.replace(year=year, month=month, day=min(day.day, last[month - 1]))
 
 

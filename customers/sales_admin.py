@@ -19,8 +19,17 @@ from .models import (
 class ChannelEvaluationInline(admin.TabularInline):
     model = ChannelEvaluation
     extra = 0
-    fields = ["period_start", "period_end", "volume_score", "quality_score", "compliance_score",
-              "service_score", "overall", "rating", "comment"]
+    fields = [
+        "period_start",
+        "period_end",
+        "volume_score",
+        "quality_score",
+        "compliance_score",
+        "service_score",
+        "overall",
+        "rating",
+        "comment",
+    ]
     readonly_fields = ["overall", "rating"]
 
     def has_add_permission(self, request, obj=None):
@@ -29,8 +38,15 @@ class ChannelEvaluationInline(admin.TabularInline):
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "partner_name", "agreement_number", "agreement_ends_on",
-                    "commission_rate", "is_active"]
+    list_display = [
+        "name",
+        "kind",
+        "partner_name",
+        "agreement_number",
+        "agreement_ends_on",
+        "commission_rate",
+        "is_active",
+    ]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "partner_name", "agreement_number"]
     inlines = [ChannelEvaluationInline]
@@ -45,7 +61,16 @@ class InvitationInline(admin.TabularInline):
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "starts_at", "organiser", "branch", "channel", "budget", "status"]
+    list_display = [
+        "title",
+        "kind",
+        "starts_at",
+        "organiser",
+        "branch",
+        "channel",
+        "budget",
+        "status",
+    ]
     list_filter = ["kind", "status", "branch"]
     search_fields = ["title"]
     raw_id_fields = ["organiser"]
@@ -64,7 +89,14 @@ class ProspectAdmin(admin.ModelAdmin):
 
 @admin.register(HandoverPlan)
 class HandoverPlanAdmin(admin.ModelAdmin):
-    list_display = ["departing", "default_successor", "reason", "status", "created_at", "completed_at"]
+    list_display = [
+        "departing",
+        "default_successor",
+        "reason",
+        "status",
+        "created_at",
+        "completed_at",
+    ]
     list_filter = ["status", "reason"]
     readonly_fields = [f.name for f in HandoverPlan._meta.fields]
 
@@ -83,7 +115,15 @@ class HandoverItemAdmin(admin.ModelAdmin):
 
 @admin.register(StatementRun)
 class StatementRunAdmin(admin.ModelAdmin):
-    list_display = ["period_kind", "period_start", "status", "total", "done", "skipped", "started_at"]
+    list_display = [
+        "period_kind",
+        "period_start",
+        "status",
+        "total",
+        "done",
+        "skipped",
+        "started_at",
+    ]
     readonly_fields = [f.name for f in StatementRun._meta.fields]
 
 

@@ -25,8 +25,20 @@ from .models import (
 CHANNELS = [
     ("浦东支行网点", Channel.Kind.OWN_BRANCH, "", "", Decimal("0")),
     ("朝阳支行网点", Channel.Kind.OWN_BRANCH, "", "", Decimal("0")),
-    ("招商证券合作渠道", Channel.Kind.PARTNER, "招商证券股份有限公司", "HZ-2026-011", Decimal("0.0030")),
-    ("平安银行代销渠道", Channel.Kind.PARTNER, "平安银行股份有限公司", "HZ-2026-027", Decimal("0.0045")),
+    (
+        "招商证券合作渠道",
+        Channel.Kind.PARTNER,
+        "招商证券股份有限公司",
+        "HZ-2026-011",
+        Decimal("0.0030"),
+    ),
+    (
+        "平安银行代销渠道",
+        Channel.Kind.PARTNER,
+        "平安银行股份有限公司",
+        "HZ-2026-027",
+        Decimal("0.0045"),
+    ),
     ("手机银行与官网", Channel.Kind.ONLINE, "", "", Decimal("0")),
 ]
 ACTIVITIES = [
@@ -76,9 +88,13 @@ def _channels(users, today):
                 "partner_name": partner,
                 "agreement_number": agreement,
                 "agreement_starts_on": today.replace(month=1, day=1) if agreement else None,
-                "agreement_ends_on": today.replace(year=today.year + 2, month=12, day=31) if agreement else None,
+                "agreement_ends_on": today.replace(year=today.year + 2, month=12, day=31)
+                if agreement
+                else None,
                 "commission_rate": rate,
-                "commission_terms": "按季度结算，按代销产品保有量计提；新增客户首年加计 10%。" if partner else "",
+                "commission_terms": "按季度结算，按代销产品保有量计提；新增客户首年加计 10%。"
+                if partner
+                else "",
                 "risk_notes": "合作方须具备代销资质；每季度核查销售适当性记录。" if partner else "",
                 "branch": head.branch if head and kind == Channel.Kind.OWN_BRANCH else None,
             },
@@ -89,7 +105,13 @@ def _channels(users, today):
         scores = [5, 4, 4, 4] if partner else [4, 3, 5, 4]
         from .marketing import overall_score, rating_for
 
-        values = dict(zip(["volume_score", "quality_score", "compliance_score", "service_score"], scores, strict=True))
+        values = dict(
+            zip(
+                ["volume_score", "quality_score", "compliance_score", "service_score"],
+                scores,
+                strict=True,
+            )
+        )
         overall = overall_score(values)
         ChannelEvaluation.objects.get_or_create(
             channel=channel,
@@ -141,7 +163,11 @@ def _invitations(activities, rnd):
         for j, customer in enumerate(book):
             status = ActivityInvitation.Status.INVITED
             if held:
-                status = ActivityInvitation.Status.ATTENDED if j % 3 else ActivityInvitation.Status.DECLINED
+                status = (
+                    ActivityInvitation.Status.ATTENDED
+                    if j % 3
+                    else ActivityInvitation.Status.DECLINED
+                )
             elif j % 2:
                 status = ActivityInvitation.Status.REGISTERED
             rows.append(
@@ -151,7 +177,9 @@ def _invitations(activities, rnd):
                     status=status,
                     invited_by=activity.organiser,
                     registered_at=now if status != ActivityInvitation.Status.INVITED else None,
-                    attended_at=activity.starts_at if status == ActivityInvitation.Status.ATTENDED else None,
+                    attended_at=activity.starts_at
+                    if status == ActivityInvitation.Status.ATTENDED
+                    else None,
                 )
             )
     ActivityInvitation.objects.bulk_create(rows, ignore_conflicts=True)
@@ -190,9 +218,15 @@ def _prospects(rms, channels, activities, today):
             created += 1
             LifecycleEvent.objects.create(prospect=prospect, to_stage="prospect")
             if stage != "prospect":
-                LifecycleEvent.objects.create(prospect=prospect, from_stage="prospect", to_stage=stage)
+                LifecycleEvent.objects.create(
+                    prospect=prospect, from_stage="prospect", to_stage=stage
+                )
     # One converted prospect: the history stays with the customer.
-    customer = Customer.objects.filter(number__startswith="D", prospect__isnull=True).order_by("-number").first()
+    customer = (
+        Customer.objects.filter(number__startswith="D", prospect__isnull=True)
+        .order_by("-number")
+        .first()
+    )
     if customer and not Prospect.objects.filter(name=customer.name, customer=customer).exists():
         prospect = Prospect.objects.create(
             name=customer.name,
@@ -210,7 +244,9 @@ def _prospects(rms, channels, activities, today):
             converted_at=timezone.now(),
         )
         for frm, to in [("", "prospect"), ("prospect", "onboarding"), ("onboarding", "active")]:
-            LifecycleEvent.objects.create(prospect=prospect, customer=customer, from_stage=frm, to_stage=to)
+            LifecycleEvent.objects.create(
+                prospect=prospect, customer=customer, from_stage=frm, to_stage=to
+            )
         CustomerLifecycle.objects.get_or_create(
             customer=customer, defaults={"stage": "active", "since": timezone.now()}
         )
@@ -220,7 +256,11 @@ def _prospects(rms, channels, activities, today):
 
 def _surveys(rnd):
     rows = []
-    for customer in Customer.objects.filter(number__startswith="D").select_related("owner").order_by("number")[:60]:
+    for customer in (
+        Customer.objects.filter(number__startswith="D")
+        .select_related("owner")
+        .order_by("number")[:60]
+    ):
         rows.append(
             SatisfactionSurvey(
                 customer=customer,
@@ -241,7 +281,10 @@ def _statements(today) -> int:
 
     start = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     ids = list(
-        statements.eligible("monthly").filter(number__startswith="D").order_by("number").values_list("pk", flat=True)[:20]
+        statements.eligible("monthly")
+        .filter(number__startswith="D")
+        .order_by("number")
+        .values_list("pk", flat=True)[:20]
     )
     run = statements.generate("monthly", start, customer_ids=ids)
     return run.done

@@ -47,7 +47,9 @@ class ProspectForm(forms.ModelForm):
         self.fields["owner"].queryset = assignable_staff(user)
         self.fields["owner"].initial = user.pk
         self.fields["channel"].queryset = Channel.objects.filter(is_active=True)
-        self.fields["activity"].queryset = activities_for(user).exclude(status=Activity.Status.CANCELLED)
+        self.fields["activity"].queryset = activities_for(user).exclude(
+            status=Activity.Status.CANCELLED
+        )
 
     def clean_referred_by_number(self):
         number = self.cleaned_data["referred_by_number"].strip().upper()
@@ -82,21 +84,33 @@ class HandoverStartForm(forms.Form):
     departing = forms.ModelChoiceField(label=_("Departing staff member"), queryset=None)
     default_successor = forms.ModelChoiceField(label=_("Default successor"), queryset=None)
     reason = forms.ChoiceField(label=_("Reason"), choices=HandoverPlan.Reason.choices)
-    note = forms.CharField(label=_("General handover note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("General handover note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         from .handover import staff_in_scope
 
-        self.fields["departing"].queryset = staff_in_scope(user).order_by("display_name", "username")
+        self.fields["departing"].queryset = staff_in_scope(user).order_by(
+            "display_name", "username"
+        )
         self.fields["default_successor"].queryset = assignable_staff(user)
 
 
 class HandoverAssignForm(forms.Form):
-    successor = forms.ModelChoiceField(label=_("Successor"), queryset=None, required=False,
-                                       empty_label=_("— the default successor —"))
-    note = forms.CharField(label=_("Handover note"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    successor = forms.ModelChoiceField(
+        label=_("Successor"),
+        queryset=None,
+        required=False,
+        empty_label=_("— the default successor —"),
+    )
+    note = forms.CharField(
+        label=_("Handover note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,9 +120,20 @@ class HandoverAssignForm(forms.Form):
 class ActivityForm(forms.ModelForm):
     class Meta:
         model = Activity
-        fields = ["title", "kind", "channel", "organiser", "starts_at", "location", "budget", "description"]
+        fields = [
+            "title",
+            "kind",
+            "channel",
+            "organiser",
+            "starts_at",
+            "location",
+            "budget",
+            "description",
+        ]
         widgets = {
-            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "starts_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -127,12 +152,18 @@ class EvaluationForm(forms.Form):
     quality_score = forms.TypedChoiceField(label=_("Customer quality"), choices=SCORES, coerce=int)
     compliance_score = forms.TypedChoiceField(label=_("Compliance"), choices=SCORES, coerce=int)
     service_score = forms.TypedChoiceField(label=_("Service"), choices=SCORES, coerce=int)
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReviewForm(forms.Form):
-    market_note = forms.CharField(label=_("Market note"), max_length=2000, required=False,
-                                  widget=forms.Textarea(attrs={"rows": 5}))
+    market_note = forms.CharField(
+        label=_("Market note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
 
 
 class SendForm(forms.Form):
@@ -147,6 +178,10 @@ class GenerateForm(forms.Form):
 class SurveyForm(forms.Form):
     context = forms.ChoiceField(label=_("Occasion"), choices=SurveyContext.choices)
     score = forms.TypedChoiceField(label=_("Score"), choices=SCORES, coerce=int)
-    comment = forms.CharField(label=_("Comment"), required=False, max_length=1000,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     reference = forms.CharField(label=_("Reference"), required=False, max_length=80)

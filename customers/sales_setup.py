@@ -63,44 +63,99 @@ def ready() -> None:
     roles.grant(roles.AUDITOR, ["customers.view_handoverplan"])
 
     register_nav(
-        NavItem("pipeline", _("Pipeline"), "customers:sales:board", icon="kanban", order=20,
-                permission="customers.view_prospect")
+        NavItem(
+            "pipeline",
+            _("Pipeline"),
+            "customers:sales:board",
+            icon="kanban",
+            order=20,
+            permission="customers.view_prospect",
+        )
     )
     register_nav(
-        NavItem("activities", _("Activities"), "customers:sales:activities", icon="megaphone",
-                order=22, permission="customers.view_activity")
+        NavItem(
+            "activities",
+            _("Activities"),
+            "customers:sales:activities",
+            icon="megaphone",
+            order=22,
+            permission="customers.view_activity",
+        )
     )
     register_nav(
-        NavItem("statements", _("Statements"), "customers:sales:statements", icon="file-earmark-pdf",
-                order=24, permission="customers.view_statement")
+        NavItem(
+            "statements",
+            _("Statements"),
+            "customers:sales:statements",
+            icon="file-earmark-pdf",
+            order=24,
+            permission="customers.view_statement",
+        )
     )
     register_nav(
-        NavItem("handovers", _("Handovers"), "customers:sales:handovers", icon="arrow-left-right",
-                order=26, permission="customers.manage_handover")
+        NavItem(
+            "handovers",
+            _("Handovers"),
+            "customers:sales:handovers",
+            icon="arrow-left-right",
+            order=26,
+            permission="customers.manage_handover",
+        )
     )
 
     register_panel(
-        Panel("customer_360", "lifecycle", _("Lifecycle and statements"),
-              "customers:sales:lifecycle_panel", order=40, width=6)
+        Panel(
+            "customer_360",
+            "lifecycle",
+            _("Lifecycle and statements"),
+            "customers:sales:lifecycle_panel",
+            order=40,
+            width=6,
+        )
     )
     register_panel(
-        Panel("customer_360", "satisfaction", _("Satisfaction"), "customers:sales:survey_panel",
-              order=45, width=6, permission="customers.view_satisfactionsurvey")
+        Panel(
+            "customer_360",
+            "satisfaction",
+            _("Satisfaction"),
+            "customers:sales:survey_panel",
+            order=45,
+            width=6,
+            permission="customers.view_satisfactionsurvey",
+        )
     )
     register_panel(
-        Panel("staff_detail", "handover", _("Handover"), "customers:sales:handover_panel",
-              order=50, permission="customers.manage_handover")
+        Panel(
+            "staff_detail",
+            "handover",
+            _("Handover"),
+            "customers:sales:handover_panel",
+            order=50,
+            permission="customers.manage_handover",
+        )
     )
     register_panel(
-        Panel("home", "pipeline", _("My pipeline"), "customers:sales:home_panel", order=40,
-              width=6, permission="customers.add_prospect")
+        Panel(
+            "home",
+            "pipeline",
+            _("My pipeline"),
+            "customers:sales:home_panel",
+            order=40,
+            width=6,
+            permission="customers.add_prospect",
+        )
     )
 
     from .surveys import satisfaction_metric
 
     register_metric(
-        Metric("satisfaction", _("Satisfaction (average score)"), satisfaction_metric, unit="/5",
-               order=60)
+        Metric(
+            "satisfaction",
+            _("Satisfaction (average score)"),
+            satisfaction_metric,
+            unit="/5",
+            order=60,
+        )
     )
     from .pipeline import converted_metric
 

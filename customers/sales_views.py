@@ -25,7 +25,6 @@ from .filters import CustomerFilter
 from .models import (
     Activity,
     ActivityInvitation,
-    Channel,
     Customer,
     HandoverItem,
     HandoverPlan,
@@ -252,7 +251,10 @@ def customer_move(request, pk):
     customer = selectors.get_customer_for(request.user, pk)
     try:
         pipeline.transition(
-            request.user, customer, request.POST.get("to", ""), reason=request.POST.get("reason", "")
+            request.user,
+            customer,
+            request.POST.get("to", ""),
+            reason=request.POST.get("reason", ""),
         )
         messages.success(request, _("Stage changed."))
     except ValidationError as exc:
@@ -368,7 +370,9 @@ def handover_detail(request, pk):
             "plan": plan,
             "items": items,
             "counts": handover.successor_counts(plan),
-            "left": handover.leftovers(plan.departing) if plan.status == plan.Status.DRAFT else None,
+            "left": handover.leftovers(plan.departing)
+            if plan.status == plan.Status.DRAFT
+            else None,
             "form": HandoverAssignForm(user=request.user),
         },
     )
@@ -427,11 +431,14 @@ def channel_list(request):
     channels = list(marketing.channels_for(request.user).select_related("branch"))
     results = marketing.channel_results(channels)
     latest = {}
-    for evaluation in (
-        marketing.ChannelEvaluation.objects.filter(channel__in=channels).order_by("channel_id", "-period_end")
+    for evaluation in marketing.ChannelEvaluation.objects.filter(channel__in=channels).order_by(
+        "channel_id", "-period_end"
     ):
         latest.setdefault(evaluation.channel_id, evaluation)
-    rows = [{"channel": c, "results": results.get(c.pk, {}), "latest": latest.get(c.pk)} for c in channels]
+    rows = [
+        {"channel": c, "results": results.get(c.pk, {}), "latest": latest.get(c.pk)}
+        for c in channels
+    ]
     return render(request, "customers/sales/channel_list.html", {"rows": rows})
 
 
@@ -442,7 +449,9 @@ def channel_detail(request, pk):
         raise Http404
     form = EvaluationForm(request.POST or None)
     if request.method == "POST":
-        if not request.user.has_perm("customers.add_channelevaluation") or is_read_only(request.user):
+        if not request.user.has_perm("customers.add_channelevaluation") or is_read_only(
+            request.user
+        ):
             raise PermissionDenied
         if form.is_valid():
             data = form.cleaned_data
@@ -534,7 +543,9 @@ def activity_invite(request, pk):
     filterset = CustomerFilter(request.GET or None, queryset=base, user=request.user)
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     qs = selectors.customer_list_qs(qs).annotate(
-        invited=Exists(ActivityInvitation.objects.filter(activity=activity, customer=OuterRef("pk")))
+        invited=Exists(
+            ActivityInvitation.objects.filter(activity=activity, customer=OuterRef("pk"))
+        )
     )
     page = keyset_page(qs, ["number", "pk"], request.GET.get("after"), 100)
     return render(
@@ -587,7 +598,9 @@ def statement_list(request):
         request.GET.get("after"),
         settings.FIDUCIA["LIST_PAGE_SIZE"],
     )
-    can_generate = request.user.has_perm("customers.add_statement") and not is_read_only(request.user)
+    can_generate = request.user.has_perm("customers.add_statement") and not is_read_only(
+        request.user
+    )
     return render(
         request,
         "customers/sales/statement_list.html",

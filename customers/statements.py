@@ -88,7 +88,9 @@ def eligible(kind: str):
     qs = Customer.objects.filter(is_active=True)
     if kind == PeriodKind.MONTHLY:
         return qs.filter(kind=CustomerKind.INSTITUTION)
-    return qs.filter(kind=CustomerKind.INDIVIDUAL, vip_level__in=_setting("STATEMENT_VIP_LEVELS", VIP_LEVELS))
+    return qs.filter(
+        kind=CustomerKind.INDIVIDUAL, vip_level__in=_setting("STATEMENT_VIP_LEVELS", VIP_LEVELS)
+    )
 
 
 # ---- content --------------------------------------------------------------------------------
@@ -103,7 +105,11 @@ def build_contents(customers: list[Customer], start, end) -> dict[int, dict]:
     contacts), as JSON-ready dicts."""
     ids = [c.pk for c in customers]
     holdings = defaultdict(list)
-    for h in Holding.objects.filter(customer_id__in=ids).select_related("product").order_by("-market_value"):
+    for h in (
+        Holding.objects.filter(customer_id__in=ids)
+        .select_related("product")
+        .order_by("-market_value")
+    ):
         holdings[h.customer_id].append(
             {
                 "product": h.product.name,
@@ -196,7 +202,9 @@ def _font() -> str:
     return FONT
 
 
-def render_pdf(content: dict, market_note: str, *, title: str | None = None, compress: bool = True) -> bytes:
+def render_pdf(
+    content: dict, market_note: str, *, title: str | None = None, compress: bool = True
+) -> bytes:
     """A statement as PDF bytes. Chinese text uses the CID font STSong-Light."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -207,7 +215,9 @@ def render_pdf(content: dict, market_note: str, *, title: str | None = None, com
     font = _font()
     body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14)
     head = ParagraphStyle("head", fontName=font, fontSize=16, leading=22, spaceAfter=4)
-    sub = ParagraphStyle("sub", fontName=font, fontSize=11.5, leading=16, spaceBefore=8, spaceAfter=4)
+    sub = ParagraphStyle(
+        "sub", fontName=font, fontSize=11.5, leading=16, spaceBefore=8, spaceAfter=4
+    )
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,
@@ -257,7 +267,12 @@ def render_pdf(content: dict, market_note: str, *, title: str | None = None, com
         table(
             ["合同编号", "名称", "到期日", "金额（元）"],
             [
-                [k["number"], k["title"], (k["matures_on"] or "—") + ("（即将到期）" if k["maturing"] else ""), k["amount"]]
+                [
+                    k["number"],
+                    k["title"],
+                    (k["matures_on"] or "—") + ("（即将到期）" if k["maturing"] else ""),
+                    k["amount"],
+                ]
                 for k in content["contracts"]
             ],
             [35, 75, 35, 33],
@@ -277,11 +292,15 @@ def render_pdf(content: dict, market_note: str, *, title: str | None = None, com
             [18, 42, 25, 48, 45],
         ),
         Paragraph("四、服务记录", sub),
-        table(["日期", "服务内容"], [[x["date"], x["title"]] for x in content["contacts"]], [30, 148]),
+        table(
+            ["日期", "服务内容"], [[x["date"], x["title"]] for x in content["contacts"]], [30, 148]
+        ),
         Paragraph("五、市场观点", sub),
         Paragraph(_escape(market_note or ""), body),
         Spacer(1, 8 * mm),
-        Paragraph("本报告由 Fiducia CRM 生成，仅供客户本人参考；如有疑问请联系您的客户经理。", body),
+        Paragraph(
+            "本报告由 Fiducia CRM 生成，仅供客户本人参考；如有疑问请联系您的客户经理。", body
+        ),
     ]
     doc.build(story)
     return buf.getvalue()
@@ -300,8 +319,15 @@ def _file_name(customer_number: str, kind: str, start: datetime.date) -> str:
 # ---- generation -----------------------------------------------------------------------------
 
 
-def generate(kind: str, period_start: datetime.date, *, market_note: str | None = None, customer_ids=None,
-             chunk: int = CHUNK, stdout=None) -> StatementRun:
+def generate(
+    kind: str,
+    period_start: datetime.date,
+    *,
+    market_note: str | None = None,
+    customer_ids=None,
+    chunk: int = CHUNK,
+    stdout=None,
+) -> StatementRun:
     """Create the missing statements of a period. Idempotent: customers who already have one are
     skipped (and the unique constraint guards against a parallel run)."""
     start, end = period_bounds(kind, period_start)
@@ -309,7 +335,9 @@ def generate(kind: str, period_start: datetime.date, *, market_note: str | None 
     base = eligible(kind)
     if customer_ids is not None:
         base = base.filter(pk__in=list(customer_ids))
-    existing = Statement.objects.filter(customer=OuterRef("pk"), period_kind=kind, period_start=start)
+    existing = Statement.objects.filter(
+        customer=OuterRef("pk"), period_kind=kind, period_start=start
+    )
     run = StatementRun.objects.create(period_kind=kind, period_start=start, period_end=end)
     todo = list(base.exclude(Exists(existing)).order_by("pk").values_list("pk", flat=True))
     run.total = base.count()
@@ -318,7 +346,9 @@ def generate(kind: str, period_start: datetime.date, *, market_note: str | None 
     try:
         for i in range(0, len(todo), chunk):
             ids = todo[i : i + chunk]
-            customers = list(Customer.objects.filter(pk__in=ids).select_related("owner").order_by("pk"))
+            customers = list(
+                Customer.objects.filter(pk__in=ids).select_related("owner").order_by("pk")
+            )
             contents = build_contents(customers, start, end)
             rows = []
             for customer in customers:
@@ -351,7 +381,17 @@ def generate(kind: str, period_start: datetime.date, *, market_note: str | None 
     run.status = StatementRun.Status.DONE
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
-    record(None, "statement.generated", run, after={"kind": kind, "start": start.isoformat(), "created": run.done, "skipped": run.skipped})
+    record(
+        None,
+        "statement.generated",
+        run,
+        after={
+            "kind": kind,
+            "start": start.isoformat(),
+            "created": run.done,
+            "skipped": run.skipped,
+        },
+    )
     return run
 
 
@@ -359,7 +399,9 @@ def generate(kind: str, period_start: datetime.date, *, market_note: str | None 
 
 
 def statements_for(user):
-    return Statement.objects.filter(book_q(user, prefix="customer__")).select_related("customer", "owner")
+    return Statement.objects.filter(book_q(user, prefix="customer__")).select_related(
+        "customer", "owner"
+    )
 
 
 def get_statement_for(user, pk) -> Statement:
@@ -393,9 +435,15 @@ def review(acting_user, statement: Statement, *, market_note: str) -> Statement:
             raise ValidationError(_("This statement has already been sent."))
         before = locked.market_note
         locked.market_note = note
-        pdf = render_pdf(locked.content, note, title=f"{locked.customer.name} {locked.period_start:%Y-%m}")
+        pdf = render_pdf(
+            locked.content, note, title=f"{locked.customer.name} {locked.period_start:%Y-%m}"
+        )
         old = locked.pdf.name if locked.pdf else ""
-        locked.pdf.save(_file_name(locked.customer.number, locked.period_kind, locked.period_start), ContentFile(pdf), save=False)
+        locked.pdf.save(
+            _file_name(locked.customer.number, locked.period_kind, locked.period_start),
+            ContentFile(pdf),
+            save=False,
+        )
         locked.status = Statement.Status.REVIEWED
         locked.reviewed_by = acting_user
         locked.reviewed_at = timezone.now()
@@ -468,7 +516,9 @@ def send(acting_user, statement: Statement, *, via: str) -> Statement:
 
 
 def record_download(acting_user, statement: Statement) -> None:
-    record(acting_user, "statement.downloaded", statement, after={"customer": statement.customer_id})
+    record(
+        acting_user, "statement.downloaded", statement, after={"customer": statement.customer_id}
+    )
 
 
 def runs() -> list[StatementRun]:

@@ -60,14 +60,18 @@ def record_survey(
                 owner_id=locked.owner_id,
                 recorded_by=acting_user,
             )
-            record(acting_user, "survey.recorded", locked, after={"context": context, "score": score})
+            record(
+                acting_user, "survey.recorded", locked, after={"context": context, "score": score}
+            )
     except IntegrityError:
         raise ValidationError(_("A survey for this occasion has already been recorded.")) from None
     return survey
 
 
 def summary_for(customer) -> dict:
-    agg = SatisfactionSurvey.objects.filter(customer=customer).aggregate(avg=Avg("score"), n=Count("pk"))
+    agg = SatisfactionSurvey.objects.filter(customer=customer).aggregate(
+        avg=Avg("score"), n=Count("pk")
+    )
     recent = list(customer.surveys.select_related("recorded_by").order_by("-recorded_at")[:5])
     return {"average": agg["avg"], "count": agg["n"], "recent": recent}
 

@@ -381,6 +381,9 @@ class LifecycleEvent(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.from_stage or '—'} → {self.to_stage}"
+
 
 # ---- handover -------------------------------------------------------------------------------
 
@@ -466,6 +469,9 @@ class HandoverItem(models.Model):
         ]
         indexes = [models.Index(fields=["plan", "successor"], name="handover_item_successor")]
 
+    def __str__(self):
+        return f"{self.plan_id}:{self.customer_id}"
+
 
 # ---- statements -----------------------------------------------------------------------------
 
@@ -501,9 +507,16 @@ class StatementRun(models.Model):
         verbose_name_plural = _("statement runs")
         ordering = ["-started_at"]
 
+    def __str__(self):
+        return f"{self.period_kind} {self.period_start}"
+
     @property
     def percent(self) -> int:
-        return 100 if not self.total else min(100, round(100 * (self.done + self.skipped) / self.total))
+        return (
+            100
+            if not self.total
+            else min(100, round(100 * (self.done + self.skipped) / self.total))
+        )
 
 
 class Statement(models.Model):
@@ -593,9 +606,7 @@ class SatisfactionSurvey(models.Model):
     score = models.PositiveSmallIntegerField(_("score"))
     comment = models.TextField(_("comment"), blank=True)
     # The RM serving the customer when the survey was taken (KPI attribution).
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

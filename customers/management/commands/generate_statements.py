@@ -1,7 +1,7 @@
 import datetime
 
-from django.core.management.base import BaseCommand, CommandError
 from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from customers import statements
 
@@ -14,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--start", type=datetime.date.fromisoformat, default=None)
 
     def handle(self, *args, kind=None, start=None, **options):
-        periods = [(kind, start)] if kind and start else statements.due_periods(datetime.date.today())
+        periods = (
+            [(kind, start)] if kind and start else statements.due_periods(datetime.date.today())
+        )
         for k, s in periods:
             try:
                 run = statements.generate(k, s, stdout=self.stdout)

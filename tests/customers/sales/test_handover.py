@@ -65,7 +65,9 @@ def test_complete_with_two_successors_moves_everything(head, departing, rm_a, su
 
     assert done.status == "completed" and done.summary["customers"] == 6
     for c in Customer.objects.filter(pk__in=to_b):
-        assert c.owner == successor_b and c.team == successor_b.team and c.branch == successor_b.branch
+        assert (
+            c.owner == successor_b and c.team == successor_b.team and c.branch == successor_b.branch
+        )
     assert Customer.objects.filter(owner=rm_a).count() == 4
     assert Customer.objects.filter(owner=departing).count() == 0
     # Open tasks follow their customer's successor; done ones keep their history.
@@ -155,7 +157,9 @@ def test_scope_and_permissions(lead, rm_a, rm_other, departing, book):
         handover.complete(other_lead, plan)
 
 
-def test_handover_of_many_customers_is_set_based(head, departing, rm_a, successor_b, django_assert_max_num_queries):
+def test_handover_of_many_customers_is_set_based(
+    head, departing, rm_a, successor_b, django_assert_max_num_queries
+):
     customers = [CustomerFactory(owner=departing) for _ in range(40)]
     plan = handover.start_plan(head, departing, rm_a, reason="leaving")
     handover.assign(head, plan, [c.pk for c in customers[:15]], successor_b)
@@ -189,7 +193,10 @@ def test_views_start_assign_complete(client, head, departing, rm_a, successor_b,
 def test_rm_cannot_open_handover_pages(client, rm_a, departing):
     client.force_login(rm_a)
     assert client.get(reverse("customers:sales:handovers")).status_code == 403
-    assert client.get(reverse("customers:sales:handover_panel", args=[departing.pk])).status_code == 403
+    assert (
+        client.get(reverse("customers:sales:handover_panel", args=[departing.pk])).status_code
+        == 403
+    )
 
 
 def test_staff_detail_panel(client, lead, head, departing, rm_other):

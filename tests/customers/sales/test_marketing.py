@@ -23,7 +23,13 @@ def _evaluate(user, channel, scores, end=datetime.date(2026, 9, 30)):
         channel,
         period_start=datetime.date(2026, 7, 1),
         period_end=end,
-        scores=dict(zip(["volume_score", "quality_score", "compliance_score", "service_score"], scores, strict=True)),
+        scores=dict(
+            zip(
+                ["volume_score", "quality_score", "compliance_score", "service_score"],
+                scores,
+                strict=True,
+            )
+        ),
     )
 
 
@@ -82,8 +88,14 @@ def test_channel_page_shows_evaluation_form_and_saves(client, lead):
     client.force_login(lead)
     response = client.post(
         reverse("customers:sales:channel", args=[channel.pk]),
-        {"period_start": "2026-07-01", "period_end": "2026-09-30", "volume_score": 5,
-         "quality_score": 4, "compliance_score": 4, "service_score": 4},
+        {
+            "period_start": "2026-07-01",
+            "period_end": "2026-09-30",
+            "volume_score": 5,
+            "quality_score": 4,
+            "compliance_score": 4,
+            "service_score": 4,
+        },
     )
     assert response.status_code == 302
     assert channel.evaluations.get().overall == Decimal("4.30")
@@ -113,7 +125,9 @@ def test_lead_cannot_invite_outside_the_organisers_book(lead, rm_a, rm_b):
         marketing.invite(lead, activity, [theirs.pk])
 
 
-def test_invite_page_lists_only_the_organisers_customers(client, rm_a, rm_b, django_assert_max_num_queries):
+def test_invite_page_lists_only_the_organisers_customers(
+    client, rm_a, rm_b, django_assert_max_num_queries
+):
     activity = ActivityFactory(organiser=rm_a)
     for _ in range(5):
         CustomerFactory(owner=rm_a, name="甲")
@@ -129,7 +143,10 @@ def test_activity_of_another_rm_is_404(client, rm_a, rm_other):
     activity = ActivityFactory(organiser=rm_other)
     client.force_login(rm_a)
     assert client.get(reverse("customers:sales:activity", args=[activity.pk])).status_code == 404
-    assert client.post(reverse("customers:sales:activity_invite", args=[activity.pk])).status_code == 404
+    assert (
+        client.post(reverse("customers:sales:activity_invite", args=[activity.pk])).status_code
+        == 404
+    )
 
 
 def test_attendance_follow_ups_and_results(rm_a):
@@ -143,12 +160,24 @@ def test_attendance_follow_ups_and_results(rm_a):
     assert {t.customer_id for t in tasks} == {customers[0].pk, customers[1].pk}
     assert all(t.owner == rm_a and t.status == "open" for t in tasks)
     assert marketing.schedule_attendee_follow_ups(activity) == 0  # idempotent
-    ProspectFactory(owner=rm_a, source="activity", activity=activity, aum_raised=Decimal("800000"),
-                    customer=customers[0], stage="active")
+    ProspectFactory(
+        owner=rm_a,
+        source="activity",
+        activity=activity,
+        aum_raised=Decimal("800000"),
+        customer=customers[0],
+        stage="active",
+    )
     ProspectFactory(owner=rm_a, source="activity", activity=activity)
     activity.refresh_from_db()
     r = marketing.activity_results([activity])[activity.pk]
-    assert (r["invited"], r["registered"], r["attended"], r["prospects"], r["won"]) == (4, 3, 2, 2, 1)
+    assert (r["invited"], r["registered"], r["attended"], r["prospects"], r["won"]) == (
+        4,
+        3,
+        2,
+        2,
+        1,
+    )
     assert r["aum"] == Decimal("800000") and r["cost_per_prospect"] == Decimal("12000")
 
 

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _new(rm, **kw):
-    return pipeline.create_prospect(rm, Prospect(name=kw.pop("name", "周建华"), owner=rm, source="walk_in", **kw))
+    return pipeline.create_prospect(
+        rm, Prospect(name=kw.pop("name", "周建华"), owner=rm, source="walk_in", **kw)
+    )
 
 
 def test_create_prospect_records_history_and_follows_owner(rm_a):
@@ -147,7 +149,12 @@ def test_customer_lifecycle_dormant_and_back(rm_a):
 def test_board_query_budget_and_content(client, rm_a, rm_b, django_assert_max_num_queries):
     channel = ChannelFactory()
     for i in range(25):
-        ProspectFactory(owner=rm_a, stage="prospect" if i % 2 else "onboarding", source="channel", channel=channel)
+        ProspectFactory(
+            owner=rm_a,
+            stage="prospect" if i % 2 else "onboarding",
+            source="channel",
+            channel=channel,
+        )
     ProspectFactory(owner=rm_b, name="别人的客户")
     client.force_login(rm_a)
     with django_assert_max_num_queries(10):
@@ -167,7 +174,10 @@ def test_team_lead_board_for_an_rm_and_out_of_scope_owner(client, lead, rm_a, rm
     assert client.get(reverse("customers:sales:board") + f"?owner={rm_other.pk}").status_code == 404
     body = client.get(reverse("customers:sales:board") + f"?team={lead.team_id}").content.decode()
     assert "甲客户" in body
-    assert client.get(reverse("customers:sales:board") + f"?team={rm_other.team_id}").status_code == 404
+    assert (
+        client.get(reverse("customers:sales:board") + f"?team={rm_other.team_id}").status_code
+        == 404
+    )
 
 
 def test_htmx_stage_button_moves_and_rerenders(client, rm_a):
@@ -195,7 +205,12 @@ def test_htmx_stage_button_moves_and_rerenders(client, rm_a):
 def test_move_of_other_rms_prospect_is_404(client, rm_a, rm_b):
     p = ProspectFactory(owner=rm_b)
     client.force_login(rm_a)
-    assert client.post(reverse("customers:sales:prospect_move", args=[p.pk]), {"to": "onboarding"}).status_code == 404
+    assert (
+        client.post(
+            reverse("customers:sales:prospect_move", args=[p.pk]), {"to": "onboarding"}
+        ).status_code
+        == 404
+    )
     assert client.get(reverse("customers:sales:prospect", args=[p.pk])).status_code == 404
 
 

@@ -89,7 +89,14 @@ def test_pdf_has_chinese_text_in_stsong(institution):
         stored = fh.read()
     assert stored.startswith(b"%PDF") and b"STSong-Light" in stored
     text = pdf_text(statements.render_pdf(s.content, "市场平稳，关注到期再投资", compress=False))
-    for expected in ["客户对账单", "华信信托有限责任公司", "1500000.00", "集合资金信托合同", "季度走访", "关注到期再投资"]:
+    for expected in [
+        "客户对账单",
+        "华信信托有限责任公司",
+        "1500000.00",
+        "集合资金信托合同",
+        "季度走访",
+        "关注到期再投资",
+    ]:
         assert expected in text
 
 
@@ -105,8 +112,12 @@ def test_generation_is_idempotent_per_customer_and_period(institution, rm_a):
     assert not Statement.objects.filter(customer=ordinary).exists()
     with pytest.raises(IntegrityError), transaction.atomic():
         Statement.objects.create(
-            customer=institution, period_kind="monthly", period_start=OCT,
-            period_end=datetime.date(2026, 10, 31), owner=rm_a, content={},
+            customer=institution,
+            period_kind="monthly",
+            period_start=OCT,
+            period_end=datetime.date(2026, 10, 31),
+            owner=rm_a,
+            content={},
         )
 
 
@@ -115,7 +126,9 @@ def test_bad_periods_are_refused():
         statements.period_bounds("monthly", datetime.date(2026, 10, 2))
     with pytest.raises(ValidationError):
         statements.period_bounds("quarterly", datetime.date(2026, 2, 1))
-    assert statements.period_bounds("quarterly", datetime.date(2026, 10, 1))[1] == datetime.date(2026, 12, 31)
+    assert statements.period_bounds("quarterly", datetime.date(2026, 10, 1))[1] == datetime.date(
+        2026, 12, 31
+    )
 
 
 def test_due_periods_and_beat_task(institution):
@@ -147,7 +160,9 @@ def test_review_then_send_by_email(institution, rm_a):
     s.refresh_from_db()
     assert s.status == "sent" and s.sent_to == institution.email and s.sent_at
     assert len(mail.outbox) == 1 and mail.outbox[0].attachments[0][2] == "application/pdf"
-    assert AuditEntry.objects.filter(action="statement.sent", target_id=str(institution.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action="statement.sent", target_id=str(institution.pk)
+    ).exists()
     with pytest.raises(ValidationError):
         statements.send(rm_a, s, via="download")
 

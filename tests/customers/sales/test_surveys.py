@@ -54,16 +54,25 @@ def test_panel_shows_average_and_is_scoped(client, rm_a, rm_b):
     assert 'id="survey-average">3.5<' in body
     client.force_login(rm_b)
     assert client.get(reverse("customers:sales:survey_panel", args=[c.pk])).status_code == 404
-    assert client.post(reverse("customers:sales:survey_create", args=[c.pk]), {"context": "visit", "score": 5}).status_code == 404
+    assert (
+        client.post(
+            reverse("customers:sales:survey_create", args=[c.pk]), {"context": "visit", "score": 5}
+        ).status_code
+        == 404
+    )
     assert SatisfactionSurvey.objects.count() == 2
 
 
 def test_form_post_and_bad_input(client, rm_a):
     c = CustomerFactory(owner=rm_a)
     client.force_login(rm_a)
-    client.post(reverse("customers:sales:survey_create", args=[c.pk]), {"context": "visit", "score": 9})
+    client.post(
+        reverse("customers:sales:survey_create", args=[c.pk]), {"context": "visit", "score": 9}
+    )
     assert not SatisfactionSurvey.objects.exists()
-    r = client.post(reverse("customers:sales:survey_create", args=[c.pk]), {"context": "visit", "score": 4})
+    r = client.post(
+        reverse("customers:sales:survey_create", args=[c.pk]), {"context": "visit", "score": 4}
+    )
     assert r.status_code == 302 and SatisfactionSurvey.objects.get().score == 4
 
 
