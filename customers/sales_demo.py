@@ -55,6 +55,7 @@ PROSPECTS = [
     ("钱思远", "individual", "exited", Decimal("800000"), ""),
     ("孙子涵", "individual", "prospect", Decimal("2000000"), "邀请参加客户沙龙"),
 ]
+WIN_REASON = "认可产品收益稳健、服务专业"
 COMMENTS = ["服务周到，讲解清楚", "响应及时", "希望多提供市场资讯", "非常满意", "等待时间稍长"]
 
 
@@ -227,7 +228,7 @@ def _prospects(rms, channels, activities, today):
         .order_by("-number")
         .first()
     )
-    if customer and not Prospect.objects.filter(name=customer.name, customer=customer).exists():
+    if customer and not Prospect.objects.filter(win_reason=WIN_REASON).exists():
         prospect = Prospect.objects.create(
             name=customer.name,
             kind=customer.kind,
@@ -239,7 +240,7 @@ def _prospects(rms, channels, activities, today):
             stage="active",
             expected_aum=Decimal("2000000"),
             aum_raised=Decimal("1800000"),
-            win_reason="认可产品收益稳健、服务专业",
+            win_reason=WIN_REASON,
             customer=customer,
             converted_at=timezone.now(),
         )

@@ -115,6 +115,8 @@ class HandoverAssignForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["successor"].queryset = assignable_staff(user)
+        self.fields["successor"].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["note"].widget.attrs["class"] = "form-control form-control-sm"
 
 
 class ActivityForm(forms.ModelForm):
@@ -176,8 +178,17 @@ class GenerateForm(forms.Form):
 
 
 class SurveyForm(forms.Form):
-    context = forms.ChoiceField(label=_("Occasion"), choices=SurveyContext.choices)
-    score = forms.TypedChoiceField(label=_("Score"), choices=SCORES, coerce=int)
+    context = forms.ChoiceField(
+        label=_("Occasion"),
+        choices=SurveyContext.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    score = forms.TypedChoiceField(
+        label=_("Score"),
+        choices=SCORES,
+        coerce=int,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
