@@ -13,14 +13,13 @@ from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.accounts.access import book_filter, is_read_only, staff_filter
-from crm.audit.models import AuditEntry
 from crm.audit.services import record
 
 from .models import (
@@ -207,39 +206,33 @@ def complete(acting_user, plan) -> HandoverPlan:
         locked = _draft(acting_user, plan)
         departing = User.objects.select_for_update().get(pk=locked.departing_id)
         refresh_items(locked)  # customers gained since the plan was made go to the default
-        rows = list(
-            HandoverItem.objects.filter(plan=locked)
-            .annotate(to=Coalesce("successor", "plan__default_successor"))
-            .values_list("customer_id", "to", "note")
+        items = HandoverItem.objects.filter(plan=locked).annotate(
+            to=Coalesce("successor", "plan__default_successor")
         )
-        successors = User.objects.in_bulk(
-            {to for _c, to, _n in rows} | {locked.default_successor_id}
-        )
+        # Only customers still owned by the departing person move (others were reassigned).
+        rows = list(items.filter(customer__owner=departing).values_list("customer_id", "to"))
+        successors = User.objects.in_bulk({to for _c, to in rows} | {locked.default_successor_id})
         for successor in successors.values():
             _check_successor(acting_user, successor, departing)
-        by_successor: dict[int, list[int]] = defaultdict(list)
-        for customer_id, to, _note in rows:
-            by_successor[to].append(customer_id)
-        # Only customers still owned by the departing person move (others were reassigned).
-        before = {
-            pk: (branch_id, f"{name} ({number})")
-            for pk, branch_id, name, number in Customer.objects.filter(owner=departing).values_list(
-                "pk", "branch_id", "name", "number"
-            )
-        }
+        counts: dict[int, int] = defaultdict(int)
+        for _c, to in rows:
+            counts[to] += 1
+        # Audit rows first (they read the customers' branch before the move): one INSERT…SELECT.
+        _bulk_audit(acting_user, locked, departing)
         moved_customers = moved_tasks = 0
-        for to, ids in by_successor.items():
+        now = timezone.now()
+        for to in counts:
             successor = successors[to]
-            for chunk in _chunks(ids):
-                moved_customers += Customer.objects.filter(owner=departing, pk__in=chunk).update(
-                    owner=successor,
-                    branch_id=successor.branch_id,
-                    team_id=successor.team_id,
-                    updated_at=timezone.now(),
-                )
-                moved_tasks += FollowUpTask.objects.filter(
-                    owner=departing, status=FollowUpTask.Status.OPEN, customer_id__in=chunk
-                ).update(owner=successor)
+            mine = items.filter(to=to).values("customer_id")
+            moved_customers += Customer.objects.filter(owner=departing, pk__in=mine).update(
+                owner=successor,
+                branch_id=successor.branch_id,
+                team_id=successor.team_id,
+                updated_at=now,
+            )
+            moved_tasks += FollowUpTask.objects.filter(
+                owner=departing, status=FollowUpTask.Status.OPEN, customer_id__in=mine
+            ).update(owner=successor)
         default = successors[locked.default_successor_id]
         # Open tasks on customers the person did not own (co-served) go to the customer's owner.
         other_tasks = list(
@@ -253,11 +246,7 @@ def complete(acting_user, plan) -> HandoverPlan:
         moved_prospects = Prospect.objects.filter(owner=departing, stage__in=OPEN_STAGES).update(
             owner=default, branch_id=default.branch_id, team_id=default.team_id
         )
-        successor_for = {
-            customer_id: successors[to] for customer_id, to, _n in rows if customer_id in before
-        }
-        notes = {customer_id: note for customer_id, _to, note in rows}
-        _bulk_audit(acting_user, locked, departing, successor_for, before, notes)
+        successor_for = {customer_id: successors[to] for customer_id, to in rows}
         staff_handover.send(
             sender=HandoverPlan,
             departing_user=departing,
@@ -278,12 +267,12 @@ def complete(acting_user, plan) -> HandoverPlan:
             departing.save(update_fields=["is_active"])
         locked.status = HandoverPlan.Status.COMPLETED
         locked.completed_by = acting_user
-        locked.completed_at = timezone.now()
+        locked.completed_at = now
         locked.summary = {
             "customers": moved_customers,
             "tasks": moved_tasks,
             "prospects": moved_prospects,
-            "successors": {str(pk): len(ids) for pk, ids in by_successor.items()},
+            "successors": {str(pk): n for pk, n in counts.items()},
             "deactivated": locked.reason == HandoverPlan.Reason.LEAVING,
         }
         locked.save(update_fields=["status", "completed_by", "completed_at", "summary"])
@@ -291,28 +280,42 @@ def complete(acting_user, plan) -> HandoverPlan:
     return locked
 
 
-def _bulk_audit(acting_user, plan, departing, successor_for, before_branch, notes) -> None:
+_AUDIT_SQL = """
+INSERT INTO audit_auditentry
+    (at, actor_id, action, target_type, target_id, target_repr, purpose, before, after)
+SELECT %s, %s, 'customer.reassigned', 'customers.customer', CAST(c.id AS {text}),
+       SUBSTR(c.name || ' (' || c.number || ')', 1, 255),
+       CASE WHEN i.note = '' THEN %s ELSE i.note END,
+       {obj}('owner', c.owner_id, 'branch', c.branch_id, 'team', c.team_id),
+       {obj}('owner', s.id, 'branch', s.branch_id, 'team', s.team_id, 'handover_plan', i.plan_id)
+FROM customers_handoveritem i
+JOIN customers_customer c ON c.id = i.customer_id
+JOIN accounts_user s ON s.id = COALESCE(i.successor_id, %s)
+WHERE i.plan_id = %s AND c.owner_id = %s
+"""
+
+
+def _bulk_audit(acting_user, plan, departing) -> int:
+    """One "customer.reassigned" row per moving customer, carrying its handover note, written
+    set-based inside the database (INSERT … SELECT) — the append-only trigger still applies."""
+    if connection.vendor == "postgresql":
+        sql = _AUDIT_SQL.format(text="text", obj="jsonb_build_object")
+    else:
+        sql = _AUDIT_SQL.format(text="TEXT", obj="json_object")
     reason = _("Handover: %(person)s") % {"person": departing}
-    now_rows = []
-    for customer_id, successor in successor_for.items():
-        now_rows.append(
-            AuditEntry(
-                actor=acting_user,
-                action="customer.reassigned",
-                target_type="customers.customer",
-                target_id=str(customer_id),
-                target_repr=before_branch[customer_id][1][:255],
-                purpose=notes.get(customer_id) or reason,
-                before={"owner": departing.pk, "branch": before_branch[customer_id][0]},
-                after={
-                    "owner": successor.pk,
-                    "branch": successor.branch_id,
-                    "team": successor.team_id,
-                    "handover_plan": plan.pk,
-                },
-            )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                acting_user.pk,
+                reason,
+                plan.default_successor_id,
+                plan.pk,
+                departing.pk,
+            ],
         )
-    AuditEntry.objects.bulk_create(now_rows, batch_size=_CHUNK)
+        return cursor.rowcount
 
 
 def _group(pairs):

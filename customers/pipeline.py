@@ -294,7 +294,7 @@ def _transition_customer(acting_user, customer, to_stage, reason):
 # ---- pipeline board -------------------------------------------------------------------------
 
 BOARD_COLUMNS = (S.PROSPECT, S.ONBOARDING, S.ACTIVE, S.EXITED)
-BOARD_CARDS_PER_COLUMN = 30
+BOARD_CARDS_PER_COLUMN = 20
 RECENT_DAYS = 90
 
 

@@ -80,7 +80,11 @@ def test_complete_with_two_successors_moves_everything(head, departing, rm_a, su
     # One audit row per customer, carrying the handover note, plus the plan rows.
     rows = AuditEntry.objects.filter(action="customer.reassigned")
     assert rows.count() - audit_before == 6
-    assert rows.filter(target_id=str(book[0].pk)).get().purpose == "重点客户，季度走访"
+    row = rows.filter(target_id=str(book[0].pk)).get()
+    assert row.purpose == "重点客户，季度走访" and row.actor == head
+    assert row.before["owner"] == departing.pk and row.after["owner"] == successor_b.pk
+    assert row.after["team"] == successor_b.team_id and row.target_repr.startswith(book[0].name)
+    assert abs((timezone.now() - row.at).total_seconds()) < 60
     assert AuditEntry.objects.filter(action="handover.completed", target_id=str(plan.pk)).exists()
     # The signal went out once, with the successor of every customer.
     assert len(received) == 1
