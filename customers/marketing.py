@@ -164,6 +164,8 @@ def create_activity(acting_user, activity: Activity) -> Activity:
     _require(acting_user, "customers.add_activity")
     if not assignable_staff(acting_user).filter(pk=activity.organiser_id).exists():
         raise ValidationError({"organiser": _("You cannot make this person the organiser.")})
+    if (activity.budget or 0) < 0 or (activity.actual_cost or 0) < 0:
+        raise ValidationError({"budget": _("The amount cannot be negative.")})
     activity.branch_id = activity.organiser.branch_id
     activity.team_id = activity.organiser.team_id
     with transaction.atomic():

@@ -1,6 +1,7 @@
 """Forms of sales and service management (parse input; services validate and write)."""
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -144,7 +145,7 @@ class ActivityForm(forms.ModelForm):
         self.fields["organiser"].queryset = assignable_staff(user)
         self.fields["organiser"].initial = user.pk
         self.fields["channel"].queryset = Channel.objects.filter(is_active=True)
-        self.fields["budget"].min_value = 0
+        self.fields["budget"].validators.append(MinValueValidator(0))
 
 
 class EvaluationForm(forms.Form):
