@@ -7,6 +7,7 @@ app_name = "sales"
 urlpatterns = [
     path("pipeline/", v.board, name="board"),
     path("pipeline/home/", v.pipeline_home_panel, name="home_panel"),
+    path("pipeline/filters/", v.board_filters, name="board_filters"),
     path("prospects/new/", v.prospect_create, name="prospect_create"),
     path("prospects/<int:pk>/", v.prospect_detail, name="prospect"),
     path("prospects/<int:pk>/next/", v.prospect_next_step, name="prospect_next"),

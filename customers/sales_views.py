@@ -144,10 +144,33 @@ def board(request):
         "can_write": request.user.has_perm("customers.change_prospect")
         and not is_read_only(request.user),
         "filter_query": request.GET.urlencode(),
+        "can_choose": scope_of(request.user) >= Scope.TEAM,
     }
     if request.htmx:
         return render(request, "customers/sales/_board.html", context)
     return render(request, "customers/sales/board.html", context)
+
+
+@perm_required("customers.view_prospect")
+def board_filters(request):
+    """htmx fragment for leads and branch heads: choose an RM or a team (kept out of the
+    board's own query budget)."""
+    if scope_of(request.user) < Scope.TEAM:
+        raise Http404
+    staff = list(selectors.assignable_staff(request.user).select_related("team"))
+    teams = sorted({(u.team.name, u.team_id) for u in staff if u.team_id})
+    if scope_of(request.user) is Scope.TEAM and request.user.team_id:
+        teams = [(request.user.team.name, request.user.team_id)]
+    return render(
+        request,
+        "customers/sales/_board_filters.html",
+        {
+            "staff": staff,
+            "teams": teams,
+            "owner": request.GET.get("owner", ""),
+            "team": request.GET.get("team", ""),
+        },
+    )
 
 
 @perm_required("customers.add_prospect", write=True)

@@ -21,7 +21,7 @@ from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.accounts.access import is_read_only
@@ -203,9 +203,20 @@ def _font() -> str:
 
 
 def render_pdf(
-    content: dict, market_note: str, *, title: str | None = None, compress: bool = True
+    content: dict,
+    market_note: str,
+    *,
+    title: str | None = None,
+    compress: bool = True,
+    language: str | None = None,
 ) -> bytes:
-    """A statement as PDF bytes. Chinese text uses the CID font STSong-Light."""
+    """A statement as PDF bytes, in the institution's language (Simplified Chinese by default);
+    Chinese text uses the CID font STSong-Light."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _render_pdf(content, market_note, title=title, compress=compress)
+
+
+def _render_pdf(content: dict, market_note: str, *, title, compress) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -243,43 +254,53 @@ def render_pdf(
 
     def table(header, rows, widths):
         if not rows:
-            return Paragraph("本期无记录。", body)
+            return Paragraph(_("Nothing recorded in this period."), body)
         t = Table([header, *rows], colWidths=[w * mm for w in widths], repeatRows=1)
         t.setStyle(style)
         return t
 
     tx = content["transactions"]
+    header = _("Customer: %(name)s (%(number)s) · RM: %(rm)s · Period: %(start)s to %(end)s") % {
+        "name": c["name"],
+        "number": c["number"],
+        "rm": c["rm"],
+        "start": p["start"],
+        "end": p["end"],
+    }
+    maturing = _(" (maturing soon)")
     story = [
-        Paragraph("客户对账单与服务报告", head),
-        Paragraph(
-            f"客户：{c['name']}（{c['number']}）　客户经理：{c['rm']}　"
-            f"报告期：{p['start']} 至 {p['end']}",
-            body,
-        ),
-        Paragraph("一、资产持仓", sub),
+        Paragraph(_("Customer statement and service report"), head),
+        Paragraph(_escape(header), body),
+        Paragraph(_("1. Holdings"), sub),
         table(
-            ["产品", "风险等级", "估值日", "市值（元）"],
+            [_("Product"), _("Risk level"), _("Valued on"), _("Market value (CNY)")],
             [[h["product"], h["risk"], h["as_of"], h["value"]] for h in content["holdings"]],
             [80, 25, 30, 43],
         ),
-        Paragraph(f"持仓合计：{content['holdings_total']} 元", body),
-        Paragraph("二、合同与到期安排", sub),
+        Paragraph(_("Total holdings: %(total)s CNY") % {"total": content["holdings_total"]}, body),
+        Paragraph(_("2. Contracts and maturities"), sub),
         table(
-            ["合同编号", "名称", "到期日", "金额（元）"],
+            [_("Contract number"), _("Title"), _("Matures on"), _("Amount (CNY)")],
             [
                 [
                     k["number"],
                     k["title"],
-                    (k["matures_on"] or "—") + ("（即将到期）" if k["maturing"] else ""),
+                    (k["matures_on"] or "—") + (maturing if k["maturing"] else ""),
                     k["amount"],
                 ]
                 for k in content["contracts"]
             ],
             [35, 75, 35, 33],
         ),
-        Paragraph("三、交易汇总", sub),
+        Paragraph(_("3. Transactions"), sub),
         table(
-            ["月数", "日均余额（元）", "交易笔数", "交易金额（元）", "佣金与费用（元）"],
+            [
+                _("Months"),
+                _("Average balance (CNY)"),
+                _("Trades"),
+                _("Volume (CNY)"),
+                _("Commission and fees (CNY)"),
+            ],
             [
                 [
                     str(tx["months"]),
@@ -291,15 +312,21 @@ def render_pdf(
             ],
             [18, 42, 25, 48, 45],
         ),
-        Paragraph("四、服务记录", sub),
+        Paragraph(_("4. Service contacts"), sub),
         table(
-            ["日期", "服务内容"], [[x["date"], x["title"]] for x in content["contacts"]], [30, 148]
+            [_("Date"), _("Service")],
+            [[x["date"], x["title"]] for x in content["contacts"]],
+            [30, 148],
         ),
-        Paragraph("五、市场观点", sub),
+        Paragraph(_("5. Market view"), sub),
         Paragraph(_escape(market_note or ""), body),
         Spacer(1, 8 * mm),
         Paragraph(
-            "本报告由 Fiducia CRM 生成，仅供客户本人参考；如有疑问请联系您的客户经理。", body
+            _(
+                "This report was produced by Fiducia CRM for the customer only; please contact "
+                "your relationship manager with any questions."
+            ),
+            body,
         ),
     ]
     doc.build(story)

@@ -150,3 +150,11 @@ def test_conversion_through_the_prospect_page(client, rm_a):
     )
     p.refresh_from_db()
     assert p.stage == "active" and p.customer.number == "K1"
+
+
+def test_board_filters_for_leads_only(client, lead, rm_a):
+    client.force_login(lead)
+    body = client.get(reverse("customers:sales:board_filters")).content.decode()
+    assert f'value="{rm_a.pk}"' in body and f'value="{lead.team_id}"' in body
+    client.force_login(rm_a)
+    assert client.get(reverse("customers:sales:board_filters")).status_code == 404

@@ -200,3 +200,10 @@ def test_generation_queries_do_not_grow_per_customer(rm_a, django_assert_max_num
     with django_assert_max_num_queries(20):
         run = statements.generate("monthly", OCT, customer_ids=ids)
     assert run.done == 10
+
+
+def test_pdf_in_english_when_asked(institution):
+    statements.generate("monthly", OCT, customer_ids=[institution.pk])
+    s = Statement.objects.get(customer=institution)
+    text = pdf_text(statements.render_pdf(s.content, "", compress=False, language="en"))
+    assert "Customer statement and service report" in text and "1. Holdings" in text
