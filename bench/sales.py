@@ -97,13 +97,15 @@ def time_requests(client, url, runs):
 def bench_board(runs):
     rm = User.objects.get(username="bench_rm001")
     lead = User.objects.get(username="bench_lead")
-    for label, user, query in (
-        ("board, RM", rm, ""),
-        ("board, team lead (team)", lead, f"?team={lead.team_id}"),
+    board = reverse("customers:sales:board")
+    for label, user, url in (
+        ("board, RM", rm, board),
+        ("board, team lead (team)", lead, f"{board}?team={lead.team_id}"),
+        ("reference: customer list, RM", rm, reverse("customers:list")),
     ):
         client = Client()
         client.force_login(user)
-        n, p50, p95 = time_requests(client, reverse("customers:sales:board") + query, runs)
+        n, p50, p95 = time_requests(client, url, runs)
         print(f"{label:30s} queries={n:3d}  p50={p50:7.1f} ms  p95={p95:7.1f} ms")
 
 

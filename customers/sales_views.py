@@ -448,7 +448,11 @@ def handover_cancel(request, pk):
 def handover_panel(request, pk):
     """The "staff_detail" panel: the person's open plan, or a "start handover" button."""
     person = get_user_model().objects.filter(pk=pk).first()
-    in_scope = person is not None and handover.staff_in_scope(request.user).filter(pk=pk).exists()
+    in_scope = person is not None and (
+        handover.staff_in_scope(request.user).filter(pk=pk).exists()
+        # Someone who has left is no longer "staff in scope", but their plan still is.
+        or handover.plans_for(request.user).filter(departing_id=pk).exists()
+    )
     if not in_scope:
         raise Http404
     plan = handover.plans_for(request.user).filter(departing=person).first()

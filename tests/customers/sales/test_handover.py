@@ -210,3 +210,14 @@ def test_staff_detail_panel(client, lead, head, departing, rm_other):
     body = client.get(reverse(panels[0].url_name, args=[departing.pk])).content.decode()
     assert 'id="start-handover"' in body and f"departing={departing.pk}" in body
     assert client.get(reverse(panels[0].url_name, args=[rm_other.pk])).status_code == 404
+
+
+def test_panel_of_someone_who_left_shows_the_plan(client, lead, departing, rm_a, book):
+    plan = handover.start_plan(lead, departing, rm_a, reason="leaving")
+    handover.complete(lead, plan)
+    client.force_login(lead)
+    body = client.get(
+        reverse("customers:sales:handover_panel", args=[departing.pk])
+    ).content.decode()
+    assert reverse("customers:sales:handover", args=[plan.pk]) in body
+    assert 'id="start-handover"' not in body
