@@ -295,6 +295,8 @@ def _transition_customer(acting_user, customer, to_stage, reason):
 
 BOARD_COLUMNS = (S.PROSPECT, S.ONBOARDING, S.ACTIVE, S.EXITED)
 BOARD_CARDS_PER_COLUMN = 20
+# On the board the closed columns read as outcomes of the last 90 days.
+BOARD_LABELS = {S.ACTIVE: gettext_lazy("Converted"), S.EXITED: gettext_lazy("Lost")}
 RECENT_DAYS = 90
 
 
@@ -333,7 +335,7 @@ def pipeline_board(user, *, owner=None, team=None) -> dict:
         columns.append(
             {
                 "stage": stage,
-                "label": S(stage).label,
+                "label": BOARD_LABELS.get(stage, S(stage).label),
                 "count": t.get("n", 0),
                 "aum": t.get("aum") or Decimal(0),
                 "raised": t.get("raised") or Decimal(0),
