@@ -24,6 +24,7 @@ from crm.audit.services import record
 
 from .models import (
     Customer,
+    CustomerCoServer,
     FollowUpTask,
     HandoverItem,
     HandoverPlan,
@@ -246,6 +247,8 @@ def complete(acting_user, plan) -> HandoverPlan:
         moved_prospects = Prospect.objects.filter(owner=departing, stage__in=OPEN_STAGES).update(
             owner=default, branch_id=default.branch_id, team_id=default.team_id
         )
+        # Co-serving ends with the handover: a person changing role keeps no access to the book.
+        co_served, _kinds = CustomerCoServer.objects.filter(user=departing).delete()
         successor_for = {customer_id: successors[to] for customer_id, to in rows}
         staff_handover.send(
             sender=HandoverPlan,
@@ -272,6 +275,7 @@ def complete(acting_user, plan) -> HandoverPlan:
             "customers": moved_customers,
             "tasks": moved_tasks,
             "prospects": moved_prospects,
+            "co_servers_removed": co_served,
             "successors": {str(pk): n for pk, n in counts.items()},
             "deactivated": locked.reason == HandoverPlan.Reason.LEAVING,
         }

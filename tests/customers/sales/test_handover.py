@@ -7,7 +7,14 @@ from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.ui.registry import panels_for
 from customers import handover
-from customers.models import Customer, FollowUpTask, HandoverItem, HandoverPlan, Prospect
+from customers.models import (
+    Customer,
+    CustomerCoServer,
+    FollowUpTask,
+    HandoverItem,
+    HandoverPlan,
+    Prospect,
+)
 from customers.selectors import customers_for
 from customers.signals import staff_handover
 from tests.customers.sales.factories import ProspectFactory
@@ -127,11 +134,16 @@ def test_customers_gained_after_planning_go_to_the_default(head, departing, rm_a
     assert late.owner == rm_a
 
 
-def test_role_change_keeps_the_user_active(lead, departing, rm_a, book):
+def test_role_change_keeps_the_user_active(lead, departing, rm_a, rm_b, book):
+    co_served = CustomerFactory(owner=rm_b)
+    CustomerCoServer.objects.create(customer=co_served, user=departing)
     plan = handover.start_plan(lead, departing, rm_a, reason="role_change")
-    handover.complete(lead, plan)
+    done = handover.complete(lead, plan)
     departing.refresh_from_db()
     assert departing.is_active is True
+    # No access to the old book remains: co-serving ended with the handover.
+    assert done.summary["co_servers_removed"] == 1
+    assert not customers_for(departing).exists()
     assert not Customer.objects.filter(owner=departing).exists()
 
 
