@@ -104,3 +104,6 @@ class ContractAdmin(ScopedAdmin):
     search_fields = ["number"]
     raw_id_fields = ["customer", "product"]
     show_full_result_count = False
+
+
+from . import sales_admin  # noqa: E402,F401  (issue 9: channels, activities, prospects)

@@ -82,3 +82,7 @@ class CustomersConfig(AppConfig):
         from .metrics import register_metrics
 
         register_metrics()
+
+        from .sales_setup import ready as sales_ready
+
+        sales_ready()

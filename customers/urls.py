@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import transfer_views, views
 
@@ -6,6 +6,7 @@ app_name = "customers"
 
 urlpatterns = [
     path("", views.customer_list, name="list"),
+    path("sales/", include("customers.sales_urls")),
     path("new/", views.customer_create, name="create"),
     path("count/", views.customer_count, name="count"),
     path("filters/", views.saved_filter_list, name="filters"),

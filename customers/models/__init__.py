@@ -19,4 +19,5 @@ from .records import (  # noqa: F401
     Tier,
     VipLevel,
 )
+from .sales import *  # noqa: F401,F403  (issue 9: sales and service management)
 from .transfers import CustomerImport, PiiExport, SavedFilter  # noqa: F401
