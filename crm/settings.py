@@ -49,8 +49,6 @@ INSTALLED_APPS = [
     "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
-    "django_celery_beat",
-    "axes",
     "crm.accounts",
     "crm.audit",
     "crm.core",
@@ -60,6 +58,10 @@ INSTALLED_APPS = [
     "tiering",
     "complaints",
     "compliance",
+    # After the project's apps: for a msgid both translate, the earlier app's catalogue wins,
+    # and ours must ("Name" is "任务名" in django-celery-beat's).
+    "django_celery_beat",
+    "axes",
 ]
 
 MIDDLEWARE = [
