@@ -73,8 +73,9 @@ def apply_classifications_from(
 
     sub_sql, params = source.query.sql_with_params()
     table = Customer._meta.db_table
+    # Identifiers come from code (model metadata, caller's column names), values are parameters.
     sql = (
-        f"UPDATE {table} SET tier = s.{tier}, vip_level = s.{vip_level} "
+        f"UPDATE {table} SET tier = s.{tier}, vip_level = s.{vip_level} "  # noqa: S608
         f"FROM ({sub_sql}) AS s "
         f"WHERE {table}.id = s.{customer} "
         f"AND ({table}.tier <> s.{tier} OR {table}.vip_level <> s.{vip_level})"

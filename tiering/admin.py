@@ -8,8 +8,17 @@ from .models import TierAssignment, TierOverride, TierPolicy, TierRun
 
 @admin.register(TierPolicy)
 class TierPolicyAdmin(admin.ModelAdmin):
-    list_display = ("version", "name", "status", "formula", "window_months", "a_share", "b_share",
-                    "downgrade_grace_runs", "published_at")
+    list_display = (
+        "version",
+        "name",
+        "status",
+        "formula",
+        "window_months",
+        "a_share",
+        "b_share",
+        "downgrade_grace_runs",
+        "published_at",
+    )
     list_filter = ("status", "formula")
     readonly_fields = ("status", "created_by", "created_at", "published_by", "published_at")
     actions = ["publish"]
@@ -43,8 +52,20 @@ class TierPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(TierRun)
 class TierRunAdmin(admin.ModelAdmin):
-    list_display = ("as_of", "kind", "policy_version", "status", "customers", "count_a",
-                    "count_b", "count_c", "upgrades", "downgrades", "held_by_grace", "finished_at")
+    list_display = (
+        "as_of",
+        "kind",
+        "policy_version",
+        "status",
+        "customers",
+        "count_a",
+        "count_b",
+        "count_c",
+        "upgrades",
+        "downgrades",
+        "held_by_grace",
+        "finished_at",
+    )
     list_filter = ("kind", "status")
 
     def has_add_permission(self, request):
@@ -56,8 +77,16 @@ class TierRunAdmin(admin.ModelAdmin):
 
 @admin.register(TierAssignment)
 class TierAssignmentAdmin(admin.ModelAdmin):
-    list_display = ("customer", "run", "contribution", "rank", "computed_class", "applied_class",
-                    "vip_level", "capital_segment")
+    list_display = (
+        "customer",
+        "run",
+        "contribution",
+        "rank",
+        "computed_class",
+        "applied_class",
+        "vip_level",
+        "capital_segment",
+    )
     list_filter = ("applied_class", "capital_segment")
     list_select_related = ("customer", "run")
     raw_id_fields = ("customer", "run", "override")
@@ -72,8 +101,15 @@ class TierAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(TierOverride)
 class TierOverrideAdmin(admin.ModelAdmin):
-    list_display = ("customer", "tier", "vip_level", "status", "expires_on", "proposed_by",
-                    "decided_by")
+    list_display = (
+        "customer",
+        "tier",
+        "vip_level",
+        "status",
+        "expires_on",
+        "proposed_by",
+        "decided_by",
+    )
     list_filter = ("status",)
     raw_id_fields = ("customer", "approval")
     list_select_related = ("customer", "proposed_by", "decided_by")

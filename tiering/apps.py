@@ -87,7 +87,5 @@ class TieringConfig(AppConfig):
                 ),
             )
         )
-        register_metric(
-            Metric("tier_moves", _("Tier moves"), tier_moves_by_owner, order=40)
-        )
+        register_metric(Metric("tier_moves", _("Tier moves"), tier_moves_by_owner, order=40))
         register_demo(DemoSeeder("tiering", seed_tiering, order=30, requires=("customers",)))

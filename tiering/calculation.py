@@ -89,6 +89,8 @@ def compute(run: TierRun, policy: TierPolicy, previous: TierRun | None) -> int:
     vip_gate = " AND ".join(vip_checks) or "1 = 1"
     t_assign = TierAssignment._meta.db_table
     t_override = TierOverride._meta.db_table
+    # Identifiers and the formula come from code and the WEIGHT_FIELDS whitelist; every value
+    # is a parameter.
     sql = f"""
 WITH sums AS (
     SELECT c.id AS customer_id, c.number AS number, c.aum AS aum, c.kind AS kind,
@@ -178,7 +180,7 @@ SELECT %s, b.customer_id, %s, b.cents / 100.0, b.aum, b.trades, b.rnk, b.before_
 FROM based b
 LEFT JOIN {t_override} o
        ON o.customer_id = b.customer_id AND o.status = 'approved' AND o.expires_on >= %s
-"""
+"""  # noqa: S608
     grace = max(policy.downgrade_grace_runs, 1)
     params = [
         *expr_params,
@@ -213,7 +215,9 @@ def summarise(run: TierRun) -> None:
         count_a=Count("pk", filter=Q(applied_class="A")),
         count_b=Count("pk", filter=Q(applied_class="B")),
         count_c=Count("pk", filter=Q(applied_class="C")),
-        upgrades=Count("pk", filter=Q(previous_class__gt="", applied_class__lt=F("previous_class"))),
+        upgrades=Count(
+            "pk", filter=Q(previous_class__gt="", applied_class__lt=F("previous_class"))
+        ),
         downgrades=Count(
             "pk", filter=Q(previous_class__gt="", applied_class__gt=F("previous_class"))
         ),

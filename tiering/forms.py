@@ -27,9 +27,7 @@ class OverrideForm(forms.Form):
 
     def __init__(self, *args, max_days=180, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["expires_on"].initial = timezone.localdate() + datetime.timedelta(
-            days=max_days
-        )
+        self.fields["expires_on"].initial = timezone.localdate() + datetime.timedelta(days=max_days)
 
 
 class PolicyForm(forms.ModelForm):

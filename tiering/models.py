@@ -46,7 +46,7 @@ class TierPolicy(models.Model):
         _("custom weights"),
         default=dict,
         blank=True,
-        help_text=_("For the custom formula: {monthly figure: weight}, e.g. {\"commission\": 1}."),
+        help_text=_('For the custom formula: {monthly figure: weight}, e.g. {"commission": 1}.'),
     )
     window_months = models.PositiveSmallIntegerField(
         _("window (months)"), default=12, validators=[MinValueValidator(1), MaxValueValidator(60)]
@@ -214,9 +214,7 @@ class TierAssignment(models.Model):
     cumulative_before = models.DecimalField(
         _("contribution ranked before"), max_digits=22, decimal_places=2
     )
-    cumulative_share = models.DecimalField(
-        _("cumulative share"), max_digits=7, decimal_places=6
-    )
+    cumulative_share = models.DecimalField(_("cumulative share"), max_digits=7, decimal_places=6)
     computed_class = models.CharField(_("computed class"), max_length=1, choices=Tier.choices)
     previous_class = models.CharField(
         _("previous class"), max_length=1, choices=Tier.choices, blank=True
@@ -225,7 +223,9 @@ class TierAssignment(models.Model):
     applied_class = models.CharField(_("applied class"), max_length=1, choices=Tier.choices)
     below_streak = models.PositiveSmallIntegerField(default=0)
     pending_class = models.CharField(max_length=1, choices=Tier.choices, blank=True)
-    computed_vip = models.CharField(_("computed VIP level"), max_length=10, choices=VipLevel.choices)
+    computed_vip = models.CharField(
+        _("computed VIP level"), max_length=10, choices=VipLevel.choices
+    )
     vip_level = models.CharField(_("VIP level"), max_length=10, choices=VipLevel.choices)
     capital_segment = models.CharField(
         _("capital segment"), max_length=12, choices=CapitalSegment.choices

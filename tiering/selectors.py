@@ -43,7 +43,7 @@ def panel(user, pk) -> dict:
     )
     overrides = list(
         TierOverride.objects.filter(customer=customer)
-        .select_related("proposed_by", "decided_by")
+        .select_related("proposed_by", "decided_by", "approval")
         .order_by("-created_at")[:5]
     )
     return {"customer": customer, "history": history, "overrides": overrides}

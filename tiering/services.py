@@ -62,8 +62,15 @@ def create_draft(acting_user, source: TierPolicy | None = None, **changes) -> Ti
         draft = TierPolicy()
         if source is not None:
             for field in TierPolicy._meta.concrete_fields:
-                if field.name not in {"id", "version", "status", "created_at", "created_by",
-                                      "published_at", "published_by"}:
+                if field.name not in {
+                    "id",
+                    "version",
+                    "status",
+                    "created_at",
+                    "created_by",
+                    "published_at",
+                    "published_by",
+                }:
                     setattr(draft, field.attname, getattr(source, field.attname))
         for name, value in changes.items():
             setattr(draft, name, value)
@@ -187,9 +194,7 @@ def _apply(run: TierRun, acting_user) -> None:
     )
 
 
-def what_if(
-    policy: TierPolicy, as_of: datetime.date | None = None, *, acting_user=None
-) -> TierRun:
+def what_if(policy: TierPolicy, as_of: datetime.date | None = None, *, acting_user=None) -> TierRun:
     """Compute `policy` (usually a draft) into a what-if run. Customers are not touched; the
     previous what-if run of this policy and date is replaced."""
     _require(acting_user, "tiering.view_tierpolicy", _("You may not run what-if analyses."))
@@ -247,12 +252,12 @@ def propose_override(
     with transaction.atomic():
         if not customers_for(acting_user).filter(pk=customer.pk).exists():
             raise Customer.DoesNotExist
+        sync_withdrawn_overrides(customer)
         if TierOverride.objects.filter(
-            customer=customer, status__in=[TierOverride.Status.PENDING, TierOverride.Status.APPROVED]
+            customer=customer,
+            status__in=[TierOverride.Status.PENDING, TierOverride.Status.APPROVED],
         ).exists():
-            raise ValidationError(
-                _("This customer already has an override pending or in force.")
-            )
+            raise ValidationError(_("This customer already has an override pending or in force."))
         override = TierOverride.objects.create(
             customer=customer,
             tier=tier,
@@ -323,18 +328,19 @@ def may_decide_override(user, approval) -> bool:
     return customers_for(user).filter(pk=approval.target_id).exists()
 
 
-def sync_withdrawn_overrides() -> int:
+def sync_withdrawn_overrides(customer=None) -> int:
     """Overrides whose approval request was withdrawn or expired follow it (set-based)."""
     from crm.core.models import ApprovalRequest
 
+    pending = TierOverride.objects.filter(status=TierOverride.Status.PENDING)
+    if customer is not None:
+        pending = pending.filter(customer=customer)
     n = 0
     for status, target in (
         (ApprovalRequest.Status.WITHDRAWN, TierOverride.Status.WITHDRAWN),
         (ApprovalRequest.Status.EXPIRED, TierOverride.Status.EXPIRED),
     ):
-        n += TierOverride.objects.filter(
-            status=TierOverride.Status.PENDING, approval__status=status
-        ).update(status=target)
+        n += pending.filter(approval__status=status).update(status=target)
     return n
 
 

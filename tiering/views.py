@@ -39,7 +39,13 @@ def _panel_context(request, pk, form=None) -> dict:
         "tiering.propose_override"
     )
     open_override = next(
-        (o for o in data["overrides"] if o.status in ("pending", "approved")), None
+        (
+            o
+            for o in data["overrides"]
+            if o.status == "approved"
+            or (o.status == "pending" and (o.approval is None or o.approval.status == "pending"))
+        ),
+        None,
     )
     return {
         **data,
@@ -119,7 +125,7 @@ def _report_data(user, run: TierRun) -> dict:
     ]
     segment_rows = [
         {
-            "segment": SEGMENT_LABELS[s],
+            "segment": str(SEGMENT_LABELS[s]),
             "cells": [cells.get((s, c), {"n": 0, "avg": 0, "total": 0}) for c in selectors.CLASSES],
         }
         for s in selectors.SEGMENTS
@@ -143,7 +149,9 @@ def _charts(data: dict) -> dict:
             {
                 "name": _("Share of customers"),
                 "type": "bar",
-                "data": [round(d["customers"] * 100 / customers_total, 1) for d in data["distribution"]],
+                "data": [
+                    round(d["customers"] * 100 / customers_total, 1) for d in data["distribution"]
+                ],
             },
             {
                 "name": _("Share of contribution"),
@@ -159,7 +167,11 @@ def _charts(data: dict) -> dict:
     movement = {
         "tooltip": {"position": "top"},
         "xAxis": {"type": "category", "data": list(selectors.CLASSES), "name": _("to")},
-        "yAxis": {"type": "category", "data": [r["from"] for r in data["movement_rows"]], "name": _("from")},
+        "yAxis": {
+            "type": "category",
+            "data": [r["from"] for r in data["movement_rows"]],
+            "name": _("from"),
+        },
         "visualMap": {
             "min": 0,
             "max": max([h[2] for h in heat] or [1]),
@@ -303,13 +315,18 @@ def policy_whatif(request, pk):
             run = services.what_if(
                 policy, form.cleaned_data["as_of"] or timezone.localdate(), acting_user=request.user
             )
-            messages.success(request, _("What-if computed for %(n)s customers.") % {"n": run.customers})
+            messages.success(
+                request, _("What-if computed for %(n)s customers.") % {"n": run.customers}
+            )
             return redirect("tiering:whatif", pk=policy.pk)
     context = {"policy": policy, "form": form, "run": run}
     if run is not None:
         data = _report_data(request.user, run)
         moved = sum(
-            n for row in data["movement_rows"] for t, n in zip(selectors.CLASSES, row["cells"], strict=True) if row["from"] != t
+            n
+            for row in data["movement_rows"]
+            for t, n in zip(selectors.CLASSES, row["cells"], strict=True)
+            if row["from"] != t
         )
         context.update(data)
         context["charts"] = _charts(data)

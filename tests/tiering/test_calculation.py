@@ -35,8 +35,14 @@ def test_classes_follow_pareto_and_inputs_are_stored(policy, rm):
     run = services.recalculate(AS_OF, policy=policy)
     assert run.status == TierRun.Status.APPLIED
     # total 1000: C001 50 %, C002 crosses 80 % → A; C003 crosses 95 % → B
-    assert _classes(run) == {"C001": "A", "C002": "A", "C003": "B", "C004": "C", "C005": "C",
-                             "C006": "C"}
+    assert _classes(run) == {
+        "C001": "A",
+        "C002": "A",
+        "C003": "B",
+        "C004": "C",
+        "C005": "C",
+        "C006": "C",
+    }
     row = TierAssignment.objects.get(run=run, customer=customers["C002"])
     assert (row.contribution, row.rank, row.cumulative_before) == (D("300.00"), 2, D("500.00"))
     assert row.cumulative_share == D("0.800000")
@@ -61,23 +67,43 @@ def test_brokerage_formula_in_sql_matches_rules(rm):
     policy = PolicyFactory(formula=TierPolicy.Formula.BROKERAGE)
     customer = CustomerFactory(owner=rm)
     rows = []
-    for month, margin, volume, rebate in [(MONTH, "1200000", "3000000", "80"),
-                                          (datetime.date(2026, 5, 1), "600000", "0", "15.5")]:
-        rows.append(contribute(customer, 0, month=month, margin_balance=D(margin),
-                               deposit_spread=D("0.015"), commission_rate=D("0.0003"),
-                               trade_volume=D(volume), rebate=D(rebate)))
+    for month, margin, volume, rebate in [
+        (MONTH, "1200000", "3000000", "80"),
+        (datetime.date(2026, 5, 1), "600000", "0", "15.5"),
+    ]:
+        rows.append(
+            contribute(
+                customer,
+                0,
+                month=month,
+                margin_balance=D(margin),
+                deposit_spread=D("0.015"),
+                commission_rate=D("0.0003"),
+                trade_volume=D(volume),
+                rebate=D(rebate),
+            )
+        )
     run = services.recalculate(AS_OF, policy=policy)
-    expected = rules.to_cents(sum(
-        rules.brokerage_contribution(r.margin_balance, r.deposit_spread, D(1) / 12,
-                                     r.commission_rate, r.trade_volume, r.rebate)
-        for r in rows
-    ))
+    expected = rules.to_cents(
+        sum(
+            rules.brokerage_contribution(
+                r.margin_balance,
+                r.deposit_spread,
+                D(1) / 12,
+                r.commission_rate,
+                r.trade_volume,
+                r.rebate,
+            )
+            for r in rows
+        )
+    )
     assert TierAssignment.objects.get(run=run).contribution == expected
 
 
 def test_custom_weights(rm):
-    policy = PolicyFactory(formula=TierPolicy.Formula.CUSTOM, weights={"commission": 1,
-                                                                       "rebate": -1})
+    policy = PolicyFactory(
+        formula=TierPolicy.Formula.CUSTOM, weights={"commission": 1, "rebate": -1}
+    )
     customer = CustomerFactory(owner=rm)
     contribute(customer, 999, commission=D(500), rebate=D(120))
     run = services.recalculate(AS_OF, policy=policy)
@@ -99,10 +125,15 @@ def test_institutions_and_vip_criteria(rm):
     assert rows[inst.pk].computed_class == "C"  # no aggregates at all: zero contribution
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(st.lists(st.integers(min_value=-5000, max_value=200000), min_size=1, max_size=25),
-       st.sampled_from([(D("0.80"), D("0.95")), (D("0.5"), D("0.9")), (D("0.7"), D("0.7"))]))
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(st.integers(min_value=-5000, max_value=200000), min_size=1, max_size=25),
+    st.sampled_from([(D("0.80"), D("0.95")), (D("0.5"), D("0.9")), (D("0.7"), D("0.7"))]),
+)
 def test_database_agrees_with_pareto_classes(rm, amounts, shares):
     with transaction.atomic():
         policy = PolicyFactory(a_share=shares[0], b_share=shares[1])
@@ -168,8 +199,9 @@ def test_rerun_for_the_same_date_has_no_double_effect(policy, rm):
 def test_interrupted_run_is_resumed(policy, rm):
     customer = CustomerFactory(owner=rm)
     contribute(customer, 100)
-    TierRun.objects.create(as_of=AS_OF, policy=policy, policy_version=policy.version,
-                           status=TierRun.Status.RUNNING)
+    TierRun.objects.create(
+        as_of=AS_OF, policy=policy, policy_version=policy.version, status=TierRun.Status.RUNNING
+    )
     run = services.recalculate(AS_OF, policy=policy)
     assert run.status == TierRun.Status.APPLIED and run.customers == 1
     assert Customer.objects.get(pk=customer.pk).tier == "A"
@@ -195,15 +227,18 @@ def test_what_if_leaves_live_data_untouched(policy, rm, admin_user):
     contribute(b, 100)
     live = services.recalculate(AS_OF, policy=policy)
     before = list(Customer.objects.order_by("pk").values_list("pk", "tier", "vip_level"))
-    live_rows = list(TierAssignment.objects.filter(run=live).values_list("customer_id",
-                                                                           "applied_class"))
+    live_rows = list(
+        TierAssignment.objects.filter(run=live).values_list("customer_id", "applied_class")
+    )
     draft = services.create_draft(admin_user, policy, a_share=D("0.95"), b_share=D("0.99"))
     run = services.what_if(draft, AS_OF + datetime.timedelta(days=1), acting_user=admin_user)
     assert run.kind == TierRun.Kind.WHAT_IF
     assert _classes(run)[b.number] == "A"  # would move up under the draft
     assert list(Customer.objects.order_by("pk").values_list("pk", "tier", "vip_level")) == before
-    assert list(TierAssignment.objects.filter(run=live).values_list(
-        "customer_id", "applied_class")) == live_rows
+    assert (
+        list(TierAssignment.objects.filter(run=live).values_list("customer_id", "applied_class"))
+        == live_rows
+    )
     assert TierPolicy.objects.get(pk=draft.pk).status == TierPolicy.Status.DRAFT
     # the next live run's grace ignores what-if runs
     assert services.calculation.previous_live_run(AS_OF + datetime.timedelta(days=40)) == live

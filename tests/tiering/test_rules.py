@@ -103,8 +103,12 @@ def test_a_is_the_smallest_top_set_reaching_80_percent(values):
 
 
 def test_vip_ladder_defaults():
-    ladder = {"gold": D(50_000), "platinum": D(500_000), "diamond": D(2_000_000),
-              "private": D(6_000_000)}
+    ladder = {
+        "gold": D(50_000),
+        "platinum": D(500_000),
+        "diamond": D(2_000_000),
+        "private": D(6_000_000),
+    }
     assert vip_level(D("49999.99"), ladder) == "ordinary"
     assert vip_level(D(50_000), ladder) == "gold"
     assert vip_level(D(500_000), ladder) == "platinum"
