@@ -54,6 +54,8 @@ def _panel_context(request, pk, form=None) -> dict:
         "a_pct": policy.a_share * 100 if policy else None,
         "b_pct": policy.b_share * 100 if policy else None,
         "share_pct": latest.cumulative_share * 100 if latest else None,
+        "a_line": policy.a_share * latest.run.total_contribution if latest else None,
+        "b_line": policy.b_share * latest.run.total_contribution if latest else None,
         "open_override": open_override,
         "can_propose": can_propose and open_override is None,
         "form": form or OverrideForm(max_days=policy.override_days if policy else 180),
