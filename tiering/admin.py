@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from crm.audit.services import record
+
 from . import services
 from .models import TierAssignment, TierOverride, TierPolicy, TierRun
 
@@ -20,7 +22,14 @@ class TierPolicyAdmin(admin.ModelAdmin):
         "published_at",
     )
     list_filter = ("status", "formula")
-    readonly_fields = ("status", "created_by", "created_at", "published_by", "published_at")
+    readonly_fields = (
+        "version",
+        "status",
+        "created_by",
+        "created_at",
+        "published_by",
+        "published_at",
+    )
     actions = ["publish"]
 
     def has_change_permission(self, request, obj=None):
@@ -32,9 +41,16 @@ class TierPolicyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             last = TierPolicy.objects.order_by("-version").first()
-            obj.version = obj.version or (last.version + 1 if last else 1)
+            obj.version = (last.version if last else 0) + 1
+            obj.status = TierPolicy.Status.DRAFT
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        record(
+            request.user,
+            "tiering.policy_changed" if change else "tiering.policy_drafted",
+            obj,
+            after={"version": obj.version, "fields": form.changed_data},
+        )
 
     @admin.action(description=_("Publish the selected draft"), permissions=["publish"])
     def publish(self, request, queryset):

@@ -75,6 +75,18 @@ def previous_live_run(as_of: datetime.date, *, exclude_pk=None) -> TierRun | Non
 
 def compute(run: TierRun, policy: TierPolicy, previous: TierRun | None) -> int:
     """Insert one assignment per active customer for `run`. Returns the number of rows."""
+    sql, params = build_sql(run, policy, previous)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # One hash aggregate over the window's rows and one sort of all customers: give them
+            # memory instead of spilling to disk (this transaction only).
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def build_sql(run: TierRun, policy: TierPolicy, previous: TierRun | None) -> tuple[str, list]:
+    """The INSERT … SELECT for `run` and its parameters."""
     start, end = window(policy, run.as_of)
     expr, expr_params = contribution_sql(policy)
     a_bp = int(policy.a_share * 10000)
@@ -92,16 +104,22 @@ def compute(run: TierRun, policy: TierPolicy, previous: TierRun | None) -> int:
     # Identifiers and the formula come from code and the WEIGHT_FIELDS whitelist; every value
     # is a parameter.
     sql = f"""
-WITH sums AS (
+WITH per_customer AS (
+    SELECT a.customer_id AS customer_id,
+           CAST(ROUND(SUM({expr}) * 100) AS BIGINT) AS cents,
+           SUM(a.trade_count) AS trades
+    FROM customers_monthlyaggregate a
+    WHERE a.month >= %s AND a.month < %s
+    GROUP BY a.customer_id
+),
+sums AS (
     SELECT c.id AS customer_id, c.number AS number, c.aum AS aum, c.kind AS kind,
            c.tier AS current_tier,
-           CAST(ROUND(COALESCE(SUM({expr}), 0) * 100) AS BIGINT) AS cents,
-           COALESCE(SUM(a.trade_count), 0) AS trades
+           COALESCE(x.cents, 0) AS cents,
+           COALESCE(x.trades, 0) AS trades
     FROM customers_customer c
-    LEFT JOIN customers_monthlyaggregate a
-           ON a.customer_id = c.id AND a.month >= %s AND a.month < %s
+    LEFT JOIN per_customer x ON x.customer_id = c.id
     WHERE c.is_active
-    GROUP BY c.id, c.number, c.aum, c.kind, c.tier
 ),
 ranked AS (
     SELECT s.*,
@@ -161,10 +179,10 @@ INSERT INTO {t_assign}
     (run_id, customer_id, policy_version, contribution, aum, trades, rank, cumulative_before,
      cumulative_share, computed_class, previous_class, base_class, applied_class, below_streak,
      pending_class, computed_vip, vip_level, capital_segment, override_id)
-SELECT %s, b.customer_id, %s, b.cents / 100.0, b.aum, b.trades, b.rnk, b.before_cents / 100.0,
+SELECT %s, b.customer_id, %s, b.cents * 0.01, b.aum, b.trades, b.rnk, b.before_cents * 0.01,
        CASE WHEN b.total_cents > 0
-            THEN ROUND((b.before_cents + CASE WHEN b.cents > 0 THEN b.cents ELSE 0 END)
-                       * 1.0 / b.total_cents, 6)
+            THEN CAST(b.before_cents + CASE WHEN b.cents > 0 THEN b.cents ELSE 0 END
+                      AS DOUBLE PRECISION) / b.total_cents
             ELSE 0 END,
        b.computed,
        CASE WHEN b.current_tier <> '' THEN b.current_tier
@@ -203,9 +221,7 @@ LEFT JOIN {t_override} o
         grace,
         run.as_of,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    return sql, params
 
 
 def summarise(run: TierRun) -> None:

@@ -202,9 +202,20 @@ class TierRun(models.Model):
 class TierAssignment(models.Model):
     """One row per customer per run, with the inputs that produced the class."""
 
-    run = models.ForeignKey(TierRun, on_delete=models.CASCADE, related_name="assignments")
+    # The composite indexes below cover both foreign keys, so they get no index of their own
+    # (fewer indexes to maintain when a run inserts a million rows). The customer key has no
+    # database-level constraint: a per-row RI check on a million-row insert costs more than the
+    # whole calculation, and rows are only ever inserted from a join over existing customers
+    # (deleting a customer still cascades through the ORM).
+    run = models.ForeignKey(
+        TierRun, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="tier_assignments"
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="tier_assignments",
+        db_index=False,
+        db_constraint=False,
     )
     policy_version = models.PositiveIntegerField(_("policy version"))
     contribution = models.DecimalField(_("contribution"), max_digits=20, decimal_places=2)
@@ -231,7 +242,12 @@ class TierAssignment(models.Model):
         _("capital segment"), max_length=12, choices=CapitalSegment.choices
     )
     override = models.ForeignKey(
-        "TierOverride", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "TierOverride",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:

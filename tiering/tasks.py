@@ -18,7 +18,10 @@ def recalculate_tiers(as_of: str | None = None) -> dict:
         if as_of
         else timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
     )
-    run = services.recalculate(day)
+    try:
+        run = services.recalculate(day)
+    except services.NoPublishedPolicy:
+        return {"skipped": "no published policy"}
     return {"run": run.pk, "as_of": run.as_of.isoformat(), "changed": run.customers_changed}
 
 

@@ -32,10 +32,12 @@ def test_override_proposed_approved_and_explained(page, login):
     month = timezone.localdate().replace(day=1)
     big = CustomerFactory(owner=users["rm1"], name="张伟", aum=Decimal(3_000_000))
     small = CustomerFactory(owner=users["rm1"], name="王芳", aum=Decimal(300_000))
-    MonthlyAggregateFactory(customer=big, month=month, net_interest_income=Decimal(9000),
-                            fee_income=Decimal(0))
-    MonthlyAggregateFactory(customer=small, month=month, net_interest_income=Decimal(100),
-                            fee_income=Decimal(0))
+    MonthlyAggregateFactory(
+        customer=big, month=month, net_interest_income=Decimal(9000), fee_income=Decimal(0)
+    )
+    MonthlyAggregateFactory(
+        customer=small, month=month, net_interest_income=Decimal(100), fee_income=Decimal(0)
+    )
     services.recalculate(timezone.localdate(), policy=policy)
     assert Customer.objects.get(pk=small.pk).tier == "C"
 
