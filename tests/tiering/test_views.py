@@ -190,13 +190,17 @@ def test_command(book, capsys):
 
 
 def test_task_and_metric(book, rm):
+    import datetime
+
     from crm.ui.registry import metrics
     from tiering.tasks import recalculate_tiers
 
+    # V3 (class C) becomes the top contributor in July: one move up, V0 falls (held by grace)
+    contribute(book[3], 100000, month=datetime.date(2026, 7, 1))
     result = recalculate_tiers.delay("2026-07-31").get()
     assert result["as_of"] == "2026-07-31"
+    assert Customer.objects.get(pk=book[3].pk).tier == "A"
     metric = next(m for m in metrics() if m.key == "tier_moves")
-    import datetime
-
-    figures = metric.compute([rm], datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
-    assert isinstance(figures, dict)
+    figures = metric.compute([rm], datetime.date(2026, 7, 1), datetime.date(2026, 7, 31))
+    assert figures == {rm.pk: 1}
+    assert metric.compute([rm], datetime.date(2026, 8, 1), datetime.date(2026, 8, 31)) == {}
