@@ -27,7 +27,9 @@ def seed_tiering(*, stdout, customers: int, users: dict) -> None:
     policy = services.default_policy(admin)
     today = timezone.localdate()
     latest = TierRun.objects.filter(kind=TierRun.Kind.LIVE).order_by("-as_of").first()
-    for as_of in _month_ends(today, 3):
+    # Runs spread over the demo's 13 months of figures, so windows differ and customers move.
+    ends = _month_ends(today, 9)
+    for as_of in (ends[0], ends[4], ends[8]):
         if latest is None or as_of >= latest.as_of:
             services.recalculate(as_of, acting_user=admin, policy=policy)
     draft = TierPolicy.objects.filter(status=TierPolicy.Status.DRAFT).first()

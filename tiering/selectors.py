@@ -56,18 +56,18 @@ def _rows(user, run: TierRun):
     return TierAssignment.objects.filter(run=run).filter(book_q(user, "customer__"))
 
 
-def class_distribution(user, run: TierRun) -> list[dict]:
+def class_distribution(user, run: TierRun, to: str = "applied_class") -> list[dict]:
     """Per applied class: customers, contribution and share of the positive contribution."""
     rows = (
         _rows(user, run)
-        .values("applied_class")
+        .values(to)
         .annotate(
             customers=Count("pk"),
             contribution=Sum("contribution", filter=Q(contribution__gt=0)),
         )
-        .order_by("applied_class")
+        .order_by(to)
     )
-    by_class = {r["applied_class"]: {**r, "contribution": r["contribution"] or 0} for r in rows}
+    by_class = {r[to]: {**r, "contribution": r["contribution"] or 0} for r in rows}
     total = sum((r["contribution"] for r in by_class.values()), 0) or 0
     out = []
     for cls in CLASSES:
@@ -83,9 +83,10 @@ def class_distribution(user, run: TierRun) -> list[dict]:
     return out
 
 
-def movement(user, run: TierRun) -> dict[tuple[str, str], int]:
-    """(from, to) → customers; "from" is the class before the run ("" for new customers)."""
-    return _movement(_rows(user, run))
+def movement(user, run: TierRun, to: str = "applied_class") -> dict[tuple[str, str], int]:
+    """(from, to) → customers; "from" is the class before the run ("" for new customers), "to"
+    the applied class (or `to="computed_class"`: the rules' class before grace and overrides)."""
+    return _movement(_rows(user, run), to)
 
 
 def movement_all(run: TierRun) -> dict[tuple[str, str], int]:
@@ -93,21 +94,21 @@ def movement_all(run: TierRun) -> dict[tuple[str, str], int]:
     return _movement(TierAssignment.objects.filter(run=run))
 
 
-def _movement(qs) -> dict[tuple[str, str], int]:
-    rows = qs.values("previous_class", "applied_class").annotate(n=Count("pk")).order_by()
-    return {(r["previous_class"], r["applied_class"]): r["n"] for r in rows}
+def _movement(qs, to: str = "applied_class") -> dict[tuple[str, str], int]:
+    rows = qs.values("previous_class", to).annotate(n=Count("pk")).order_by()
+    return {(r["previous_class"], r[to]): r["n"] for r in rows}
 
 
-def segment_matrix(user, run: TierRun) -> dict[tuple[str, str], dict]:
+def segment_matrix(user, run: TierRun, to: str = "applied_class") -> dict[tuple[str, str], dict]:
     """(capital segment, class) → customers and average contribution."""
     rows = (
         _rows(user, run)
-        .values("capital_segment", "applied_class")
+        .values("capital_segment", to)
         .annotate(n=Count("pk"), avg=Avg("contribution"), total=Sum("contribution"))
         .order_by()
     )
     return {
-        (r["capital_segment"], r["applied_class"]): {
+        (r["capital_segment"], r[to]): {
             "n": r["n"],
             "avg": r["avg"] or 0,
             "total": r["total"] or 0,
@@ -116,11 +117,11 @@ def segment_matrix(user, run: TierRun) -> dict[tuple[str, str], dict]:
     }
 
 
-def sample_movers(user, run: TierRun, limit: int = 20):
+def sample_movers(user, run: TierRun, limit: int = 20, to: str = "applied_class"):
     """Customers whose class changes in `run` (what-if or live), highest contribution first."""
     return (
         _rows(user, run)
-        .exclude(applied_class=F("previous_class"))
+        .exclude(**{to: F("previous_class")})
         .select_related("customer")
         .order_by("rank")[:limit]
     )

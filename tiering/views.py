@@ -113,10 +113,10 @@ def _pick_run(request) -> TierRun | None:
     return selectors.latest_live_run()
 
 
-def _report_data(user, run: TierRun) -> dict:
-    distribution = selectors.class_distribution(user, run)
-    moves = selectors.movement(user, run)
-    cells = selectors.segment_matrix(user, run)
+def _report_data(user, run: TierRun, to: str = "applied_class") -> dict:
+    distribution = selectors.class_distribution(user, run, to)
+    moves = selectors.movement(user, run, to)
+    cells = selectors.segment_matrix(user, run, to)
     froms = [c for c in ("A", "B", "C", "") if any(k[0] == c for k in moves)]
     movement_rows = [
         {
@@ -323,7 +323,8 @@ def policy_whatif(request, pk):
             return redirect("tiering:whatif", pk=policy.pk)
     context = {"policy": policy, "form": form, "run": run}
     if run is not None:
-        data = _report_data(request.user, run)
+        # The rules' classes (before grace): what the draft would do once downgrades take effect.
+        data = _report_data(request.user, run, "computed_class")
         moved = sum(
             n
             for row in data["movement_rows"]
@@ -333,5 +334,5 @@ def policy_whatif(request, pk):
         context.update(data)
         context["charts"] = _charts(data)
         context["moved"] = moved
-        context["samples"] = list(selectors.sample_movers(request.user, run))
+        context["samples"] = list(selectors.sample_movers(request.user, run, to="computed_class"))
     return render(request, "tiering/whatif.html", context)
