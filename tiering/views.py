@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.access import is_read_only
 from crm.audit.services import record
-from customers.models import CapitalSegment, Customer, Tier
+from customers.models import CapitalSegment, Customer
 
 from . import selectors, services
 from .forms import AsOfForm, OverrideForm, PolicyForm
@@ -140,7 +140,7 @@ def _report_data(user, run: TierRun, to: str = "applied_class") -> dict:
 
 
 def _charts(data: dict) -> dict:
-    labels = [str(dict(Tier.choices)[d["class"]]) for d in data["distribution"]]
+    labels = [_("Class %(c)s") % {"c": d["class"]} for d in data["distribution"]]
     customers_total = sum(d["customers"] for d in data["distribution"]) or 1
     distribution = {
         "tooltip": {"trigger": "axis"},
