@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
-from .models import WEIGHT_FIELDS, TierAssignment, TierOverride, TierPolicy, TierRun
+from .models import WEIGHT_FIELDS, TierAssignment, TierOverride, TierPolicy, TierRun, TierRunCell
 
 
 def month_start(day: datetime.date) -> datetime.date:
@@ -222,6 +222,28 @@ LEFT JOIN {t_override} o
         run.as_of,
     ]
     return sql, params
+
+
+def write_cells(run: TierRun) -> int:
+    """The run's report cells: one INSERT … SELECT … GROUP BY over its assignments."""
+    cells = TierRunCell._meta.db_table
+    assignments = TierAssignment._meta.db_table
+    sql = f"""
+INSERT INTO {cells} (run_id, owner_id, team_id, branch_id, previous_class, computed_class,
+                     applied_class, capital_segment, customers, contribution,
+                     positive_contribution)
+SELECT a.run_id, c.owner_id, c.team_id, c.branch_id, a.previous_class, a.computed_class,
+       a.applied_class, a.capital_segment, COUNT(*), SUM(a.contribution),
+       SUM(CASE WHEN a.contribution > 0 THEN a.contribution ELSE 0 END)
+FROM {assignments} a JOIN customers_customer c ON c.id = a.customer_id
+WHERE a.run_id = %s
+GROUP BY a.run_id, c.owner_id, c.team_id, c.branch_id, a.previous_class, a.computed_class,
+         a.applied_class, a.capital_segment
+"""  # noqa: S608
+    TierRunCell.objects.filter(run=run).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [run.pk])
+        return cursor.rowcount
 
 
 def summarise(run: TierRun) -> None:

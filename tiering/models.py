@@ -315,3 +315,39 @@ class TierOverride(models.Model):
 
     def __str__(self):
         return f"{self.customer_id} → {self.tier} ({self.get_status_display()})"
+
+
+class TierRunCell(models.Model):
+    """Per run, the assignments counted by owner/team/branch × classes × capital segment,
+    written with the run (one INSERT … SELECT … GROUP BY). Reports for a team, a branch or the
+    whole institution read these few thousand rows instead of a million assignments."""
+
+    run = models.ForeignKey(TierRun, on_delete=models.CASCADE, related_name="cells")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    branch = models.ForeignKey(
+        "accounts.Branch", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    previous_class = models.CharField(max_length=1, blank=True)
+    computed_class = models.CharField(max_length=1)
+    applied_class = models.CharField(max_length=1)
+    capital_segment = models.CharField(max_length=12)
+    customers = models.PositiveIntegerField()
+    contribution = models.DecimalField(max_digits=24, decimal_places=2)
+    positive_contribution = models.DecimalField(max_digits=24, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("tier run cell")
+        verbose_name_plural = _("tier run cells")
+        indexes = [models.Index(fields=["run", "branch"], name="tiercell_run_branch")]
+
+    def __str__(self):
+        return f"{self.run_id} {self.owner_id} {self.applied_class} × {self.customers}"

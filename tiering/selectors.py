@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
+from crm.accounts.access import Scope, book_filter, scope_of
 from customers.selectors import book_q, get_customer_for
 
-from .models import TierAssignment, TierOverride, TierPolicy, TierRun
+from .models import TierAssignment, TierOverride, TierPolicy, TierRun, TierRunCell
 
 CLASSES = ("A", "B", "C")
 SEGMENTS = ("large", "medium", "small", "institution")
@@ -56,17 +57,25 @@ def _rows(user, run: TierRun):
     return TierAssignment.objects.filter(run=run).filter(book_q(user, "customer__"))
 
 
-def class_distribution(user, run: TierRun, to: str = "applied_class") -> list[dict]:
-    """Per applied class: customers, contribution and share of the positive contribution."""
-    rows = (
-        _rows(user, run)
-        .values(to)
-        .annotate(
-            customers=Count("pk"),
-            contribution=Sum("contribution", filter=Q(contribution__gt=0)),
-        )
-        .order_by(to)
+def _source(user, run: TierRun):
+    """(queryset, count, positive sum, sum) for reports. Team leads, branch heads and
+    institution-wide roles read the run's cells (a few thousand rows whatever the number of
+    customers); an RM's own book (owned or co-served) is read from the assignments."""
+    if scope_of(user) >= Scope.TEAM:
+        cells = TierRunCell.objects.filter(run=run).filter(book_filter(user))
+        return cells, Sum("customers"), Sum("positive_contribution"), Sum("contribution")
+    return (
+        _rows(user, run),
+        Count("pk"),
+        Sum("contribution", filter=Q(contribution__gt=0)),
+        Sum("contribution"),
     )
+
+
+def class_distribution(user, run: TierRun, to: str = "applied_class") -> list[dict]:
+    """Per class: customers, contribution and share of the positive contribution."""
+    qs, n, positive, _total = _source(user, run)
+    rows = qs.values(to).annotate(customers=n, contribution=positive).order_by(to)
     by_class = {r[to]: {**r, "contribution": r["contribution"] or 0} for r in rows}
     total = sum((r["contribution"] for r in by_class.values()), 0) or 0
     out = []
@@ -75,7 +84,7 @@ def class_distribution(user, run: TierRun, to: str = "applied_class") -> list[di
         out.append(
             {
                 "class": cls,
-                "customers": r["customers"],
+                "customers": r["customers"] or 0,
                 "contribution": r["contribution"],
                 "share": (r["contribution"] / total) if total else 0,
             }
@@ -86,31 +95,30 @@ def class_distribution(user, run: TierRun, to: str = "applied_class") -> list[di
 def movement(user, run: TierRun, to: str = "applied_class") -> dict[tuple[str, str], int]:
     """(from, to) → customers; "from" is the class before the run ("" for new customers), "to"
     the applied class (or `to="computed_class"`: the rules' class before grace and overrides)."""
-    return _movement(_rows(user, run), to)
+    qs, n, _positive, _total = _source(user, run)
+    rows = qs.values("previous_class", to).annotate(n=n).order_by()
+    return {(r["previous_class"], r[to]): r["n"] for r in rows}
 
 
 def movement_all(run: TierRun) -> dict[tuple[str, str], int]:
     """Unscoped movement for operators (the command's dry run)."""
-    return _movement(TierAssignment.objects.filter(run=run))
-
-
-def _movement(qs, to: str = "applied_class") -> dict[tuple[str, str], int]:
-    rows = qs.values("previous_class", to).annotate(n=Count("pk")).order_by()
-    return {(r["previous_class"], r[to]): r["n"] for r in rows}
+    rows = (
+        TierRunCell.objects.filter(run=run)
+        .values("previous_class", "applied_class")
+        .annotate(n=Sum("customers"))
+        .order_by()
+    )
+    return {(r["previous_class"], r["applied_class"]): r["n"] for r in rows}
 
 
 def segment_matrix(user, run: TierRun, to: str = "applied_class") -> dict[tuple[str, str], dict]:
     """(capital segment, class) → customers and average contribution."""
-    rows = (
-        _rows(user, run)
-        .values("capital_segment", to)
-        .annotate(n=Count("pk"), avg=Avg("contribution"), total=Sum("contribution"))
-        .order_by()
-    )
+    qs, n, _positive, total = _source(user, run)
+    rows = qs.values("capital_segment", to).annotate(n=n, total=total).order_by()
     return {
         (r["capital_segment"], r[to]): {
-            "n": r["n"],
-            "avg": r["avg"] or 0,
+            "n": r["n"] or 0,
+            "avg": (r["total"] or 0) / r["n"] if r["n"] else 0,
             "total": r["total"] or 0,
         }
         for r in rows

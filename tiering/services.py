@@ -163,6 +163,7 @@ def _compute_into(run: TierRun, policy: TierPolicy) -> None:
     TierAssignment.objects.filter(run=run).delete()
     previous = calculation.previous_live_run(run.as_of, exclude_pk=run.pk)
     calculation.compute(run, policy, previous)
+    calculation.write_cells(run)
     calculation.summarise(run)
     run.status = TierRun.Status.COMPUTED
     run.error = ""
@@ -212,6 +213,7 @@ def what_if(policy: TierPolicy, as_of: datetime.date | None = None, *, acting_us
             as_of + datetime.timedelta(days=1), exclude_pk=run.pk
         )
         calculation.compute(run, policy, previous)
+        calculation.write_cells(run)
         calculation.summarise(run)
         run.status = TierRun.Status.COMPUTED
         run.finished_at = timezone.now()

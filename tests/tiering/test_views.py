@@ -204,3 +204,22 @@ def test_task_and_metric(book, rm):
     figures = metric.compute([rm], datetime.date(2026, 7, 1), datetime.date(2026, 7, 31))
     assert figures == {rm.pk: 1}
     assert metric.compute([rm], datetime.date(2026, 8, 1), datetime.date(2026, 8, 31)) == {}
+
+
+def test_report_cells_agree_with_assignments(book, rm, make_user, policy):
+    """Institution-wide reports read the run's cells; an RM's read the assignments. On the same
+    customers they must give the same figures."""
+    from tiering import selectors
+
+    contribute(book[2], 5000, month=__import__("datetime").date(2026, 7, 1))
+    run = services.recalculate(__import__("datetime").date(2026, 7, 31), policy=policy)
+    compliance = make_user(roles.COMPLIANCE_OFFICER)
+    for to in ("applied_class", "computed_class"):
+        assert selectors.class_distribution(compliance, run, to) == selectors.class_distribution(
+            rm, run, to
+        )
+        assert selectors.movement(compliance, run, to) == selectors.movement(rm, run, to)
+        assert selectors.segment_matrix(compliance, run, to) == selectors.segment_matrix(
+            rm, run, to
+        )
+    assert sum(selectors.movement(compliance, run).values()) == 4
