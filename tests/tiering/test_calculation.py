@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -166,7 +166,6 @@ def test_downgrade_waits_for_grace_upgrade_is_immediate(policy, rm):
     top = CustomerFactory(owner=rm, number="G1")
     other = CustomerFactory(owner=rm, number="G2")
     months = [datetime.date(2026, m, 28) for m in range(1, 7)]
-    contribute(other, 100, month=datetime.date(2025, 12, 1))  # steady, outside all windows? no
     applied = []
     # top is A in run 1, then falls to C for 3 runs, then recovers
     for as_of, amount in zip(months, [1000, 1, 1, 1, 1, 1000], strict=True):
@@ -256,3 +255,60 @@ def test_publish_needs_permission(policy, rm):
     draft = PolicyFactory(status=TierPolicy.Status.DRAFT)
     with pytest.raises(services.PermissionDenied):
         services.publish_policy(rm, draft)
+
+
+money = st.decimals(min_value=0, max_value=5_000_000, places=2, allow_nan=False)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(
+        st.tuples(money, money, st.decimals(min_value=0, max_value=20_000, places=2)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_brokerage_contribution_in_sql_agrees_with_rules(rm, months):
+    """Per customer and month: margin × spread × 1/12 + rate × volume − rebate, summed over the
+    window and rounded to cents. Exact on PostgreSQL; SQLite computes in floating point, so
+    allow one cent there."""
+    with transaction.atomic():
+        policy = PolicyFactory(formula=TierPolicy.Formula.BROKERAGE)
+        customer = CustomerFactory(owner=rm)
+        rows = []
+        for i, (margin, volume, rebate) in enumerate(months):
+            rows.append(
+                contribute(
+                    customer,
+                    0,
+                    month=datetime.date(2026, 6 - i, 1),
+                    margin_balance=margin,
+                    deposit_spread=D("0.0135"),
+                    commission_rate=D("0.00025"),
+                    trade_volume=volume,
+                    rebate=rebate,
+                )
+            )
+        run = services.recalculate(AS_OF, policy=policy)
+        got = TierAssignment.objects.get(run=run).contribution
+        expected = rules.to_cents(
+            sum(
+                rules.monthly_brokerage(
+                    {
+                        "margin_balance": r.margin_balance,
+                        "deposit_spread": r.deposit_spread,
+                        "commission_rate": r.commission_rate,
+                        "trade_volume": r.trade_volume,
+                        "rebate": r.rebate,
+                    }
+                )
+                for r in rows
+            )
+        )
+        tolerance = D(0) if connection.vendor == "postgresql" else D("0.01")
+        assert abs(got - expected) <= tolerance
+        transaction.set_rollback(True)
