@@ -223,3 +223,24 @@ def test_report_cells_agree_with_assignments(book, rm, make_user, policy):
             rm, run, to
         )
     assert sum(selectors.movement(compliance, run).values()) == 4
+
+
+def test_custom_formula_needs_known_weights(policy, client, admin_user):
+    client.force_login(admin_user)
+    data = {name: getattr(policy, name) for name in views.PolicyForm.Meta.fields}
+    data.update(
+        {
+            "formula": TierPolicy.Formula.CUSTOM,
+            "weights": '{"salary": 1}',
+            "vip_min_trades": "",
+            "vip_min_contribution": "",
+        }
+    )
+    response = client.post(reverse("tiering:policies"), data, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    assert "salary" in response.content.decode()
+    assert not TierPolicy.objects.filter(status=TierPolicy.Status.DRAFT).exists()
+    data["weights"] = '{"commission": 1, "rebate": -1}'
+    assert client.post(reverse("tiering:policies"), data).status_code == 302
+    draft = TierPolicy.objects.get(status=TierPolicy.Status.DRAFT)
+    assert draft.weights == {"commission": 1, "rebate": -1}
