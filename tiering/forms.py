@@ -6,16 +6,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Tier, VipLevel
-
+from .labels import VIP_LABELS, class_label
 from .models import WEIGHT_FIELDS, TierPolicy
 
 
 class OverrideForm(forms.Form):
-    tier = forms.ChoiceField(label=_("Class"), choices=Tier.choices)
+    tier = forms.ChoiceField(label=_("Class"), choices=[(c, class_label(c)) for c in "ABC"])
     vip_level = forms.ChoiceField(
         label=_("VIP level"),
-        choices=[("", _("Keep the computed level"))] + list(VipLevel.choices),
+        choices=[("", _("Keep the computed level")), *VIP_LABELS.items()],
         required=False,
     )
     expires_on = forms.DateField(

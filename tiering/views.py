@@ -14,13 +14,12 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.access import is_read_only
 from crm.audit.services import record
-from customers.models import CapitalSegment, Customer
+from customers.models import Customer
 
 from . import selectors, services
 from .forms import AsOfForm, OverrideForm, PolicyForm
+from .labels import SEGMENT_LABELS, VIP_LABELS, class_label
 from .models import TierPolicy, TierRun
-
-SEGMENT_LABELS = dict(CapitalSegment.choices)
 
 
 def _need(user, perm: str, *, write: bool = False) -> None:
@@ -33,6 +32,15 @@ def _need(user, perm: str, *, write: bool = False) -> None:
 
 def _panel_context(request, pk, form=None) -> dict:
     data = selectors.panel(request.user, pk)
+    for row in data["history"]:
+        row.vip_label = VIP_LABELS.get(row.vip_level, row.vip_level)
+        row.computed_vip_label = VIP_LABELS.get(row.computed_vip, row.computed_vip)
+        row.segment_label = SEGMENT_LABELS.get(row.capital_segment, row.capital_segment)
+    for override in data["overrides"]:
+        override.vip_label = VIP_LABELS.get(override.vip_level, "")
+    customer = data["customer"]
+    data["tier_label"] = class_label(customer.tier)
+    data["vip_label"] = VIP_LABELS.get(customer.vip_level, customer.vip_level)
     latest = data["history"][0] if data["history"] else None
     policy = latest.run.policy if latest else None
     can_propose = not is_read_only(request.user) and request.user.has_perm(
@@ -140,7 +148,7 @@ def _report_data(user, run: TierRun, to: str = "applied_class") -> dict:
 
 
 def _charts(data: dict) -> dict:
-    labels = [_("Class %(c)s") % {"c": d["class"]} for d in data["distribution"]]
+    labels = [str(class_label(d["class"])) for d in data["distribution"]]
     customers_total = sum(d["customers"] for d in data["distribution"]) or 1
     distribution = {
         "tooltip": {"trigger": "axis"},
