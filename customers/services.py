@@ -63,6 +63,28 @@ def apply_classifications(rows: Iterable[tuple[int, str, str]]) -> int:
     return changed
 
 
+def apply_classifications_from(
+    source, *, customer: str = "customer_id", tier: str = "tier", vip_level: str = "vip_level"
+) -> int:
+    """Set-based variant for a whole run: `source` is a `.values()` queryset (of any app's
+    model) with the columns named by `customer`, `tier`, `vip_level`. One UPDATE … FROM touching
+    only customers whose values change (PostgreSQL; SQLite ≥ 3.33). Returns the rows changed."""
+    from django.db import connection
+
+    sub_sql, params = source.query.sql_with_params()
+    table = Customer._meta.db_table
+    # Identifiers come from code (model metadata, caller's column names), values are parameters.
+    sql = (
+        f"UPDATE {table} SET tier = s.{tier}, vip_level = s.{vip_level} "  # noqa: S608
+        f"FROM ({sub_sql}) AS s "
+        f"WHERE {table}.id = s.{customer} "
+        f"AND ({table}.tier <> s.{tier} OR {table}.vip_level <> s.{vip_level})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 # ---- create and edit ------------------------------------------------------------------------
 
 

@@ -5,3 +5,87 @@ from django.utils.translation import gettext_lazy as _
 class TieringConfig(AppConfig):
     name = "tiering"
     verbose_name = _("Tiering")
+
+    def ready(self):
+        from crm.accounts import roles
+
+        reading = [
+            "tiering.view_tierpolicy",
+            "tiering.view_tierrun",
+            "tiering.view_tierassignment",
+            "tiering.view_tieroverride",
+        ]
+        for role in roles.ROLES:
+            roles.grant(role, reading)
+        for role in (roles.RELATIONSHIP_MANAGER, roles.TEAM_LEAD, roles.BRANCH_HEAD):
+            roles.grant(role, ["tiering.propose_override"])
+        for role in (roles.TEAM_LEAD, roles.BRANCH_HEAD):
+            roles.grant(role, ["tiering.approve_override"])
+        roles.grant(
+            roles.ADMINISTRATOR,
+            [
+                "tiering.add_tierpolicy",
+                "tiering.change_tierpolicy",
+                "tiering.publish_tierpolicy",
+                "tiering.approve_override",
+            ],
+        )
+
+        from crm.core.approvals import ApprovalKind, register_kind
+
+        from . import services
+
+        register_kind(
+            ApprovalKind(
+                services.OVERRIDE_KIND,
+                _("Tier override"),
+                "tiering.approve_override",
+                on_approved=services.on_override_approved,
+                on_rejected=services.on_override_rejected,
+                may_decide=services.may_decide_override,
+            )
+        )
+
+        from crm.ui.registry import (
+            DemoSeeder,
+            Metric,
+            NavItem,
+            Panel,
+            register_demo,
+            register_metric,
+            register_nav,
+            register_panel,
+        )
+
+        from .demo import seed_tiering
+        from .selectors import tier_moves_by_owner
+
+        register_panel(
+            Panel(
+                "customer_360",
+                "tiering",
+                _("Value class and VIP level"),
+                "tiering:panel",
+                order=20,
+                permission="tiering.view_tierassignment",
+            )
+        )
+        register_nav(
+            NavItem(
+                "tiering",
+                _("Tiering"),
+                "tiering:reports",
+                icon="bar-chart-steps",
+                order=30,
+                permission="tiering.view_tierrun",
+                roles=(
+                    roles.TEAM_LEAD,
+                    roles.BRANCH_HEAD,
+                    roles.COMPLIANCE_OFFICER,
+                    roles.AUDITOR,
+                    roles.ADMINISTRATOR,
+                ),
+            )
+        )
+        register_metric(Metric("tier_moves", _("Tier moves"), tier_moves_by_owner, order=40))
+        register_demo(DemoSeeder("tiering", seed_tiering, order=30, requires=("customers",)))

@@ -1,0 +1,137 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from crm.audit.services import record
+
+from . import services
+from .models import TierAssignment, TierOverride, TierPolicy, TierRun
+
+
+@admin.register(TierPolicy)
+class TierPolicyAdmin(admin.ModelAdmin):
+    list_display = (
+        "version",
+        "name",
+        "status",
+        "formula",
+        "window_months",
+        "a_share",
+        "b_share",
+        "downgrade_grace_runs",
+        "published_at",
+    )
+    list_filter = ("status", "formula")
+    readonly_fields = (
+        "version",
+        "status",
+        "created_by",
+        "created_at",
+        "published_by",
+        "published_at",
+    )
+    actions = ["publish"]
+
+    def has_change_permission(self, request, obj=None):
+        # A published or retired version is history: change a copy (a new draft) instead.
+        if obj is not None and obj.status != TierPolicy.Status.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            last = TierPolicy.objects.order_by("-version").first()
+            obj.version = (last.version if last else 0) + 1
+            obj.status = TierPolicy.Status.DRAFT
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        record(
+            request.user,
+            "tiering.policy_changed" if change else "tiering.policy_drafted",
+            obj,
+            after={"version": obj.version, "fields": form.changed_data},
+        )
+
+    @admin.action(description=_("Publish the selected draft"), permissions=["publish"])
+    def publish(self, request, queryset):
+        for policy in queryset[:1]:
+            try:
+                services.publish_policy(request.user, policy)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(request, _("Published."), messages.SUCCESS)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("tiering.publish_tierpolicy")
+
+
+@admin.register(TierRun)
+class TierRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "as_of",
+        "kind",
+        "policy_version",
+        "status",
+        "customers",
+        "count_a",
+        "count_b",
+        "count_c",
+        "upgrades",
+        "downgrades",
+        "held_by_grace",
+        "finished_at",
+    )
+    list_filter = ("kind", "status")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TierAssignment)
+class TierAssignmentAdmin(admin.ModelAdmin):
+    list_display = (
+        "customer",
+        "run",
+        "contribution",
+        "rank",
+        "computed_class",
+        "applied_class",
+        "vip_level",
+        "capital_segment",
+    )
+    list_filter = ("applied_class", "capital_segment")
+    list_select_related = ("customer", "run")
+    raw_id_fields = ("customer", "run", "override")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TierOverride)
+class TierOverrideAdmin(admin.ModelAdmin):
+    list_display = (
+        "customer",
+        "tier",
+        "vip_level",
+        "status",
+        "expires_on",
+        "proposed_by",
+        "decided_by",
+    )
+    list_filter = ("status",)
+    raw_id_fields = ("customer", "approval")
+    list_select_related = ("customer", "proposed_by", "decided_by")
+
+    def has_add_permission(self, request):
+        return False  # through the 360 panel and four-eyes approval only
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,165 @@
+"""Tiering reads, scoped to the user's book (DESIGN §3, §6). Reports aggregate in the database."""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, Q, Sum
+
+from crm.accounts.access import Scope, book_filter, scope_of
+from customers.selectors import book_q, get_customer_for
+
+from .models import TierAssignment, TierOverride, TierPolicy, TierRun, TierRunCell
+
+CLASSES = ("A", "B", "C")
+SEGMENTS = ("large", "medium", "small", "institution")
+HISTORY = 12
+
+
+def policies():
+    return TierPolicy.objects.select_related("created_by", "published_by").order_by("-version")
+
+
+def live_runs():
+    return TierRun.objects.filter(kind=TierRun.Kind.LIVE).select_related("policy")
+
+
+def latest_live_run() -> TierRun | None:
+    return live_runs().filter(status=TierRun.Status.APPLIED).order_by("-as_of", "-pk").first()
+
+
+def run_for(pk, *, kind=None) -> TierRun:
+    qs = TierRun.objects.select_related("policy")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.get(pk=pk)
+
+
+def panel(user, pk) -> dict:
+    """Everything the 360 panel shows, in four queries: the customer (scoped, 404 outside the
+    book), the assignment history with runs and policies, open overrides."""
+    customer = get_customer_for(user, pk)
+    history = list(
+        TierAssignment.objects.filter(customer=customer, run__kind=TierRun.Kind.LIVE)
+        .select_related("run__policy", "override")
+        .order_by("-run__as_of", "-run_id")[:HISTORY]
+    )
+    overrides = list(
+        TierOverride.objects.filter(customer=customer)
+        .select_related("proposed_by", "decided_by", "approval")
+        .order_by("-created_at")[:5]
+    )
+    return {"customer": customer, "history": history, "overrides": overrides}
+
+
+# ---- reports (all aggregation in SQL, scoped by the user's book) ----------------------------
+
+
+def _rows(user, run: TierRun):
+    return TierAssignment.objects.filter(run=run).filter(book_q(user, "customer__"))
+
+
+def _source(user, run: TierRun):
+    """(queryset, count, positive sum, sum) for reports. Team leads, branch heads and
+    institution-wide roles read the run's cells (a few thousand rows whatever the number of
+    customers); an RM's own book (owned or co-served) is read from the assignments."""
+    if scope_of(user) >= Scope.TEAM:
+        cells = TierRunCell.objects.filter(run=run).filter(book_filter(user))
+        return cells, Sum("customers"), Sum("positive_contribution"), Sum("contribution")
+    return (
+        _rows(user, run),
+        Count("pk"),
+        Sum("contribution", filter=Q(contribution__gt=0)),
+        Sum("contribution"),
+    )
+
+
+def class_distribution(user, run: TierRun, to: str = "applied_class") -> list[dict]:
+    """Per class: customers, contribution and share of the positive contribution."""
+    qs, n, positive, _total = _source(user, run)
+    rows = qs.values(to).annotate(customers=n, contribution=positive).order_by(to)
+    by_class = {r[to]: {**r, "contribution": r["contribution"] or 0} for r in rows}
+    total = sum((r["contribution"] for r in by_class.values()), 0) or 0
+    out = []
+    for cls in CLASSES:
+        r = by_class.get(cls, {"customers": 0, "contribution": 0})
+        out.append(
+            {
+                "class": cls,
+                "customers": r["customers"] or 0,
+                "contribution": r["contribution"],
+                "share": (r["contribution"] / total) if total else 0,
+            }
+        )
+    return out
+
+
+def movement(user, run: TierRun, to: str = "applied_class") -> dict[tuple[str, str], int]:
+    """(from, to) → customers; "from" is the class before the run ("" for new customers), "to"
+    the applied class (or `to="computed_class"`: the rules' class before grace and overrides)."""
+    qs, n, _positive, _total = _source(user, run)
+    rows = qs.values("previous_class", to).annotate(n=n).order_by()
+    return {(r["previous_class"], r[to]): r["n"] for r in rows}
+
+
+def movement_all(run: TierRun) -> dict[tuple[str, str], int]:
+    """Unscoped movement for operators (the command's dry run)."""
+    rows = (
+        TierRunCell.objects.filter(run=run)
+        .values("previous_class", "applied_class")
+        .annotate(n=Sum("customers"))
+        .order_by()
+    )
+    return {(r["previous_class"], r["applied_class"]): r["n"] for r in rows}
+
+
+def segment_matrix(user, run: TierRun, to: str = "applied_class") -> dict[tuple[str, str], dict]:
+    """(capital segment, class) → customers and average contribution."""
+    qs, n, _positive, total = _source(user, run)
+    rows = qs.values("capital_segment", to).annotate(n=n, total=total).order_by()
+    return {
+        (r["capital_segment"], r[to]): {
+            "n": r["n"] or 0,
+            "avg": (r["total"] or 0) / r["n"] if r["n"] else 0,
+            "total": r["total"] or 0,
+        }
+        for r in rows
+    }
+
+
+def sample_movers(user, run: TierRun, limit: int = 20, to: str = "applied_class"):
+    """Customers whose class changes in `run` (what-if or live), highest contribution first."""
+    return (
+        _rows(user, run)
+        .exclude(**{to: F("previous_class")})
+        .select_related("customer")
+        .order_by("rank")[:limit]
+    )
+
+
+def run_history(limit: int = 12):
+    return list(live_runs().filter(status=TierRun.Status.APPLIED).order_by("-as_of")[:limit])
+
+
+def tier_moves_by_owner(users, start, end) -> dict[int, int]:
+    """Metric: customers whose class changed in live runs dated within [start, end], per owning
+    RM (one grouped query)."""
+    rows = (
+        TierAssignment.objects.filter(
+            run__kind=TierRun.Kind.LIVE,
+            run__status=TierRun.Status.APPLIED,
+            run__as_of__gte=start,
+            run__as_of__lte=end,
+            customer__owner__in=users,
+        )
+        .exclude(previous_class="")
+        .exclude(applied_class=F("previous_class"))
+        .values("customer__owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {r["customer__owner_id"]: r["n"] for r in rows}
+
+
+def open_override(customer) -> TierOverride | None:
+    return TierOverride.objects.filter(
+        customer=customer, status__in=[TierOverride.Status.PENDING, TierOverride.Status.APPROVED]
+    ).first()

@@ -1,0 +1,379 @@
+"""Tiering writes: policies, runs (live and what-if), overrides. Atomic and audited."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.accounts.access import is_read_only
+from crm.audit.services import record
+from crm.core.approvals import request_approval
+from customers.models import Customer
+from customers.selectors import customers_for
+from customers.services import apply_classifications, apply_classifications_from
+
+from . import calculation
+from .models import TierAssignment, TierOverride, TierPolicy, TierRun
+
+OVERRIDE_KIND = "tiering.override"
+
+
+class NoPublishedPolicy(Exception):
+    pass
+
+
+def _require(user, perm: str, message: str) -> None:
+    if user is not None and (is_read_only(user) or not user.has_perm(perm)):
+        raise PermissionDenied(message)
+
+
+# ---- policies -------------------------------------------------------------------------------
+
+
+def published_policy() -> TierPolicy | None:
+    return TierPolicy.objects.filter(status=TierPolicy.Status.PUBLISHED).first()
+
+
+def default_policy(acting_user=None) -> TierPolicy:
+    """The published policy, creating and publishing version 1 with DESIGN §5.3 defaults if
+    there is none (demo seeding, first run)."""
+    policy = published_policy()
+    if policy is not None:
+        return policy
+    with transaction.atomic():
+        policy, _created = TierPolicy.objects.get_or_create(
+            version=1,
+            defaults={"name": _("Default policy"), "formula": TierPolicy.Formula.BANK},
+        )
+        if policy.status != TierPolicy.Status.PUBLISHED:
+            policy = publish_policy(acting_user, policy)
+    return policy
+
+
+def create_draft(acting_user, source: TierPolicy | None = None, **changes) -> TierPolicy:
+    """A new draft version (a copy of `source` or the defaults) with `changes` applied."""
+    _require(acting_user, "tiering.add_tierpolicy", _("You may not draft tier policies."))
+    with transaction.atomic():
+        last = TierPolicy.objects.select_for_update().order_by("-version").first()
+        draft = TierPolicy()
+        if source is not None:
+            for field in TierPolicy._meta.concrete_fields:
+                if field.name not in {
+                    "id",
+                    "version",
+                    "status",
+                    "created_at",
+                    "created_by",
+                    "published_at",
+                    "published_by",
+                }:
+                    setattr(draft, field.attname, getattr(source, field.attname))
+        for name, value in changes.items():
+            setattr(draft, name, value)
+        draft.version = (last.version if last else 0) + 1
+        draft.status = TierPolicy.Status.DRAFT
+        draft.created_by = acting_user
+        if not draft.name:
+            draft.name = _("Policy v%(version)s") % {"version": draft.version}
+        draft.full_clean()
+        draft.save()
+        record(acting_user, "tiering.policy_drafted", draft, after={"version": draft.version})
+    return draft
+
+
+def publish_policy(acting_user, policy: TierPolicy) -> TierPolicy:
+    """Publish a draft; the previously published version is retired. Audited."""
+    _require(acting_user, "tiering.publish_tierpolicy", _("You may not publish tier policies."))
+    with transaction.atomic():
+        locked = TierPolicy.objects.select_for_update().get(pk=policy.pk)
+        if locked.status != TierPolicy.Status.DRAFT:
+            raise ValidationError(_("Only a draft policy can be published."))
+        old = published_policy()
+        if old is not None:
+            old.status = TierPolicy.Status.RETIRED
+            old.save(update_fields=["status"])
+        locked.status = TierPolicy.Status.PUBLISHED
+        locked.published_at = timezone.now()
+        locked.published_by = acting_user
+        locked.save(update_fields=["status", "published_at", "published_by"])
+        record(
+            acting_user,
+            "tiering.policy_published",
+            locked,
+            before={"published": old.version if old else None},
+            after={"published": locked.version},
+        )
+    return locked
+
+
+# ---- runs -----------------------------------------------------------------------------------
+
+
+def recalculate(
+    as_of: datetime.date | None = None,
+    *,
+    acting_user=None,
+    policy: TierPolicy | None = None,
+    force: bool = False,
+) -> TierRun:
+    """The live run for `as_of` under the published policy: compute, then apply.
+
+    Idempotent: a run already applied for (as_of, policy) is returned unchanged; one that
+    stopped half-way (running/failed) is recomputed from scratch, one computed but not applied
+    is applied. `force` recomputes an applied run (same inputs → same answer, no double effect:
+    grace counts come from the previous run, not from this one).
+    """
+    as_of = as_of or timezone.localdate()
+    policy = policy or published_policy()
+    if policy is None:
+        raise NoPublishedPolicy(_("No tier policy is published."))
+    if policy.status != TierPolicy.Status.PUBLISHED:
+        raise ValidationError(_("Only the published policy can change live classes."))
+    try:
+        with transaction.atomic():
+            run, _created = TierRun.objects.get_or_create(
+                as_of=as_of,
+                policy=policy,
+                kind=TierRun.Kind.LIVE,
+                defaults={"policy_version": policy.version, "triggered_by": acting_user},
+            )
+    except IntegrityError:
+        run = TierRun.objects.get(as_of=as_of, policy=policy, kind=TierRun.Kind.LIVE)
+    if run.status == TierRun.Status.APPLIED and not force:
+        return run
+    if TierRun.objects.filter(
+        kind=TierRun.Kind.LIVE, status=TierRun.Status.APPLIED, as_of__gt=as_of
+    ).exists():
+        raise ValidationError(_("A later run exists; an earlier date cannot be recalculated."))
+    with transaction.atomic():
+        run = TierRun.objects.select_for_update().get(pk=run.pk)
+        if run.status == TierRun.Status.APPLIED and not force:
+            return run
+        if run.status != TierRun.Status.COMPUTED or force:
+            _compute_into(run, policy)
+        _apply(run, acting_user)
+    return run
+
+
+def _compute_into(run: TierRun, policy: TierPolicy) -> None:
+    TierAssignment.objects.filter(run=run).delete()
+    previous = calculation.previous_live_run(run.as_of, exclude_pk=run.pk)
+    calculation.compute(run, policy, previous)
+    calculation.write_cells(run)
+    calculation.summarise(run)
+    run.status = TierRun.Status.COMPUTED
+    run.error = ""
+    run.save()
+
+
+def _apply(run: TierRun, acting_user) -> None:
+    changed = apply_classifications_from(
+        TierAssignment.objects.filter(run=run).values("customer_id", "applied_class", "vip_level"),
+        tier="applied_class",
+    )
+    run.customers_changed = changed
+    run.status = TierRun.Status.APPLIED
+    run.finished_at = timezone.now()
+    run.save()
+    record(
+        acting_user,
+        "tiering.run_applied",
+        run,
+        after={
+            "as_of": run.as_of.isoformat(),
+            "policy_version": run.policy_version,
+            "customers": run.customers,
+            "changed": changed,
+            "A": run.count_a,
+            "B": run.count_b,
+            "C": run.count_c,
+        },
+    )
+
+
+def what_if(policy: TierPolicy, as_of: datetime.date | None = None, *, acting_user=None) -> TierRun:
+    """Compute `policy` (usually a draft) into a what-if run. Customers are not touched; the
+    previous what-if run of this policy and date is replaced."""
+    _require(acting_user, "tiering.view_tierpolicy", _("You may not run what-if analyses."))
+    as_of = as_of or timezone.localdate()
+    with transaction.atomic():
+        TierRun.objects.filter(kind=TierRun.Kind.WHAT_IF, policy=policy, as_of=as_of).delete()
+        run = TierRun.objects.create(
+            as_of=as_of,
+            policy=policy,
+            policy_version=policy.version,
+            kind=TierRun.Kind.WHAT_IF,
+            triggered_by=acting_user,
+        )
+        previous = calculation.previous_live_run(
+            as_of + datetime.timedelta(days=1), exclude_pk=run.pk
+        )
+        calculation.compute(run, policy, previous)
+        calculation.write_cells(run)
+        calculation.summarise(run)
+        run.status = TierRun.Status.COMPUTED
+        run.finished_at = timezone.now()
+        run.save()
+    return run
+
+
+# ---- overrides ------------------------------------------------------------------------------
+
+
+def propose_override(
+    acting_user,
+    customer: Customer,
+    *,
+    tier: str,
+    reason: str,
+    expires_on: datetime.date | None = None,
+    vip_level: str = "",
+) -> TierOverride:
+    """An RM or team lead asks for a manual class; a second person approves (four-eyes)."""
+    _require(acting_user, "tiering.propose_override", _("You may not propose overrides."))
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationError({"reason": _("Please explain the override (at least 4 characters).")})
+    if tier not in {"A", "B", "C"}:
+        raise ValidationError({"tier": _("Choose class A, B or C.")})
+    today = timezone.localdate()
+    policy = published_policy()
+    max_days = policy.override_days if policy else 180
+    if expires_on is None:
+        expires_on = today + datetime.timedelta(days=max_days)
+    if expires_on <= today:
+        raise ValidationError({"expires_on": _("The override must end after today.")})
+    if expires_on > today + datetime.timedelta(days=max_days):
+        raise ValidationError(
+            {"expires_on": _("An override may last at most %(days)s days.") % {"days": max_days}}
+        )
+    with transaction.atomic():
+        if not customers_for(acting_user).filter(pk=customer.pk).exists():
+            raise Customer.DoesNotExist
+        sync_withdrawn_overrides(customer)
+        if TierOverride.objects.filter(
+            customer=customer,
+            status__in=[TierOverride.Status.PENDING, TierOverride.Status.APPROVED],
+        ).exists():
+            raise ValidationError(_("This customer already has an override pending or in force."))
+        override = TierOverride.objects.create(
+            customer=customer,
+            tier=tier,
+            vip_level=vip_level,
+            reason=reason,
+            expires_on=expires_on,
+            proposed_by=acting_user,
+        )
+        approval = request_approval(
+            acting_user,
+            OVERRIDE_KIND,
+            summary=_("%(customer)s (%(number)s): class %(from)s → %(to)s until %(until)s")
+            % {
+                "customer": customer.name,
+                "number": customer.number,
+                "from": customer.tier or "—",
+                "to": tier,
+                "until": expires_on.isoformat(),
+            },
+            reason=reason,
+            target=customer,
+            payload={"override": override.pk, "tier": tier, "vip_level": vip_level},
+        )
+        override.approval = approval
+        override.save(update_fields=["approval"])
+        record(
+            acting_user,
+            "tiering.override_proposed",
+            customer,
+            purpose=reason,
+            before={"tier": customer.tier},
+            after={"tier": tier, "expires_on": expires_on.isoformat()},
+        )
+    return override
+
+
+def on_override_approved(approval, acting_user) -> None:
+    """Callback of the four-eyes approval (runs inside decide()'s transaction)."""
+    override = TierOverride.objects.select_for_update().get(pk=approval.payload["override"])
+    if override.status != TierOverride.Status.PENDING:
+        return
+    override.status = TierOverride.Status.APPROVED
+    override.decided_by = acting_user
+    override.decided_at = timezone.now()
+    override.save(update_fields=["status", "decided_by", "decided_at"])
+    customer = Customer.objects.get(pk=override.customer_id)
+    before = {"tier": customer.tier, "vip_level": customer.vip_level}
+    vip = override.vip_level or customer.vip_level
+    apply_classifications([(customer.pk, override.tier, vip)])
+    record(
+        acting_user,
+        "tiering.override_approved",
+        customer,
+        purpose=override.reason,
+        before=before,
+        after={"tier": override.tier, "vip_level": vip, "expires_on": str(override.expires_on)},
+    )
+
+
+def on_override_rejected(approval, acting_user) -> None:
+    TierOverride.objects.filter(
+        pk=approval.payload["override"], status=TierOverride.Status.PENDING
+    ).update(status=TierOverride.Status.REJECTED, decided_by=acting_user, decided_at=timezone.now())
+
+
+def may_decide_override(user, approval) -> bool:
+    """A second person who can see the customer (team lead of the team, branch head)."""
+    return customers_for(user).filter(pk=approval.target_id).exists()
+
+
+def sync_withdrawn_overrides(customer=None) -> int:
+    """Overrides whose approval request was withdrawn or expired follow it (set-based)."""
+    from crm.core.models import ApprovalRequest
+
+    pending = TierOverride.objects.filter(status=TierOverride.Status.PENDING)
+    if customer is not None:
+        pending = pending.filter(customer=customer)
+    n = 0
+    for status, target in (
+        (ApprovalRequest.Status.WITHDRAWN, TierOverride.Status.WITHDRAWN),
+        (ApprovalRequest.Status.EXPIRED, TierOverride.Status.EXPIRED),
+    ):
+        n += pending.filter(approval__status=status).update(status=target)
+    return n
+
+
+def expire_overrides(today: datetime.date | None = None) -> int:
+    """Approved overrides past their end date expire; the customer goes back to the class the
+    rules gave in the latest live run. Set-based; idempotent."""
+    today = today or timezone.localdate()
+    sync_withdrawn_overrides()
+    with transaction.atomic():
+        ids = list(
+            TierOverride.objects.select_for_update()
+            .filter(status=TierOverride.Status.APPROVED, expires_on__lt=today)
+            .values_list("pk", flat=True)[:10000]
+        )
+        if not ids:
+            return 0
+        expired = TierOverride.objects.filter(pk__in=ids)
+        customer_ids = list(expired.values_list("customer_id", flat=True))
+        expired.update(status=TierOverride.Status.EXPIRED)
+        latest = (
+            TierRun.objects.filter(kind=TierRun.Kind.LIVE, status=TierRun.Status.APPLIED)
+            .order_by("-as_of", "-pk")
+            .first()
+        )
+        if latest is not None:
+            apply_classifications_from(
+                TierAssignment.objects.filter(run=latest, customer_id__in=customer_ids).values(
+                    "customer_id", "base_class", "computed_vip"
+                ),
+                tier="base_class",
+                vip_level="computed_vip",
+            )
+        record(None, "tiering.overrides_expired", None, after={"overrides": ids})
+    return len(ids)

@@ -1,0 +1,30 @@
+"""Scheduled tiering jobs: thin, idempotent wrappers over services."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+
+
+@shared_task(name="tiering.tasks.recalculate_tiers")
+def recalculate_tiers(as_of: str | None = None) -> dict:
+    """The monthly live run (beat, editable in admin). Default date: the last day of the previous
+    month, so the window holds complete months. Rerunning for a date already applied changes
+    nothing."""
+    day = (
+        datetime.date.fromisoformat(as_of)
+        if as_of
+        else timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    )
+    try:
+        run = services.recalculate(day)
+    except services.NoPublishedPolicy:
+        return {"skipped": "no published policy"}
+    return {"run": run.pk, "as_of": run.as_of.isoformat(), "changed": run.customers_changed}
+
+
+@shared_task(name="tiering.tasks.expire_overrides")
+def expire_overrides() -> int:
+    return services.expire_overrides()
