@@ -78,3 +78,7 @@ class CustomersConfig(AppConfig):
         from .demo import seed_customers
 
         register_demo(DemoSeeder("customers", seed_customers, order=10))
+
+        from .followup_setup import setup as setup_followups
+
+        setup_followups()
