@@ -105,4 +105,5 @@ class ContractAdmin(ScopedAdmin):
     raw_id_fields = ["customer", "product"]
     show_full_result_count = False
 
+
 from . import followup_admin  # noqa: E402, F401  (contacts, visits and follow-ups)

@@ -82,9 +82,24 @@ DEFAULT_RULES = [
         }
         for level, label in (("diamond", "钻石"), ("private", "私人银行"))
     ),
-    {"name": "A 类客户：每季度联系", "tier": "A", "period_months": 3, "task_title": "A 类客户季度回访"},
-    {"name": "B 类客户：每半年联系", "tier": "B", "period_months": 6, "task_title": "B 类客户半年回访"},
-    {"name": "C 类客户：每年联系", "tier": "C", "period_months": 12, "task_title": "C 类客户年度回访"},
+    {
+        "name": "A 类客户：每季度联系",
+        "tier": "A",
+        "period_months": 3,
+        "task_title": "A 类客户季度回访",
+    },
+    {
+        "name": "B 类客户：每半年联系",
+        "tier": "B",
+        "period_months": 6,
+        "task_title": "B 类客户半年回访",
+    },
+    {
+        "name": "C 类客户：每年联系",
+        "tier": "C",
+        "period_months": 12,
+        "task_title": "C 类客户年度回访",
+    },
 ]
 
 
@@ -161,9 +176,7 @@ def _task_columns(*, customer, owner, title, reason, due_on, dedupe_key, now, ru
 
 
 def _key(prefix: str, field: str, suffix: str):
-    return Concat(
-        Value(prefix), Cast(field, CharField()), Value(suffix), output_field=CharField()
-    )
+    return Concat(Value(prefix), Cast(field, CharField()), Value(suffix), output_field=CharField())
 
 
 def _title(prefix: str, field: str | None = None):
@@ -294,7 +307,9 @@ def applies_to(rule: CadenceRule, customer, vip_levels_with_rules: set[str]) -> 
     if not customer.is_active:
         return False
     if rule.vip_level:
-        return customer.vip_level == rule.vip_level and (not rule.tier or customer.tier == rule.tier)
+        return customer.vip_level == rule.vip_level and (
+            not rule.tier or customer.tier == rule.tier
+        )
     return customer.tier == rule.tier and customer.vip_level not in vip_levels_with_rules
 
 

@@ -10,8 +10,6 @@ from .admin import ScopedAdmin
 from .models import CadenceRule, FollowUpTask, Interaction, ReminderDelivery, VipLevel
 
 
-
-
 @admin.register(CadenceRule)
 class CadenceRuleAdmin(admin.ModelAdmin):
     list_display = [

@@ -27,14 +27,20 @@ def get_interaction_for(user, pk) -> Interaction:
 
 
 def timeline_of(customer, *, limit: int = 20) -> list[Interaction]:
-    """The customer's latest interactions with their participants (3 queries)."""
+    """The customer's latest interactions with their participants (2 queries; 3 with the
+    contact persons of an institution)."""
     User = get_user_model()
+    prefetch = [
+        Prefetch(
+            "staff",
+            queryset=User.objects.only("pk", "username", "display_name", "first_name", "last_name"),
+        )
+    ]
+    if customer.is_institution:
+        prefetch.append("contacts")
     return list(
         customer.interactions.select_related("created_by")
-        .prefetch_related(
-            Prefetch("staff", queryset=User.objects.only("pk", "username", "display_name")),
-            "contacts",
-        )
+        .prefetch_related(*prefetch)
         .order_by("-occurred_at", "-pk")[:limit]
     )
 

@@ -58,7 +58,9 @@ def setup() -> None:
         ("fu_recent", _("Recent contacts"), "customers:home_recent", 20, 6, work),
         ("fu_maturities", _("Upcoming maturities"), "customers:home_maturities", 21, 6, work),
     ):
-        register_panel(Panel("home", key, title, url_name, order=order, width=width, permission=perm))
+        register_panel(
+            Panel("home", key, title, url_name, order=order, width=width, permission=perm)
+        )
     register_panel(
         Panel(
             "customer_360",

@@ -69,9 +69,7 @@ def _panel_context(request, customer, form=None, task=None):
 def customer_panel(request, pk):
     """Timeline, open tasks and cadence of one customer (slot "customer_360", htmx)."""
     customer = selectors.get_customer_for(request.user, pk)
-    return render(
-        request, "customers/followups/_panel_360.html", _panel_context(request, customer)
-    )
+    return render(request, "customers/followups/_panel_360.html", _panel_context(request, customer))
 
 
 def _task_from_query(request, customer):
@@ -115,7 +113,8 @@ def interaction_new(request, pk):
                 task_id=task.pk if task else None,
             )
         except ValidationError as exc:
-            for field, errs in getattr(exc, "error_dict", {"__all__": exc.error_list}).items():
+            errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+            for field, errs in errors.items():
                 for err in errs:
                     form.add_error(field if field in form.fields else None, err)
         else:
@@ -215,9 +214,7 @@ def task_list(request):
         qs = qs.filter(status=FollowUpTask.Status.OPEN, due_on__lt=today)
     elif status != "all":
         qs = qs.filter(status=status)
-    page = keyset_page(
-        fs.task_list_qs(qs), ["due_on", "pk"], request.GET.get("after"), TASK_PAGE
-    )
+    page = keyset_page(fs.task_list_qs(qs), ["due_on", "pk"], request.GET.get("after"), TASK_PAGE)
     context = {
         "page": page,
         "status": status,
@@ -236,7 +233,7 @@ def _reassign_targets(user):
     return (
         get_user_model()
         .objects.filter(fs.staff_filter(user), branch__isnull=False)
-        .only("pk", "username", "display_name")
+        .only("pk", "username", "display_name", "first_name", "last_name")
         .order_by("display_name", "username")
     )
 
@@ -431,9 +428,7 @@ def calendar_feed(request, token):
         .select_related("customer")
         .order_by("due_on", "pk")[:FEED_LIMIT]
     )
-    return HttpResponse(
-        _ical(request, tasks), content_type="text/calendar; charset=utf-8"
-    )
+    return HttpResponse(_ical(request, tasks), content_type="text/calendar; charset=utf-8")
 
 
 def _ical(request, tasks) -> bytes:

@@ -76,4 +76,6 @@ def register() -> None:
     register_metric(
         Metric("cadence_coverage", _("Cadence coverage"), cadence_coverage, unit="%", order=21)
     )
+
+
 __all__ = ["cadence_coverage", "contacts_made", "register"]

@@ -130,7 +130,9 @@ def log_interaction(
     return interaction
 
 
-def edit_interaction(acting_user, interaction: Interaction, *, staff=None, contacts=None, **changes):
+def edit_interaction(
+    acting_user, interaction: Interaction, *, staff=None, contacts=None, **changes
+):
     """Change an interaction within the edit window (its author only); later changes are
     refused. Writes the before/after audit row."""
     if not can_edit(acting_user, interaction):

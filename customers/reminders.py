@@ -94,13 +94,17 @@ def deliver_in_app(day: datetime.date, now) -> int:
                     output_field=CharField(),
                 ),
                 "url": Concat(
-                    Value(prefix), Cast("customer_id", CharField()), Value(suffix),
+                    Value(prefix),
+                    Cast("customer_id", CharField()),
+                    Value(suffix),
                     output_field=CharField(),
                 ),
                 "created_at": Value(now, output_field=DateTimeField()),
                 "dedupe_key": Concat(
-                    Value("followup-reminder:"), Cast("pk", CharField()),
-                    Value(f":{day.isoformat()}"), output_field=CharField(),
+                    Value("followup-reminder:"),
+                    Cast("pk", CharField()),
+                    Value(f":{day.isoformat()}"),
+                    output_field=CharField(),
                 ),
             },
             tasks,
@@ -162,7 +166,9 @@ def run_sweep(day: datetime.date | None = None, *, send=None) -> SweepResult:
     day = day or timezone.localdate()
     now = timezone.now()
     result = SweepResult(day=day)
-    cal = BusinessCalendar.load(day - datetime.timedelta(days=40), day + datetime.timedelta(days=80))
+    cal = BusinessCalendar.load(
+        day - datetime.timedelta(days=40), day + datetime.timedelta(days=80)
+    )
     with transaction.atomic():
         result.tasks.cadence = cadence.create_cadence_tasks(day, cal, now)
     with transaction.atomic():
@@ -225,9 +231,9 @@ def send_digest(user_id: int, day: datetime.date) -> int:
             )
             return len(rows)
     except Exception as exc:
-        ReminderDelivery.objects.filter(
-            recipient_id=user_id, day=day, channel=EMAIL
-        ).exclude(status=ReminderDelivery.Status.SENT).update(
+        ReminderDelivery.objects.filter(recipient_id=user_id, day=day, channel=EMAIL).exclude(
+            status=ReminderDelivery.Status.SENT
+        ).update(
             status=ReminderDelivery.Status.FAILED,
             attempts=F("attempts") + 1,
             last_error=f"{type(exc).__name__}: {exc}"[:1000],

@@ -64,21 +64,25 @@ def test_cadence_per_tier(tier, months):
 
 def test_cadence_email_does_not_count_as_touch_point():
     customer = cust(tier="A")
-    InteractionFactory(customer=customer, channel="email", occurred_at=at(D - datetime.timedelta(days=5)))
+    InteractionFactory(
+        customer=customer, channel="email", occurred_at=at(D - datetime.timedelta(days=5))
+    )
     sweep()
     assert tasks(FollowUpReason.CADENCE).filter(customer=customer).count() == 1
 
 
 def test_vip_two_plus_n_needs_two_touches_a_month_and_a_quarterly_visit():
     one_touch = cust(tier="A", vip_level="private")
-    InteractionFactory(customer=one_touch, channel="phone", occurred_at=at(D - datetime.timedelta(days=3)))
+    InteractionFactory(
+        customer=one_touch, channel="phone", occurred_at=at(D - datetime.timedelta(days=3))
+    )
     ok = cust(tier="A", vip_level="private")
     InteractionFactory(customer=ok, channel="phone", occurred_at=at(D - datetime.timedelta(days=3)))
-    InteractionFactory(customer=ok, channel="visit", occurred_at=at(D - datetime.timedelta(days=20)))
+    InteractionFactory(
+        customer=ok, channel="visit", occurred_at=at(D - datetime.timedelta(days=20))
+    )
     sweep()
-    by_rule = {
-        (t.customer_id, t.cadence_rule.period_months) for t in tasks(FollowUpReason.CADENCE)
-    }
+    by_rule = {(t.customer_id, t.cadence_rule.period_months) for t in tasks(FollowUpReason.CADENCE)}
     # one_touch: monthly 2+N gap and no visit this quarter; ok: both met.
     assert by_rule == {(one_touch.pk, 1), (one_touch.pk, 3)}
     # VIP rules take precedence: the A-tier quarterly rule is not applied on top.
@@ -129,18 +133,28 @@ def test_inactive_customers_get_nothing():
 
 
 def test_maturity_trigger_seven_days_ahead(no_default_rules):
-    soon = ContractFactory(matures_on=D + datetime.timedelta(days=7), signed_on=D - datetime.timedelta(days=300))
-    later = ContractFactory(matures_on=D + datetime.timedelta(days=8), signed_on=D - datetime.timedelta(days=300))
-    closed = ContractFactory(matures_on=D + datetime.timedelta(days=3), status="matured", signed_on=D - datetime.timedelta(days=300))
+    soon = ContractFactory(
+        matures_on=D + datetime.timedelta(days=7), signed_on=D - datetime.timedelta(days=300)
+    )
+    later = ContractFactory(
+        matures_on=D + datetime.timedelta(days=8), signed_on=D - datetime.timedelta(days=300)
+    )
+    closed = ContractFactory(
+        matures_on=D + datetime.timedelta(days=3),
+        status="matured",
+        signed_on=D - datetime.timedelta(days=300),
+    )
     sweep()
     task = tasks(FollowUpReason.MATURITY).get()
     assert task.customer == soon.customer
     assert task.dedupe_key == f"maturity:{soon.pk}:{soon.matures_on}"
     assert task.due_on == soon.matures_on  # Mon 22 June is a working day
     assert soon.title in task.title
-    assert not tasks(FollowUpReason.MATURITY).filter(
-        customer__in=[later.customer, closed.customer]
-    ).exists()
+    assert (
+        not tasks(FollowUpReason.MATURITY)
+        .filter(customer__in=[later.customer, closed.customer])
+        .exists()
+    )
 
 
 def test_maturity_on_a_rest_day_is_due_the_working_day_before(no_default_rules):
@@ -166,7 +180,10 @@ def test_id_document_expiry_thirty_days_ahead(no_default_rules):
     cust(id_expires_on=D + datetime.timedelta(days=45))
     sweep()
     due = dict(tasks(FollowUpReason.ID_EXPIRY).values_list("customer_id", "due_on"))
-    assert due == {expiring.pk: D + datetime.timedelta(days=10), weekend.pk: datetime.date(2026, 6, 26)}
+    assert due == {
+        expiring.pk: D + datetime.timedelta(days=10),
+        weekend.pk: datetime.date(2026, 6, 26),
+    }
 
 
 def test_birthday_trigger(no_default_rules):
@@ -216,13 +233,18 @@ def test_reminders_in_app_and_email_once_per_task_channel_day(no_default_rules):
     assert second.tasks.total == 0 and second.notifications == 0 and second.emails_claimed == 0
     assert Notification.objects.count() == 2
     assert len(mail.outbox) == 1
-    assert set(ReminderDelivery.objects.values_list("task_id", "channel", "day", "status")) == deliveries
+    assert (
+        set(ReminderDelivery.objects.values_list("task_id", "channel", "day", "status"))
+        == deliveries
+    )
 
 
 def test_sweep_twice_creates_the_same_tasks_and_reminders():
     for tier in "ABC":
         cust(tier=tier, id_expires_on=D + datetime.timedelta(days=10))
-    ContractFactory(matures_on=D + datetime.timedelta(days=2), signed_on=D - datetime.timedelta(days=100))
+    ContractFactory(
+        matures_on=D + datetime.timedelta(days=2), signed_on=D - datetime.timedelta(days=100)
+    )
     first = sweep()
     snapshot = sorted(FollowUpTask.objects.values_list("dedupe_key", "owner_id", "due_on"))
     reminders_before = ReminderDelivery.objects.count()
