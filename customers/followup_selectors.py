@@ -18,8 +18,14 @@ UPCOMING_MATURITY_DAYS = 30
 OPEN = FollowUpTask.Status.OPEN
 
 
-def interactions_in_book(user) -> QuerySet[Interaction]:
-    return Interaction.objects.filter(book_q(user, prefix="customer__"))
+def customer_book(user):
+    """The user's book as a Q on models reaching Customer via "customer__" (one small query
+    for co-served customers); compute once per request and pass as `book=`."""
+    return book_q(user, prefix="customer__")
+
+
+def interactions_in_book(user, book=None) -> QuerySet[Interaction]:
+    return Interaction.objects.filter(customer_book(user) if book is None else book)
 
 
 def get_interaction_for(user, pk) -> Interaction:
@@ -45,8 +51,8 @@ def timeline_of(customer, *, limit: int = 20) -> list[Interaction]:
     )
 
 
-def tasks_in_book(user) -> QuerySet[FollowUpTask]:
-    return FollowUpTask.objects.filter(book_q(user, prefix="customer__"))
+def tasks_in_book(user, book=None) -> QuerySet[FollowUpTask]:
+    return FollowUpTask.objects.filter(customer_book(user) if book is None else book)
 
 
 def get_task_for(user, pk) -> FollowUpTask:
@@ -74,10 +80,9 @@ def task_list_qs(qs: QuerySet[FollowUpTask]) -> QuerySet[FollowUpTask]:
     )
 
 
-def my_open_tasks(user) -> QuerySet[FollowUpTask]:
-    # owner = user is within the user's book by construction for RMs (tasks follow customers);
-    # the book filter still guards tasks of customers that moved elsewhere.
-    return task_list_qs(tasks_in_book(user).filter(owner=user, status=OPEN))
+def my_open_tasks(user, book=None) -> QuerySet[FollowUpTask]:
+    # The book filter guards tasks of customers that left the user's book.
+    return task_list_qs(tasks_in_book(user, book).filter(owner=user, status=OPEN))
 
 
 def week_end(today: datetime.date) -> datetime.date:
@@ -112,14 +117,14 @@ def team_overdue(user, today: datetime.date | None = None) -> QuerySet[FollowUpT
     ).order_by("due_on", "pk")
 
 
-def out_of_cadence(user) -> QuerySet[FollowUpTask]:
+def out_of_cadence(user, book=None) -> QuerySet[FollowUpTask]:
     """The user's customers with an open cadence task (the sweep found a gap)."""
-    return my_open_tasks(user).filter(reason=FollowUpReason.CADENCE).order_by("due_on", "pk")
+    return my_open_tasks(user, book).filter(reason=FollowUpReason.CADENCE).order_by("due_on", "pk")
 
 
-def recent_interactions(user, *, limit: int = 10) -> list[Interaction]:
+def recent_interactions(user, *, limit: int = 10, book=None) -> list[Interaction]:
     return list(
-        interactions_in_book(user)
+        interactions_in_book(user, book)
         .filter(staff=user)
         .select_related("customer")
         .only(
@@ -136,11 +141,11 @@ def recent_interactions(user, *, limit: int = 10) -> list[Interaction]:
     )
 
 
-def upcoming_maturities(user, today: datetime.date | None = None, *, limit: int = 10):
+def upcoming_maturities(user, today: datetime.date | None = None, *, limit: int = 10, book=None):
     today = today or timezone.localdate()
     return list(
         Contract.objects.filter(
-            book_q(user, prefix="customer__"),
+            customer_book(user) if book is None else book,
             customer__owner=user,
             status=Contract.Status.ACTIVE,
             matures_on__gte=today,

@@ -43,10 +43,8 @@ def setup() -> None:
 
     work = "customers.change_followuptask"
     for key, title, url_name, order, width, perm in (
-        ("fu_overdue", _("Overdue follow-ups"), "customers:home_overdue", 10, 6, work),
-        ("fu_today", _("Due today"), "customers:home_today", 11, 6, work),
-        ("fu_week", _("Later this week"), "customers:home_week", 12, 6, work),
-        ("fu_cadence", _("Customers out of cadence"), "customers:home_cadence", 13, 6, work),
+        ("fu_tasks", _("My follow-ups"), "customers:home_tasks", 10, 7, work),
+        ("fu_customers", _("My customers"), "customers:home_customers", 11, 5, work),
         (
             "fu_team",
             _("My team's overdue work"),
@@ -55,8 +53,6 @@ def setup() -> None:
             12,
             "customers.reassign_followuptask",
         ),
-        ("fu_recent", _("Recent contacts"), "customers:home_recent", 20, 6, work),
-        ("fu_maturities", _("Upcoming maturities"), "customers:home_maturities", 21, 6, work),
     ):
         register_panel(
             Panel("home", key, title, url_name, order=order, width=width, permission=perm)

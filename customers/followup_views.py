@@ -12,7 +12,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -42,6 +44,13 @@ def _safe_next(request, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return target
     return default
+
+
+def _partial(request, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """An htmx fragment rendered without the context processors (the navigation would cost a
+    permission query per fragment); it gets what fragments use: request, user, CSRF token."""
+    ctx = {"request": request, "user": request.user, "csrf_token": get_token(request), **context}
+    return HttpResponse(render_to_string(template, ctx), status=status)
 
 
 def _can_write(user, perm: str) -> bool:
@@ -119,7 +128,7 @@ def interaction_new(request, pk):
                     form.add_error(field if field in form.fields else None, err)
         else:
             if request.htmx:
-                return render(
+                return _partial(
                     request,
                     "customers/followups/_panel_360.html",
                     _panel_context(request, customer),
@@ -128,7 +137,7 @@ def interaction_new(request, pk):
             return redirect(_safe_next(request, reverse("customers:detail", args=[customer.pk])))
     context = {"customer": customer, "form": form, "task": task, "next": _safe_next(request, "")}
     if request.htmx:
-        response = render(request, "customers/followups/_interaction_form.html", context)
+        response = _partial(request, "customers/followups/_interaction_form.html", context)
         if form.is_bound:
             # Errors: show the form again in its slot instead of replacing the whole panel.
             response["HX-Retarget"] = "#interaction-form-slot"
@@ -294,44 +303,53 @@ def task_reassign(request, pk):
 # ---- My day panels (slot "home") ------------------------------------------------------------
 
 
-def _task_panel(request, qs, key, empty):
+def _rows(qs):
     rows = list(qs[: PANEL_LIMIT + 1])
-    return render(
+    return rows[:PANEL_LIMIT], len(rows) > PANEL_LIMIT
+
+
+def home_tasks(request):
+    """My day: overdue, due today and later this week (one panel, three small queries)."""
+    buckets = fs.my_day_buckets(request.user)  # one book look-up shared by the three
+    sections = []
+    for key, title, empty, status in (
+        ("overdue", _("Overdue"), _("Nothing overdue."), "overdue"),
+        ("today", _("Due today"), _("Nothing due today."), "open"),
+        ("week", _("Later this week"), _("Nothing else this week."), "open"),
+    ):
+        tasks, more = _rows(buckets[key])
+        sections.append(
+            {
+                "key": key,
+                "title": title,
+                "empty": empty,
+                "status": status,
+                "tasks": tasks,
+                "more": more,
+            }
+        )
+    return _partial(
         request,
         "customers/followups/_home_tasks.html",
+        {"sections": sections, "today": timezone.localdate(), "next": reverse("ui:home")},
+    )
+
+
+def home_customers(request):
+    """My day: customers out of cadence, upcoming maturities, recent contacts."""
+    book = fs.customer_book(request.user)
+    gaps, more_gaps = _rows(fs.out_of_cadence(request.user, book))
+    return _partial(
+        request,
+        "customers/followups/_home_customers.html",
         {
-            "tasks": rows[:PANEL_LIMIT],
-            "more": len(rows) > PANEL_LIMIT,
-            "key": key,
-            "empty": empty,
+            "gaps": gaps,
+            "more_gaps": more_gaps,
+            "maturities": fs.upcoming_maturities(request.user, limit=PANEL_LIMIT, book=book),
+            "recent": fs.recent_interactions(request.user, limit=PANEL_LIMIT, book=book),
             "today": timezone.localdate(),
             "next": reverse("ui:home"),
-            "status": "overdue" if key == "overdue" else "open",
         },
-    )
-
-
-def home_overdue(request):
-    return _task_panel(
-        request, fs.my_day_buckets(request.user)["overdue"], "overdue", _("Nothing overdue.")
-    )
-
-
-def home_today(request):
-    return _task_panel(
-        request, fs.my_day_buckets(request.user)["today"], "today", _("Nothing due today.")
-    )
-
-
-def home_week(request):
-    return _task_panel(
-        request, fs.my_day_buckets(request.user)["week"], "week", _("Nothing else this week.")
-    )
-
-
-def home_cadence(request):
-    return _task_panel(
-        request, fs.out_of_cadence(request.user), "cadence", _("All your customers are in cadence.")
     )
 
 
@@ -339,7 +357,7 @@ def home_team(request):
     if not request.user.has_perm("customers.reassign_followuptask"):
         raise PermissionDenied
     rows = list(fs.team_overdue(request.user)[: PANEL_LIMIT + 1])
-    return render(
+    return _partial(
         request,
         "customers/followups/_home_team.html",
         {
@@ -349,22 +367,6 @@ def home_team(request):
             "today": timezone.localdate(),
             "next": reverse("ui:home"),
         },
-    )
-
-
-def home_recent(request):
-    return render(
-        request,
-        "customers/followups/_home_recent.html",
-        {"items": fs.recent_interactions(request.user, limit=PANEL_LIMIT)},
-    )
-
-
-def home_maturities(request):
-    return render(
-        request,
-        "customers/followups/_home_maturities.html",
-        {"items": fs.upcoming_maturities(request.user, limit=PANEL_LIMIT)},
     )
 
 

@@ -247,6 +247,17 @@ def reassign_task(acting_user, task_id: int, new_owner, *, reason: str = "") -> 
         raise ValidationError({"owner": _("You can only hand tasks to staff within your team.")})
     with transaction.atomic():
         task = _task_for_update(acting_user, task_id)
+        if not customers_for(new_owner).filter(pk=task.customer_id).exists():
+            # Need-to-know: a task never gives access to a customer outside the new owner's book.
+            raise ValidationError(
+                {
+                    "owner": _(
+                        "%(name)s cannot see this customer. Add them as a co-server or "
+                        "reassign the customer first."
+                    )
+                    % {"name": new_owner}
+                }
+            )
         before = {"owner": task.owner_id}
         task.owner = new_owner
         task.save(update_fields=["owner"])

@@ -34,7 +34,9 @@ def _issue(client):
 
 def test_ical_feed_lists_my_open_tasks_with_masked_names(client, rm_a, rm_b, mine):
     today = timezone.localdate()
-    open_task = TaskFactory(customer=mine, due_on=today + datetime.timedelta(days=2), title="到期续作沟通")
+    open_task = TaskFactory(
+        customer=mine, due_on=today + datetime.timedelta(days=2), title="到期续作沟通"
+    )
     TaskFactory(customer=mine, status="done", title="已完成的任务")
     TaskFactory(customer=CustomerFactory(owner=rm_b), title="别人的任务")
     client.force_login(rm_a)
@@ -105,8 +107,12 @@ def test_email_failure_is_recorded_and_retried_with_backoff(rm_a, mine):
     row = ReminderDelivery.objects.get(channel="email")
     assert row.status == "pending"
     with (
-        mock.patch("customers.reminders.send_mail", side_effect=smtplib.SMTPServerDisconnected("gone")),
-        mock.patch.object(followup_tasks.send_reminder_email, "retry", side_effect=RuntimeError("retry")) as retry,
+        mock.patch(
+            "customers.reminders.send_mail", side_effect=smtplib.SMTPServerDisconnected("gone")
+        ),
+        mock.patch.object(
+            followup_tasks.send_reminder_email, "retry", side_effect=RuntimeError("retry")
+        ) as retry,
     ):
         with pytest.raises(RuntimeError, match="retry"):
             followup_tasks.send_reminder_email.apply(args=[rm_a.pk, day.isoformat()], throw=True)
@@ -135,7 +141,9 @@ def test_beat_entry_exists_and_points_at_a_registered_task():
     assert "customers.followups.daily_sweep" in app.tasks
 
 
-def test_metrics_contacts_made_and_cadence_coverage(rm_a, rm_b, mine, django_assert_max_num_queries):
+def test_metrics_contacts_made_and_cadence_coverage(
+    rm_a, rm_b, mine, django_assert_max_num_queries
+):
     today = timezone.localdate()
     InteractionFactory(customer=mine, created_by=rm_a, participants=[rm_b])
     InteractionFactory(customer=mine, created_by=rm_a)
@@ -144,7 +152,9 @@ def test_metrics_contacts_made_and_cadence_coverage(rm_a, rm_b, mine, django_ass
     reminders.run_sweep(today, send=lambda *a: None)
     by_key = {m.key: m for m in metrics()}
     with django_assert_max_num_queries(1):
-        made = by_key["contacts_made"].compute([rm_a, rm_b], today - datetime.timedelta(days=30), today)
+        made = by_key["contacts_made"].compute(
+            [rm_a, rm_b], today - datetime.timedelta(days=30), today
+        )
     assert made == {rm_a.pk: 2, rm_b.pk: 1}
     with django_assert_max_num_queries(2):
         coverage = by_key["cadence_coverage"].compute([rm_a, rm_b], today, today)
