@@ -18,8 +18,18 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import CharField, DateField, DateTimeField, Exists, F, IntegerField, Q
-from django.db.models import OuterRef, Value
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+)
 from django.db.models.functions import Cast, Concat, Substr
 from django.utils import timezone
 
@@ -143,18 +153,22 @@ def out_of_cadence(rule: CadenceRule, day: datetime.date, vip_levels_with_rules:
     """Customers the rule applies to with fewer than `min_contacts` qualifying contacts in the
     rolling period ending on `day` (one queryset: anti-join / correlated count)."""
     start, end = contacts_q(rule, day)
-    contacts = Interaction.objects.filter(
-        customer=OuterRef("pk"),
-        occurred_at__gte=start,
-        occurred_at__lt=end,
-        channel__in=rule.channel_list(),
+    window = Interaction.objects.filter(
+        occurred_at__gte=start, occurred_at__lt=end, channel__in=rule.channel_list()
     )
     qs = Customer.objects.filter(rules_for_customer_q(rule, vip_levels_with_rules))
     if rule.min_contacts <= 1:
-        return qs.filter(~Exists(contacts))
-    # Fewer than N contacts ⇔ no N-th most recent contact in the window.
-    nth = contacts.order_by("-occurred_at").values("pk")[rule.min_contacts - 1 : rule.min_contacts]
-    return qs.filter(~Exists(nth))
+        return qs.filter(~Exists(window.filter(customer=OuterRef("pk"))))
+    # Fewer than N contacts: not among the customers with ≥ N in the window — one GROUP BY over
+    # the window's interactions (hashed by PostgreSQL), not a subquery per customer.
+    enough = (
+        window.order_by()
+        .values("customer_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=rule.min_contacts)
+        .values("customer_id")
+    )
+    return qs.exclude(pk__in=enough)
 
 
 def _task_columns(*, customer, owner, title, reason, due_on, dedupe_key, now, rule_id=None):

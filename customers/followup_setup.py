@@ -7,11 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 def setup() -> None:
     from crm.accounts import roles
-    from crm.ui.registry import DemoSeeder, NavItem, Panel, register_demo, register_nav
-    from crm.ui.registry import register_panel
+    from crm.ui.registry import (
+        DemoSeeder,
+        NavItem,
+        Panel,
+        register_demo,
+        register_nav,
+        register_panel,
+    )
 
-    from . import followup_tasks  # noqa: F401  (registers the Celery tasks)
-    from . import interaction_metrics
+    from . import (
+        followup_tasks,  # noqa: F401  (registers the Celery tasks)
+        interaction_metrics,
+    )
     from .followup_demo import seed_followups
     from .interactions import move_open_tasks
     from .signals import customer_reassigned

@@ -27,7 +27,9 @@ from crm.audit.services import record
 from crm.ui.formatting import mask_name
 from crm.ui.pagination import keyset_page
 
-from . import cadence, followup_selectors as fs, interactions as services, selectors
+from . import cadence, selectors
+from . import followup_selectors as fs
+from . import interactions as services
 from .followup_forms import InteractionForm, SkipForm, TaskReassignForm
 from .models import CalendarFeedToken, FollowUpReason, FollowUpTask
 

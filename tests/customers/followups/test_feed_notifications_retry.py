@@ -113,9 +113,9 @@ def test_email_failure_is_recorded_and_retried_with_backoff(rm_a, mine):
         mock.patch.object(
             followup_tasks.send_reminder_email, "retry", side_effect=RuntimeError("retry")
         ) as retry,
+        pytest.raises(RuntimeError, match="retry"),
     ):
-        with pytest.raises(RuntimeError, match="retry"):
-            followup_tasks.send_reminder_email.apply(args=[rm_a.pk, day.isoformat()], throw=True)
+        followup_tasks.send_reminder_email.apply(args=[rm_a.pk, day.isoformat()], throw=True)
     assert retry.call_args.kwargs["countdown"] == 60
     row.refresh_from_db()
     assert row.status == "failed" and row.attempts == 1 and "gone" in row.last_error

@@ -83,7 +83,12 @@ def test_institution_contacts_must_belong_to_the_customer(rm_a):
     other = InstitutionFactory(owner=rm_a)
     mine_contact = inst.contacts.create(name="周明", role="finance")
     foreign = other.contacts.create(name="钱七", role="finance")
-    kw = dict(channel="visit", occurred_at=timezone.now(), purpose="service", summary="拜访财务部")
+    kw = {
+        "channel": "visit",
+        "occurred_at": timezone.now(),
+        "purpose": "service",
+        "summary": "拜访财务部",
+    }
     i = services.log_interaction(rm_a, inst, contacts=[mine_contact], **kw)
     assert list(i.contacts.all()) == [mine_contact]
     with pytest.raises(ValidationError):

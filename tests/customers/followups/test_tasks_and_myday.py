@@ -11,7 +11,7 @@ from django.utils import timezone
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from customers import interactions as services
-from customers.models import CustomerCoServer, FollowUpTask
+from customers.models import CustomerCoServer
 from customers.services import reassign_customer
 from tests.factories import ContractFactory, CustomerFactory, UserFactory
 
@@ -108,7 +108,7 @@ def _fill(rm, customer, n=12):
     for k in range(n):
         TaskFactory(customer=customer, owner=rm, due_on=ago(k + 1))
         TaskFactory(customer=customer, owner=rm, due_on=ago(0))
-    for k in range(n):
+    for _k in range(n):
         InteractionFactory(customer=customer, created_by=rm)
     ContractFactory(customer=customer, matures_on=ago(-10), signed_on=ago(100))
 
