@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import (
+    Case,
     CharField,
     Count,
     DateField,
@@ -29,6 +30,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Concat, Substr
 from django.utils import timezone
@@ -177,7 +179,9 @@ def _task_columns(*, customer, owner, title, reason, due_on, dedupe_key, now, ru
         "owner": owner,
         "title": title,
         "reason": Value(str(reason)),
-        "due_on": Value(due_on, output_field=DateField()),
+        "due_on": due_on
+        if hasattr(due_on, "resolve_expression")
+        else Value(due_on, output_field=DateField()),
         "status": Value(FollowUpTask.Status.OPEN.value),
         "notes": Value(""),
         "skip_reason": Value(""),
@@ -244,75 +248,136 @@ def _days(day: datetime.date, ahead: int):
     return [day + datetime.timedelta(days=k) for k in range(ahead + 1)]
 
 
+def _case(whens, output_field):
+    return Case(*whens, output_field=output_field)
+
+
 def create_event_tasks(day: datetime.date, cal: BusinessCalendar, now) -> SweepCounts:
     """Event triggers for every event date in the look-ahead window (so a missed sweep day
-    catches up); one statement per event date, each an index range scan."""
+    catches up): one statement per trigger, the per-date due dates and keys as CASE branches."""
     counts = SweepCounts()
     active = Customer.objects.filter(is_active=True)
-    for target in _days(day, option("MATURITY_DAYS")):
-        qs = Contract.objects.filter(
-            status=Contract.Status.ACTIVE, matures_on=target, customer__is_active=True
-        )
-        counts.maturity += insert_select(
-            FollowUpTask,
-            _task_columns(
-                customer=F("customer_id"),
-                owner=F("customer__owner_id"),
-                title=_title("产品到期回访：", "title"),
-                reason=FollowUpReason.MATURITY,
-                due_on=previous_workday(cal, target),
-                dedupe_key=_key("maturity:", "pk", f":{target.isoformat()}"),
-                now=now,
+    date_out, char_out = DateField(), CharField()
+
+    targets = _days(day, option("MATURITY_DAYS"))
+    counts.maturity = insert_select(
+        FollowUpTask,
+        _task_columns(
+            customer=F("customer_id"),
+            owner=F("customer__owner_id"),
+            title=_title("产品到期回访：", "title"),
+            reason=FollowUpReason.MATURITY,
+            due_on=_case(
+                [When(matures_on=t, then=Value(previous_workday(cal, t))) for t in targets],
+                date_out,
             ),
-            qs,
-        )
-    valid = option("ASSESSMENT_VALID_DAYS")
-    for target in _days(day, option("KYC_EXPIRY_DAYS")):
-        assessed = target - datetime.timedelta(days=valid)
-        counts.kyc_renewal += insert_select(
-            FollowUpTask,
-            _task_columns(
-                customer=F("pk"),
-                owner=F("owner_id"),
-                title=_title(f"风险测评到期（{target:%Y-%m-%d}），请安排重新测评"),
-                reason=FollowUpReason.KYC_RENEWAL,
-                due_on=previous_workday(cal, target),
-                dedupe_key=_key("kyc-renewal:", "pk", f":{target.isoformat()}"),
-                now=now,
+            dedupe_key=Concat(
+                Value("maturity:"),
+                Cast("pk", char_out),
+                Value(":"),
+                Cast("matures_on", char_out),
+                output_field=char_out,
             ),
-            active.filter(risk_assessed_on=assessed),
-        )
-    for target in _days(day, option("ID_EXPIRY_DAYS")):
-        counts.id_expiry += insert_select(
-            FollowUpTask,
-            _task_columns(
-                customer=F("pk"),
-                owner=F("owner_id"),
-                title=_title(f"证件到期（{target:%Y-%m-%d}），请更新身份证件"),
-                reason=FollowUpReason.ID_EXPIRY,
-                due_on=previous_workday(cal, target),
-                dedupe_key=_key("id-expiry:", "pk", f":{target.isoformat()}"),
-                now=now,
+            now=now,
+        ),
+        Contract.objects.filter(
+            status=Contract.Status.ACTIVE, matures_on__in=targets, customer__is_active=True
+        ),
+    )
+
+    valid = datetime.timedelta(days=option("ASSESSMENT_VALID_DAYS"))
+    targets = _days(day, option("KYC_EXPIRY_DAYS"))
+    expiry = _case(
+        [When(risk_assessed_on=t - valid, then=Value(t.isoformat())) for t in targets], char_out
+    )
+    counts.kyc_renewal = insert_select(
+        FollowUpTask,
+        _task_columns(
+            customer=F("pk"),
+            owner=F("owner_id"),
+            title=Concat(
+                Value("风险测评到期（"), expiry, Value("），请安排重新测评"), output_field=char_out
             ),
-            active.filter(id_expires_on=target),
-        )
-    for target in _days(day, option("BIRTHDAY_DAYS")):
-        born = Q(birth_date__month=target.month, birth_date__day=target.day)
-        if target.month == 2 and target.day == 28 and not _calendar.isleap(target.year):
+            reason=FollowUpReason.KYC_RENEWAL,
+            due_on=_case(
+                [
+                    When(risk_assessed_on=t - valid, then=Value(previous_workday(cal, t)))
+                    for t in targets
+                ],
+                date_out,
+            ),
+            dedupe_key=Concat(
+                Value("kyc-renewal:"),
+                Cast("pk", char_out),
+                Value(":"),
+                expiry,
+                output_field=char_out,
+            ),
+            now=now,
+        ),
+        active.filter(risk_assessed_on__in=[t - valid for t in targets]),
+    )
+
+    targets = _days(day, option("ID_EXPIRY_DAYS"))
+    counts.id_expiry = insert_select(
+        FollowUpTask,
+        _task_columns(
+            customer=F("pk"),
+            owner=F("owner_id"),
+            title=Concat(
+                Value("证件到期（"),
+                Cast("id_expires_on", char_out),
+                Value("），请更新身份证件"),
+                output_field=char_out,
+            ),
+            reason=FollowUpReason.ID_EXPIRY,
+            due_on=_case(
+                [When(id_expires_on=t, then=Value(previous_workday(cal, t))) for t in targets],
+                date_out,
+            ),
+            dedupe_key=Concat(
+                Value("id-expiry:"),
+                Cast("pk", char_out),
+                Value(":"),
+                Cast("id_expires_on", char_out),
+                output_field=char_out,
+            ),
+            now=now,
+        ),
+        active.filter(id_expires_on__in=targets),
+    )
+
+    targets = _days(day, option("BIRTHDAY_DAYS"))
+    born_on = {}
+    for t in targets:
+        born = Q(birth_date__month=t.month, birth_date__day=t.day)
+        if t.month == 2 and t.day == 28 and not _calendar.isleap(t.year):
             born |= Q(birth_date__month=2, birth_date__day=29)
-        counts.birthday += insert_select(
-            FollowUpTask,
-            _task_columns(
-                customer=F("pk"),
-                owner=F("owner_id"),
-                title=_title(f"生日关怀（{target:%m月%d日}）"),
-                reason=FollowUpReason.BIRTHDAY,
-                due_on=target,
-                dedupe_key=_key("birthday:", "pk", f":{target.year}"),
-                now=now,
+        born_on[t] = born
+    any_birthday = Q(pk__in=[])
+    for born in born_on.values():
+        any_birthday |= born
+    counts.birthday = insert_select(
+        FollowUpTask,
+        _task_columns(
+            customer=F("pk"),
+            owner=F("owner_id"),
+            title=_case(
+                [When(b, then=Value(f"生日关怀（{t:%m月%d日}）")) for t, b in born_on.items()],
+                char_out,
             ),
-            active.filter(born, birth_date__isnull=False),
-        )
+            reason=FollowUpReason.BIRTHDAY,
+            due_on=_case([When(b, then=Value(t)) for t, b in born_on.items()], date_out),
+            dedupe_key=Concat(
+                Value("birthday:"),
+                Cast("pk", char_out),
+                _case([When(b, then=Value(f":{t.year}")) for t, b in born_on.items()], char_out),
+                output_field=char_out,
+            ),
+            now=now,
+        ),
+        active.filter(any_birthday, birth_date__isnull=False),
+    )
     return counts
 
 
