@@ -18,4 +18,5 @@ urlpatterns = [
     path("followups/interactions/<int:pk>/edit/", views.interaction_edit, name="interaction_edit"),
     path("<int:pk>/interactions/", views.customer_panel, name="interactions_panel"),
     path("<int:pk>/interactions/new/", views.interaction_new, name="interaction_new"),
+    path("<int:pk>/followups/new/", views.task_new, name="task_new"),
 ]

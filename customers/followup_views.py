@@ -30,7 +30,7 @@ from crm.ui.pagination import keyset_page
 from . import cadence, selectors
 from . import followup_selectors as fs
 from . import interactions as services
-from .followup_forms import InteractionForm, SkipForm, TaskReassignForm
+from .followup_forms import InteractionForm, ManualTaskForm, SkipForm, TaskReassignForm
 from .models import CalendarFeedToken, FollowUpReason, FollowUpTask
 
 PANEL_LIMIT = 10
@@ -69,6 +69,7 @@ def _panel_context(request, customer, form=None, task=None):
         "open_tasks": fs.open_tasks_of(customer),
         "cadence": cadence.customer_cadence_status(customer),
         "can_log": _can_write(request.user, "customers.add_interaction"),
+        "can_add_task": _can_write(request.user, "customers.add_followuptask"),
         "form": form,
         "task": task,
         "today": timezone.localdate(),
@@ -81,6 +82,31 @@ def customer_panel(request, pk):
     """Timeline, open tasks and cadence of one customer (slot "customer_360", htmx)."""
     customer = selectors.get_customer_for(request.user, pk)
     return render(request, "customers/followups/_panel_360.html", _panel_context(request, customer))
+
+
+@require_POST
+def task_new(request, pk):
+    """Add a manual follow-up from the 360 panel (htmx); the panel comes back refreshed."""
+    if not _can_write(request.user, "customers.add_followuptask"):
+        raise PermissionDenied
+    customer = selectors.get_customer_for(request.user, pk)
+    form = ManualTaskForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            services.create_manual_task(
+                request.user,
+                customer,
+                title=form.cleaned_data["title"],
+                due_on=form.cleaned_data["due_on"],
+            )
+        except ValidationError as exc:
+            error = _errors(exc)
+    else:
+        error = _("Please give the task a title and a due date.")
+    context = _panel_context(request, customer)
+    context["task_error"] = error
+    return _partial(request, "customers/followups/_panel_360.html", context)
 
 
 def _task_from_query(request, customer):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from customers import interactions as services
-from customers.models import CustomerCoServer
+from customers.models import CustomerCoServer, FollowUpTask
 from customers.services import reassign_customer
 from tests.factories import ContractFactory, CustomerFactory, UserFactory
 
@@ -202,3 +202,20 @@ def test_manual_task(rm_a, mine):
     assert task.reason == "manual" and task.owner == rm_a
     with pytest.raises(ValidationError):
         services.create_manual_task(rm_a, mine, title="过去", due_on=ago(1))
+
+
+def test_manual_task_from_the_360_panel(client, rm_a, rm_b, mine):
+    client.force_login(rm_a)
+    url = reverse("customers:task_new", args=[mine.pk])
+    resp = client.post(
+        url, {"title": "寄送生日贺卡", "due_on": ago(-2).isoformat()}, HTTP_HX_REQUEST="true"
+    )
+    assert resp.status_code == 200 and "寄送生日贺卡" in resp.content.decode()
+    assert FollowUpTask.objects.filter(customer=mine, reason="manual", owner=rm_a).count() == 1
+    resp = client.post(
+        url, {"title": "过去的任务", "due_on": ago(3).isoformat()}, HTTP_HX_REQUEST="true"
+    )
+    assert 'id="task-error"' in resp.content.decode()
+    assert FollowUpTask.objects.filter(customer=mine).count() == 1
+    client.force_login(rm_b)
+    assert client.post(url, {"title": "x", "due_on": ago(-1).isoformat()}).status_code == 404
