@@ -9,6 +9,9 @@ highest number present, so an interrupted load can simply be started again, and 
 the same N changes nothing. `--reset` deletes the generated rows first. The bench organisation
 (branches, teams, 400 RMs "bench_rm001"…, a team lead, a branch head, compliance) is created
 with get_or_create. Other apps' generators (bench/gen_<app>.py) build on these customers.
+
+`--interactions N` (default off) adds N contacts/visits spread over the generated customers
+(3M for the 1M-customer design scale), one INSERT … SELECT per --interaction-chunk, resumable.
 """
 
 import argparse
@@ -326,15 +329,104 @@ def load(total: int, chunk: int) -> None:
     print(f"done: {total - start + 1} customers in {time.monotonic() - began:.0f}s")
 
 
+# Interactions (contacts and visits), generated inside PostgreSQL from generate_series: the g-th
+# interaction goes to customer 1 + (g · 7919) mod N (by number, unique index), spread over the
+# last 420 days and the seven channels, logged by the customer's RM. Marked "[bench]" so a rerun
+# resumes after the ones present.
+INTERACTION_MARK = "[bench] "
+INTERACTIONS_SQL = """
+INSERT INTO customers_interaction
+    (customer_id, channel, occurred_at, purpose, summary, outcomes, next_steps,
+     other_participants, attachment, created_by_id, created_at, updated_at)
+SELECT c.id,
+       (ARRAY['visit','phone','video','email','wechat','event','branch'])[1 + (g * 3) %% 7],
+       %(now)s::timestamptz - make_interval(days => ((g * 37) %% 420)::int, hours => (g %% 9)::int),
+       (ARRAY['service','product','maturity','kyc','care'])[1 + g %% 5],
+       %(mark)s || '客户联系纪要 #' || g, '', '', '', '', c.owner_id, %(now)s::timestamptz,
+       %(now)s::timestamptz
+FROM generate_series(%(low)s::bigint, %(high)s::bigint) AS g
+JOIN customers_customer c
+  ON c.number = %(prefix)s || lpad((1 + (g * 7919) %% %(customers)s)::text, 9, '0')
+"""
+INTERACTION_STAFF_SQL = """
+INSERT INTO customers_interaction_staff (interaction_id, user_id)
+SELECT i.id, i.created_by_id FROM customers_interaction i WHERE i.id > %(after)s
+ON CONFLICT DO NOTHING
+"""
+
+
+def load_interactions(total: int, chunk: int) -> None:
+    """Add generated interactions up to `total` (COPY-free: one INSERT … SELECT per chunk)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM customers_customer WHERE number LIKE %s", [f"{PREFIX}%"]
+        )
+        customers = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM customers_interaction WHERE summary LIKE %s",
+            [INTERACTION_MARK + "%"],
+        )
+        present = cursor.fetchone()[0]
+    if not customers:
+        print("no generated customers: load them first (--customers N)")
+        return
+    if present >= total:
+        print(f"{present} interactions already present; nothing to do.")
+        return
+    print(f"loading interactions {present + 1}…{total} over {customers} customers")
+    began = time.monotonic()
+    now = timezone.now().isoformat()
+    for low in range(present + 1, total + 1, chunk):
+        high = min(low + chunk - 1, total)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute("SELECT coalesce(max(id), 0) FROM customers_interaction")
+            after = cursor.fetchone()[0]
+            cursor.execute(
+                INTERACTIONS_SQL,
+                {
+                    "low": low,
+                    "high": high,
+                    "now": now,
+                    "mark": INTERACTION_MARK,
+                    "prefix": PREFIX,
+                    "customers": customers,
+                },
+            )
+            cursor.execute(INTERACTION_STAFF_SQL, {"after": after})
+        elapsed = time.monotonic() - began
+        print(f"  {high:>9}/{total}  elapsed {elapsed:6.0f}s", flush=True)
+    with connection.cursor() as cursor:
+        for table in ("customers_interaction", "customers_interaction_staff"):
+            cursor.execute(f"ANALYZE {table}")
+    print(f"done: {total - present} interactions in {time.monotonic() - began:.0f}s")
+
+
 def reset() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         like = f"{PREFIX}%"
-        for table in ("customers_monthlyaggregate", "customers_holding"):
+        generated = "(SELECT id FROM customers_customer WHERE number LIKE %s)"
+        # Children first: Django's cascades are not in the database.
+        cursor.execute(
+            "DELETE FROM customers_reminderdelivery WHERE task_id IN (SELECT id FROM "
+            f"customers_followuptask WHERE customer_id IN {generated})",
+            [like],
+        )
+        cursor.execute(
+            f"DELETE FROM customers_followuptask WHERE customer_id IN {generated}", [like]
+        )
+        for table in ("customers_interaction_staff", "customers_interaction_contacts"):
             cursor.execute(
-                f"DELETE FROM {table} WHERE customer_id IN "
-                "(SELECT id FROM customers_customer WHERE number LIKE %s)",
+                f"DELETE FROM {table} WHERE interaction_id IN (SELECT id FROM "
+                f"customers_interaction WHERE customer_id IN {generated})",
                 [like],
             )
+        for table in (
+            "customers_interaction",
+            "customers_monthlyaggregate",
+            "customers_holding",
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE customer_id IN {generated}", [like])
         cursor.execute("DELETE FROM customers_customer WHERE number LIKE %s", [like])
     print("generated customers removed")
 
@@ -344,6 +436,13 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--chunk", type=int, default=20_000)
     parser.add_argument("--reset", action="store_true", help="delete generated customers first")
+    parser.add_argument(
+        "--interactions",
+        type=int,
+        default=0,
+        help="also generate this many interactions (contacts and visits), e.g. 3000000",
+    )
+    parser.add_argument("--interaction-chunk", type=int, default=200_000)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench/generate.py needs PostgreSQL (set DATABASE_URL)")
@@ -351,6 +450,8 @@ def main() -> None:
     if args.reset:
         reset()
     load(args.customers, args.chunk)
+    if args.interactions:
+        load_interactions(args.interactions, args.interaction_chunk)
 
 
 if __name__ == "__main__":

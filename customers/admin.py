@@ -106,4 +106,5 @@ class ContractAdmin(ScopedAdmin):
     show_full_result_count = False
 
 
-from . import sales_admin  # noqa: E402,F401  (issue 9: channels, activities, prospects)
+# Each capability registers its own admin classes.
+from . import followup_admin, sales_admin  # noqa: E402, F401

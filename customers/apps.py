@@ -86,3 +86,7 @@ class CustomersConfig(AppConfig):
         from .sales_setup import ready as sales_ready
 
         sales_ready()
+
+        from .followup_setup import setup as setup_followups
+
+        setup_followups()

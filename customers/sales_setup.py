@@ -155,6 +155,7 @@ def ready() -> None:
             satisfaction_metric,
             unit="/5",
             order=60,
+            aggregate="mean",
         )
     )
     from .pipeline import converted_metric

@@ -28,4 +28,5 @@ urlpatterns = [
     path("<int:pk>/reassign/", views.reassign, name="reassign"),
     path("<int:pk>/reveal/<str:field>/", views.reveal, name="reveal"),
     path("<int:pk>/inline/<str:field>/", views.inline_edit, name="inline_edit"),
+    path("", include("customers.followup_urls")),
 ]

@@ -1,5 +1,13 @@
 # Each capability keeps its models in its own module; import them here so Django finds them.
 from .followups import FollowUpReason, FollowUpTask  # noqa: F401
+from .interactions import (  # noqa: F401
+    CadenceRule,
+    CalendarFeedToken,
+    Interaction,
+    InteractionChannel,
+    Purpose,
+    ReminderDelivery,
+)
 from .records import (  # noqa: F401
     CapitalSegment,
     Contract,

@@ -52,10 +52,28 @@ class FollowUpTask(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The interaction that completed the task (logged from the task, or linked when completing).
+    interaction = models.ForeignKey(
+        "customers.Interaction",
+        verbose_name=_("interaction"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="completed_tasks",
+    )
+    # Set for cadence tasks: the rule whose gap created it (one open task per rule and customer).
+    cadence_rule = models.ForeignKey(
+        "customers.CadenceRule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("follow-up task")
         verbose_name_plural = _("follow-up tasks")
+        permissions = [("reassign_followuptask", _("Can reassign follow-up tasks"))]
         indexes = [
             models.Index(
                 fields=["owner", "due_on"], name="task_open_owner_due", condition=Q(status="open")
@@ -71,3 +89,13 @@ class FollowUpTask(models.Model):
 
     def __str__(self):
         return self.title
+
+    def is_overdue_on(self, day) -> bool:
+        """Overdue is computed, never stored: open and past its due date."""
+        return self.status == self.Status.OPEN and self.due_on < day
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.is_overdue_on(timezone.localdate())

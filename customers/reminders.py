@@ -1,0 +1,250 @@
+"""The daily follow-up sweep: create due tasks, then deliver reminders exactly once.
+
+`run_sweep(day)` is what beat (customers.followup_tasks.daily_followup_sweep) and
+`manage.py run_followups` call. Every step is set-based and idempotent:
+
+1. cadence gaps and event triggers → tasks (customers.cadence, dedupe keys);
+2. in-app reminders: the notification rows and their ReminderDelivery rows are inserted in ONE
+   transaction (INSERT … SELECT … ON CONFLICT DO NOTHING), so a rerun adds nothing and a crash
+   leaves either both or neither;
+3. e-mail reminders: ReminderDelivery rows are claimed first (status pending, unique on
+   task/channel/day), then one digest e-mail per recipient is sent by a Celery task that locks
+   that recipient's unsent rows, sends, and marks them sent in the same transaction. A failure
+   is recorded on the rows (attempts, last error) and retried with backoff; a rerun of the sweep
+   re-queues whatever is still unsent, so nothing is lost.
+
+The one window no database can close: the SMTP server accepted the message and the process died
+before the commit. Then the digest may go out a second time; everything else is exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import CharField, DateField, DateTimeField, Exists, F, OuterRef, Value
+from django.db.models.functions import Cast, Concat, Substr
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from crm.calendar import BusinessCalendar
+from crm.core.models import Notification
+
+from . import cadence
+from .models import FollowUpTask, ReminderDelivery
+from .setsql import insert_select
+
+log = logging.getLogger(__name__)
+EMAIL = ReminderDelivery.ChannelKind.EMAIL
+IN_APP = ReminderDelivery.ChannelKind.IN_APP
+
+
+@dataclass
+class SweepResult:
+    day: datetime.date
+    tasks: cadence.SweepCounts = field(default_factory=cadence.SweepCounts)
+    notifications: int = 0
+    emails_claimed: int = 0
+    email_recipients: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["day"] = self.day.isoformat()
+        data["tasks_created"] = self.tasks.total
+        return data
+
+
+def reminder_tasks(day: datetime.date):
+    """Open tasks that get a reminder on `day`: due soon, due today, just overdue."""
+    days = [day + datetime.timedelta(days=k) for k in cadence.option("REMINDER_OFFSETS")]
+    return FollowUpTask.objects.filter(
+        status=FollowUpTask.Status.OPEN, due_on__in=days, owner__is_active=True
+    )
+
+
+def _customer_url_parts() -> tuple[str, str]:
+    marker = "987654321"
+    prefix, suffix = reverse("customers:detail", args=[int(marker)]).split(marker)
+    return prefix, suffix
+
+
+def deliver_in_app(day: datetime.date, now) -> int:
+    already = ReminderDelivery.objects.filter(task=OuterRef("pk"), channel=IN_APP, day=day)
+    tasks = reminder_tasks(day).filter(~Exists(already))
+    prefix, suffix = _customer_url_parts()
+    with transaction.atomic():
+        sent = insert_select(
+            Notification,
+            {
+                "recipient": F("owner_id"),
+                "title": Concat(
+                    Value("跟进提醒："), Substr(F("title"), 1, 180), output_field=CharField()
+                ),
+                "body": Concat(
+                    F("customer__name"),
+                    Value(" · 截止 "),
+                    Cast("due_on", CharField()),
+                    output_field=CharField(),
+                ),
+                "url": Concat(
+                    Value(prefix),
+                    Cast("customer_id", CharField()),
+                    Value(suffix),
+                    output_field=CharField(),
+                ),
+                "created_at": Value(now, output_field=DateTimeField()),
+                "dedupe_key": Concat(
+                    Value("followup-reminder:"),
+                    Cast("pk", CharField()),
+                    Value(f":{day.isoformat()}"),
+                    output_field=CharField(),
+                ),
+            },
+            tasks,
+        )
+        insert_select(
+            ReminderDelivery,
+            {
+                "task": F("pk"),
+                "channel": Value(IN_APP.value),
+                "day": Value(day, output_field=DateField()),
+                "recipient": F("owner_id"),
+                "status": Value(ReminderDelivery.Status.SENT.value),
+                "attempts": Value(1),
+                "last_error": Value(""),
+                "created_at": Value(now, output_field=DateTimeField()),
+                "sent_at": Value(now, output_field=DateTimeField()),
+            },
+            tasks,
+        )
+    return sent
+
+
+def claim_emails(day: datetime.date, now) -> int:
+    """Claim (task, e-mail, day) rows for owners with an address; sending comes after."""
+    tasks = reminder_tasks(day).exclude(owner__email="")
+    return insert_select(
+        ReminderDelivery,
+        {
+            "task": F("pk"),
+            "channel": Value(EMAIL.value),
+            "day": Value(day, output_field=DateField()),
+            "recipient": F("owner_id"),
+            "status": Value(ReminderDelivery.Status.PENDING.value),
+            "attempts": Value(0),
+            "last_error": Value(""),
+            "created_at": Value(now, output_field=DateTimeField()),
+        },
+        tasks,
+    )
+
+
+def unsent_email_recipients(day: datetime.date) -> list[int]:
+    return list(
+        ReminderDelivery.objects.filter(
+            day=day,
+            channel=EMAIL,
+            status__in=[ReminderDelivery.Status.PENDING, ReminderDelivery.Status.FAILED],
+            attempts__lt=cadence.option("EMAIL_MAX_RETRIES") + 1,
+        )
+        .order_by("recipient_id")
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+
+
+def run_sweep(day: datetime.date | None = None, *, send=None) -> SweepResult:
+    """The whole daily job. `send(recipient_id, day)` queues one digest (default: Celery)."""
+    began = time.monotonic()
+    day = day or timezone.localdate()
+    now = timezone.now()
+    result = SweepResult(day=day)
+    cal = BusinessCalendar.load(
+        day - datetime.timedelta(days=40), day + datetime.timedelta(days=80)
+    )
+    with transaction.atomic():
+        result.tasks.cadence = cadence.create_cadence_tasks(day, cal, now)
+    with transaction.atomic():
+        events = cadence.create_event_tasks(day, cal, now)
+    result.tasks.maturity = events.maturity
+    result.tasks.kyc_renewal = events.kyc_renewal
+    result.tasks.id_expiry = events.id_expiry
+    result.tasks.birthday = events.birthday
+    result.notifications = deliver_in_app(day, now)
+    result.emails_claimed = claim_emails(day, now)
+    recipients = unsent_email_recipients(day)
+    result.email_recipients = len(recipients)
+    if send is None:
+        from .followup_tasks import send_reminder_email
+
+        def send(user_id, d):
+            send_reminder_email.delay(user_id, d.isoformat())
+
+    for user_id in recipients:
+        send(user_id, day)
+    result.seconds = time.monotonic() - began
+    log.info("follow-up sweep %s", result.as_dict())
+    return result
+
+
+class ReminderSendError(Exception):
+    pass
+
+
+def send_digest(user_id: int, day: datetime.date) -> int:
+    """Send one recipient's unsent e-mail reminders of `day` as one message; mark them sent.
+
+    Rows are locked (SKIP LOCKED) for the duration, so a duplicated worker finds nothing to do.
+    On failure the rows record the attempt and the error, and the exception propagates (the
+    Celery task retries it with backoff). Returns the number of reminders sent.
+    """
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return 0
+    try:
+        with transaction.atomic():
+            rows = list(
+                ReminderDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(recipient_id=user_id, day=day, channel=EMAIL)
+                .exclude(status=ReminderDelivery.Status.SENT)
+                .select_related("task", "task__customer")
+                .order_by("task__due_on", "task_id")
+            )
+            rows = [r for r in rows if r.task.status == FollowUpTask.Status.OPEN]
+            if not rows:
+                return 0
+            _send(user, day, rows)
+            ReminderDelivery.objects.filter(pk__in=[r.pk for r in rows]).update(
+                status=ReminderDelivery.Status.SENT,
+                sent_at=timezone.now(),
+                attempts=F("attempts") + 1,
+                last_error="",
+            )
+            return len(rows)
+    except Exception as exc:
+        ReminderDelivery.objects.filter(recipient_id=user_id, day=day, channel=EMAIL).exclude(
+            status=ReminderDelivery.Status.SENT
+        ).update(
+            status=ReminderDelivery.Status.FAILED,
+            attempts=F("attempts") + 1,
+            last_error=f"{type(exc).__name__}: {exc}"[:1000],
+        )
+        raise
+
+
+def _send(user, day, rows) -> None:
+    language = getattr(user, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"user": user, "day": day, "rows": rows, "site": settings.FIDUCIA_TITLE}
+        subject = render_to_string("customers/followups/email_subject.txt", context).strip()
+        body = render_to_string("customers/followups/email_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
