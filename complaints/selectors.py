@@ -1,0 +1,244 @@
+"""Complaint reads, scoped to the user (DESIGN §3, §6). Views get complaints only from here.
+
+Scope: compliance (and the other all-seeing roles) see every complaint; others see complaints
+of customers in their book, the ones they logged (or, for team leads / branch heads, that their
+team / branch logged) and the ones they handle.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from crm.accounts.access import Scope, book_filter, scope_of
+from customers.selectors import book_q
+
+from .models import (
+    CLOCK_STATES,
+    OPEN_STATES,
+    BusinessCategory,
+    Cause,
+    Channel,
+    Complaint,
+    State,
+)
+
+
+def complaints_for(user) -> QuerySet[Complaint]:
+    if not user.is_authenticated or not user.has_perm("complaints.view_complaint"):
+        return Complaint.objects.none()
+    scope = scope_of(user)
+    if scope is Scope.ALL:
+        return Complaint.objects.all()
+    if scope is Scope.NONE:
+        return Complaint.objects.none()
+    logged = book_filter(user, owner="logged_by", team="logged_by__team", branch="branch")
+    return Complaint.objects.filter(book_q(user, "customer__") | logged | Q(handler=user))
+
+
+def get_complaint_for(user, pk) -> Complaint:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        complaints_for(user).select_related(
+            "customer",
+            "channel",
+            "business_category",
+            "cause",
+            "product",
+            "handler",
+            "logged_by",
+            "branch",
+            "profile",
+        ),
+        pk=pk,
+    )
+
+
+def timeline_of(complaint):
+    return list(complaint.history.select_related("actor").order_by("at", "pk"))
+
+
+def notices_of(complaint):
+    return list(complaint.notices.select_related("recorded_by").order_by("sent_on", "pk"))
+
+
+# ---- queue --------------------------------------------------------------------------------------
+
+QUEUE_LIST_FIELDS = (
+    "pk",
+    "reference",
+    "state",
+    "received_at",
+    "due_on",
+    "decision_due",
+    "paused",
+    "breached",
+    "is_anonymous",
+    "complainant_name",
+    "regulator_forwarded",
+    "extension_level",
+    "customer__name",
+    "customer__number",
+    "channel__name",
+    "channel__name_en",
+    "business_category__name",
+    "business_category__name_en",
+    "cause__name",
+    "cause__name_en",
+    "product__name",
+    "branch__name",
+    "handler__username",
+    "handler__display_name",
+    "handler__first_name",
+    "handler__last_name",
+)
+
+# Orderings end with a unique field for keyset pagination.
+QUEUE_ORDERINGS = {
+    "due": ["due_on", "pk"],
+    "-received": ["-received_at", "-pk"],
+    "received": ["received_at", "pk"],
+}
+
+
+def queue_qs(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    return qs.select_related(
+        "customer", "channel", "business_category", "cause", "product", "branch", "handler"
+    ).only(*QUEUE_LIST_FIELDS)
+
+
+def filter_queue(qs, params: dict, today=None):
+    """Apply the queue filters from cleaned form data."""
+    today = today or timezone.localdate()
+    status = params.get("status") or "open"
+    if status == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif status == "clock":
+        qs = qs.filter(state__in=CLOCK_STATES)
+    elif status in State.values:
+        qs = qs.filter(state=status)
+    if params.get("due_within") is not None:
+        qs = qs.filter(
+            state__in=CLOCK_STATES,
+            due_on__lte=today + datetime.timedelta(days=params["due_within"]),
+        )
+    if params.get("breached"):
+        qs = qs.filter(Q(breached=True) | Q(state__in=CLOCK_STATES, due_on__lt=today))
+    for field in ("branch", "product", "channel", "business_category", "cause", "handler"):
+        if params.get(field):
+            qs = qs.filter(**{field: params[field]})
+    if params.get("unassigned"):
+        qs = qs.filter(handler__isnull=True)
+    if params.get("regulator"):
+        qs = qs.filter(regulator_forwarded=True)
+    if params.get("q"):
+        q = params["q"].strip()
+        qs = qs.filter(
+            Q(reference=q.upper()) | Q(complainant_name=q) | Q(customer__number=q.upper())
+        )
+    return qs
+
+
+def customer_complaints(user, customer, limit: int = 10):
+    return list(
+        complaints_for(user)
+        .filter(customer=customer)
+        .select_related("cause", "business_category")
+        .order_by("-received_at", "-pk")[:limit]
+    )
+
+
+# ---- statistics ---------------------------------------------------------------------------------
+
+
+def _label(row, prefix):
+    name, name_en = row.get(f"{prefix}__name"), row.get(f"{prefix}__name_en")
+    if (get_language() or "").startswith("en") and name_en:
+        return name_en
+    return name or _("(none)")
+
+
+def _agg():
+    return {
+        "n": Count("pk"),
+        "closed": Count("pk", filter=Q(state__in=[State.CLOSED, State.WITHDRAWN])),
+        "decided": Count("pk", filter=Q(decided_at__isnull=False)),
+        "breaches": Count("pk", filter=Q(breached=True)),
+        "avg_days": Avg("handling_days"),
+        "avg_sat": Avg("satisfaction", filter=Q(satisfaction__gte=1)),
+        "rated": Count("pk", filter=Q(satisfaction__gte=1)),
+        "satisfied": Count("pk", filter=Q(satisfaction__gte=4)),
+    }
+
+
+def _finish(row: dict) -> dict:
+    n = row["n"] or 0
+    row["breach_rate"] = (row["breaches"] / n * 100) if n else 0.0
+    row["satisfied_rate"] = (row["satisfied"] / row["rated"] * 100) if row["rated"] else None
+    row["avg_days"] = round(row["avg_days"], 1) if row["avg_days"] is not None else None
+    row["avg_sat"] = round(row["avg_sat"], 2) if row["avg_sat"] is not None else None
+    return row
+
+
+def statistics(user, start: datetime.date, end: datetime.date) -> dict:
+    """Counts, handling time, breach rate and satisfaction for complaints received in
+    [start, end], overall and by code axes, branch, product and month: 7 queries."""
+    tz = timezone.get_current_timezone()
+    lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    qs = complaints_for(user).filter(received_at__gte=lo, received_at__lt=hi).order_by()
+    summary = _finish(qs.aggregate(**_agg()))
+    groups = {}
+    for key, fields in (
+        ("channel", ("channel__code", "channel__name", "channel__name_en")),
+        (
+            "business_category",
+            ("business_category__code", "business_category__name", "business_category__name_en"),
+        ),
+        ("cause", ("cause__code", "cause__name", "cause__name_en")),
+        ("branch", ("branch__code", "branch__name")),
+        ("product", ("product__code", "product__name")),
+    ):
+        rows = qs.values(*fields).annotate(**_agg()).order_by("-n", fields[0])
+        groups[key] = [
+            _finish({**r, "code": r[fields[0]] or "", "label": _label(r, key)}) for r in rows
+        ]
+    months = (
+        qs.annotate(month=TruncMonth("received_at"))
+        .values("month")
+        .annotate(**_agg())
+        .order_by("month")
+    )
+    groups["month"] = [
+        _finish({**r, "code": r["month"].strftime("%Y-%m"), "label": r["month"].strftime("%Y-%m")})
+        for r in months
+    ]
+    return {"start": start, "end": end, "summary": summary, "groups": groups}
+
+
+def code_tables():
+    return {
+        "channels": list(Channel.objects.filter(is_active=True)),
+        "categories": list(BusinessCategory.objects.filter(is_active=True)),
+        "causes": list(Cause.objects.filter(is_active=True)),
+    }
+
+
+def export_rows(user, start, end):
+    """Detail register rows for the export (iterated, not loaded at once)."""
+    tz = timezone.get_current_timezone()
+    lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return (
+        complaints_for(user)
+        .filter(received_at__gte=lo, received_at__lt=hi)
+        .select_related("channel", "business_category", "cause", "branch", "product", "customer")
+        .order_by("received_at", "pk")
+        .iterator(chunk_size=2000)
+    )
