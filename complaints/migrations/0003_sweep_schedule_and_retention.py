@@ -58,13 +58,13 @@ PG_DOWN = [
 def retention_up(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for sql in PG_UP:
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, None)
 
 
 def retention_down(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for sql in PG_DOWN:
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, None)
 
 
 class Migration(migrations.Migration):
