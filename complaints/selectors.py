@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -164,62 +164,97 @@ def _label(row, prefix):
     return name or _("(none)")
 
 
-def _agg():
+def _sums():
+    """Additive figures, so finer groups can be rolled up in Python without another query."""
     return {
         "n": Count("pk"),
         "closed": Count("pk", filter=Q(state__in=[State.CLOSED, State.WITHDRAWN])),
         "decided": Count("pk", filter=Q(decided_at__isnull=False)),
         "breaches": Count("pk", filter=Q(breached=True)),
-        "avg_days": Avg("handling_days"),
-        "avg_sat": Avg("satisfaction", filter=Q(satisfaction__gte=1)),
+        "days_sum": Sum("handling_days"),
+        "days_n": Count("handling_days"),
+        "sat_sum": Sum("satisfaction", filter=Q(satisfaction__gte=1)),
         "rated": Count("pk", filter=Q(satisfaction__gte=1)),
         "satisfied": Count("pk", filter=Q(satisfaction__gte=4)),
     }
+
+
+ADDITIVE = ("n", "closed", "decided", "breaches", "days_sum", "days_n", "sat_sum", "rated", "satisfied")
+
+
+def _empty(code="", label=""):
+    return {"code": code, "label": label, **{k: 0 for k in ADDITIVE}}
+
+
+def _add(target: dict, row: dict) -> None:
+    for k in ADDITIVE:
+        target[k] += row[k] or 0
 
 
 def _finish(row: dict) -> dict:
     n = row["n"] or 0
     row["breach_rate"] = (row["breaches"] / n * 100) if n else 0.0
     row["satisfied_rate"] = (row["satisfied"] / row["rated"] * 100) if row["rated"] else None
-    row["avg_days"] = round(row["avg_days"], 1) if row["avg_days"] is not None else None
-    row["avg_sat"] = round(row["avg_sat"], 2) if row["avg_sat"] is not None else None
+    row["avg_days"] = round(row["days_sum"] / row["days_n"], 1) if row["days_n"] else None
+    row["avg_sat"] = round(row["sat_sum"] / row["rated"], 2) if row["rated"] else None
     return row
+
+
+def _roll(rows, key: str, code_field: str, label) -> list[dict]:
+    out: dict = {}
+    for r in rows:
+        code = r[code_field] or ""
+        if code not in out:
+            out[code] = _empty(code, label(r))
+        _add(out[code], r)
+    return sorted((_finish(g) for g in out.values()), key=lambda g: (-g["n"], g["code"]))
 
 
 def statistics(user, start: datetime.date, end: datetime.date) -> dict:
     """Counts, handling time, breach rate and satisfaction for complaints received in
-    [start, end], overall and by code axes, branch, product and month: 7 queries."""
+    [start, end], overall and by code axes, branch, product and month.
+
+    Two grouped queries: the three code axes together (a small cube: at most
+    channels x categories x causes rows) and branch x product x month; every table is rolled
+    up from them in Python, so the page costs the same whatever the number of complaints.
+    """
     tz = timezone.get_current_timezone()
     lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
     hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     qs = complaints_for(user).filter(received_at__gte=lo, received_at__lt=hi).order_by()
-    summary = _finish(qs.aggregate(**_agg()))
-    groups = {}
-    for key, fields in (
-        ("channel", ("channel__code", "channel__name", "channel__name_en")),
-        (
-            "business_category",
-            ("business_category__code", "business_category__name", "business_category__name_en"),
-        ),
-        ("cause", ("cause__code", "cause__name", "cause__name_en")),
-        ("branch", ("branch__code", "branch__name")),
-        ("product", ("product__code", "product__name")),
-    ):
-        rows = qs.values(*fields).annotate(**_agg()).order_by("-n", fields[0])
-        groups[key] = [
-            _finish({**r, "code": r[fields[0]] or "", "label": _label(r, key)}) for r in rows
-        ]
-    months = (
-        qs.annotate(month=TruncMonth("received_at"))
-        .values("month")
-        .annotate(**_agg())
-        .order_by("month")
+    axes = list(
+        qs.values(
+            "channel__code",
+            "channel__name",
+            "channel__name_en",
+            "business_category__code",
+            "business_category__name",
+            "business_category__name_en",
+            "cause__code",
+            "cause__name",
+            "cause__name_en",
+        ).annotate(**_sums())
     )
-    groups["month"] = [
-        _finish({**r, "code": r["month"].strftime("%Y-%m"), "label": r["month"].strftime("%Y-%m")})
-        for r in months
-    ]
-    return {"start": start, "end": end, "summary": summary, "groups": groups}
+    places = list(
+        qs.annotate(month=TruncMonth("received_at"))
+        .values("branch__code", "branch__name", "product__code", "product__name", "month")
+        .annotate(**_sums())
+    )
+    summary = _empty()
+    for r in axes:
+        _add(summary, r)
+    for r in places:
+        r["month_code"] = r["month"].strftime("%Y-%m") if r["month"] else ""
+    groups = {
+        key: _roll(axes, key, f"{key}__code", lambda r, key=key: _label(r, key))
+        for key in ("channel", "business_category", "cause")
+    }
+    groups["branch"] = _roll(places, "branch", "branch__code", lambda r: _label(r, "branch"))
+    groups["product"] = _roll(places, "product", "product__code", lambda r: _label(r, "product"))
+    groups["month"] = sorted(
+        _roll(places, "month", "month_code", lambda r: r["month_code"]), key=lambda g: g["code"]
+    )
+    return {"start": start, "end": end, "summary": _finish(summary), "groups": groups}
 
 
 def code_tables():
