@@ -179,7 +179,17 @@ def _sums():
     }
 
 
-ADDITIVE = ("n", "closed", "decided", "breaches", "days_sum", "days_n", "sat_sum", "rated", "satisfied")
+ADDITIVE = (
+    "n",
+    "closed",
+    "decided",
+    "breaches",
+    "days_sum",
+    "days_n",
+    "sat_sum",
+    "rated",
+    "satisfied",
+)
 
 
 def _empty(code="", label=""):

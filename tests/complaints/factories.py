@@ -46,7 +46,11 @@ FIELDS = {
     "accepted": {"notice_via": "sms"},
     "not_accepted": {"notice_via": "post", "reason": "已由法院受理"},
     "in_handling": {},
-    "decision_issued": {"decision": "同意退还费用", "remedies": ["review", "litigation"], "notice_via": "in_person"},
+    "decision_issued": {
+        "decision": "同意退还费用",
+        "remedies": ["review", "litigation"],
+        "notice_via": "in_person",
+    },
     "review_requested": {"review_reason": "对处理结果不服"},
     "review_decided": {"review_result": "维持原决定", "notice_via": "post"},
     "closed": {"satisfaction": 4},
@@ -60,7 +64,13 @@ PATHS = {
     "in_handling": ["accepted", "in_handling"],
     "decision_issued": ["accepted", "in_handling", "decision_issued"],
     "review_requested": ["accepted", "in_handling", "decision_issued", "review_requested"],
-    "review_decided": ["accepted", "in_handling", "decision_issued", "review_requested", "review_decided"],
+    "review_decided": [
+        "accepted",
+        "in_handling",
+        "decision_issued",
+        "review_requested",
+        "review_decided",
+    ],
     "closed": ["accepted", "in_handling", "decision_issued", "closed"],
     "withdrawn": ["withdrawn"],
 }
@@ -71,3 +81,21 @@ def move(officer, complaint, state, now=None):
     for step in PATHS[state]:
         complaint = services.transition(officer, complaint.pk, step, now=now, **FIELDS[step])
     return complaint
+
+
+def ensure_reference_data():
+    """Transactional tests (live server, threads) start after other tests' flushes emptied the
+    migration-seeded tables: put the default code tables, SLA profiles and calendar back."""
+    import importlib
+
+    from django.apps import apps
+
+    from complaints.models import SlaProfile
+    from crm.calendar import load_official_year, missing_years
+
+    if not SlaProfile.objects.exists():
+        importlib.import_module("complaints.migrations.0002_default_codes_and_profiles").seed(
+            apps, None
+        )
+    for year in missing_years([2025, 2026]):
+        load_official_year(year)

@@ -48,7 +48,11 @@ def test_decision_due_15_calendar_days_on_the_business_calendar(rm, customer, re
 )
 def test_regulator_forwarded_acknowledged_within_7_working_days(officer, receipt, ack):
     c = make_complaint(
-        officer, intake="regulator", customer=None, regulator_reference="R1", received_at=received(receipt)
+        officer,
+        intake="regulator",
+        customer=None,
+        regulator_reference="R1",
+        received_at=received(receipt),
     )
     assert c.ack_due == ack
     assert c.due_on == min(ack, c.decision_due)
@@ -61,7 +65,9 @@ def test_pause_adds_the_paused_days_and_new_facts_restart(rm, customer, officer)
     c = make_complaint(rm, customer=customer, received_at=received(date(2026, 1, 20)))
     assert c.decision_due == date(2026, 2, 4)
     c = move(officer, c, "in_handling")
-    services.pause_clock(officer, c.pk, reason="appraisal", started_on=date(2026, 1, 25), note="鉴定")
+    services.pause_clock(
+        officer, c.pk, reason="appraisal", started_on=date(2026, 1, 25), note="鉴定"
+    )
     c.refresh_from_db()
     assert c.paused and c.decision_due == date(2026, 2, 4)
     c = services.resume_clock(officer, c.pk, ended_on=date(2026, 1, 30))
@@ -69,14 +75,22 @@ def test_pause_adds_the_paused_days_and_new_facts_restart(rm, customer, officer)
     assert c.decision_due == date(2026, 2, 9)  # 01-25 + 15
     # New facts on 02-03: the 15 days start again from that day -> 02-18 (holiday) -> 02-24.
     c = services.record_new_facts(officer, c.pk, on=date(2026, 2, 3), note="投诉人补充录音证据")
-    assert (c.clock_start, c.paused_days, c.decision_due) == (date(2026, 2, 3), 0, date(2026, 2, 24))
+    assert (c.clock_start, c.paused_days, c.decision_due) == (
+        date(2026, 2, 3),
+        0,
+        date(2026, 2, 24),
+    )
     events = list(History.objects.filter(complaint=c).values_list("event", flat=True))
     assert events[-3:] == ["pause", "resume", "new_facts"]
     assert AuditEntry.objects.filter(action="complaint.new_facts", target_id=str(c.pk)).exists()
 
 
 def test_resume_with_new_facts_restarts_from_the_resume_day(rm, customer, officer):
-    c = move(officer, make_complaint(rm, customer=customer, received_at=received(date(2025, 9, 10))), "accepted")
+    c = move(
+        officer,
+        make_complaint(rm, customer=customer, received_at=received(date(2025, 9, 10))),
+        "accepted",
+    )
     services.pause_clock(officer, c.pk, reason="mediation", started_on=date(2025, 9, 12))
     c = services.resume_clock(officer, c.pk, ended_on=date(2025, 9, 20), new_facts=True)
     assert c.decision_due == date(2025, 10, 9)  # 09-20 + 15 = 10-05 (National Day) -> 10-09
@@ -105,8 +119,14 @@ def test_decision_ends_an_open_pause(rm, customer, officer):
     assert c.pauses.get().ended_on is not None
 
 
-def test_extension_needs_a_second_person_and_moves_the_deadline(rm, customer, officer, second_officer):
-    c = move(officer, make_complaint(rm, customer=customer, received_at=received(date(2025, 9, 20))), "in_handling")
+def test_extension_needs_a_second_person_and_moves_the_deadline(
+    rm, customer, officer, second_officer
+):
+    c = move(
+        officer,
+        make_complaint(rm, customer=customer, received_at=received(date(2025, 9, 20))),
+        "in_handling",
+    )
     assert c.decision_due == date(2025, 10, 9)
     req = services.request_extension(officer, c.pk, reason="案情复杂", notice_via="sms")
     assert req.payload["days"] == 30
@@ -148,7 +168,9 @@ def test_rejected_extension_changes_nothing(rm, customer, officer, second_office
 def test_extension_approved_after_the_decision_is_refused(rm, customer, officer, second_officer):
     c = move(officer, make_complaint(rm, customer=customer), "in_handling")
     req = services.request_extension(officer, c.pk, reason="复杂", notice_via="sms")
-    services.transition(officer, c.pk, "decision_issued", decision="x", remedies=["review"], notice_via="sms")
+    services.transition(
+        officer, c.pk, "decision_issued", decision="x", remedies=["review"], notice_via="sms"
+    )
     with pytest.raises(ValidationError):
         approvals.decide(second_officer, req.pk, approve=True)
     assert ApprovalRequest.objects.get(pk=req.pk).status == "pending"  # rolled back
@@ -169,7 +191,12 @@ def test_rm_and_branch_head_roles_for_extensions(rm, customer, officer):
     [
         ("UK_FCA", date(2025, 9, 1), date(2025, 10, 27), None),  # 56 days = Sun 10-26 -> Mon 10-27
         ("US_CFPB", date(2026, 2, 1), date(2026, 2, 24), None),
-        ("HK_HKMA", date(2026, 2, 1), date(2026, 3, 3), date(2026, 2, 9)),  # 30 d; ack 7 d (Sun) -> Mon
+        (
+            "HK_HKMA",
+            date(2026, 2, 1),
+            date(2026, 3, 3),
+            date(2026, 2, 9),
+        ),  # 30 d; ack 7 d (Sun) -> Mon
     ],
 )
 def test_other_profiles_are_data(rm, customer, code, receipt, decision, ack):

@@ -9,12 +9,15 @@ from django.db import connection
 from complaints import services
 from complaints.models import History
 
-from .factories import make_complaint
+from .factories import ensure_reference_data, make_complaint
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_two_concurrent_transitions_one_wins(postgres_only, rm, customer, officer, second_officer, monkeypatch):
+def test_two_concurrent_transitions_one_wins(
+    postgres_only, rm, customer, officer, second_officer, monkeypatch
+):
+    ensure_reference_data()
     c = make_complaint(rm, customer=customer)
     original = services.record
 
@@ -38,7 +41,10 @@ def test_two_concurrent_transitions_one_wins(postgres_only, rm, customer, office
 
     threads = [
         threading.Thread(target=act, args=(officer, "accepted", {"notice_via": "sms"})),
-        threading.Thread(target=act, args=(second_officer, "not_accepted", {"notice_via": "post", "reason": "不予受理"})),
+        threading.Thread(
+            target=act,
+            args=(second_officer, "not_accepted", {"notice_via": "post", "reason": "不予受理"}),
+        ),
     ]
     for t in threads:
         t.start()

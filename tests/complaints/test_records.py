@@ -44,7 +44,9 @@ def test_database_refuses_deleting_a_retained_complaint(postgres_only, rm, custo
 def test_an_expired_record_can_be_deleted(rm):
     c = make_complaint(rm, intake="counter", customer=None)
     History.objects.filter(complaint=c).delete()
-    Complaint.objects.filter(pk=c.pk).update(retain_until=timezone.localdate() - datetime.timedelta(days=1))
+    Complaint.objects.filter(pk=c.pk).update(
+        retain_until=timezone.localdate() - datetime.timedelta(days=1)
+    )
     Complaint.objects.get(pk=c.pk).delete()
     assert not Complaint.objects.filter(pk=c.pk).exists()
 

@@ -79,7 +79,9 @@ def test_paused_and_closed_complaints_are_not_swept(rm, customer, officer):
     assert not Notification.objects.exists()
 
 
-def test_sweep_finds_due_ones_in_a_fixed_number_of_queries(rm, officer, django_assert_max_num_queries):
+def test_sweep_finds_due_ones_in_a_fixed_number_of_queries(
+    rm, officer, django_assert_max_num_queries
+):
     for _ in range(6):
         make_complaint(rm)
     # Nothing due today: finding that costs the same however many complaints are open.
@@ -90,7 +92,9 @@ def test_sweep_finds_due_ones_in_a_fixed_number_of_queries(rm, officer, django_a
 def test_command_task_and_beat_entry(rm, customer, officer):
     c = make_complaint(rm, customer=customer)
     out = io.StringIO()
-    call_command("sweep_complaint_deadlines", today=str(c.due_on + datetime.timedelta(days=1)), stdout=out)
+    call_command(
+        "sweep_complaint_deadlines", today=str(c.due_on + datetime.timedelta(days=1)), stdout=out
+    )
     assert "breached 1" in out.getvalue()
     assert tasks.sweep_deadlines.delay().get() == {"breached": 0, "escalated": 0, "warned": 0}
     entry = PeriodicTask.objects.get(name="Complaint deadline sweep")

@@ -44,7 +44,12 @@ def test_rm_logs_from_the_customer_page_with_a_document(client, rm, customer):
     assert response.status_code == 302
     c = Complaint.objects.get()
     assert response.url == reverse("complaints:detail", args=[c.pk])
-    assert (c.customer, c.complainant_name, c.intake, c.logged_by) == (customer, "张伟", "customer_page", rm)
+    assert (c.customer, c.complainant_name, c.intake, c.logged_by) == (
+        customer,
+        "张伟",
+        "customer_page",
+        rm,
+    )
     assert c.reference.startswith("TS")
     att = Attachment.objects.get(complaint=c)
     assert att.name == "录音说明.pdf"
@@ -84,13 +89,17 @@ def test_duplicates_are_offered_not_forced(client, rm, customer):
 def test_counter_intake_anonymous_and_by_customer_number(client, rm, customer):
     client.force_login(rm)
     url = reverse("complaints:intake_counter")
-    assert client.post(url, _intake_data(is_anonymous="on", complainant_contact="")).status_code == 302
+    assert (
+        client.post(url, _intake_data(is_anonymous="on", complainant_contact="")).status_code == 302
+    )
     anon = Complaint.objects.get()
     assert anon.is_anonymous and anon.customer is None and anon.branch == rm.branch
     response = client.post(url, _intake_data(customer_number=customer.number, complainant_name=""))
     assert response.status_code == 302
     assert Complaint.objects.filter(customer=customer).exists()
-    response = client.post(url, _intake_data(customer_number="C99999999", complainant_name="钱先生"))
+    response = client.post(
+        url, _intake_data(customer_number="C99999999", complainant_name="钱先生")
+    )
     assert response.status_code == 200 and Complaint.objects.count() == 2
 
 
@@ -99,7 +108,9 @@ def test_regulator_intake_is_for_compliance(client, rm, officer):
     assert client.get(reverse("complaints:intake_regulator")).status_code == 403
     client.force_login(officer)
     url = reverse("complaints:intake_regulator")
-    response = client.post(url, _intake_data(complainant_name="孙女士", regulator_reference="沪银保监转〔2026〕12号"))
+    response = client.post(
+        url, _intake_data(complainant_name="孙女士", regulator_reference="沪银保监转〔2026〕12号")
+    )
     assert response.status_code == 302
     c = Complaint.objects.get()
     assert c.regulator_forwarded and c.ack_due
@@ -113,7 +124,12 @@ def test_scope_rm_sees_book_and_own_logged_others_404(client, rm, other_rm, cust
     for c in (mine, counter):
         assert client.get(reverse("complaints:detail", args=[c.pk])).status_code == 200
     assert client.get(reverse("complaints:detail", args=[theirs.pk])).status_code == 404
-    assert client.post(reverse("complaints:transition", args=[theirs.pk]), {"to_state": "withdrawn"}).status_code == 404
+    assert (
+        client.post(
+            reverse("complaints:transition", args=[theirs.pk]), {"to_state": "withdrawn"}
+        ).status_code
+        == 404
+    )
     response = client.get(reverse("complaints:queue"))
     refs = {c.reference for c in response.context["page"]}
     assert refs == {mine.reference, counter.reference}
@@ -122,7 +138,9 @@ def test_scope_rm_sees_book_and_own_logged_others_404(client, rm, other_rm, cust
     assert refs == {mine.reference, counter.reference, theirs.reference}
 
 
-def test_queue_is_within_10_queries_whatever_the_page(client, officer, rm, django_assert_max_num_queries):
+def test_queue_is_within_10_queries_whatever_the_page(
+    client, officer, rm, django_assert_max_num_queries
+):
     product = ProductFactory()
     for i in range(12):
         c = make_complaint(rm, product=product if i % 2 else None)
@@ -147,11 +165,15 @@ def test_queue_filters(client, officer, rm, customer):
     product = ProductFactory()
     a = make_complaint(rm, customer=customer, product=product)
     b = move(officer, make_complaint(rm, customer=customer), "in_handling")
-    old = make_complaint(rm, customer=customer, received_at=timezone.now() - datetime.timedelta(days=40))
+    old = make_complaint(
+        rm, customer=customer, received_at=timezone.now() - datetime.timedelta(days=40)
+    )
     client.force_login(officer)
 
     def refs(**params):
-        return {c.reference for c in client.get(reverse("complaints:queue"), params).context["page"]}
+        return {
+            c.reference for c in client.get(reverse("complaints:queue"), params).context["page"]
+        }
 
     assert refs(product=product.pk) == {a.reference}
     assert refs(status="in_handling") == {b.reference}
@@ -170,30 +192,45 @@ def test_queue_keyset_pagination(client, officer, rm, settings):
     client.force_login(officer)
     first = client.get(reverse("complaints:queue")).context["page"]
     assert len(first) == 5 and first.has_next
-    second = client.get(reverse("complaints:queue"), {"after": first.next_cursor}, HTTP_HX_REQUEST="true")
+    second = client.get(
+        reverse("complaints:queue"), {"after": first.next_cursor}, HTTP_HX_REQUEST="true"
+    )
     page2 = second.context["page"]
     assert {c.reference for c in first} | {c.reference for c in page2} == made
     assert not page2.has_next
 
 
 def test_bulk_assign_and_accept_with_permission_checks(client, officer, rm, customer):
-    a, b = make_complaint(rm, customer=customer), make_complaint(rm, customer=customer, cause=codes()[2])
+    a, b = (
+        make_complaint(rm, customer=customer),
+        make_complaint(rm, customer=customer, cause=codes()[2]),
+    )
     helper = UserFactory(role=roles.COMPLIANCE_OFFICER)
     client.force_login(rm)
-    client.post(reverse("complaints:bulk"), {"ids": [a.pk, b.pk], "action": "assign", "handler": rm.pk})
+    client.post(
+        reverse("complaints:bulk"), {"ids": [a.pk, b.pk], "action": "assign", "handler": rm.pk}
+    )
     assert not Complaint.objects.filter(handler__isnull=False).exists()
     client.force_login(officer)
-    client.post(reverse("complaints:bulk"), {"ids": [a.pk, b.pk], "action": "assign", "handler": helper.pk})
+    client.post(
+        reverse("complaints:bulk"), {"ids": [a.pk, b.pk], "action": "assign", "handler": helper.pk}
+    )
     assert set(Complaint.objects.values_list("handler", flat=True)) == {helper.pk}
     assert AuditEntry.objects.filter(action="complaint.assigned").count() == 2
-    client.post(reverse("complaints:bulk"), {"ids": [a.pk, b.pk], "action": "accept", "notice_via": "sms"})
+    client.post(
+        reverse("complaints:bulk"), {"ids": [a.pk, b.pk], "action": "accept", "notice_via": "sms"}
+    )
     assert set(Complaint.objects.values_list("state", flat=True)) == {"accepted"}
     client.force_login(rm)
-    client.post(reverse("complaints:bulk"), {"ids": [a.pk], "action": "accept", "notice_via": "sms"})
+    client.post(
+        reverse("complaints:bulk"), {"ids": [a.pk], "action": "accept", "notice_via": "sms"}
+    )
     assert History.objects.filter(complaint=a, event="transition").count() == 1
 
 
-def test_complaint_page_shows_only_allowed_actions(client, officer, rm, customer, django_assert_max_num_queries):
+def test_complaint_page_shows_only_allowed_actions(
+    client, officer, rm, customer, django_assert_max_num_queries
+):
     c = make_complaint(rm, customer=customer)
     client.force_login(officer)
     with django_assert_max_num_queries(15):
@@ -211,13 +248,20 @@ def test_complaint_page_shows_only_allowed_actions(client, officer, rm, customer
     assert 'id="no-actions"' in html
 
 
-def test_transition_view_stale_page_gets_a_clear_message(client, officer, second_officer, rm, customer):
+def test_transition_view_stale_page_gets_a_clear_message(
+    client, officer, second_officer, rm, customer
+):
     c = make_complaint(rm, customer=customer)
     services.transition(second_officer, c.pk, "accepted", notice_via="sms")
     client.force_login(officer)
     response = client.post(
         reverse("complaints:transition", args=[c.pk]),
-        {"to_state": "not_accepted", "expected_state": "received", "reason": "x", "notice_via": "sms"},
+        {
+            "to_state": "not_accepted",
+            "expected_state": "received",
+            "reason": "x",
+            "notice_via": "sms",
+        },
         follow=True,
     )
     text = " ".join(str(m) for m in response.context["messages"])
@@ -299,7 +343,11 @@ def test_export_content_in_regulator_layout(client, officer, rm):
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames[0] == "汇总 Summary"
     assert "明细 Register" in book.sheetnames and "按投诉原因 By cause" in book.sheetnames
-    summary = {row[0]: row[1] for row in book["汇总 Summary"].iter_rows(min_row=5, values_only=True) if row[0]}
+    summary = {
+        row[0]: row[1]
+        for row in book["汇总 Summary"].iter_rows(min_row=5, values_only=True)
+        if row[0]
+    }
     values = list(summary.values())
     assert 3 in values and 1 in values  # received, breaches
     register = list(book["明细 Register"].iter_rows(values_only=True))

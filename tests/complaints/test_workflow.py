@@ -49,7 +49,9 @@ def test_every_transition_per_role(role, spec):
         assert done.state == spec.target
         row = History.objects.filter(complaint=c, event="transition").last()
         assert (row.from_state, row.to_state, row.actor_id) == (spec.source, spec.target, actor.pk)
-        assert AuditEntry.objects.filter(action=f"complaint.{spec.target}", target_id=str(c.pk)).exists()
+        assert AuditEntry.objects.filter(
+            action=f"complaint.{spec.target}", target_id=str(c.pk)
+        ).exists()
     else:
         with pytest.raises(PermissionDenied):
             services.transition(actor, c.pk, spec.target, **FIELDS[spec.target])
@@ -79,8 +81,12 @@ FORBIDDEN = [
 
 
 @pytest.mark.parametrize("source,target", FORBIDDEN)
-def test_forbidden_transitions_are_refused_and_change_nothing(source, target, rm, customer, officer):
-    c = move(officer, make_complaint(rm, customer=customer), "closed" if source == "closed" else source)
+def test_forbidden_transitions_are_refused_and_change_nothing(
+    source, target, rm, customer, officer
+):
+    c = move(
+        officer, make_complaint(rm, customer=customer), "closed" if source == "closed" else source
+    )
     if source == "closed":
         assert c.state == "closed"
     before = History.objects.filter(complaint=c).count()
@@ -192,7 +198,9 @@ def test_expected_state_gives_the_someone_else_message(rm, customer, officer, se
     c = make_complaint(rm, customer=customer)
     services.transition(officer, c.pk, "accepted", notice_via="sms")
     with pytest.raises(services.TransitionError) as exc:
-        services.transition(second_officer, c.pk, "accepted", expected_state="received", notice_via="sms")
+        services.transition(
+            second_officer, c.pk, "accepted", expected_state="received", notice_via="sms"
+        )
     assert "Someone else" in str(exc.value) or "他人" in str(exc.value) or "其他" in str(exc.value)
 
 
@@ -214,7 +222,12 @@ def test_intake_validation_changes_nothing(rm, customer):
     from django.utils import timezone
 
     with pytest.raises(ValidationError) as exc:
-        make_complaint(rm, customer=customer, demands=" ", received_at=timezone.now() + datetime.timedelta(days=1))
+        make_complaint(
+            rm,
+            customer=customer,
+            demands=" ",
+            received_at=timezone.now() + datetime.timedelta(days=1),
+        )
     assert {"demands", "received_at"} <= set(exc.value.message_dict)
     with pytest.raises(ValidationError):
         make_complaint(rm, intake="counter", customer=None, complainant_name="")
@@ -226,7 +239,9 @@ def test_only_compliance_logs_regulator_forwarded(rm, officer):
         make_complaint(rm, intake="regulator", customer=None, regulator_reference="X1")
     with pytest.raises(ValidationError):
         make_complaint(officer, intake="regulator", customer=None)
-    c = make_complaint(officer, intake="regulator", customer=None, regulator_reference="银保监转〔2026〕1号")
+    c = make_complaint(
+        officer, intake="regulator", customer=None, regulator_reference="银保监转〔2026〕1号"
+    )
     assert c.regulator_forwarded and c.ack_due is not None
     assert c.due_on == min(c.ack_due, c.decision_due)
 
