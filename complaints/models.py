@@ -316,9 +316,9 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["state", "due_on", "id"], name="complaint_queue"),
             models.Index(
-                fields=["due_on"],
+                fields=["due_on", "id"],
                 name="complaint_clock",
-                condition=Q(state__in=[str(s) for s in CLOCK_STATES], paused=False),
+                condition=Q(state__in=[str(s) for s in CLOCK_STATES]),
             ),
             models.Index(fields=["received_at"], name="complaint_received"),
             models.Index(fields=["customer", "-received_at"], name="complaint_customer"),

@@ -193,7 +193,7 @@ ADDITIVE = (
 
 
 def _empty(code="", label=""):
-    return {"code": code, "label": label, **{k: 0 for k in ADDITIVE}}
+    return {"code": code, "label": label, **dict.fromkeys(ADDITIVE, 0)}
 
 
 def _add(target: dict, row: dict) -> None:

@@ -28,14 +28,14 @@ def make_complaint(user, *, customer=None, received_at=None, intake=Intake.CUSTO
     channel, category, cause = codes()
     if customer is None and intake == Intake.CUSTOMER_PAGE:
         customer = CustomerFactory(owner=user)
-    defaults = dict(
-        channel=channel,
-        business_category=category,
-        cause=cause,
-        received_at=received_at or timezone.now() - datetime.timedelta(hours=1),
-        demands="要求退还本金",
-        facts="销售时承诺保本",
-    )
+    defaults = {
+        "channel": channel,
+        "business_category": category,
+        "cause": cause,
+        "received_at": received_at or timezone.now() - datetime.timedelta(hours=1),
+        "demands": "要求退还本金",
+        "facts": "销售时承诺保本",
+    }
     defaults.update(kwargs)
     if customer is None and not defaults.get("is_anonymous") and "complainant_name" not in kwargs:
         defaults["complainant_name"] = "钱先生"
