@@ -157,13 +157,6 @@ def customer_complaints(user, customer, limit: int = 10):
 # ---- statistics ---------------------------------------------------------------------------------
 
 
-def _label(row, prefix):
-    name, name_en = row.get(f"{prefix}__name"), row.get(f"{prefix}__name_en")
-    if (get_language() or "").startswith("en") and name_en:
-        return name_en
-    return name or _("(none)")
-
-
 def _sums():
     """Additive figures, so finer groups can be rolled up in Python without another query."""
     return {
@@ -210,60 +203,81 @@ def _finish(row: dict) -> dict:
     return row
 
 
-def _roll(rows, key: str, code_field: str, label) -> list[dict]:
+def _roll(rows, field: str, label) -> list[dict]:
     out: dict = {}
     for r in rows:
-        code = r[code_field] or ""
-        if code not in out:
-            out[code] = _empty(code, label(r))
-        _add(out[code], r)
+        key = r[field]
+        if key not in out:
+            code, name = label(key)
+            out[key] = _empty(code, name)
+        _add(out[key], r)
     return sorted((_finish(g) for g in out.values()), key=lambda g: (-g["n"], g["code"]))
+
+
+def _labels() -> dict:
+    """(kind, id) -> (code, label) for the code tables, branches and products: one UNION query."""
+    from django.db.models import CharField, F, Value
+
+    from crm.accounts.models import Branch
+    from customers.models import Product
+
+    def part(model, kind, en=True):
+        return (
+            model.objects.annotate(
+                label_kind=Value(kind, output_field=CharField()),
+                label_en=F("name_en") if en else Value("", output_field=CharField()),
+            )
+            .values_list("label_kind", "pk", "code", "name", "label_en")
+            .order_by()
+        )
+
+    parts = [
+        part(Channel, "channel"),
+        part(BusinessCategory, "business_category"),
+        part(Cause, "cause"),
+        part(Branch, "branch", en=False),
+        part(Product, "product", en=False),
+    ]
+    english = (get_language() or "").startswith("en")
+    return {
+        (kind, pk): (code, (en if english and en else name))
+        for kind, pk, code, name, en in parts[0].union(*parts[1:], all=True)
+    }
 
 
 def statistics(user, start: datetime.date, end: datetime.date) -> dict:
     """Counts, handling time, breach rate and satisfaction for complaints received in
     [start, end], overall and by code axes, branch, product and month.
 
-    Two grouped queries: the three code axes together (a small cube: at most
-    channels x categories x causes rows) and branch x product x month; every table is rolled
-    up from them in Python, so the page costs the same whatever the number of complaints.
+    Two grouped queries over integer keys (the three code axes together, a small cube of at
+    most channels x categories x causes rows; and branch x product x month) plus one UNION for
+    the labels; every table is rolled up in Python, so the page costs three queries whatever
+    the number of complaints.
     """
     tz = timezone.get_current_timezone()
     lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
     hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     qs = complaints_for(user).filter(received_at__gte=lo, received_at__lt=hi).order_by()
-    axes = list(
-        qs.values(
-            "channel__code",
-            "channel__name",
-            "channel__name_en",
-            "business_category__code",
-            "business_category__name",
-            "business_category__name_en",
-            "cause__code",
-            "cause__name",
-            "cause__name_en",
-        ).annotate(**_sums())
-    )
+    axes = list(qs.values("channel_id", "business_category_id", "cause_id").annotate(**_sums()))
     places = list(
         qs.annotate(month=TruncMonth("received_at"))
-        .values("branch__code", "branch__name", "product__code", "product__name", "month")
+        .values("branch_id", "product_id", "month")
         .annotate(**_sums())
     )
+    labels = _labels()
+    none = ("", _("(none)"))
     summary = _empty()
     for r in axes:
         _add(summary, r)
     for r in places:
         r["month_code"] = r["month"].strftime("%Y-%m") if r["month"] else ""
     groups = {
-        key: _roll(axes, key, f"{key}__code", lambda r, key=key: _label(r, key))
+        key: _roll(axes, f"{key}_id", lambda pk, key=key: labels.get((key, pk), none))
         for key in ("channel", "business_category", "cause")
     }
-    groups["branch"] = _roll(places, "branch", "branch__code", lambda r: _label(r, "branch"))
-    groups["product"] = _roll(places, "product", "product__code", lambda r: _label(r, "product"))
-    groups["month"] = sorted(
-        _roll(places, "month", "month_code", lambda r: r["month_code"]), key=lambda g: g["code"]
-    )
+    for key in ("branch", "product"):
+        groups[key] = _roll(places, f"{key}_id", lambda pk, key=key: labels.get((key, pk), none))
+    groups["month"] = sorted(_roll(places, "month_code", lambda m: (m, m)), key=lambda g: g["code"])
     return {"start": start, "end": end, "summary": _finish(summary), "groups": groups}
 
 
