@@ -209,6 +209,28 @@ def handler_choices():
     )
 
 
+class QueueParamsForm(forms.Form):
+    """Parses the queue's query string without touching the database (ids, not objects), so
+    filtering costs no extra queries; QueueFilterForm renders the select lists."""
+
+    q = forms.CharField(required=False)
+    status = forms.ChoiceField(choices=QueueFilterForm.STATUS, required=False)
+    due_within = forms.IntegerField(min_value=0, max_value=365, required=False)
+    breached = forms.BooleanField(required=False)
+    unassigned = forms.BooleanField(required=False)
+    regulator = forms.BooleanField(required=False)
+    branch = forms.IntegerField(min_value=1, required=False)
+    product = forms.IntegerField(min_value=1, required=False)
+    channel = forms.IntegerField(min_value=1, required=False)
+    business_category = forms.IntegerField(min_value=1, required=False)
+    cause = forms.IntegerField(min_value=1, required=False)
+    handler = forms.IntegerField(min_value=1, required=False)
+    order = forms.ChoiceField(
+        choices=[("due", "due"), ("-received", "-received"), ("received", "received")],
+        required=False,
+    )
+
+
 class AssignForm(forms.Form):
     handler = forms.ModelChoiceField(label=_("Handler"), queryset=None)
     note = forms.CharField(label=_("Note"), required=False)

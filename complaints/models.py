@@ -321,6 +321,7 @@ class Complaint(models.Model):
                 condition=Q(state__in=[str(s) for s in CLOCK_STATES]),
             ),
             models.Index(fields=["received_at"], name="complaint_received"),
+            models.Index(fields=["state", "-received_at", "-id"], name="complaint_state_received"),
             models.Index(fields=["customer", "-received_at"], name="complaint_customer"),
             models.Index(fields=["handler", "state"], name="complaint_handler"),
             models.Index(fields=["logged_by"], name="complaint_logged_by"),

@@ -27,6 +27,7 @@ from .forms import (
     NewFactsForm,
     PauseForm,
     QueueFilterForm,
+    QueueParamsForm,
     ResumeForm,
     StatsForm,
     TransitionForm,
@@ -49,7 +50,7 @@ def _errors(exc) -> str:
 
 
 def _queue_params(request):
-    form = QueueFilterForm(request.GET or None)
+    form = QueueParamsForm(request.GET or None)
     params = form.cleaned_data if form.is_bound and form.is_valid() else {}
     return form, params
 
