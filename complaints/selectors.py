@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -92,12 +92,6 @@ QUEUE_LIST_FIELDS = (
     "extension_level",
     "customer__name",
     "customer__number",
-    "channel__name",
-    "channel__name_en",
-    "business_category__name",
-    "business_category__name_en",
-    "cause__name",
-    "cause__name_en",
     "product__name",
     "branch__name",
     "handler__username",
@@ -114,10 +108,26 @@ QUEUE_ORDERINGS = {
 }
 
 
+def _code_label(model, field):
+    """The code's label as a scalar subquery: evaluated only for the page's rows, and it keeps
+    the tiny code tables out of the join (an 8-table join costs more to plan than to run)."""
+    english = (get_language() or "").startswith("en")
+    label = Coalesce(NullIf(F("name_en"), Value("")), F("name")) if english else F("name")
+    return Subquery(
+        model.objects.filter(pk=OuterRef(field)).annotate(label=label).values("label")[:1]
+    )
+
+
 def queue_qs(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    return qs.select_related(
-        "customer", "channel", "business_category", "cause", "product", "branch", "handler"
-    ).only(*QUEUE_LIST_FIELDS)
+    return (
+        qs.select_related("customer", "product", "branch", "handler")
+        .only(*QUEUE_LIST_FIELDS, "channel_id", "business_category_id", "cause_id")
+        .annotate(
+            channel_label=_code_label(Channel, "channel_id"),
+            category_label=_code_label(BusinessCategory, "business_category_id"),
+            cause_label=_code_label(Cause, "cause_id"),
+        )
+    )
 
 
 def filter_queue(qs, params: dict, today=None):

@@ -150,6 +150,8 @@ def test_queue_is_within_10_queries_whatever_the_page(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("complaints:queue"))
     assert len(response.context["page"]) == 12
+    html = response.content.decode()
+    assert "银行理财" in html and "营销方式和手段" in html  # code labels (category, cause)
     with django_assert_max_num_queries(10):
         client.get(reverse("complaints:queue"), {"status": "all", "product": product.pk})
     # The filter fragment (select lists for six filters and the bulk handler) is loaded apart.
