@@ -26,7 +26,7 @@ from crm.audit.services import record
 from crm.calendar import deadline
 from crm.core import approvals
 from crm.core.models import ApprovalRequest
-from crm.core.notifications import notify
+from crm.core.notifications import notify_many
 from customers.followups import schedule_satisfaction_call
 from customers.selectors import customers_for
 
@@ -937,37 +937,39 @@ def sweep_deadlines(today=None, stdout=None) -> dict:
             .filter(Q(warned_for__isnull=True) | ~Q(warned_for=F("due_on")))
             .values("pk", "reference", "due_on", "handler_id", "logged_by_id")
         )
-    staff_ids = {_recipients(r) for r in overdue + warn_rows} - set(users)
-    users.update({u.pk: u for u in get_user_model().objects.filter(pk__in=staff_ids)})
 
+    officer_ids = [u.pk for u in officers]
     for start in range(0, len(overdue), SWEEP_CHUNK):
         chunk = overdue[start : start + SWEEP_CHUNK]
+        items = []
+        for row in chunk:
+            url = reverse("complaints:detail", args=[row["pk"]])
+            title = _("Complaint %(ref)s is past its deadline (%(due)s)") % {
+                "ref": row["reference"],
+                "due": row["due_on"],
+            }
+            key = f"complaint:{row['pk']}:breach:{row['due_on']:%Y%m%d}"
+            for user_id in {_recipients(row), *officer_ids}:
+                items.append((user_id, title, url, key))
         with transaction.atomic():
-            for row in chunk:
-                url = reverse("complaints:detail", args=[row["pk"]])
-                title = _("Complaint %(ref)s is past its deadline (%(due)s)") % {
-                    "ref": row["reference"],
-                    "due": row["due_on"],
-                }
-                key = f"complaint:{row['pk']}:breach:{row['due_on']:%Y%m%d}"
-                recipients = {users[_recipients(row)]} | set(officers)
-                for user in recipients:
-                    notify(user, title, url=url, dedupe_key=key)
+            notify_many(items)
             _mark(chunk, "escalated_for")
         result["escalated"] += len(chunk)
         if stdout:
             stdout.write(f"  escalated {result['escalated']}/{len(overdue)}")
     for start in range(0, len(warn_rows), SWEEP_CHUNK):
         chunk = warn_rows[start : start + SWEEP_CHUNK]
+        items = []
+        for row in chunk:
+            url = reverse("complaints:detail", args=[row["pk"]])
+            title = _("Complaint %(ref)s is due on %(due)s") % {
+                "ref": row["reference"],
+                "due": row["due_on"],
+            }
+            key = f"complaint:{row['pk']}:warn:{row['due_on']:%Y%m%d}"
+            items.append((_recipients(row), title, url, key))
         with transaction.atomic():
-            for row in chunk:
-                url = reverse("complaints:detail", args=[row["pk"]])
-                title = _("Complaint %(ref)s is due on %(due)s") % {
-                    "ref": row["reference"],
-                    "due": row["due_on"],
-                }
-                key = f"complaint:{row['pk']}:warn:{row['due_on']:%Y%m%d}"
-                notify(users[_recipients(row)], title, url=url, dedupe_key=key)
+            notify_many(items)
             _mark(chunk, "warned_for")
         result["warned"] += len(chunk)
         if stdout:
