@@ -131,6 +131,7 @@ def generate(n: int, open_share: float, chunk: int) -> None:
                 decision_due=decision_due,
                 clock_start=received_on,
                 retain_until=add_years(received_on, 3),
+                received_month=received_on.replace(day=1),
             )
             c.due_on = services._running_due(c)
             if state != State.RECEIVED:

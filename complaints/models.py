@@ -225,6 +225,9 @@ class Complaint(models.Model):
         related_name="complaints",
     )
     received_at = models.DateTimeField(_("received at"))
+    # First day of the (local) month of receipt: statistics group by it without a per-row
+    # time-zone conversion.
+    received_month = models.DateField(editable=False, null=True)
     demands = models.TextField(_("demands"))
     facts = models.TextField(_("facts and reasons"))
     logged_by = models.ForeignKey(
@@ -382,6 +385,8 @@ class Complaint(models.Model):
     def save(self, *args, **kwargs):
         if self.received_at and not self.retain_until:
             self.retain_until = add_years(timezone.localdate(self.received_at), RETENTION_YEARS)
+        if self.received_at:
+            self.received_month = timezone.localdate(self.received_at).replace(day=1)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

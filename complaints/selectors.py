@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, NullIf, TruncMonth
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -277,9 +277,7 @@ def statistics(user, start: datetime.date, end: datetime.date) -> dict:
     qs = complaints_for(user).filter(received_at__gte=lo, received_at__lt=hi).order_by()
     axes = list(qs.values("channel_id", "business_category_id", "cause_id").annotate(**_sums()))
     places = list(
-        qs.annotate(month=TruncMonth("received_at"))
-        .values("branch_id", "product_id", "month")
-        .annotate(**_sums())
+        qs.values("branch_id", "product_id", month=F("received_month")).annotate(**_sums())
     )
     labels = _labels()
     none = ("", _("(none)"))

@@ -328,6 +328,9 @@ def test_statistics_page_within_10_queries(client, officer, rm, django_assert_ma
     assert round(data["summary"]["breach_rate"], 1) == 33.3
     assert data["summary"]["avg_sat"] == 4
     assert sum(r["n"] for r in data["groups"]["product"]) == 3
+    months = {timezone.localdate(c.received_at).strftime("%Y-%m") for c in Complaint.objects.all()}
+    assert {g["code"] for g in data["groups"]["month"]} == months
+    assert sum(g["n"] for g in data["groups"]["month"]) == 3
     assert "chart-months" in response.content.decode()
 
 
