@@ -5,3 +5,116 @@ from django.utils.translation import gettext_lazy as _
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Complaints")
+
+    def ready(self):
+        from crm.accounts import roles
+
+        p = "complaints."
+        front_line = [
+            p + "view_complaint",
+            p + "add_complaint",
+            p + "withdraw_complaint",
+            p + "request_review",
+        ]
+        for role in (roles.RELATIONSHIP_MANAGER, roles.TEAM_LEAD, roles.BRANCH_HEAD):
+            roles.grant(role, front_line)
+        roles.grant(roles.BRANCH_HEAD, [p + "approve_extension", p + "view_statistics"])
+        roles.grant(
+            roles.COMPLIANCE_OFFICER,
+            front_line
+            + [
+                p + "accept_complaint",
+                p + "handle_complaint",
+                p + "decide_complaint",
+                p + "close_complaint",
+                p + "assign_complaint",
+                p + "request_extension",
+                p + "approve_extension",
+                p + "log_regulator_complaint",
+                p + "view_statistics",
+            ],
+        )
+        roles.grant(roles.AUDITOR, [p + "view_complaint", p + "view_statistics"])
+        roles.grant(
+            roles.ADMINISTRATOR,
+            [
+                p + "view_complaint",
+                p + "view_statistics",
+                *(
+                    f"{p}{action}_{model}"
+                    for action in ("view", "add", "change")
+                    for model in ("channel", "businesscategory", "cause", "slaprofile")
+                ),
+            ],
+        )
+
+        from crm.core.approvals import ApprovalKind, register_kind
+
+        from . import services
+
+        register_kind(
+            ApprovalKind(
+                services.EXTENSION_KIND,
+                _("Complaint deadline extension"),
+                "complaints.approve_extension",
+                on_approved=services.on_extension_approved,
+            )
+        )
+
+        from customers.signals import staff_handover
+
+        staff_handover.connect(services.on_staff_handover, dispatch_uid="complaints_handover")
+
+        from crm.ui.registry import (
+            DemoSeeder,
+            Metric,
+            NavItem,
+            Panel,
+            register_demo,
+            register_metric,
+            register_nav,
+            register_panel,
+        )
+
+        from . import demo, metrics
+
+        register_nav(
+            NavItem(
+                "complaints",
+                _("Complaints"),
+                "complaints:queue",
+                icon="megaphone",
+                order=40,
+                permission="complaints.view_complaint",
+            )
+        )
+        register_panel(
+            Panel(
+                "customer_360",
+                "complaints",
+                _("Complaints"),
+                "complaints:customer_panel",
+                order=40,
+                permission="complaints.view_complaint",
+            )
+        )
+        register_metric(
+            Metric(
+                "complaints_received",
+                _("Complaints logged"),
+                metrics.complaints_logged,
+                order=60,
+                higher_is_better=False,
+            )
+        )
+        register_metric(
+            Metric(
+                "complaint_satisfaction",
+                _("Complaint satisfaction (1–5)"),
+                metrics.satisfaction,
+                order=61,
+            )
+        )
+        register_demo(
+            DemoSeeder("complaints", demo.seed_complaints, order=40, requires=("customers",))
+        )

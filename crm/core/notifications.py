@@ -33,3 +33,16 @@ def mark_read(user, notification_id: int | None = None) -> int:
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=timezone.now())
+
+
+def notify_many(items) -> int:
+    """Set-based notify() for sweeps: `items` are (recipient, title, url, dedupe_key) tuples.
+
+    One INSERT per batch; a (recipient, dedupe_key) that exists already is skipped by the
+    unique constraint (ON CONFLICT DO NOTHING), so a rerun sends nothing twice."""
+    rows = [
+        Notification(recipient_id=getattr(r, "pk", r), title=t[:200], url=u, dedupe_key=k)
+        for r, t, u, k in items
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(rows)

@@ -1,0 +1,255 @@
+"""Forms: parse input only; the services decide and validate the rules."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Product
+
+from .models import (
+    BusinessCategory,
+    Cause,
+    Channel,
+    ClockPause,
+    Notice,
+    Remedy,
+    Satisfaction,
+    State,
+)
+
+MAX_UPLOAD = 10 * 1024 * 1024
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            files = [single(d, initial) for d in data if d]
+        else:
+            files = [single(data, initial)] if data else []
+        for f in files:
+            if f.size > MAX_UPLOAD:
+                raise forms.ValidationError(_("A document may be at most 10 MB."))
+        return files
+
+
+class IntakeForm(forms.Form):
+    is_anonymous = forms.BooleanField(label=_("Anonymous complaint"), required=False)
+    complainant_name = forms.CharField(label=_("Complainant"), max_length=100, required=False)
+    complainant_contact = forms.CharField(
+        label=_("Contact (phone, address)"), max_length=100, required=False
+    )
+    channel = forms.ModelChoiceField(
+        label=_("Channel"), queryset=Channel.objects.filter(is_active=True)
+    )
+    received_at = forms.DateTimeField(
+        label=_("Received at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    business_category = forms.ModelChoiceField(
+        label=_("Business category"), queryset=BusinessCategory.objects.filter(is_active=True)
+    )
+    cause = forms.ModelChoiceField(label=_("Cause"), queryset=Cause.objects.filter(is_active=True))
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.order_by("name"), required=False
+    )
+    demands = forms.CharField(label=_("Demands"), widget=forms.Textarea(attrs={"rows": 2}))
+    facts = forms.CharField(label=_("Facts and reasons"), widget=forms.Textarea(attrs={"rows": 4}))
+    regulator_reference = forms.CharField(
+        label=_("Regulator's reference"), max_length=60, required=False
+    )
+    files = MultipleFileField(label=_("Documents"), required=False)
+    confirm_new = forms.BooleanField(
+        label=_("This is a new complaint, not one of the similar ones above"), required=False
+    )
+
+    def __init__(self, *args, customer=None, regulator=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        self.fields["received_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        if customer is not None:
+            del self.fields["is_anonymous"]
+            self.fields["complainant_name"].initial = customer.name
+        if not regulator:
+            del self.fields["regulator_reference"]
+        else:
+            self.fields["regulator_reference"].required = True
+
+
+class TransitionForm(forms.Form):
+    to_state = forms.ChoiceField(choices=State.choices)
+    expected_state = forms.ChoiceField(choices=State.choices, required=False)
+    notice_via = forms.ChoiceField(
+        label=_("Notice sent via"), choices=Notice.Via.choices, required=False
+    )
+    notice_evidence = forms.CharField(
+        label=_("Evidence (receipt no., recording id)"), required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason for not accepting"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    decision = forms.CharField(
+        label=_("Decision"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    remedies = forms.MultipleChoiceField(
+        label=_("Remedies stated"),
+        choices=Remedy.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    review_reason = forms.CharField(
+        label=_("Grounds for review"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    review_result = forms.CharField(
+        label=_("Review result"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("Satisfaction"),
+        choices=[("", "—"), *Satisfaction.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    withdrawn_reason = forms.CharField(label=_("Reason for withdrawal"), required=False)
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class ExtensionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the case needs more time"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    notice_via = forms.ChoiceField(
+        label=_("The complainant will be notified via"), choices=Notice.Via.choices
+    )
+
+
+class PauseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=ClockPause.Reason.choices)
+    started_on = forms.DateField(
+        label=_("Paused from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class ResumeForm(forms.Form):
+    ended_on = forms.DateField(
+        label=_("Resumed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    new_facts = forms.BooleanField(label=_("New facts: restart the period"), required=False)
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class NewFactsForm(forms.Form):
+    on = forms.DateField(
+        label=_("New facts received on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("What is new"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class QueueFilterForm(forms.Form):
+    STATUS = [
+        ("clock", _("Clock running")),
+        ("open", _("All open")),
+        ("all", _("All")),
+        *State.choices,
+    ]
+    q = forms.CharField(label=_("Reference, complainant or customer number"), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS, required=False)
+    due_within = forms.IntegerField(
+        label=_("Due within (days)"), min_value=0, max_value=365, required=False
+    )
+    breached = forms.BooleanField(label=_("Breached"), required=False)
+    unassigned = forms.BooleanField(label=_("Unassigned"), required=False)
+    regulator = forms.BooleanField(label=_("Regulator-forwarded"), required=False)
+    branch = forms.ModelChoiceField(label=_("Branch"), queryset=None, required=False)
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.order_by("name"), required=False
+    )
+    channel = forms.ModelChoiceField(
+        label=_("Channel"), queryset=Channel.objects.all(), required=False
+    )
+    business_category = forms.ModelChoiceField(
+        label=_("Business category"), queryset=BusinessCategory.objects.all(), required=False
+    )
+    cause = forms.ModelChoiceField(label=_("Cause"), queryset=Cause.objects.all(), required=False)
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=None, required=False)
+    order = forms.ChoiceField(
+        label=_("Order"),
+        choices=[
+            ("due", _("Due first")),
+            ("-received", _("Newest first")),
+            ("received", _("Oldest first")),
+        ],
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from crm.accounts.models import Branch
+
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = Branch.objects.all()
+        self.fields["handler"].queryset = handler_choices()
+
+
+def handler_choices():
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, branch__isnull=False)
+        .order_by("display_name", "username")
+    )
+
+
+class QueueParamsForm(forms.Form):
+    """Parses the queue's query string without touching the database (ids, not objects), so
+    filtering costs no extra queries; QueueFilterForm renders the select lists."""
+
+    q = forms.CharField(required=False)
+    status = forms.ChoiceField(choices=QueueFilterForm.STATUS, required=False)
+    due_within = forms.IntegerField(min_value=0, max_value=365, required=False)
+    breached = forms.BooleanField(required=False)
+    unassigned = forms.BooleanField(required=False)
+    regulator = forms.BooleanField(required=False)
+    branch = forms.IntegerField(min_value=1, required=False)
+    product = forms.IntegerField(min_value=1, required=False)
+    channel = forms.IntegerField(min_value=1, required=False)
+    business_category = forms.IntegerField(min_value=1, required=False)
+    cause = forms.IntegerField(min_value=1, required=False)
+    handler = forms.IntegerField(min_value=1, required=False)
+    order = forms.ChoiceField(
+        choices=[("due", "due"), ("-received", "-received"), ("received", "received")],
+        required=False,
+    )
+
+
+class AssignForm(forms.Form):
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=None)
+    note = forms.CharField(label=_("Note"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = handler_choices()
+
+
+class StatsForm(forms.Form):
+    start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+    end = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The start date must not be after the end date."))
+        return data

@@ -1,0 +1,11 @@
+"""Scheduled jobs: thin, idempotent wrappers over services."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="complaints.tasks.sweep_deadlines")
+def sweep_deadlines() -> dict:
+    """Warnings before and escalations after a breach (each notice once; safe to rerun)."""
+    return services.sweep_deadlines()

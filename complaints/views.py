@@ -1,0 +1,605 @@
+"""Thin views: parse input, call a selector or service, render. Complaints outside the user's
+scope answer 404."""
+
+import datetime
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm.accounts.access import is_read_only
+from crm.audit.services import record
+from crm.ui.pagination import keyset_page
+from customers.selectors import customers_for, get_customer_for
+
+from . import exporting, selectors, services
+from .forms import (
+    AssignForm,
+    ExtensionForm,
+    IntakeForm,
+    NewFactsForm,
+    PauseForm,
+    QueueFilterForm,
+    QueueParamsForm,
+    ResumeForm,
+    StatsForm,
+    TransitionForm,
+)
+from .models import CLOCK_STATES, Attachment, ClockPause, Intake, Notice, Remedy, State
+
+
+def _require(user, perm):
+    if is_read_only(user) or not user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _errors(exc) -> str:
+    if hasattr(exc, "message_dict"):
+        return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
+    return " ".join(getattr(exc, "messages", [str(exc)]))
+
+
+# ---- queue --------------------------------------------------------------------------------------
+
+
+def _queue_params(request):
+    form = QueueParamsForm(request.GET or None)
+    params = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    return form, params
+
+
+def queue(request):
+    _require_view(request.user)
+    form, params = _queue_params(request)
+    status = params.get("status") or "clock"
+    params = {**params, "status": status}
+    qs = selectors.filter_queue(selectors.complaints_for(request.user), params)
+    clock_only = status == "clock" or status in CLOCK_STATES or params.get("due_within") is not None
+    order = params.get("order") or ("due" if clock_only else "-received")
+    if order == "due" and not clock_only:
+        order = "-received"  # only running clocks have a due date to sort by
+    ordering = selectors.QUEUE_ORDERINGS[order]
+    page = keyset_page(
+        selectors.queue_qs(qs),
+        ordering,
+        request.GET.get("after"),
+        settings.FIDUCIA["LIST_PAGE_SIZE"],
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    today = timezone.localdate()
+    for c in page.items:
+        _mark_left(c, today)
+    context = {
+        "page": page,
+        "query": query.urlencode(),
+        "today": today,
+        "can_assign": not is_read_only(request.user)
+        and request.user.has_perm("complaints.assign_complaint"),
+        "can_accept": not is_read_only(request.user)
+        and request.user.has_perm("complaints.accept_complaint"),
+        "vias": Notice.Via.choices,
+    }
+    template = (
+        "complaints/_queue_rows.html"
+        if request.htmx and request.GET.get("after")
+        else "complaints/queue.html"
+    )
+    return render(request, template, context)
+
+
+def _mark_left(c, today):
+    c.left = c.days_left(today)
+    c.late = -c.left if c.left is not None and c.left < 0 else 0
+
+
+def _require_view(user):
+    if not user.has_perm("complaints.view_complaint"):
+        raise PermissionDenied
+
+
+def queue_filters(request):
+    """htmx fragment: the filter form (its select lists are kept out of the queue's budget)."""
+    _require_view(request.user)
+    form = QueueFilterForm(request.GET or None)
+    form.is_valid()
+    assign = AssignForm() if request.user.has_perm("complaints.assign_complaint") else None
+    return render(request, "complaints/_queue_filters.html", {"form": form, "assign": assign})
+
+
+@require_POST
+def bulk(request):
+    """Bulk actions on selected complaints; each permission is checked by the services."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    action = request.POST.get("action")
+    back = reverse("complaints:queue") + (
+        "?" + request.POST.get("query", "") if request.POST.get("query") else ""
+    )
+    if not ids:
+        messages.error(request, _("Please select at least one complaint."))
+        return redirect(back)
+    if action == "assign":
+        form = AssignForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Please choose a handler."))
+            return redirect(back)
+        try:
+            n = services.assign(
+                request.user, ids, form.cleaned_data["handler"], note=form.cleaned_data["note"]
+            )
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(
+                request, _errors(exc) or _("You are not allowed to do this with the complaint.")
+            )
+        else:
+            messages.success(request, _("%(n)s complaint(s) assigned.") % {"n": n})
+    elif action == "accept":
+        done, failed = 0, []
+        for pk in ids:
+            try:
+                services.transition(
+                    request.user,
+                    pk,
+                    State.ACCEPTED,
+                    expected_state=State.RECEIVED,
+                    notice_via=request.POST.get("notice_via", ""),
+                )
+                done += 1
+            except services.Complaint.DoesNotExist:
+                continue
+            except (PermissionDenied, ValidationError) as exc:
+                failed.append(
+                    _errors(exc) or _("You are not allowed to do this with the complaint.")
+                )
+        if done:
+            messages.success(request, _("%(n)s complaint(s) accepted.") % {"n": done})
+        for msg in sorted(set(failed)):
+            messages.error(request, msg)
+    else:
+        messages.error(request, _("Unknown action."))
+    return redirect(back)
+
+
+# ---- complaint page -----------------------------------------------------------------------------
+
+
+def detail(request, pk):
+    c = selectors.get_complaint_for(request.user, pk)
+    allowed = services.allowed_transitions(request.user, c)
+    writer = not is_read_only(request.user)
+    today = timezone.localdate()
+    context = {
+        "c": c,
+        "timeline": selectors.timeline_of(c),
+        "notices": selectors.notices_of(c),
+        "pauses": list(c.pauses.all()),
+        "attachments": list(c.attachments.select_related("uploaded_by")),
+        "actions": [
+            {"spec": t, "label": t.label, "required": t.required, "target": t.target}
+            for t in allowed
+        ],
+        "remedies": Remedy.choices,
+        "vias": Notice.Via.choices,
+        "satisfactions": services.Satisfaction.choices,
+        "pause_reasons": ClockPause.Reason.choices,
+        "pending_extension": services.pending_extension(c),
+        "can_extend": writer
+        and request.user.has_perm("complaints.request_extension")
+        and c.state in services.DECISION_CLOCK
+        and c.profile.next_extension_level(c.extension_level) is not None,
+        "can_pause": writer
+        and request.user.has_perm("complaints.handle_complaint")
+        and c.state in services.DECISION_CLOCK,
+        "can_assign": writer and request.user.has_perm("complaints.assign_complaint") and c.is_open,
+        "can_attach": writer and request.user.has_perm("complaints.add_complaint"),
+        "assign_form": AssignForm(initial={"handler": c.handler_id}),
+        "days_left": c.days_left(today),
+        "today": today,
+        "clock_running": c.state in CLOCK_STATES,
+        "next_days": c.profile.days_for_level(
+            c.profile.next_extension_level(c.extension_level) or c.extension_level
+        ),
+    }
+    return render(request, "complaints/detail.html", context)
+
+
+def _back(pk):
+    return redirect("complaints:detail", pk)
+
+
+def _scoped(request, pk):
+    if not selectors.complaints_for(request.user).filter(pk=pk).exists():
+        raise Http404
+    return pk
+
+
+@require_POST
+def transition(request, pk):
+    _scoped(request, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete; nothing was changed."))
+        return _back(pk)
+    data = dict(form.cleaned_data)
+    to_state = data.pop("to_state")
+    try:
+        services.transition(request.user, pk, to_state, **data)
+    except services.Complaint.DoesNotExist as exc:
+        raise Http404 from exc
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You are not allowed to do this with the complaint."))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(
+            request, _("Status changed to “%(state)s”.") % {"state": State(to_state).label}
+        )
+    return _back(pk)
+
+
+def _simple(request, pk, form_class, call, success):
+    _scoped(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete; nothing was changed."))
+        return _back(pk)
+    try:
+        call(form.cleaned_data)
+    except services.Complaint.DoesNotExist as exc:
+        raise Http404 from exc
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You are not allowed to do this with the complaint."))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, success)
+    return _back(pk)
+
+
+@require_POST
+def extension(request, pk):
+    return _simple(
+        request,
+        pk,
+        ExtensionForm,
+        lambda d: services.request_extension(
+            request.user, pk, reason=d["reason"], notice_via=d["notice_via"]
+        ),
+        _("Extension requested; a second person must approve it."),
+    )
+
+
+@require_POST
+def pause(request, pk):
+    return _simple(
+        request,
+        pk,
+        PauseForm,
+        lambda d: services.pause_clock(
+            request.user, pk, reason=d["reason"], started_on=d["started_on"], note=d["note"]
+        ),
+        _("The clock is stopped."),
+    )
+
+
+@require_POST
+def resume(request, pk):
+    return _simple(
+        request,
+        pk,
+        ResumeForm,
+        lambda d: services.resume_clock(
+            request.user, pk, ended_on=d["ended_on"], new_facts=d["new_facts"], note=d["note"]
+        ),
+        _("The clock runs again."),
+    )
+
+
+@require_POST
+def new_facts(request, pk):
+    return _simple(
+        request,
+        pk,
+        NewFactsForm,
+        lambda d: services.record_new_facts(request.user, pk, on=d["on"], note=d["note"]),
+        _("New facts recorded; the period starts again."),
+    )
+
+
+@require_POST
+def assign_one(request, pk):
+    _scoped(request, pk)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose a handler."))
+        return _back(pk)
+    try:
+        services.assign(
+            request.user, [pk], form.cleaned_data["handler"], note=form.cleaned_data["note"]
+        )
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(
+            request, _errors(exc) or _("You are not allowed to do this with the complaint.")
+        )
+    else:
+        messages.success(request, _("Handler assigned."))
+    return _back(pk)
+
+
+@require_POST
+def attach(request, pk):
+    _scoped(request, pk)
+    upload = request.FILES.get("file")
+    if not upload:
+        messages.error(request, _("Please choose a file."))
+    elif upload.size > 10 * 1024 * 1024:
+        messages.error(request, _("A document may be at most 10 MB."))
+    else:
+        try:
+            services.add_attachment(request.user, pk, upload)
+        except PermissionDenied:
+            messages.error(request, _("You are not allowed to add documents."))
+        else:
+            messages.success(request, _("Document added."))
+    return _back(pk)
+
+
+def attachment(request, pk, attachment_pk):
+    _scoped(request, pk)
+    att = get_object_or_404(Attachment, pk=attachment_pk, complaint_id=pk)
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+
+
+def notice_print(request, pk, notice_pk):
+    c = selectors.get_complaint_for(request.user, pk)
+    notice = get_object_or_404(Notice, pk=notice_pk, complaint=c)
+    return render(request, "complaints/notice_print.html", {"c": c, "notice": notice})
+
+
+# ---- intake -------------------------------------------------------------------------------------
+
+
+def _intake(request, *, intake, customer=None, template_title=""):
+    _require(request.user, "complaints.add_complaint")
+    if intake == Intake.REGULATOR:
+        _require(request.user, "complaints.log_regulator_complaint")
+    form = IntakeForm(
+        request.POST or None,
+        request.FILES or None,
+        customer=customer,
+        regulator=intake == Intake.REGULATOR,
+    )
+    duplicates = []
+    linked = customer
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        number = (request.POST.get("customer_number") or "").strip().upper()
+        if customer is None and number:
+            linked = customers_for(request.user).filter(number=number).first()
+            if linked is None:
+                form.add_error(None, _("No customer with this number in your book."))
+        if not form.errors:
+            anonymous = d.get("is_anonymous", False) and linked is None
+            duplicates = (
+                services.find_duplicates(
+                    request.user,
+                    customer=linked,
+                    complainant_name=d["complainant_name"],
+                    complainant_contact=d["complainant_contact"],
+                    business_category=d["business_category"],
+                    cause=d["cause"],
+                    product=d["product"],
+                    received_at=d["received_at"],
+                )
+                if not anonymous
+                else []
+            )
+            if duplicates and not d["confirm_new"]:
+                form.add_error(
+                    None,
+                    _(
+                        "Similar complaints were logged recently. Open one of them, or confirm that this one is new."
+                    ),
+                )
+            else:
+                try:
+                    c = services.log_complaint(
+                        request.user,
+                        intake=intake,
+                        customer=linked,
+                        is_anonymous=anonymous,
+                        complainant_name=d["complainant_name"],
+                        complainant_contact=d["complainant_contact"],
+                        channel=d["channel"],
+                        business_category=d["business_category"],
+                        cause=d["cause"],
+                        product=d["product"],
+                        received_at=d["received_at"],
+                        demands=d["demands"],
+                        facts=d["facts"],
+                        regulator_reference=d.get("regulator_reference", ""),
+                        files=d["files"],
+                    )
+                except services.Complaint.DoesNotExist as exc:
+                    raise Http404 from exc
+                except ValidationError as exc:
+                    for field, msgs in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, msgs)
+                else:
+                    messages.success(
+                        request,
+                        _("Complaint %(ref)s logged; decision due by %(due)s.")
+                        % {"ref": c.reference, "due": c.decision_due},
+                    )
+                    return redirect("complaints:detail", c.pk)
+    return render(
+        request,
+        "complaints/intake.html",
+        {
+            "form": form,
+            "customer": customer,
+            "intake": intake,
+            "title": template_title,
+            "duplicates": duplicates,
+            "customer_number": request.POST.get("customer_number", ""),
+        },
+    )
+
+
+def intake_customer(request, customer_pk):
+    customer = get_customer_for(request.user, customer_pk)
+    return _intake(
+        request, intake=Intake.CUSTOMER_PAGE, customer=customer, template_title=_("Log a complaint")
+    )
+
+
+def intake_counter(request):
+    return _intake(
+        request, intake=Intake.COUNTER, template_title=_("Log a complaint at the counter")
+    )
+
+
+def intake_regulator(request):
+    return _intake(
+        request, intake=Intake.REGULATOR, template_title=_("Log a regulator-forwarded complaint")
+    )
+
+
+def customer_panel(request, customer_pk):
+    """customer_360 panel: the customer's complaints with status and deadline."""
+    customer = get_customer_for(request.user, customer_pk)
+    items = selectors.customer_complaints(request.user, customer)
+    today = timezone.localdate()
+    for c in items:
+        _mark_left(c, today)
+    return render(
+        request,
+        "complaints/_customer_panel.html",
+        {
+            "customer": customer,
+            "items": items,
+            "can_log": not is_read_only(request.user)
+            and request.user.has_perm("complaints.add_complaint"),
+        },
+    )
+
+
+# ---- statistics ---------------------------------------------------------------------------------
+
+
+def _period(request):
+    form = StatsForm(request.GET or None)
+    today = timezone.localdate()
+    start, end = today.replace(day=1) - datetime.timedelta(days=335), today
+    start = start.replace(day=1)
+    if form.is_bound and form.is_valid():
+        start = form.cleaned_data.get("start") or start
+        end = form.cleaned_data.get("end") or end
+    return form, start, end
+
+
+def _bar(title, rows, value="n"):
+    return {
+        "title": {"text": title, "textStyle": {"fontSize": 13}},
+        "tooltip": {"trigger": "axis"},
+        "grid": {"left": 110, "right": 20, "top": 35, "bottom": 20},
+        "xAxis": {"type": "value"},
+        "yAxis": {"type": "category", "inverse": True, "data": [r["label"] for r in rows]},
+        "series": [{"type": "bar", "data": [r[value] for r in rows]}],
+    }
+
+
+def _months_chart(rows):
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [_("Received"), _("Breach rate %")]},
+        "grid": {"left": 50, "right": 50, "top": 40, "bottom": 30},
+        "xAxis": {"type": "category", "data": [r["label"] for r in rows]},
+        "yAxis": [{"type": "value", "name": _("Received")}, {"type": "value", "name": "%"}],
+        "series": [
+            {"name": _("Received"), "type": "bar", "data": [r["n"] for r in rows]},
+            {
+                "name": _("Breach rate %"),
+                "type": "line",
+                "yAxisIndex": 1,
+                "data": [round(r["breach_rate"], 1) for r in rows],
+            },
+        ],
+    }
+
+
+def stats(request):
+    _require_stats(request.user)
+    form, start, end = _period(request)
+    data = selectors.statistics(request.user, start, end)
+    g = data["groups"]
+    charts = {
+        "chart-months": _months_chart(g["month"]),
+        "chart-category": _bar(_("By business category"), g["business_category"][:12]),
+        "chart-cause": _bar(_("By cause"), g["cause"][:12]),
+        "chart-channel": _bar(_("By channel"), g["channel"][:12]),
+    }
+    return render(
+        request,
+        "complaints/stats.html",
+        {
+            "form": form,
+            "data": data,
+            "charts": charts,
+            "tables": [
+                (key, title, g[key])
+                for key, title in (
+                    ("business_category", _("Business category")),
+                    ("cause", _("Cause")),
+                    ("channel", _("Channel")),
+                    ("branch", _("Branch")),
+                    ("product", _("Product")),
+                    ("month", _("Month")),
+                )
+            ],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _require_stats(user):
+    if not user.has_perm("complaints.view_statistics"):
+        raise PermissionDenied
+
+
+def stats_export(request):
+    _require_stats(request.user)
+    _form, start, end = _period(request)
+    data = selectors.statistics(request.user, start, end)
+    content = exporting.workbook(data, selectors.export_rows(request.user, start, end))
+    record(
+        request.user,
+        "complaint.statistics_exported",
+        None,
+        purpose=_("Regulatory complaint statistics"),
+        after={"start": start.isoformat(), "end": end.isoformat(), "total": data["summary"]["n"]},
+    )
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="complaints_{start:%Y%m%d}_{end:%Y%m%d}.xlsx"'
+    )
+    return response
+
+
+def stats_json(request):
+    """The statistics as JSON (for dashboards and refreshes)."""
+    _require_stats(request.user)
+    _form, start, end = _period(request)
+    data = selectors.statistics(request.user, start, end)
+    return HttpResponse(
+        json.dumps(data, default=str, ensure_ascii=False), content_type="application/json"
+    )

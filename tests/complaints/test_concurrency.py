@@ -1,0 +1,58 @@
+"""Two users act on the same complaint at once: the row lock lets one win (PostgreSQL)."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from complaints import services
+from complaints.models import History
+
+from .factories import ensure_reference_data, make_complaint
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_two_concurrent_transitions_one_wins(
+    postgres_only, rm, customer, officer, second_officer, monkeypatch
+):
+    ensure_reference_data()
+    c = make_complaint(rm, customer=customer)
+    original = services.record
+
+    def slow_record(*args, **kwargs):
+        time.sleep(0.4)  # hold the row lock long enough for the other thread to queue on it
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, "record", slow_record)
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def act(user, to_state, fields):
+        try:
+            barrier.wait()
+            services.transition(user, c.pk, to_state, expected_state="received", **fields)
+            results[user.pk] = "ok"
+        except services.TransitionError as exc:
+            results[user.pk] = " ".join(exc.messages)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=act, args=(officer, "accepted", {"notice_via": "sms"})),
+        threading.Thread(
+            target=act,
+            args=(second_officer, "not_accepted", {"notice_via": "post", "reason": "不予受理"}),
+        ),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sorted(v == "ok" for v in results.values()) == [False, True]
+    loser = next(v for v in results.values() if v != "ok")
+    assert c.reference in loser
+    c.refresh_from_db()
+    assert c.state in ("accepted", "not_accepted")
+    assert History.objects.filter(complaint=c, event="transition").count() == 1
