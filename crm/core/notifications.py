@@ -33,3 +33,21 @@ def mark_read(user, notification_id: int | None = None) -> int:
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=timezone.now())
+
+
+def notify_many(items) -> int:
+    """Bulk notify() for set-based jobs (sweeps): `items` are dicts with recipient_id, title and
+    optionally body, url, dedupe_key. Keys already notified are skipped, so reruns add nothing.
+    Returns how many were offered (the database ignores the duplicates)."""
+    rows = [
+        Notification(
+            recipient_id=i["recipient_id"],
+            title=i["title"][:200],
+            body=i.get("body", ""),
+            url=i.get("url", ""),
+            dedupe_key=i.get("dedupe_key"),
+        )
+        for i in items
+    ]
+    Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    return len(rows)
