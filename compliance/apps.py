@@ -20,9 +20,7 @@ class ComplianceConfig(AppConfig):
         for role in roles.ROLES:
             roles.grant(role, readers)
         for role in book_roles:
-            roles.grant(
-                role, ["compliance.dispose_riskwarning", "compliance.add_suitabilitycheck"]
-            )
+            roles.grant(role, ["compliance.dispose_riskwarning", "compliance.add_suitabilitycheck"])
         for role in (roles.TEAM_LEAD, roles.BRANCH_HEAD):
             roles.grant(role, ["compliance.view_dashboard", "compliance.request_watchlist_change"])
         risk_work = [
@@ -146,6 +144,4 @@ class ComplianceConfig(AppConfig):
 
         from .demo import seed_compliance
 
-        register_demo(
-            DemoSeeder("compliance", seed_compliance, order=60, requires=("customers",))
-        )
+        register_demo(DemoSeeder("compliance", seed_compliance, order=60, requires=("customers",)))

@@ -58,7 +58,9 @@ def seed_compliance(*, stdout, customers: int, users: dict) -> None:
     today = timezone.localdate()
     rnd = random.Random(8)
     pool = list(
-        Customer.objects.filter(number__startswith="D").order_by("number").values_list("number", flat=True)
+        Customer.objects.filter(number__startswith="D")
+        .order_by("number")
+        .values_list("number", flat=True)
     )
     if not pool:
         return
@@ -93,12 +95,13 @@ def seed_compliance(*, stdout, customers: int, users: dict) -> None:
             .values_list("pk", flat=True)[:8]
         )
         RiskWarning.objects.filter(pk__in=aged).update(
-            raised_on=today - datetime.timedelta(days=15), verify_by=today - datetime.timedelta(days=3)
+            raised_on=today - datetime.timedelta(days=15),
+            verify_by=today - datetime.timedelta(days=3),
         )
         services.sweep_warnings(today)
-        for warning in RiskWarning.objects.filter(customer__number__in=chosen, status="open").select_related(
-            "owner", "customer"
-        )[:6]:
+        for warning in RiskWarning.objects.filter(
+            customer__number__in=chosen, status="open"
+        ).select_related("owner", "customer")[:6]:
             services.add_step(
                 warning.owner,
                 warning,
@@ -118,7 +121,9 @@ def _seed_watchlist(numbers, requester, approver, today) -> None:
     if WatchListEntry.objects.exists():
         return
     actions = [WatchAction.REDUCE, WatchAction.MAINTAIN, WatchAction.EXIT, WatchAction.SUPPORT]
-    for i, customer in enumerate(Customer.objects.filter(number__in=numbers[:10]).order_by("number")):
+    for i, customer in enumerate(
+        Customer.objects.filter(number__in=numbers[:10]).order_by("number")
+    ):
         change = services.request_watchlist_change(
             requester,
             customer,

@@ -32,14 +32,18 @@ class CustomerNumberField(forms.CharField):
         value = super().clean(value).strip().upper()
         customer = customers_for(self.user).filter(number=value).first()
         if customer is None:
-            raise forms.ValidationError(_("Unknown customer number, or not a customer you may see."))
+            raise forms.ValidationError(
+                _("Unknown customer number, or not a customer you may see.")
+            )
         return customer
 
 
 class SignalImportForm(_Crispy, forms.Form):
     submit_label = _("Check the file")
     source = forms.ModelChoiceField(
-        label=_("Source"), queryset=SignalSource.objects.filter(is_active=True), to_field_name="code"
+        label=_("Source"),
+        queryset=SignalSource.objects.filter(is_active=True),
+        to_field_name="code",
     )
     file = forms.FileField(
         label=_("CSV or XLSX file"),
@@ -58,13 +62,13 @@ class SignalImportForm(_Crispy, forms.Form):
 class SignalForm(_Crispy, forms.Form):
     customer = CustomerNumberField()
     kind = forms.ChoiceField(label=_("Kind"), choices=SignalKind.choices)
-    severity = forms.TypedChoiceField(
-        label=_("Severity"), choices=Severity.choices, coerce=int
-    )
+    severity = forms.TypedChoiceField(label=_("Severity"), choices=Severity.choices, coerce=int)
     observed_on = forms.DateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
     )
-    evidence = forms.CharField(label=_("Evidence"), max_length=2000, widget=forms.Textarea({"rows": 3}))
+    evidence = forms.CharField(
+        label=_("Evidence"), max_length=2000, widget=forms.Textarea({"rows": 3})
+    )
     value = forms.DecimalField(
         label=_("Measure (days, amount)"), max_digits=18, decimal_places=2, required=False
     )
@@ -93,14 +97,18 @@ class StepForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    outcome = forms.CharField(label=_("Outcome"), max_length=2000, widget=forms.Textarea({"rows": 2}))
+    outcome = forms.CharField(
+        label=_("Outcome"), max_length=2000, widget=forms.Textarea({"rows": 2})
+    )
 
 
 class WatchChangeForm(_Crispy, forms.Form):
     submit_label = _("Send for approval")
     customer = CustomerNumberField()
     action = forms.ChoiceField(
-        label=_("Action"), choices=[("", _("Remove from the list"))] + list(WatchAction.choices), required=False
+        label=_("Action"),
+        choices=[("", _("Remove from the list"))] + list(WatchAction.choices),
+        required=False,
     )
     review_on = forms.DateField(
         label=_("Review on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -116,7 +124,8 @@ class WatchChangeForm(_Crispy, forms.Form):
 class SuitabilityForm(forms.Form):
     customer = CustomerNumberField()
     product = forms.ModelChoiceField(
-        label=_("Product"), queryset=Product.objects.filter(is_active=True).order_by("risk_level", "code")
+        label=_("Product"),
+        queryset=Product.objects.filter(is_active=True).order_by("risk_level", "code"),
     )
 
     def __init__(self, *args, user=None, **kwargs):

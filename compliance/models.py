@@ -167,7 +167,9 @@ class RiskWarning(models.Model):
         permissions = [("dispose_riskwarning", _("Can record disposal steps on warnings"))]
         indexes = [
             models.Index(
-                fields=["owner", "grade"], name="warning_owner_open", condition=~Q(status="released")
+                fields=["owner", "grade"],
+                name="warning_owner_open",
+                condition=~Q(status="released"),
             ),
             models.Index(
                 fields=["verify_by"], name="warning_verify_open", condition=Q(status="open")
@@ -276,7 +278,9 @@ class DisposalStep(models.Model):
         verbose_name_plural = _("disposal steps")
         ordering = ["due_on", "pk"]
         indexes = [
-            models.Index(fields=["owner", "due_on"], name="step_owner_open", condition=Q(done_at=None)),
+            models.Index(
+                fields=["owner", "due_on"], name="step_owner_open", condition=Q(done_at=None)
+            ),
             models.Index(fields=["due_on"], name="step_due_open", condition=Q(done_at=None)),
         ]
         constraints = [

@@ -33,9 +33,7 @@ def warnings_for(user) -> QuerySet[RiskWarning]:
 
 
 def get_warning_for(user, pk) -> RiskWarning:
-    return get_object_or_404(
-        warnings_for(user).select_related("customer", "owner"), pk=pk
-    )
+    return get_object_or_404(warnings_for(user).select_related("customer", "owner"), pk=pk)
 
 
 def warning_list(user, *, grade="", status="active", mine=False) -> QuerySet[RiskWarning]:
@@ -99,8 +97,7 @@ def mismatches_for(user) -> QuerySet[Holding]:
             customer_class=_class_number("customer__risk_class"),
         )
         .filter(
-            Q(customer__risk_class="")
-            | Q(product_level__gt=_class_number("customer__risk_class"))
+            Q(customer__risk_class="") | Q(product_level__gt=_class_number("customer__risk_class"))
         )
         .select_related("customer", "product")
     )
@@ -117,25 +114,28 @@ def dashboard(user, today: datetime.date | None = None) -> dict:
     """Figures for the compliance dashboard in a fixed number of queries."""
     today = today or timezone.localdate()
     active = warnings_for(user).filter(ACTIVE)
-    by_grade = dict(active.values_list("grade").annotate(n=Count("pk")).order_by())
-    age_aggs = {}
-    for low, high in AGE_BUCKETS:
-        cond = Q(raised_on__lte=today - datetime.timedelta(days=low))
-        if high is not None:
-            cond &= Q(raised_on__gt=today - datetime.timedelta(days=high + 1))
-        for grade in Grade.values:
-            age_aggs[f"{grade}_{low}"] = Count("pk", filter=cond & Q(grade=grade))
-    ages = active.aggregate(**age_aggs) if age_aggs else {}
+    aggs = {
+        "overdue_verification": Count(
+            "pk", filter=Q(status=RiskWarning.Status.OPEN, verify_by__lt=today)
+        )
+    }
+    for grade in Grade.values:
+        aggs[f"total_{grade}"] = Count("pk", filter=Q(grade=grade))
+        for low, high in AGE_BUCKETS:
+            cond = Q(grade=grade, raised_on__lte=today - datetime.timedelta(days=low))
+            if high is not None:
+                cond &= Q(raised_on__gt=today - datetime.timedelta(days=high + 1))
+            aggs[f"{grade}_{low}"] = Count("pk", filter=cond)
+    ages = active.aggregate(**aggs)  # one query for grades, ages and overdue verification
+    by_grade = {g: ages[f"total_{g}"] for g in Grade.values}
+    overdue_verification = ages["overdue_verification"]
     steps = DisposalStep.objects.filter(
         book_q(user, "warning__customer__"), done_at__isnull=True, due_on__lt=today
     )
     overdue_steps = dict(steps.values_list("kind").annotate(n=Count("pk")).order_by())
-    overdue_verification = active.filter(
-        status=RiskWarning.Status.OPEN, verify_by__lt=today
-    ).count()
     mismatches = mismatches_for(user)[:10_000].count()
     return {
-        "by_grade": {g: by_grade.get(g, 0) for g in Grade.values},
+        "by_grade": by_grade,
         "ages": ages,
         "overdue_steps": {k: overdue_steps.get(k, 0) for k in DisposalStep.Kind.values},
         "overdue_verification": overdue_verification,

@@ -233,7 +233,9 @@ def cancel_import(acting_user, import_id: int) -> None:
             pk=import_id, created_by=acting_user, status=SignalImport.Status.PENDING
         ).update(status=SignalImport.Status.CANCELLED)
         if updated:
-            record(acting_user, "compliance.signal_import_cancelled", None, after={"import": import_id})
+            record(
+                acting_user, "compliance.signal_import_cancelled", None, after={"import": import_id}
+            )
 
 
 def ingest(source, acting_user) -> tuple[int, list[dict]]:
@@ -511,9 +513,9 @@ def sweep_warnings(today: datetime.date | None = None, *, chunk: int = CHUNK, st
                 batch_size=chunk,
                 ignore_conflicts=True,
             )
-            changed = RiskWarning.objects.filter(
-                pk__in=ids, status=RiskWarning.Status.OPEN
-            ).update(status=RiskWarning.Status.ESCALATED, escalated_at=now)
+            changed = RiskWarning.objects.filter(pk__in=ids, status=RiskWarning.Status.OPEN).update(
+                status=RiskWarning.Status.ESCALATED, escalated_at=now
+            )
             notes = []
             for pk, owner, lead, grade, name in rows:
                 title = _("Warning escalated: %(customer)s (verification overdue)") % {

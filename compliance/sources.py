@@ -225,4 +225,3 @@ class FileSource:
                 yield from result
             else:
                 yield result
-

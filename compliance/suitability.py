@@ -49,11 +49,13 @@ class SuitabilityResult:
     risk_level: str = ""
 
     def as_json(self) -> list[dict]:
-        return [{"code": r.code, "message": r.message, "blocking": r.blocking} for r in self.reasons]
+        return [
+            {"code": r.code, "message": r.message, "blocking": r.blocking} for r in self.reasons
+        ]
 
 
 def level_number(value: str) -> int | None:
-    """"C3" → 3, "R4" → 4; None for an empty or unknown value."""
+    """ "C3" → 3, "R4" → 4; None for an empty or unknown value."""
     if value and len(value) == 2 and value[1].isdigit():
         return int(value[1])
     return None
@@ -84,9 +86,13 @@ def meets_qualified_criteria(kyc) -> bool:
     assets = kyc.financial_assets or Decimal(0)
     income = kyc.annual_income or Decimal(0)
     return (
-        experience >= _setting("QI_EXPERIENCE_YEARS", QI_EXPERIENCE_YEARS)
-        and net >= _setting("QI_NET_HOUSEHOLD", QI_NET_HOUSEHOLD)
-    ) or assets >= QI_FINANCIAL_ASSETS or income >= QI_ANNUAL_INCOME
+        (
+            experience >= _setting("QI_EXPERIENCE_YEARS", QI_EXPERIENCE_YEARS)
+            and net >= _setting("QI_NET_HOUSEHOLD", QI_NET_HOUSEHOLD)
+        )
+        or assets >= QI_FINANCIAL_ASSETS
+        or income >= QI_ANNUAL_INCOME
+    )
 
 
 def _kyc(customer):

@@ -187,7 +187,9 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         try:
             staged = services.stage_import(
-                request.user, form.cleaned_data["file"], source_code=form.cleaned_data["source"].code
+                request.user,
+                form.cleaned_data["file"],
+                source_code=form.cleaned_data["source"].code,
             )
         except ValidationError as exc:
             form.add_error("file", exc)
@@ -504,18 +506,31 @@ def audit_export_request(request):
                 request, _("Your request was sent for approval. You can download it once approved.")
             )
             return redirect("compliance:audit_exports")
-    return render(request, "compliance/audit_export_request.html", {"form": form, "filters": filters})
+    return render(
+        request, "compliance/audit_export_request.html", {"form": form, "filters": filters}
+    )
 
 
 def audit_exports(request):
     _perm(request.user, "compliance.review_audit")
     exports = list(selectors.audit_exports_for(request.user).order_by("-pk")[:50])
-    return render(request, "compliance/audit_exports.html", {"exports": exports, "now": timezone.now()})
+    return render(
+        request, "compliance/audit_exports.html", {"exports": exports, "now": timezone.now()}
+    )
 
 
 def _audit_rows(qs) -> list[list]:
-    header = [_("At"), _("Actor"), _("Action"), _("Target type"), _("Target id"), _("Target"),
-              _("Purpose"), _("Before"), _("After")]
+    header = [
+        _("At"),
+        _("Actor"),
+        _("Action"),
+        _("Target type"),
+        _("Target id"),
+        _("Target"),
+        _("Purpose"),
+        _("Before"),
+        _("After"),
+    ]
     rows = [header]
     for e in qs[: services.AUDIT_EXPORT_MAX_ROWS].iterator(chunk_size=2000):
         rows.append(
@@ -563,9 +578,11 @@ def panel_customer(request, pk):
         .order_by("verify_by", "pk")[:10]
     )
     entry = selectors.watchlist_for(request.user).filter(customer=customer).first()
-    assessment_expired = customer.risk_assessed_on is None or suitability.add_months(
-        customer.risk_assessed_on, suitability.ASSESSMENT_VALID_MONTHS
-    ) <= timezone.localdate()
+    assessment_expired = (
+        customer.risk_assessed_on is None
+        or suitability.add_months(customer.risk_assessed_on, suitability.ASSESSMENT_VALID_MONTHS)
+        <= timezone.localdate()
+    )
     mismatched = selectors.mismatches_for(request.user).filter(customer=customer).count()
     return render(
         request,
@@ -589,4 +606,3 @@ def panel_home(request):
         "compliance/_panel_home.html",
         {"warnings": selectors.my_urgent_warnings(request.user), "today": timezone.localdate()},
     )
-

@@ -104,7 +104,10 @@ def test_dedupe_key_hashes_without_external_id():
     rec = SignalRecord(2, "S1", "overdue", datetime.date(2026, 1, 5), 3, "逾期")
     assert dedupe_key(rec, 7) == dedupe_key(rec, 7)
     assert dedupe_key(rec, 7) != dedupe_key(rec, 8)
-    assert dedupe_key(SignalRecord(2, "S1", "overdue", datetime.date(2026, 1, 5), 3, "x", "ID1"), 7) == "ID1"
+    assert (
+        dedupe_key(SignalRecord(2, "S1", "overdue", datetime.date(2026, 1, 5), 3, "x", "ID1"), 7)
+        == "ID1"
+    )
 
 
 def test_xlsx_and_gb18030_and_chinese_headers(risk_user, customers):
@@ -119,7 +122,11 @@ def test_xlsx_and_gb18030_and_chinese_headers(risk_user, customers):
     staged = services.stage_import(risk_user, upload)
     assert len(staged.valid_rows) == 1, staged.errors
     assert staged.valid_rows[0]["kind"] == "large_outflow"
-    gb = _csv([["S0001", "负面舆情", today.isoformat(), "低", "媒体报道"]], header=["客户号", "信号类型", "日期", "严重程度", "证据"], encoding="gb18030")
+    gb = _csv(
+        [["S0001", "负面舆情", today.isoformat(), "低", "媒体报道"]],
+        header=["客户号", "信号类型", "日期", "严重程度", "证据"],
+        encoding="gb18030",
+    )
     assert len(services.stage_import(risk_user, gb).valid_rows) == 1
 
 
@@ -215,7 +222,9 @@ def test_manual_signal_entry(client, risk_user, customers):
     }
     response = client.post(reverse("compliance:signal_create"), data)
     warning = RiskWarning.objects.get()
-    assert response.status_code == 302 and response.url == reverse("compliance:warning", args=[warning.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "compliance:warning", args=[warning.pk]
+    )
     assert warning.grade == "orange"
     again = client.post(reverse("compliance:signal_create"), data)
     assert again.status_code == 200  # duplicate refused with a message

@@ -16,7 +16,12 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 6, 15)
 
 
-def _customer(risk_class="C3", assessed=TODAY - datetime.timedelta(days=30), birth=datetime.date(1980, 1, 1), **kw):
+def _customer(
+    risk_class="C3",
+    assessed=TODAY - datetime.timedelta(days=30),
+    birth=datetime.date(1980, 1, 1),
+    **kw,
+):
     return CustomerFactory(risk_class=risk_class, risk_assessed_on=assessed, birth_date=birth, **kw)
 
 
@@ -26,7 +31,13 @@ def _codes(result):
 
 @pytest.mark.parametrize(
     ("risk_class", "level", "allowed"),
-    [("C3", "R3", True), ("C3", "R2", True), ("C3", "R4", False), ("C5", "R5", True), ("C2", "R3", False)],
+    [
+        ("C3", "R3", True),
+        ("C3", "R2", True),
+        ("C3", "R4", False),
+        ("C5", "R5", True),
+        ("C2", "R3", False),
+    ],
 )
 def test_class_up_to_level(risk_class, level, allowed):
     result = suitability.check(_customer(risk_class), ProductFactory(risk_level=level), today=TODAY)
@@ -43,7 +54,9 @@ def test_c1_only_r1_and_needs_confirmation():
 
 
 def test_missing_assessment_blocks():
-    result = suitability.check(_customer("", assessed=None), ProductFactory(risk_level="R1"), today=TODAY)
+    result = suitability.check(
+        _customer("", assessed=None), ProductFactory(risk_level="R1"), today=TODAY
+    )
     assert not result.allowed and "no_assessment" in _codes(result)
 
 
@@ -65,7 +78,9 @@ def test_qualified_investor_requirement():
     result = suitability.check(on_paper, product, today=TODAY)
     assert not result.allowed and "qualified_unverified" in _codes(result)
     verified = _customer()
-    KYCProfile.objects.create(customer=verified, is_qualified_investor=True, qualified_evidence="资产证明")
+    KYCProfile.objects.create(
+        customer=verified, is_qualified_investor=True, qualified_evidence="资产证明"
+    )
     assert suitability.check(verified, product, today=TODAY).allowed
 
 
@@ -99,7 +114,9 @@ def test_senior_needs_confirmation_from_65():
 
 
 def test_product_not_on_sale():
-    result = suitability.check(_customer(), ProductFactory(risk_level="R1", is_active=False), today=TODAY)
+    result = suitability.check(
+        _customer(), ProductFactory(risk_level="R1", is_active=False), today=TODAY
+    )
     assert not result.allowed and "not_on_sale" in _codes(result)
 
 
@@ -108,7 +125,9 @@ def test_record_check_with_confirmation(rm_user):
     product = ProductFactory(risk_level="R1")
     with pytest.raises(ValidationError):
         services.record_suitability_check(rm_user, customer, product, confirm=True, note="")
-    check = services.record_suitability_check(rm_user, customer, product, confirm=True, note="已签署风险揭示书")
+    check = services.record_suitability_check(
+        rm_user, customer, product, confirm=True, note="已签署风险揭示书"
+    )
     assert check.allowed and check.needs_confirmation and check.confirmed
     assert AuditEntry.objects.filter(action="compliance.suitability_checked").count() == 1
 
@@ -138,11 +157,19 @@ def test_presale_page_scoped_and_records(rm_client):
 
 
 def test_mismatch_report_is_set_based(client, compliance_user, django_assert_max_num_queries):
-    above = HoldingFactory(customer=CustomerFactory(risk_class="C2"), product=ProductFactory(risk_level="R4"))
-    HoldingFactory(customer=CustomerFactory(risk_class="C4"), product=ProductFactory(risk_level="R4"))
-    unknown = HoldingFactory(customer=CustomerFactory(risk_class=""), product=ProductFactory(risk_level="R1"))
+    above = HoldingFactory(
+        customer=CustomerFactory(risk_class="C2"), product=ProductFactory(risk_level="R4")
+    )
+    HoldingFactory(
+        customer=CustomerFactory(risk_class="C4"), product=ProductFactory(risk_level="R4")
+    )
+    unknown = HoldingFactory(
+        customer=CustomerFactory(risk_class=""), product=ProductFactory(risk_level="R1")
+    )
     for _ in range(5):
-        HoldingFactory(customer=CustomerFactory(risk_class="C1"), product=ProductFactory(risk_level="R3"))
+        HoldingFactory(
+            customer=CustomerFactory(risk_class="C1"), product=ProductFactory(risk_level="R3")
+        )
     from compliance.selectors import mismatches_for
 
     ids = set(mismatches_for(compliance_user).values_list("pk", flat=True))

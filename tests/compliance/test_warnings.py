@@ -33,7 +33,9 @@ MAKEUP = datetime.date(2031, 5, 4)
 @pytest.fixture
 def holiday_week(db):
     for day in HOLIDAYS:
-        CalendarDay.objects.update_or_create(date=day, defaults={"kind": "holiday", "name": "劳动节"})
+        CalendarDay.objects.update_or_create(
+            date=day, defaults={"kind": "holiday", "name": "劳动节"}
+        )
     CalendarDay.objects.update_or_create(date=MAKEUP, defaults={"kind": "workday", "name": "调休"})
 
 
@@ -73,7 +75,9 @@ def test_grading_rules_grade_and_deadline(kind, severity, grade, days, holiday_w
 
 
 def test_changed_rule_changes_the_grade():
-    GradingRule.objects.filter(kind="negative_news", severity=1).update(grade="red", verification_days=1)
+    GradingRule.objects.filter(kind="negative_news", severity=1).update(
+        grade="red", verification_days=1
+    )
     signal = SignalFactory(kind="negative_news", severity=1)
     services.raise_warnings(Q(pk=signal.pk))
     assert RiskWarning.objects.get().grade == "red"
@@ -158,14 +162,25 @@ def overdue_setup(db):
     rm = UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
     today = datetime.date(2031, 4, 10)
     late = [
-        WarningFactory(customer=CustomerFactory(owner=rm), verify_by=today - datetime.timedelta(days=1))
+        WarningFactory(
+            customer=CustomerFactory(owner=rm), verify_by=today - datetime.timedelta(days=1)
+        )
         for _ in range(3)
     ]
     on_time = WarningFactory(customer=CustomerFactory(owner=rm), verify_by=today)
     verified = WarningFactory(
-        customer=CustomerFactory(owner=rm), verify_by=today - datetime.timedelta(days=5), status="verified"
+        customer=CustomerFactory(owner=rm),
+        verify_by=today - datetime.timedelta(days=5),
+        status="verified",
     )
-    return {"rm": rm, "lead": lead, "today": today, "late": late, "on_time": on_time, "verified": verified}
+    return {
+        "rm": rm,
+        "lead": lead,
+        "today": today,
+        "late": late,
+        "on_time": on_time,
+        "verified": verified,
+    }
 
 
 def test_sweep_escalates_only_overdue_open_warnings(overdue_setup):
@@ -186,9 +201,17 @@ def test_sweep_escalates_only_overdue_open_warnings(overdue_setup):
 def test_sweep_is_idempotent(overdue_setup):
     s = overdue_setup
     services.sweep_warnings(s["today"])
-    counts = (DisposalStep.objects.count(), Notification.objects.count(), AuditEntry.objects.count())
+    counts = (
+        DisposalStep.objects.count(),
+        Notification.objects.count(),
+        AuditEntry.objects.count(),
+    )
     assert services.sweep_warnings(s["today"]) == 0
-    assert counts == (DisposalStep.objects.count(), Notification.objects.count(), AuditEntry.objects.count())
+    assert counts == (
+        DisposalStep.objects.count(),
+        Notification.objects.count(),
+        AuditEntry.objects.count(),
+    )
     # Later, only the warning that has since run past its deadline is escalated, once.
     assert services.sweep_warnings(s["today"] + datetime.timedelta(days=3)) == 1
     assert services.sweep_warnings(s["today"] + datetime.timedelta(days=3)) == 0
@@ -220,7 +243,9 @@ def test_verify_then_release(rm_user):
     )
     warning.refresh_from_db()
     assert step.is_done and warning.status == "verified" and warning.verified_at
-    plan = services.add_step(rm_user, warning, kind="release", owner=rm_user, due_on=warning.verify_by)
+    plan = services.add_step(
+        rm_user, warning, kind="release", owner=rm_user, due_on=warning.verify_by
+    )
     assert not plan.is_done
     with pytest.raises(ValidationError):
         services.complete_step(rm_user, plan, outcome="  ")
@@ -237,7 +262,9 @@ def test_rm_cannot_dispose_outside_their_book_and_auditor_never(rm_user, auditor
     with pytest.raises(PermissionDenied):
         services.add_step(rm_user, other, kind="verify", owner=rm_user, due_on=other.verify_by)
     with pytest.raises(PermissionDenied):
-        services.add_step(auditor_user, other, kind="verify", owner=auditor_user, due_on=other.verify_by)
+        services.add_step(
+            auditor_user, other, kind="verify", owner=auditor_user, due_on=other.verify_by
+        )
     assert DisposalStep.objects.count() == 0
 
 
@@ -261,13 +288,25 @@ def test_staff_handover_moves_open_warnings_and_steps(make_user, compliance_user
     customer = CustomerFactory(owner=leaving)
     open_w = WarningFactory(customer=customer, owner=leaving)
     step = StepFactory(warning=open_w, owner=leaving)
-    done = StepFactory(warning=open_w, owner=leaving, kind="visit", outcome="ok", done_at="2031-01-01T00:00Z")
-    closed = WarningFactory(customer=customer, owner=leaving, kind="esg_incident", status="released")
+    done = StepFactory(
+        warning=open_w, owner=leaving, kind="visit", outcome="ok", done_at="2031-01-01T00:00Z"
+    )
+    closed = WarningFactory(
+        customer=customer, owner=leaving, kind="esg_incident", status="released"
+    )
     other_customer = WarningFactory(customer=CustomerFactory(owner=leaving), owner=leaving)
     staff_handover.send(
-        sender=None, departing_user=leaving, successor_for={customer.pk: successor}, acting_user=compliance_user
+        sender=None,
+        departing_user=leaving,
+        successor_for={customer.pk: successor},
+        acting_user=compliance_user,
     )
-    open_w.refresh_from_db(), step.refresh_from_db(), done.refresh_from_db(), closed.refresh_from_db()
+    (
+        open_w.refresh_from_db(),
+        step.refresh_from_db(),
+        done.refresh_from_db(),
+        closed.refresh_from_db(),
+    )
     other_customer.refresh_from_db()
     assert open_w.owner == successor and step.owner == successor
     assert done.owner == leaving and closed.owner == leaving and other_customer.owner == leaving

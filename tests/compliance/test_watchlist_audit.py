@@ -56,14 +56,20 @@ def test_history_of_changes_and_removal(pair):
         )
         approvals.decide(approver, change.approval_id, approve=True)
     assert not WatchListEntry.objects.filter(customer=customer).exists()
-    history = list(WatchListChange.objects.filter(customer=customer).order_by("pk").values_list("action_before", "action_after"))
+    history = list(
+        WatchListChange.objects.filter(customer=customer)
+        .order_by("pk")
+        .values_list("action_before", "action_after")
+    )
     assert history == [("", "maintain"), ("maintain", "exit"), ("exit", "")]
 
 
 def test_rejection_changes_nothing(pair):
     requester, approver = pair
     customer = CustomerFactory()
-    change = services.request_watchlist_change(requester, customer, action="exit", reason="x", review_on=REVIEW)
+    change = services.request_watchlist_change(
+        requester, customer, action="exit", reason="x", review_on=REVIEW
+    )
     with pytest.raises(ValidationError):
         approvals.decide(approver, change.approval_id, approve=False)  # needs a note
     approvals.decide(approver, change.approval_id, approve=False, note="证据不足")
@@ -75,22 +81,34 @@ def test_bad_requests_are_refused(pair, rm_user):
     requester, _approver = pair
     customer = CustomerFactory()
     with pytest.raises(ValidationError):
-        services.request_watchlist_change(requester, customer, action="exit", reason="x", review_on=timezone.localdate())
+        services.request_watchlist_change(
+            requester, customer, action="exit", reason="x", review_on=timezone.localdate()
+        )
     with pytest.raises(ValidationError):
         services.request_watchlist_change(requester, customer, action="", reason="x")
     with pytest.raises(ValidationError):
-        services.request_watchlist_change(requester, customer, action="reduce", reason=" ", review_on=REVIEW)
-    services.request_watchlist_change(requester, customer, action="reduce", reason="x", review_on=REVIEW)
+        services.request_watchlist_change(
+            requester, customer, action="reduce", reason=" ", review_on=REVIEW
+        )
+    services.request_watchlist_change(
+        requester, customer, action="reduce", reason="x", review_on=REVIEW
+    )
     with pytest.raises(ValidationError):
-        services.request_watchlist_change(requester, customer, action="exit", reason="y", review_on=REVIEW)
+        services.request_watchlist_change(
+            requester, customer, action="exit", reason="y", review_on=REVIEW
+        )
     with pytest.raises(PermissionDenied):
-        services.request_watchlist_change(rm_user, CustomerFactory(owner=rm_user), action="exit", reason="y", review_on=REVIEW)
+        services.request_watchlist_change(
+            rm_user, CustomerFactory(owner=rm_user), action="exit", reason="y", review_on=REVIEW
+        )
     assert WatchListChange.objects.count() == 1
 
 
 def test_watchlist_kinds_show_in_the_approvals_queue(client, pair):
     requester, approver = pair
-    services.request_watchlist_change(requester, CustomerFactory(), action="support", reason="重点支持", review_on=REVIEW)
+    services.request_watchlist_change(
+        requester, CustomerFactory(), action="support", reason="重点支持", review_on=REVIEW
+    )
     client.force_login(approver)
     page = client.get(reverse("core:approvals")).content.decode()
     assert "名单" in page or "Watch-list change" in page
@@ -105,7 +123,12 @@ def test_watchlist_page_form(client, pair):
     client.force_login(requester)
     response = client.post(
         reverse("compliance:watchlist"),
-        {"customer": customer.number, "action": "reduce", "review_on": REVIEW.isoformat(), "reason": "压降"},
+        {
+            "customer": customer.number,
+            "action": "reduce",
+            "review_on": REVIEW.isoformat(),
+            "reason": "压降",
+        },
     )
     assert response.status_code == 302
     assert WatchListChange.objects.get().action_after == "reduce"
@@ -137,7 +160,10 @@ def entries(make_user):
         ({"category": "reassign"}, {"customer.reassigned"}),
         ({"category": "transition"}, {"compliance.warning_escalated"}),
         ({"actor": "alice"}, {"customer.pii_revealed", "customer.exported"}),
-        ({"action": "customer."}, {"customer.pii_revealed", "customer.exported", "customer.reassigned"}),
+        (
+            {"action": "customer."},
+            {"customer.pii_revealed", "customer.exported", "customer.reassigned"},
+        ),
     ],
 )
 def test_audit_filters(client, entries, params, actions, django_assert_max_num_queries):
@@ -152,8 +178,13 @@ def test_audit_filters(client, entries, params, actions, django_assert_max_num_q
 def test_audit_filter_by_target_and_date(client, entries):
     _alice, bob, customer = entries
     client.force_login(bob)
-    response = client.get(reverse("compliance:audit"), {"target_type": "customers.customer", "target_id": customer.pk})
-    assert {e.action for e in response.context["page"]} == {"customer.pii_revealed", "customer.reassigned"}
+    response = client.get(
+        reverse("compliance:audit"), {"target_type": "customers.customer", "target_id": customer.pk}
+    )
+    assert {e.action for e in response.context["page"]} == {
+        "customer.pii_revealed",
+        "customer.reassigned",
+    }
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     response = client.get(reverse("compliance:audit"), {"since": tomorrow})
     assert list(response.context["page"]) == []
@@ -180,7 +211,10 @@ def test_audit_rows_cannot_be_changed_through_the_orm(entries):
 def test_audit_rows_cannot_be_changed_in_the_database(entries):
     entry = AuditEntry.objects.first()
     table = AuditEntry._meta.db_table
-    for sql in (f"UPDATE {table} SET purpose = 'x' WHERE id = %s", f"DELETE FROM {table} WHERE id = %s"):
+    for sql in (
+        f"UPDATE {table} SET purpose = 'x' WHERE id = %s",
+        f"DELETE FROM {table} WHERE id = %s",
+    ):
         with pytest.raises(Exception) as exc, transaction.atomic(), connection.cursor() as cur:
             cur.execute(sql, [entry.pk])
         assert "append-only" in str(exc.value).lower() or isinstance(exc.value, IntegrityError)
@@ -191,7 +225,9 @@ def test_audit_rows_cannot_be_changed_in_the_database(entries):
 def test_audit_trigger_on_postgresql(postgres_only, entries):
     entry = AuditEntry.objects.first()
     with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cur:
-        cur.execute(f"UPDATE {AuditEntry._meta.db_table} SET action = 'x' WHERE id = %s", [entry.pk])
+        cur.execute(
+            f"UPDATE {AuditEntry._meta.db_table} SET action = 'x' WHERE id = %s", [entry.pk]
+        )
     assert AuditEntry.objects.filter(pk=entry.pk, action="x").count() == 0
 
 
@@ -199,7 +235,9 @@ def test_audit_export_needs_four_eyes_and_downloads_once(client, entries, make_u
     _alice, bob, _customer = entries
     carol = make_user(roles.COMPLIANCE_OFFICER)
     client.force_login(bob)
-    client.post(reverse("compliance:audit_export_request"), {"f_actor": "alice", "reason": "季度检查"})
+    client.post(
+        reverse("compliance:audit_export_request"), {"f_actor": "alice", "reason": "季度检查"}
+    )
     export = AuditExport.objects.get()
     assert export.filters == {"actor": "alice"}
     url = reverse("compliance:audit_export_download", args=[export.pk])
@@ -221,5 +259,7 @@ def test_audit_export_needs_four_eyes_and_downloads_once(client, entries, make_u
 def test_auditor_reads_but_cannot_request_export(client, auditor_user, entries):
     client.force_login(auditor_user)
     assert client.get(reverse("compliance:audit")).status_code == 200
-    assert client.post(reverse("compliance:audit_export_request"), {"reason": "x"}).status_code == 403
+    assert (
+        client.post(reverse("compliance:audit_export_request"), {"reason": "x"}).status_code == 403
+    )
     assert AuditExport.objects.count() == 0
