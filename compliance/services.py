@@ -517,7 +517,7 @@ def sweep_warnings(today: datetime.date | None = None, *, chunk: int = CHUNK, st
                 status=RiskWarning.Status.ESCALATED, escalated_at=now
             )
             notes = []
-            for pk, owner, lead, grade, name in rows:
+            for pk, owner, lead, _grade, name in rows:
                 title = _("Warning escalated: %(customer)s (verification overdue)") % {
                     "customer": name
                 }

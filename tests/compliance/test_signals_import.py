@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 from compliance import services
 from compliance.importing import dedupe_key, validate
 from compliance.models import RiskSignal, RiskWarning, SignalImport
-from compliance.sources import FileSource, RecordError, SignalRecord, SignalSource
+from compliance.sources import RecordError, SignalRecord, SignalSource
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from tests.factories import CustomerFactory

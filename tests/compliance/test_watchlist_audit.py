@@ -3,7 +3,7 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -215,16 +215,15 @@ def test_audit_rows_cannot_be_changed_in_the_database(entries):
         f"UPDATE {table} SET purpose = 'x' WHERE id = %s",
         f"DELETE FROM {table} WHERE id = %s",
     ):
-        with pytest.raises(Exception) as exc, transaction.atomic(), connection.cursor() as cur:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
             cur.execute(sql, [entry.pk])
-        assert "append-only" in str(exc.value).lower() or isinstance(exc.value, IntegrityError)
     entry.refresh_from_db()
     assert entry.purpose != "x"
 
 
 def test_audit_trigger_on_postgresql(postgres_only, entries):
     entry = AuditEntry.objects.first()
-    with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cur:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
         cur.execute(
             f"UPDATE {AuditEntry._meta.db_table} SET action = 'x' WHERE id = %s", [entry.pk]
         )
