@@ -64,7 +64,9 @@ class SignalForm(_Crispy, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=SignalKind.choices)
     severity = forms.TypedChoiceField(label=_("Severity"), choices=Severity.choices, coerce=int)
     observed_on = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
     evidence = forms.CharField(
         label=_("Evidence"), max_length=2000, widget=forms.Textarea({"rows": 3})
@@ -82,7 +84,9 @@ class SignalForm(_Crispy, forms.Form):
 class StepForm(forms.Form):
     kind = forms.ChoiceField(label=_("Step"), choices=DisposalStep.Kind.choices)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=get_user_model().objects.none())
-    due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(
+        label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     outcome = forms.CharField(
         label=_("Outcome (leave empty to plan the step)"),
         required=False,
@@ -111,7 +115,9 @@ class WatchChangeForm(_Crispy, forms.Form):
         required=False,
     )
     review_on = forms.DateField(
-        label=_("Review on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Review on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea({"rows": 2}))
 

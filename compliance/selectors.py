@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, IntegerField, Q, QuerySet
-from django.db.models.functions import Cast, Substr
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -84,7 +84,9 @@ def audit_exports_for(user) -> QuerySet[AuditExport]:
 
 
 def _class_number(path: str):
-    return Cast(Substr(path, 2, 1), IntegerField())
+    # The digit of "C3" / "R4" as text: single digits compare correctly as strings, and an
+    # empty risk class stays "" instead of failing a cast on PostgreSQL.
+    return Substr(path, 2, 1)
 
 
 def mismatches_for(user) -> QuerySet[Holding]:
