@@ -10,18 +10,21 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.accounts.access import is_read_only
+from crm.accounts.models import Team
 from crm.audit.models import AuditEntry
 from crm.audit.services import record
 from crm.calendar import BusinessCalendar
 from crm.core.approvals import request_approval
+from crm.core.models import Notification
 from crm.core.notifications import notify_many
 from customers.models import Customer
 from customers.selectors import customers_for
@@ -195,6 +198,41 @@ def _build_signals(rows: list[dict], source, acting_user, batch=None) -> list[Ri
     ]
 
 
+def _insert_staged_signals(staged: SignalImport, acting_user) -> None:
+    """One INSERT … SELECT straight from the staged JSON rows (no per-row Python); rows already
+    present (same source and key) are skipped by the unique constraint."""
+    s_t = RiskSignal._meta.db_table
+    i_t = SignalImport._meta.db_table
+    if connection.vendor == "postgresql":
+        source = (
+            f'FROM "{i_t}" i, jsonb_to_recordset(i.valid_rows) AS r(customer_id int, kind text, '
+            "dedupe_key text, observed_on date, severity int, evidence text, value numeric) "
+            "WHERE i.id = %s"
+        )
+        cols = "r.customer_id, r.kind, r.dedupe_key, r.observed_on, r.severity, r.evidence, r.value"
+    else:
+        source = f'FROM "{i_t}" i, json_each(i.valid_rows) AS j WHERE i.id = %s'
+        cols = ", ".join(
+            f"json_extract(j.value, '$.{c}')"
+            for c in (
+                "customer_id",
+                "kind",
+                "dedupe_key",
+                "observed_on",
+                "severity",
+                "evidence",
+                "value",
+            )
+        )
+    with connection.cursor() as cur:
+        cur.execute(
+            f'INSERT INTO "{s_t}" (customer_id, kind, dedupe_key, observed_on, severity, evidence, '
+            "value, source_id, batch_id, created_by_id, created_at) "
+            f"SELECT {cols}, %s, %s, %s, %s {source} ON CONFLICT DO NOTHING",
+            [staged.source_id, staged.pk, acting_user.pk, timezone.now(), staged.pk],
+        )
+
+
 def confirm_import(acting_user, import_id: int) -> SignalImport:
     """Write the valid rows (bulk, in chunks) and raise their warnings. Signals already present
     (same source and id) are skipped by the database, so a repeated import creates nothing."""
@@ -210,13 +248,7 @@ def confirm_import(acting_user, import_id: int) -> SignalImport:
             raise SignalImport.DoesNotExist
         if staged.status != SignalImport.Status.PENDING:
             raise ValidationError(_("This import has already been confirmed or cancelled."))
-        for start in range(0, len(staged.valid_rows), CHUNK):
-            chunk = staged.valid_rows[start : start + CHUNK]
-            RiskSignal.objects.bulk_create(
-                _build_signals(chunk, staged.source, acting_user, staged),
-                batch_size=CHUNK,
-                ignore_conflicts=True,
-            )
+        _insert_staged_signals(staged, acting_user)
         created = RiskSignal.objects.filter(batch=staged).count()
         staged.status = SignalImport.Status.CONFIRMED
         staged.created_count = created
@@ -267,90 +299,131 @@ def ingest(source, acting_user) -> tuple[int, list[dict]]:
 # ---- warnings ---------------------------------------------------------------------------------
 
 
-def raise_warnings(signal_filter: Q, acting_user=None, *, today=None) -> list[int]:
-    """Turn unlinked signals into warnings (set-based).
-
-    Signals of one customer and kind collapse into one active warning: a new one is raised when
-    none is active, an active one is upgraded when the new grade is higher (with the shorter
-    deadline). Grades and deadlines come from the grading rules; deadlines count working days.
-    Then every signal is linked to its warning with one correlated UPDATE. Visits and
-    notifications for the new warnings are scheduled after commit (a Celery task).
-    """
-    today = today or timezone.localdate()
-    rules = rules_table()
-    best: dict[tuple[int, str], tuple[int, str, int, str]] = {}
-    rows = RiskSignal.objects.filter(signal_filter, warning__isnull=True).values_list(
-        "customer_id", "kind", "severity", "evidence"
-    )
-    for cid, kind, severity, evidence in rows.iterator(chunk_size=CHUNK):
+def _upgrade_existing(pending, rules, deadlines, max_before, acting_user) -> list[int]:
+    """Active warnings that existed before this batch and whose new signals grade higher."""
+    best: dict[tuple[int, str], tuple[int, str, int]] = {}
+    for cid, kind, severity in pending.values_list("customer_id", "kind", "severity").iterator(
+        chunk_size=CHUNK
+    ):
         rule = rules.get((kind, severity))
         if rule is None:
-            continue  # no active rule: the signal is kept as evidence only
+            continue
         grade, days = rule
         rank = GRADE_RANK[grade]
         current = best.get((cid, kind))
         if current is None or (rank, -days) > (current[0], -current[2]):
-            best[(cid, kind)] = (rank, grade, days, evidence)
-    created_ids: list[int] = []
-    if best:
-        cal = BusinessCalendar.load(today, today + datetime.timedelta(days=90))
-        deadlines: dict[int, datetime.date] = {}
-        customer_ids = sorted({cid for cid, _k in best})
-        existing: dict[tuple[int, str], tuple[int, str, datetime.date]] = {}
-        owners: dict[int, int] = {}
-        for start in range(0, len(customer_ids), CHUNK):
-            chunk = customer_ids[start : start + CHUNK]
-            for pk, cid, kind, grade, verify_by in RiskWarning.objects.filter(
-                customer_id__in=chunk, status__in=OPEN_STATUSES
-            ).values_list("pk", "customer_id", "kind", "grade", "verify_by"):
-                existing[(cid, kind)] = (pk, grade, verify_by)
-            owners.update(Customer.objects.filter(pk__in=chunk).values_list("pk", "owner_id"))
-        new: list[RiskWarning] = []
-        upgrades: dict[tuple[str, datetime.date], list[int]] = defaultdict(list)
-        for (cid, kind), (rank, grade, days, evidence) in best.items():
-            if days not in deadlines:
-                deadlines[days] = cal.deadline(today, days, working_days=True)
-            verify_by = deadlines[days]
-            if (cid, kind) in existing:
-                pk, old_grade, old_verify_by = existing[(cid, kind)]
-                if rank > GRADE_RANK[old_grade]:
-                    upgrades[(grade, min(verify_by, old_verify_by))].append(pk)
-                continue
-            new.append(
-                RiskWarning(
-                    customer_id=cid,
-                    kind=kind,
-                    grade=grade,
-                    title=evidence[:200],
-                    owner_id=owners[cid],
-                    raised_on=today,
-                    verify_by=verify_by,
-                )
+            best[(cid, kind)] = (rank, grade, days)
+    if not best or not max_before:
+        return []
+    customer_ids = sorted({cid for cid, _k in best})
+    upgrades: dict[tuple[str, datetime.date], list[int]] = defaultdict(list)
+    for start in range(0, len(customer_ids), CHUNK):
+        rows = RiskWarning.objects.filter(
+            customer_id__in=customer_ids[start : start + CHUNK],
+            status__in=OPEN_STATUSES,
+            pk__lte=max_before,
+        ).values_list("pk", "customer_id", "kind", "grade", "verify_by")
+        for pk, cid, kind, grade, verify_by in rows:
+            new = best.get((cid, kind))
+            if new and new[0] > GRADE_RANK[grade]:
+                upgrades[(new[1], min(deadlines[new[2]], verify_by))].append(pk)
+    upgraded: list[int] = []
+    for (grade, verify_by), pks in upgrades.items():
+        for start in range(0, len(pks), CHUNK):
+            part = pks[start : start + CHUNK]
+            RiskWarning.objects.filter(pk__in=part).update(grade=grade, verify_by=verify_by)
+            _audit_bulk(
+                acting_user,
+                "compliance.warning_upgraded",
+                RiskWarning.objects.filter(pk__in=part),
+                lambda w: {"grade": w.grade, "verify_by": w.verify_by},
             )
+        upgraded.extend(pks)
+    return upgraded
+
+
+GRADE_CASE = "CASE {col} WHEN 'red' THEN 4 WHEN 'orange' THEN 3 WHEN 'yellow' THEN 2 ELSE 1 END"
+
+
+def _insert_new_warnings(signals_sql, signals_params, deadlines, today, now) -> list[int]:
+    """One INSERT … SELECT: for each customer and kind among the signals without an active
+    warning, the signal with the highest grade (then the shortest deadline) raises one."""
+    w_t = RiskWarning._meta.db_table
+    s_t = RiskSignal._meta.db_table
+    r_t = GradingRule._meta.db_table
+    c_t = Customer._meta.db_table
+    case = " ".join("WHEN %s THEN %s" for _d in deadlines)
+    case_params = [p for days, date in deadlines.items() for p in (days, date)]
+    sql = (
+        f'INSERT INTO "{w_t}" (customer_id, kind, grade, status, title, owner_id, raised_on, '  # noqa: S608 (model table names; values bound)
+        "raised_at, verify_by, outcome) "
+        "SELECT x.customer_id, x.kind, x.grade, 'open', x.title, x.owner_id, %s, %s, x.verify_by, '' "
+        "FROM (SELECT s.customer_id, s.kind, r.grade, SUBSTR(s.evidence, 1, 200) AS title, "
+        f"c.owner_id, CASE r.verification_days {case} END AS verify_by, "
+        "ROW_NUMBER() OVER (PARTITION BY s.customer_id, s.kind ORDER BY "
+        f"{GRADE_CASE.format(col='r.grade')} DESC, r.verification_days, s.id) AS rn "
+        f'FROM "{s_t}" s JOIN "{r_t}" r ON r.kind = s.kind AND r.severity = s.severity '
+        f'AND r.is_active = %s JOIN "{c_t}" c ON c.id = s.customer_id '
+        f"WHERE s.id IN ({signals_sql})) x "
+        f'WHERE x.rn = 1 AND NOT EXISTS (SELECT 1 FROM "{w_t}" w2 WHERE '
+        "w2.customer_id = x.customer_id AND w2.kind = x.kind AND w2.status <> 'released') "
+        "ON CONFLICT DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [today, now, *case_params, True, *signals_params])
+        return sorted(row[0] for row in cur.fetchall())
+
+
+def _audit_new_warnings(acting_user, first_id: int, now) -> None:
+    w_t = RiskWarning._meta.db_table
+    c_t = Customer._meta.db_table
+    a_t = AuditEntry._meta.db_table
+    build = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+    actor = acting_user.pk if acting_user is not None and acting_user.is_authenticated else None
+    with connection.cursor() as cur:
+        cur.execute(
+            f'INSERT INTO "{a_t}" ("at", actor_id, "action", target_type, target_id, target_repr, '  # noqa: S608 (model table names; values bound)
+            'purpose, "before", "after") '
+            "SELECT %s, %s, 'compliance.warning_raised', 'compliance.riskwarning', "
+            "CAST(w.id AS TEXT), SUBSTR(c.name || ' · ' || w.title, 1, 255), '', NULL, "
+            f"{build}('grade', w.grade, 'kind', w.kind, 'verify_by', CAST(w.verify_by AS TEXT)) "
+            f'FROM "{w_t}" w JOIN "{c_t}" c ON c.id = w.customer_id '
+            "WHERE w.id >= %s AND w.raised_at = %s",
+            [now, actor, first_id, now],
+        )
+
+
+def raise_warnings(signal_filter: Q, acting_user=None, *, today=None) -> list[int]:
+    """Turn unlinked signals into warnings (set-based).
+
+    Signals of one customer and kind collapse into one active warning: a new one is raised when
+    none is active (one INSERT … SELECT with a window function), an active one is upgraded when
+    the new grade is higher (with the shorter deadline). Grades and deadlines come from the
+    grading rules; deadlines count working days (crm.calendar). Then every signal is linked to
+    its warning with one correlated UPDATE. Visits and notifications for new and upgraded
+    warnings are scheduled after commit (a Celery task).
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    rules = rules_table()
+    created_ids: list[int] = []
+    pending = RiskSignal.objects.filter(signal_filter, warning__isnull=True)
+    if rules:
+        cal = BusinessCalendar.load(today, today + datetime.timedelta(days=90))
+        deadlines = {
+            days: cal.deadline(today, days, working_days=True)
+            for days in sorted({d for _g, d in rules.values()})
+        }
+        max_before = RiskWarning.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        try:
+            sig_sql, sig_params = pending.values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return []
         with transaction.atomic():
-            for start in range(0, len(new), CHUNK):
-                batch = RiskWarning.objects.bulk_create(new[start : start + CHUNK])
-                created_ids.extend(w.pk for w in batch)
-                _audit_bulk(
-                    acting_user,
-                    "compliance.warning_raised",
-                    batch,
-                    lambda w: {"grade": w.grade, "kind": w.kind, "verify_by": w.verify_by},
-                )
-            upgraded: list[int] = []
-            for (grade, verify_by), pks in upgrades.items():
-                for start in range(0, len(pks), CHUNK):
-                    RiskWarning.objects.filter(pk__in=pks[start : start + CHUNK]).update(
-                        grade=grade, verify_by=verify_by
-                    )
-                upgraded.extend(pks)
-                for start in range(0, len(pks), CHUNK):
-                    _audit_bulk(
-                        acting_user,
-                        "compliance.warning_upgraded",
-                        RiskWarning.objects.filter(pk__in=pks[start : start + CHUNK]),
-                        lambda w: {"grade": w.grade, "verify_by": w.verify_by},
-                    )
+            created_ids = _insert_new_warnings(sig_sql, sig_params, deadlines, today, now)
+            if created_ids:
+                _audit_new_warnings(acting_user, created_ids[0], now)
+            upgraded = _upgrade_existing(pending, rules, deadlines, max_before, acting_user)
             if created_ids or upgraded:
                 follow = created_ids + upgraded
                 transaction.on_commit(lambda: _schedule_followups(follow))
@@ -471,81 +544,91 @@ def complete_step(acting_user, step: DisposalStep, *, outcome: str) -> DisposalS
     return step
 
 
-def sweep_warnings(today: datetime.date | None = None, *, chunk: int = CHUNK, stdout=None) -> int:
+def _json_param(value: str) -> str:
+    return "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+
+
+def sweep_warnings(today: datetime.date | None = None, *, chunk: int = 20_000, stdout=None) -> int:
     """Escalate every open warning whose verification deadline has passed (set-based, chunked).
 
-    Per chunk: one automatic escalate step per warning (a DB constraint makes it once only),
-    one UPDATE of the status, bulk notifications to the owner and the owner's team lead (dedupe
-    keys), bulk audit rows. A second run finds nothing open past its deadline.
+    Per chunk of warning ids (locked, SKIP LOCKED on PostgreSQL, so two sweeps never take the
+    same rows) four INSERT … SELECT / UPDATE statements do the work in the database: one
+    automatic escalate step per warning (owned by the owner's team lead, else the owner; a DB
+    constraint keeps it to one), notifications to owner and lead (dedupe keys), audit rows,
+    and the status change. Nothing is done per warning in Python; a second run finds nothing.
     """
     today = today or timezone.localdate()
     now = timezone.now()
     cal = BusinessCalendar.load(today, today + datetime.timedelta(days=30))
     due = cal.deadline(today, 1, working_days=True)
+    title = _("Warning escalated: %(customer)s (verification overdue)")
+    pre, _sep, post = title.partition("%(customer)s")
+    url = reverse("compliance:warning", args=[999999999])
+    url_pre, _sep, url_post = url.partition("999999999")
+    w_t = RiskWarning._meta.db_table
+    u_t = get_user_model()._meta.db_table
+    t_t = Team._meta.db_table
+    c_t = Customer._meta.db_table
+    s_t = DisposalStep._meta.db_table
+    n_t = Notification._meta.db_table
+    a_t = AuditEntry._meta.db_table
+    joins = (
+        f'FROM "{w_t}" w JOIN "{u_t}" u ON u.id = w.owner_id '
+        f'LEFT JOIN "{t_t}" t ON t.id = u.team_id JOIN "{c_t}" c ON c.id = w.customer_id '
+        "WHERE w.status = 'open' AND w.verify_by < %s AND w.id BETWEEN %s AND %s"
+    )
     total = 0
     last_pk = 0
     while True:
-        rows = list(
-            RiskWarning.objects.filter(
-                status=RiskWarning.Status.OPEN, verify_by__lt=today, pk__gt=last_pk
-            )
-            .order_by("pk")
-            .values_list("pk", "owner_id", "owner__team__lead_id", "grade", "customer__name")[
-                :chunk
-            ]
-        )
-        if not rows:
-            break
-        last_pk = rows[-1][0]
-        ids = [r[0] for r in rows]
         with transaction.atomic():
-            DisposalStep.objects.bulk_create(
-                [
-                    DisposalStep(
-                        warning_id=pk,
-                        kind=DisposalStep.Kind.ESCALATE,
-                        owner_id=lead or owner,
-                        due_on=due,
-                        automatic=True,
-                    )
-                    for pk, owner, lead, _g, _n in rows
-                ],
-                batch_size=chunk,
-                ignore_conflicts=True,
+            ids = list(
+                RiskWarning.objects.filter(
+                    status=RiskWarning.Status.OPEN, verify_by__lt=today, pk__gt=last_pk
+                )
+                .order_by("pk")
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:chunk]
             )
-            changed = RiskWarning.objects.filter(pk__in=ids, status=RiskWarning.Status.OPEN).update(
-                status=RiskWarning.Status.ESCALATED, escalated_at=now
-            )
-            notes = []
-            for pk, owner, lead, _grade, name in rows:
-                title = _("Warning escalated: %(customer)s (verification overdue)") % {
-                    "customer": name
-                }
-                url = reverse("compliance:warning", args=[pk])
-                for recipient in {owner, lead} - {None}:
-                    notes.append(
-                        {
-                            "recipient_id": recipient,
-                            "title": title,
-                            "url": url,
-                            "dedupe_key": f"warning-escalated:{pk}",
-                        }
-                    )
-            notify_many(notes)
-            AuditEntry.objects.bulk_create(
-                [
-                    AuditEntry(
-                        action="compliance.warning_escalated",
-                        target_type=RiskWarning._meta.label_lower,
-                        target_id=str(pk),
-                        target_repr=name[:255],
-                        before={"status": "open"},
-                        after={"status": "escalated", "grade": grade},
-                    )
-                    for pk, _o, _l, grade, name in rows
-                ],
-                batch_size=2000,
-            )
+            if not ids:
+                break
+            lo, hi = ids[0], ids[-1]
+            last_pk = hi
+            where = [today, lo, hi]
+            with connection.cursor() as cur:
+                cur.execute(
+                    f'INSERT INTO "{s_t}" (warning_id, kind, owner_id, due_on, outcome, automatic, '
+                    "created_at) SELECT w.id, 'escalate', COALESCE(t.lead_id, w.owner_id), %s, '', "
+                    f"TRUE, %s {joins} ON CONFLICT DO NOTHING",
+                    [due, now, *where],
+                )
+                note = (
+                    "SELECT {who} AS recipient_id, %s || c.name || %s AS title, '' AS body, "
+                    "%s || CAST(w.id AS TEXT) || %s AS url, %s AS created_at, "
+                    "'warning-escalated:' || CAST(w.id AS TEXT) AS dedupe_key "
+                )
+                note_params = [pre, post, url_pre, url_post, now]
+                cur.execute(
+                    f'INSERT INTO "{n_t}" (recipient_id, title, body, url, created_at, dedupe_key) '  # noqa: S608 (model table names; values bound)
+                    f"SELECT * FROM ({note.format(who='w.owner_id')} {joins} UNION ALL "
+                    f"{note.format(who='t.lead_id')} {joins} "
+                    "AND t.lead_id IS NOT NULL AND t.lead_id <> w.owner_id) AS x "
+                    "WHERE true ON CONFLICT DO NOTHING",
+                    [*note_params, *where, *note_params, *where],
+                )
+                cur.execute(
+                    f'INSERT INTO "{a_t}" ("at", actor_id, "action", target_type, target_id, '
+                    'target_repr, purpose, "before", "after") '
+                    "SELECT %s, NULL, 'compliance.warning_escalated', 'compliance.riskwarning', "
+                    f"CAST(w.id AS TEXT), SUBSTR(c.name, 1, 255), '', {_json_param('')}, "
+                    f"{_json_param('')} {joins}",
+                    [now, '{"status": "open"}', '{"status": "escalated"}', *where],
+                )
+                cur.execute(
+                    f"UPDATE \"{w_t}\" SET status = 'escalated', escalated_at = %s "  # noqa: S608 (model table names; values bound)
+                    "WHERE status = 'open' AND verify_by < %s AND id BETWEEN %s AND %s",
+                    [now, *where],
+                )
+                changed = cur.rowcount
         total += changed
         if stdout:
             stdout.write(f"  escalated {total}")
