@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -427,14 +427,26 @@ def raise_warnings(signal_filter: Q, acting_user=None, *, today=None) -> list[in
             if created_ids or upgraded:
                 follow = created_ids + upgraded
                 transaction.on_commit(lambda: _schedule_followups(follow))
-    RiskSignal.objects.filter(signal_filter, warning__isnull=True).update(
-        warning_id=Subquery(
-            RiskWarning.objects.filter(
-                customer_id=OuterRef("customer_id"), kind=OuterRef("kind"), status__in=OPEN_STATUSES
-            ).values("pk")[:1]
-        )
-    )
+    _link_signals(pending)
     return created_ids
+
+
+def _link_signals(pending) -> None:
+    """Point each pending signal at its customer's active warning of the same kind: one
+    UPDATE … FROM joined on the (customer, kind) index."""
+    try:
+        sig_sql, sig_params = pending.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return
+    s_t = RiskSignal._meta.db_table
+    w_t = RiskWarning._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f'UPDATE "{s_t}" SET warning_id = w.id FROM "{w_t}" w '  # noqa: S608 (table names)
+            f'WHERE w.customer_id = "{s_t}".customer_id AND w.kind = "{s_t}".kind '
+            f"AND w.status <> 'released' AND \"{s_t}\".id IN ({sig_sql})",
+            sig_params,
+        )
 
 
 def _schedule_followups(warning_ids: list[int]) -> None:

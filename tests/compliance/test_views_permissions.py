@@ -207,3 +207,11 @@ def test_bad_filter_values_do_not_break_the_list(client, world):
     )
     assert response.status_code == 200
     assert RiskWarning.objects.count() == 3
+
+
+def test_pages_are_in_chinese_by_default_and_english_on_request(client, world):
+    client.force_login(world["rm"])
+    page = client.get(reverse("compliance:warnings")).content.decode()
+    assert "风险预警" in page and "核实截止日" in page and "红色" in page
+    english = client.get(reverse("compliance:warnings"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Risk warnings" in english or "风险预警" in english
