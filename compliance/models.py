@@ -175,6 +175,12 @@ class RiskWarning(models.Model):
                 fields=["verify_by"], name="warning_verify_open", condition=Q(status="open")
             ),
             models.Index(fields=["status", "grade"], name="warning_status_grade"),
+            # My day / urgent lists: active warnings by deadline.
+            models.Index(
+                fields=["verify_by", "id"],
+                name="warning_active_deadline",
+                condition=~Q(status="released"),
+            ),
             models.Index(fields=["customer", "status"], name="warning_customer_status"),
         ]
         constraints = [
