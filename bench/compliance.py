@@ -193,14 +193,15 @@ def pages(user, runs):
     client.force_login(user)
     print(f"\nas {user.username} ({', '.join(sorted(user.role_names))})")
     print(f"  {'page':<28}{'queries':>8}{'p50 ms':>9}{'p95 ms':>9}")
+    count = [0]
+
+    def counter(execute, sql, sql_params, many, context):
+        count[0] += 1
+        return execute(sql, sql_params, many, context)
+
     for name, url, params in urls:
         client.get(url, params)
-        count = [0]
-
-        def counter(execute, sql, sql_params, many, context):
-            count[0] += 1
-            return execute(sql, sql_params, many, context)
-
+        count[0] = 0
         with connection.execute_wrapper(counter):
             response = client.get(url, params)
         assert response.status_code == 200, (name, response.status_code)
