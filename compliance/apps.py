@@ -142,6 +142,19 @@ class ComplianceConfig(AppConfig):
             )
         )
 
+        from crm.ui.registry import Metric, register_metric
+
+        from .selectors import metric_warnings_verified
+
+        register_metric(
+            Metric(
+                "compliance_warnings_verified",
+                _("Risk warnings verified"),
+                metric_warnings_verified,
+                order=60,
+            )
+        )
+
         from .demo import seed_compliance
 
         register_demo(DemoSeeder("compliance", seed_compliance, order=60, requires=("customers",)))

@@ -144,3 +144,34 @@ def dashboard(user, today: datetime.date | None = None) -> dict:
         "mismatches": mismatches,
         "mismatches_capped": mismatches >= 10_000,
     }
+
+
+def metric_warnings_verified(users, start: datetime.date, end: datetime.date) -> dict:
+    """Team figure: warnings each staff member verified in the period (one grouped query)."""
+    rows = (
+        DisposalStep.objects.filter(
+            owner__in=users, kind=DisposalStep.Kind.VERIFY, done_at__date__range=(start, end)
+        )
+        .values_list("owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def customer_risk_state(customer) -> dict:
+    """The 360 panel's facts for a customer the caller has already fetched in scope
+    (get_customer_for), so no second scope look-up is needed."""
+    warnings = list(
+        RiskWarning.objects.filter(ACTIVE, customer=customer).order_by("verify_by", "pk")[:10]
+    )
+    entry = WatchListEntry.objects.filter(customer=customer).first()
+    mismatched = (
+        Holding.objects.filter(customer=customer, market_value__gt=0)
+        .annotate(product_level=_class_number("product__risk_level"))
+        .filter(
+            Q(customer__risk_class="") | Q(product_level__gt=_class_number("customer__risk_class"))
+        )
+        .count()
+    )
+    return {"warnings": warnings, "entry": entry, "mismatched": mismatched}

@@ -572,27 +572,19 @@ def panel_customer(request, pk):
     """Customer 360 risk panel: active warnings, watch-list status, suitability state."""
     _perm(request.user, "compliance.view_riskwarning")
     customer = get_customer_for(request.user, pk)
-    warnings = list(
-        selectors.warnings_for(request.user)
-        .filter(selectors.ACTIVE, customer=customer)
-        .order_by("verify_by", "pk")[:10]
-    )
-    entry = selectors.watchlist_for(request.user).filter(customer=customer).first()
+    state = selectors.customer_risk_state(customer)
     assessment_expired = (
         customer.risk_assessed_on is None
         or suitability.add_months(customer.risk_assessed_on, suitability.ASSESSMENT_VALID_MONTHS)
         <= timezone.localdate()
     )
-    mismatched = selectors.mismatches_for(request.user).filter(customer=customer).count()
     return render(
         request,
         "compliance/_panel_customer.html",
         {
             "customer": customer,
-            "warnings": warnings,
-            "entry": entry,
+            **state,
             "assessment_expired": assessment_expired,
-            "mismatched": mismatched,
             "last_check": selectors.latest_check(customer),
             "today": timezone.localdate(),
         },

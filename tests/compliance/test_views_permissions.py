@@ -218,3 +218,13 @@ def test_pages_are_in_chinese_by_default_and_english_on_request(client, world):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(reverse("compliance:warnings")).content.decode()
     assert "Risk warnings" in english and "Verify by" in english
+
+
+def test_panels_query_budget(client, world, django_assert_max_num_queries):
+    client.force_login(world["rm"])
+    customer = world["mine"].customer
+    # 4 for session and user, 3 when the session's activity stamp is saved, 6 for the panel.
+    with django_assert_max_num_queries(13):
+        assert client.get(reverse("compliance:panel_customer", args=[customer.pk])).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("compliance:panel_home")).status_code == 200

@@ -337,3 +337,21 @@ def team_lead_with_rms(db):
 def test_signal_source_code_table_seeded():
     assert source("court").name == "法院与执行信息"
     assert RiskSignal.objects.count() == 0
+
+
+def test_metric_counts_verified_warnings_per_owner(rm_user, make_user):
+    import datetime as dt
+
+    from crm.ui.registry import metrics
+
+    metric = next(m for m in metrics() if m.key == "compliance_warnings_verified")
+    warning = WarningFactory(customer=CustomerFactory(owner=rm_user))
+    services.add_step(
+        rm_user, warning, kind="verify", owner=rm_user, due_on=warning.verify_by, outcome="ok"
+    )
+    other = make_user(roles.RELATIONSHIP_MANAGER)
+    today = dt.date.today()
+    result = metric.compute(
+        [rm_user, other], today - dt.timedelta(days=1), today + dt.timedelta(days=1)
+    )
+    assert result == {rm_user.pk: 1}
