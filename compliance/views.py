@@ -401,8 +401,13 @@ def watchlist(request):
 def suitability_check(request):
     """Pre-sale check: pick a customer (in the user's book) and a product; record the result."""
     _perm(request.user, "compliance.view_suitabilitycheck")
-    data = request.POST if request.method == "POST" else (request.GET or None)
-    form = SuitabilityForm(data, user=request.user)
+    if request.method == "POST":
+        data = request.POST
+    else:
+        data = request.GET if {"customer", "product"} <= set(request.GET) else None
+    form = SuitabilityForm(
+        data, user=request.user, initial={"customer": request.GET.get("customer")}
+    )
     result = customer = product = None
     if data is not None and form.is_valid():
         customer, product = form.cleaned_data["customer"], form.cleaned_data["product"]
