@@ -434,18 +434,24 @@ def raise_warnings(signal_filter: Q, acting_user=None, *, today=None) -> list[in
 def _link_signals(pending) -> None:
     """Point each pending signal at its customer's active warning of the same kind: one
     UPDATE … FROM joined on the (customer, kind) index."""
-    try:
-        sig_sql, sig_params = pending.values("pk").query.sql_with_params()
-    except EmptyResultSet:
-        return
     s_t = RiskSignal._meta.db_table
     w_t = RiskWarning._meta.db_table
+    query = pending.query
+    try:
+        if len(query.alias_map) <= 1:
+            # The filter only touches the signal table: apply it to the UPDATE's own rows.
+            cond, params = query.get_compiler(connection=connection).compile(query.where)
+        else:
+            sub, params = pending.values("pk").query.sql_with_params()
+            cond = f'"{s_t}".id IN ({sub})'
+    except EmptyResultSet:
+        return
     with connection.cursor() as cur:
         cur.execute(
             f'UPDATE "{s_t}" SET warning_id = w.id FROM "{w_t}" w '  # noqa: S608 (table names)
             f'WHERE w.customer_id = "{s_t}".customer_id AND w.kind = "{s_t}".kind '
-            f"AND w.status <> 'released' AND \"{s_t}\".id IN ({sig_sql})",
-            sig_params,
+            f"AND w.status <> 'released' AND ({cond})",
+            params,
         )
 
 
