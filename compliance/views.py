@@ -479,7 +479,9 @@ def _filters_of(request) -> dict:
 
 def audit_review(request):
     filterset, qs = _audit_filtered(request)
-    page = keyset_page(qs, ["-at", "-pk"], request.GET.get("after"), PAGE)
+    # The log is append-only, so the primary key follows time; ordering by it alone lets the
+    # database walk the primary key even when a batch job wrote many rows with one timestamp.
+    page = keyset_page(qs.order_by("-pk"), ["-pk"], request.GET.get("after"), PAGE)
     return render(
         request,
         "compliance/audit.html",
