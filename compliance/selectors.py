@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from crm.accounts.access import Scope, scope_of
 from customers.models import Holding
-from customers.selectors import book_q
+from customers.selectors import book_q, customers_for
 
 from .models import (
     AuditExport,
@@ -28,8 +28,20 @@ from .models import (
 ACTIVE = ~Q(status=RiskWarning.Status.RELEASED)
 
 
+def _scoped(model, user) -> QuerySet:
+    """Rows of a model with a customer FK, in the user's book.
+
+    For an RM's own book the customer ids are fetched first (one indexed query, a book is a few
+    hundred to a few thousand customers) so the database walks the (customer, …) index instead
+    of scanning the newest rows of the whole table for the few that belong to the book."""
+    if scope_of(user) == Scope.OWN:
+        ids = list(customers_for(user).values_list("pk", flat=True))
+        return model.objects.filter(customer_id__in=ids)
+    return model.objects.filter(book_q(user, "customer__"))
+
+
 def warnings_for(user) -> QuerySet[RiskWarning]:
-    return RiskWarning.objects.filter(book_q(user, "customer__"))
+    return _scoped(RiskWarning, user)
 
 
 def get_warning_for(user, pk) -> RiskWarning:
@@ -62,7 +74,7 @@ def steps_of(warning: RiskWarning) -> list[DisposalStep]:
 
 
 def signals_for(user) -> QuerySet[RiskSignal]:
-    return RiskSignal.objects.filter(book_q(user, "customer__"))
+    return _scoped(RiskSignal, user)
 
 
 def imports_for(user) -> QuerySet[SignalImport]:

@@ -225,6 +225,8 @@ def test_panels_query_budget(client, world, django_assert_max_num_queries):
     customer = world["mine"].customer
     # 4 for session and user, 3 when the session's activity stamp is saved, 6 for the panel.
     with django_assert_max_num_queries(13):
-        assert client.get(reverse("compliance:panel_customer", args=[customer.pk])).status_code == 200
+        assert (
+            client.get(reverse("compliance:panel_customer", args=[customer.pk])).status_code == 200
+        )
     with django_assert_max_num_queries(10):
         assert client.get(reverse("compliance:panel_home")).status_code == 200
