@@ -950,7 +950,9 @@ def sweep_deadlines(today=None, stdout=None) -> dict:
             }
             key = f"complaint:{row['pk']}:breach:{row['due_on']:%Y%m%d}"
             for user_id in {_recipients(row), *officer_ids}:
-                items.append((user_id, title, url, key))
+                items.append(
+                    {"recipient_id": user_id, "title": title, "url": url, "dedupe_key": key}
+                )
         with transaction.atomic():
             notify_many(items)
             _mark(chunk, "escalated_for")
@@ -967,7 +969,9 @@ def sweep_deadlines(today=None, stdout=None) -> dict:
                 "due": row["due_on"],
             }
             key = f"complaint:{row['pk']}:warn:{row['due_on']:%Y%m%d}"
-            items.append((_recipients(row), title, url, key))
+            items.append(
+                {"recipient_id": _recipients(row), "title": title, "url": url, "dedupe_key": key}
+            )
         with transaction.atomic():
             notify_many(items)
             _mark(chunk, "warned_for")

@@ -5,3 +5,156 @@ from django.utils.translation import gettext_lazy as _
 class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = _("Risk and compliance")
+
+    def ready(self):
+        from crm.accounts import roles
+
+        book_roles = (roles.RELATIONSHIP_MANAGER, roles.TEAM_LEAD, roles.BRANCH_HEAD)
+        readers = [
+            "compliance.view_riskwarning",
+            "compliance.view_risksignal",
+            "compliance.view_disposalstep",
+            "compliance.view_watchlistentry",
+            "compliance.view_suitabilitycheck",
+        ]
+        for role in roles.ROLES:
+            roles.grant(role, readers)
+        for role in book_roles:
+            roles.grant(role, ["compliance.dispose_riskwarning", "compliance.add_suitabilitycheck"])
+        for role in (roles.TEAM_LEAD, roles.BRANCH_HEAD):
+            roles.grant(role, ["compliance.view_dashboard", "compliance.request_watchlist_change"])
+        risk_work = [
+            "compliance.add_risksignal",
+            "compliance.import_signals",
+            "compliance.dispose_riskwarning",
+            "compliance.view_dashboard",
+            "compliance.request_watchlist_change",
+            "compliance.approve_watchlist_change",
+        ]
+        roles.grant(roles.RISK_OFFICER, risk_work)
+        roles.grant(
+            roles.COMPLIANCE_OFFICER,
+            risk_work + ["compliance.review_audit", "compliance.approve_audit_export"],
+        )
+        roles.grant(roles.AUDITOR, ["compliance.view_dashboard", "compliance.review_audit"])
+        roles.grant(
+            roles.ADMINISTRATOR,
+            [
+                "compliance.view_dashboard",
+                "compliance.review_audit",
+                "compliance.approve_audit_export",
+                "compliance.view_gradingrule",
+                "compliance.add_gradingrule",
+                "compliance.change_gradingrule",
+                "compliance.view_signalsource",
+                "compliance.add_signalsource",
+                "compliance.change_signalsource",
+            ],
+        )
+
+        from crm.core.approvals import ApprovalKind, register_kind
+
+        from . import services
+
+        register_kind(
+            ApprovalKind(
+                services.WATCHLIST_KIND,
+                _("Watch-list change"),
+                "compliance.approve_watchlist_change",
+                on_approved=services.on_watchlist_approved,
+                on_rejected=services.on_watchlist_rejected,
+            )
+        )
+        register_kind(
+            ApprovalKind(
+                services.AUDIT_EXPORT_KIND,
+                _("Audit-log export"),
+                "compliance.approve_audit_export",
+                on_approved=services.on_audit_export_approved,
+            )
+        )
+
+        from customers.signals import customer_reassigned, staff_handover
+
+        customer_reassigned.connect(
+            services.on_customer_reassigned, dispatch_uid="compliance.reassigned"
+        )
+        staff_handover.connect(services.on_staff_handover, dispatch_uid="compliance.handover")
+
+        from crm.ui.registry import (
+            DemoSeeder,
+            NavItem,
+            Panel,
+            register_demo,
+            register_nav,
+            register_panel,
+        )
+
+        register_nav(
+            NavItem(
+                "compliance_warnings",
+                _("Risk warnings"),
+                "compliance:warnings",
+                icon="exclamation-triangle",
+                order=60,
+                permission="compliance.view_riskwarning",
+            )
+        )
+        register_nav(
+            NavItem(
+                "compliance_dashboard",
+                _("Risk & compliance"),
+                "compliance:dashboard",
+                icon="shield-check",
+                order=70,
+                permission="compliance.view_dashboard",
+            )
+        )
+        register_nav(
+            NavItem(
+                "compliance_suitability",
+                _("Suitability check"),
+                "compliance:suitability",
+                icon="clipboard-check",
+                order=65,
+                permission="compliance.add_suitabilitycheck",
+            )
+        )
+        register_panel(
+            Panel(
+                "customer_360",
+                "compliance_risk",
+                _("Risk and suitability"),
+                "compliance:panel_customer",
+                order=40,
+                permission="compliance.view_riskwarning",
+            )
+        )
+        register_panel(
+            Panel(
+                "home",
+                "compliance_warnings",
+                _("My red and orange warnings"),
+                "compliance:panel_home",
+                order=20,
+                permission="compliance.view_riskwarning",
+                width=6,
+            )
+        )
+
+        from crm.ui.registry import Metric, register_metric
+
+        from .selectors import metric_warnings_verified
+
+        register_metric(
+            Metric(
+                "compliance_warnings_verified",
+                _("Risk warnings verified"),
+                metric_warnings_verified,
+                order=60,
+            )
+        )
+
+        from .demo import seed_compliance
+
+        register_demo(DemoSeeder("compliance", seed_compliance, order=60, requires=("customers",)))

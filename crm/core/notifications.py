@@ -36,13 +36,18 @@ def mark_read(user, notification_id: int | None = None) -> int:
 
 
 def notify_many(items) -> int:
-    """Set-based notify() for sweeps: `items` are (recipient, title, url, dedupe_key) tuples.
-
-    One INSERT per batch; a (recipient, dedupe_key) that exists already is skipped by the
-    unique constraint (ON CONFLICT DO NOTHING), so a rerun sends nothing twice."""
+    """Bulk notify() for set-based jobs (sweeps): `items` are dicts with recipient_id, title and
+    optionally body, url, dedupe_key. Keys already notified are skipped, so reruns add nothing.
+    Returns how many were offered (the database ignores the duplicates)."""
     rows = [
-        Notification(recipient_id=getattr(r, "pk", r), title=t[:200], url=u, dedupe_key=k)
-        for r, t, u, k in items
+        Notification(
+            recipient_id=i["recipient_id"],
+            title=i["title"][:200],
+            body=i.get("body", ""),
+            url=i.get("url", ""),
+            dedupe_key=i.get("dedupe_key"),
+        )
+        for i in items
     ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
     return len(rows)

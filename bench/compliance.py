@@ -1,0 +1,249 @@
+"""Risk-watch figures on the bench database (after bench/generate.py).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fiducia_bench_compliance \\
+        .venv/bin/python bench/compliance.py --signals 100000 --warnings 100000 --runs 20
+
+Prints: time to stage (validate + preview) and to confirm an import of --signals signals (with
+the warnings they raise), the re-import of the same file (must create nothing), the follow-up
+job (visit tasks + notifications) per 1,000 warnings, the escalation sweep over --warnings open
+warnings past their deadline and its second run (must escalate nothing), then exact query counts
+and p50/p95 server time of the compliance pages through Django's test Client.
+
+--reset removes the compliance rows a previous run left (audit rows stay: they are append-only).
+"""
+
+import argparse
+import csv
+import datetime
+import io
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import django_setup  # noqa: E402
+
+django_setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from compliance import services  # noqa: E402
+from compliance.models import (  # noqa: E402
+    DisposalStep,
+    RiskSignal,
+    RiskWarning,
+    SignalImport,
+    SignalKind,
+)
+from crm.accounts.models import User  # noqa: E402
+from crm.core.models import Notification  # noqa: E402
+from customers.models import Customer, FollowUpTask  # noqa: E402
+
+KINDS = [k.value for k in SignalKind]
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def reset():
+    n = RiskSignal.objects.filter(dedupe_key__startswith="BENCH-").delete()[0]
+    DisposalStep.objects.all().delete()
+    RiskWarning.objects.all().delete()
+    SignalImport.objects.all().delete()
+    Notification.objects.filter(dedupe_key__startswith="warning-").delete()
+    FollowUpTask.objects.filter(dedupe_key__startswith="risk-warning-visit:").delete()
+    print(f"reset: {n} rows removed")
+
+
+def signal_file(n: int) -> bytes:
+    numbers = list(
+        Customer.objects.filter(number__startswith="B")
+        .order_by("pk")
+        .values_list("number", flat=True)
+    )
+    rnd = random.Random(8)
+    today = timezone.localdate()
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["customer_number", "kind", "date", "severity", "evidence", "external_id"])
+    for i in range(n):
+        w.writerow(
+            [
+                rnd.choice(numbers),
+                rnd.choice(KINDS),
+                (today - datetime.timedelta(days=rnd.randint(0, 60))).isoformat(),
+                rnd.choices([1, 2, 3, 4], [40, 30, 20, 10])[0],
+                f"批量信号{i}",
+                f"BENCH-{i}",
+            ]
+        )
+    data = out.getvalue().encode()
+    print(f"signal file: {n:,} rows, {len(data) / 1e6:.1f} MB")
+    return data
+
+
+def timed(label, func):
+    started = time.perf_counter()
+    result = func()
+    print(f"  {label:<44}{time.perf_counter() - started:>8.2f} s")
+    return result
+
+
+def bench_import(user, n):
+    data = signal_file(n)
+    queued = []
+    services._schedule_followups = queued.extend  # the worker's job; timed separately below
+    staged = timed(
+        "stage (read, validate, preview)",
+        lambda: services.stage_import(user, SimpleUploadedFile("bench.csv", data)),
+    )
+    print(
+        f"    valid {len(staged.valid_rows):,}, existing {staged.existing_rows:,}, errors {len(staged.errors):,}"
+    )
+    before = RiskWarning.objects.count()
+    timed(
+        "confirm (bulk insert + raise warnings)", lambda: services.confirm_import(user, staged.pk)
+    )
+    staged.refresh_from_db()
+    print(
+        f"    signals created {staged.created_count:,}, warnings now {RiskWarning.objects.count():,} "
+        f"(+{RiskWarning.objects.count() - before:,})"
+    )
+    again = timed(
+        "re-import stage of the same file",
+        lambda: services.stage_import(user, SimpleUploadedFile("bench.csv", data)),
+    )
+    timed("re-import confirm", lambda: services.confirm_import(user, again.pk))
+    again.refresh_from_db()
+    print(f"    re-import valid {len(again.valid_rows):,}, created {again.created_count:,}")
+    sample = queued[:1000]
+    if sample:
+        timed(
+            f"follow-ups for {len(sample)} warnings (visit + notify)",
+            lambda: services.schedule_followups(sample),
+        )
+
+
+def bench_sweep(target):
+    today = timezone.localdate()
+    open_now = RiskWarning.objects.filter(status="open").count()
+    if open_now < target:
+        used = set(
+            RiskWarning.objects.exclude(status="released").values_list("customer_id", "kind")
+        )
+        customers = list(
+            Customer.objects.filter(number__startswith="B").values_list("pk", "owner_id")
+        )
+        missing = target - open_now
+        batch = []
+        for cid, owner in customers:
+            for kind in KINDS:
+                if (cid, kind) not in used:
+                    batch.append(
+                        RiskWarning(
+                            customer_id=cid,
+                            kind=kind,
+                            grade="yellow",
+                            title="bench",
+                            owner_id=owner,
+                            raised_on=today - datetime.timedelta(days=20),
+                            verify_by=today - datetime.timedelta(days=10),
+                        )
+                    )
+                    if len(batch) >= missing:
+                        break
+            if len(batch) >= missing:
+                break
+        RiskWarning.objects.bulk_create(batch, batch_size=5000)
+    RiskWarning.objects.filter(status="open").update(verify_by=today - datetime.timedelta(days=1))
+    n_open = RiskWarning.objects.filter(status="open").count()
+    print(f"\nescalation sweep over {n_open:,} open warnings past their deadline")
+    first = timed("first run", lambda: services.sweep_warnings(today))
+    second = timed("second run (idempotent)", lambda: services.sweep_warnings(today))
+    print(f"    escalated: first {first:,}, second {second:,}")
+
+
+def pages(user, runs):
+    sample = RiskWarning.objects.filter(services_q(user)).select_related("customer").first()
+    customer = sample.customer if sample else Customer.objects.filter(owner=user).first()
+    urls = [
+        ("warnings list", reverse("compliance:warnings"), {}),
+        ("warnings: red, open", reverse("compliance:warnings"), {"grade": "red", "status": "open"}),
+        ("signals list", reverse("compliance:signals"), {}),
+        ("watch list", reverse("compliance:watchlist"), {}),
+        ("home panel (My day)", reverse("compliance:panel_home"), {}),
+        ("customer risk panel", reverse("compliance:panel_customer", args=[customer.pk]), {}),
+    ]
+    if user.has_perm("compliance.view_dashboard"):
+        urls += [
+            ("dashboard", reverse("compliance:dashboard"), {}),
+            ("suitability mismatches", reverse("compliance:mismatches"), {}),
+            ("audit review: transitions", reverse("compliance:audit"), {"category": "transition"}),
+        ]
+    client = Client()
+    client.force_login(user)
+    print(f"\nas {user.username} ({', '.join(sorted(user.role_names))})")
+    print(f"  {'page':<28}{'queries':>8}{'p50 ms':>9}{'p95 ms':>9}")
+    count = [0]
+
+    def counter(execute, sql, sql_params, many, context):
+        count[0] += 1
+        return execute(sql, sql_params, many, context)
+
+    for name, url, params in urls:
+        client.get(url, params)
+        count[0] = 0
+        with connection.execute_wrapper(counter):
+            response = client.get(url, params)
+        assert response.status_code == 200, (name, response.status_code)
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            client.get(url, params)
+            times.append((time.perf_counter() - started) * 1000)
+        print(
+            f"  {name:<28}{count[0]:>8}{statistics.median(times):>9.1f}"
+            f"{percentile(times, 95):>9.1f}"
+        )
+
+
+def services_q(user):
+    from customers.selectors import book_q
+
+    return book_q(user, "customer__")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--signals", type=int, default=100_000)
+    parser.add_argument("--warnings", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--rm", default="bench_rm001")
+    parser.add_argument("--reset", action="store_true")
+    args = parser.parse_args()
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DEBUG = False
+    print(f"bench database: {connection.settings_dict['NAME']}")
+    if args.reset:
+        reset()
+    officer = User.objects.get(username="bench_compliance")
+    if args.signals:
+        print(f"\nimport of {args.signals:,} signals")
+        bench_import(officer, args.signals)
+    if args.warnings:
+        bench_sweep(args.warnings)
+    for user in (User.objects.get(username=args.rm), officer):
+        pages(user, args.runs)
+
+
+if __name__ == "__main__":
+    main()

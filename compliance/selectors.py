@@ -1,0 +1,192 @@
+"""Reads of the risk watch, scoped to the user (RMs: their book; compliance/risk/audit: all)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from crm.accounts.access import Scope, scope_of
+from customers.models import Holding
+from customers.selectors import book_q, customers_for
+
+from .models import (
+    AuditExport,
+    DisposalStep,
+    Grade,
+    RiskSignal,
+    RiskWarning,
+    SignalImport,
+    SuitabilityCheck,
+    WatchListChange,
+    WatchListEntry,
+)
+
+ACTIVE = ~Q(status=RiskWarning.Status.RELEASED)
+
+
+def _scoped(model, user) -> QuerySet:
+    """Rows of a model with a customer FK, in the user's book.
+
+    For an RM's own book the customer ids are fetched first (one indexed query, a book is a few
+    hundred to a few thousand customers) so the database walks the (customer, …) index instead
+    of scanning the newest rows of the whole table for the few that belong to the book."""
+    if scope_of(user) == Scope.OWN:
+        ids = list(customers_for(user).values_list("pk", flat=True))
+        return model.objects.filter(customer_id__in=ids)
+    return model.objects.filter(book_q(user, "customer__"))
+
+
+def warnings_for(user) -> QuerySet[RiskWarning]:
+    return _scoped(RiskWarning, user)
+
+
+def get_warning_for(user, pk) -> RiskWarning:
+    return get_object_or_404(warnings_for(user).select_related("customer", "owner"), pk=pk)
+
+
+def warning_list(user, *, grade="", status="active", mine=False) -> QuerySet[RiskWarning]:
+    qs = warnings_for(user).select_related("customer", "owner")
+    if status == "active":
+        qs = qs.filter(ACTIVE)
+    elif status:
+        qs = qs.filter(status=status)
+    if grade:
+        qs = qs.filter(grade=grade)
+    if mine:
+        qs = qs.filter(owner=user)
+    return qs
+
+
+def my_urgent_warnings(user, limit: int = 10) -> list[RiskWarning]:
+    """My day: open red/orange warnings the user owns (others in wider scopes: their scope)."""
+    qs = warnings_for(user).filter(ACTIVE, grade__in=[Grade.RED, Grade.ORANGE])
+    if scope_of(user) <= Scope.OWN:
+        qs = qs.filter(owner=user)
+    return list(qs.select_related("customer").order_by("verify_by", "pk")[:limit])
+
+
+def steps_of(warning: RiskWarning) -> list[DisposalStep]:
+    return list(warning.steps.select_related("owner").order_by("done_at", "due_on", "pk"))
+
+
+def signals_for(user) -> QuerySet[RiskSignal]:
+    return _scoped(RiskSignal, user)
+
+
+def imports_for(user) -> QuerySet[SignalImport]:
+    return SignalImport.objects.filter(created_by=user)
+
+
+def watchlist_for(user) -> QuerySet[WatchListEntry]:
+    return WatchListEntry.objects.filter(book_q(user, "customer__")).select_related("customer")
+
+
+def watch_changes_for(user) -> QuerySet[WatchListChange]:
+    return WatchListChange.objects.filter(book_q(user, "customer__")).select_related(
+        "customer", "requested_by", "decided_by"
+    )
+
+
+def audit_exports_for(user) -> QuerySet[AuditExport]:
+    return AuditExport.objects.filter(requested_by=user).select_related("approval")
+
+
+def _class_number(path: str):
+    # The digit of "C3" / "R4" as text: single digits compare correctly as strings, and an
+    # empty risk class stays "" instead of failing a cast on PostgreSQL.
+    return Substr(path, 2, 1)
+
+
+def mismatches_for(user) -> QuerySet[Holding]:
+    """Current holdings whose product risk level is above the customer's risk class, or held by
+    a customer with no risk class (one query; no Python loop)."""
+    return (
+        Holding.objects.filter(book_q(user, "customer__"), market_value__gt=0)
+        .annotate(
+            product_level=_class_number("product__risk_level"),
+            customer_class=_class_number("customer__risk_class"),
+        )
+        .filter(
+            Q(customer__risk_class="") | Q(product_level__gt=_class_number("customer__risk_class"))
+        )
+        .select_related("customer", "product")
+    )
+
+
+def latest_check(customer) -> SuitabilityCheck | None:
+    return customer.suitability_checks.select_related("product").first()
+
+
+AGE_BUCKETS = [(0, 3), (4, 10), (11, 30), (31, None)]
+
+
+def dashboard(user, today: datetime.date | None = None) -> dict:
+    """Figures for the compliance dashboard in a fixed number of queries."""
+    today = today or timezone.localdate()
+    active = warnings_for(user).filter(ACTIVE)
+    aggs = {
+        "overdue_verification": Count(
+            "pk", filter=Q(status=RiskWarning.Status.OPEN, verify_by__lt=today)
+        )
+    }
+    for grade in Grade.values:
+        aggs[f"total_{grade}"] = Count("pk", filter=Q(grade=grade))
+        for low, high in AGE_BUCKETS:
+            cond = Q(grade=grade, raised_on__lte=today - datetime.timedelta(days=low))
+            if high is not None:
+                cond &= Q(raised_on__gt=today - datetime.timedelta(days=high + 1))
+            aggs[f"{grade}_{low}"] = Count("pk", filter=cond)
+    ages = active.aggregate(**aggs)  # one query for grades, ages and overdue verification
+    by_grade = {g: ages[f"total_{g}"] for g in Grade.values}
+    overdue_verification = ages["overdue_verification"]
+    steps = DisposalStep.objects.filter(
+        book_q(user, "warning__customer__"), done_at__isnull=True, due_on__lt=today
+    )
+    overdue_steps = dict(steps.values_list("kind").annotate(n=Count("pk")).order_by())
+    mismatches = mismatches_for(user)[:10_000].count()
+    return {
+        "by_grade": by_grade,
+        "ages": ages,
+        "overdue_steps": {k: overdue_steps.get(k, 0) for k in DisposalStep.Kind.values},
+        "overdue_verification": overdue_verification,
+        "mismatches": mismatches,
+        "mismatches_capped": mismatches >= 10_000,
+    }
+
+
+def metric_warnings_verified(users, start: datetime.date, end: datetime.date) -> dict:
+    """Team figure: warnings each staff member verified in the period (one grouped query)."""
+    rows = (
+        DisposalStep.objects.filter(
+            owner__in=users, kind=DisposalStep.Kind.VERIFY, done_at__date__range=(start, end)
+        )
+        .values_list("owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def customer_risk_state(customer) -> dict:
+    """The 360 panel's facts for a customer the caller has already fetched in scope
+    (get_customer_for), so no second scope look-up is needed."""
+    # At most one active warning per kind (a DB constraint), so no LIMIT: sorting the few rows
+    # here keeps PostgreSQL on the customer index instead of walking the deadline index.
+    warnings = sorted(
+        RiskWarning.objects.filter(ACTIVE, customer=customer),
+        key=lambda w: (w.verify_by, w.pk),
+    )
+    entry = WatchListEntry.objects.filter(customer=customer).first()
+    mismatched = (
+        Holding.objects.filter(customer=customer, market_value__gt=0)
+        .annotate(product_level=_class_number("product__risk_level"))
+        .filter(
+            Q(customer__risk_class="") | Q(product_level__gt=_class_number("customer__risk_class"))
+        )
+        .count()
+    )
+    return {"warnings": warnings, "entry": entry, "mismatched": mismatched}

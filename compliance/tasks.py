@@ -1,0 +1,17 @@
+"""Scheduled and background jobs of the risk watch: thin, idempotent wrappers over services."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="compliance.tasks.sweep_warnings")
+def sweep_warnings() -> int:
+    """Escalate warnings past their verification deadline (daily, beat). A rerun finds nothing."""
+    return services.sweep_warnings()
+
+
+@shared_task(name="compliance.tasks.warning_followups")
+def warning_followups(warning_ids: list[int]) -> int:
+    """Visit tasks and notifications for newly raised warnings (dedupe keys: idempotent)."""
+    return services.schedule_followups(warning_ids)

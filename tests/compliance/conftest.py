@@ -1,0 +1,18 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from crm.accounts import roles
+
+
+@pytest.fixture
+def risk_user(make_user):
+    return make_user(roles.RISK_OFFICER)
+
+
+@pytest.fixture
+def csv_upload():
+    def _make(lines, name="signals.csv"):
+        text = "\n".join(lines) + "\n"
+        return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+
+    return _make
