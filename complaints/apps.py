@@ -86,6 +86,7 @@ class ComplaintsConfig(AppConfig):
                 icon="megaphone",
                 order=40,
                 permission="complaints.view_complaint",
+                group="risk",
             )
         )
         register_panel(

@@ -98,6 +98,7 @@ class ComplianceConfig(AppConfig):
                 icon="exclamation-triangle",
                 order=60,
                 permission="compliance.view_riskwarning",
+                group="risk",
             )
         )
         register_nav(
@@ -108,6 +109,7 @@ class ComplianceConfig(AppConfig):
                 icon="shield-check",
                 order=70,
                 permission="compliance.view_dashboard",
+                group="risk",
             )
         )
         register_nav(
@@ -118,6 +120,7 @@ class ComplianceConfig(AppConfig):
                 icon="clipboard-check",
                 order=65,
                 permission="compliance.add_suitabilitycheck",
+                group="risk",
             )
         )
         register_panel(

@@ -84,6 +84,7 @@ def setup() -> None:
             icon="calendar-check",
             order=12,
             permission=work,
+            group="service",
         )
     )
     interaction_metrics.register()

@@ -70,6 +70,7 @@ def ready() -> None:
             icon="kanban",
             order=20,
             permission="customers.view_prospect",
+            group="service",
         )
     )
     register_nav(
@@ -80,6 +81,7 @@ def ready() -> None:
             icon="megaphone",
             order=22,
             permission="customers.view_activity",
+            group="service",
         )
     )
     register_nav(
@@ -90,6 +92,7 @@ def ready() -> None:
             icon="file-earmark-pdf",
             order=24,
             permission="customers.view_statement",
+            group="service",
         )
     )
     register_nav(
@@ -100,6 +103,7 @@ def ready() -> None:
             icon="arrow-left-right",
             order=26,
             permission="customers.manage_handover",
+            group="management",
         )
     )
 

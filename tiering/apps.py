@@ -85,6 +85,7 @@ class TieringConfig(AppConfig):
                     roles.AUDITOR,
                     roles.ADMINISTRATOR,
                 ),
+                group="management",
             )
         )
         register_metric(Metric("tier_moves", _("Tier moves"), tier_moves_by_owner, order=40))

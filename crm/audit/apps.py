@@ -24,5 +24,6 @@ class AuditConfig(AppConfig):
                 icon="journal-text",
                 order=90,
                 permission="audit.view_auditentry",
+                group="risk",
             )
         )

@@ -55,6 +55,7 @@ class PerformanceConfig(AppConfig):
                 icon="bar-chart-line",
                 order=70,
                 roles=(roles.TEAM_LEAD, roles.BRANCH_HEAD),
+                group="management",
             )
         )
         register_nav(
@@ -65,6 +66,7 @@ class PerformanceConfig(AppConfig):
                 icon="mortarboard",
                 order=72,
                 permission="performance.view_training_report",
+                group="management",
             )
         )
 

@@ -10,7 +10,16 @@ class UIConfig(AppConfig):
     def ready(self):
         from crm.accounts import roles
 
-        from .registry import NavItem, register_nav
+        from .registry import NavGroup, NavItem, register_nav, register_nav_group
+
+        # Sections of the top menu; apps put their pages in them with NavItem(group=…).
+        register_nav_group(
+            NavGroup("service", _("Service and sales"), icon="calendar-check", order=20)
+        )
+        register_nav_group(
+            NavGroup("risk", _("Risk and compliance"), icon="shield-check", order=40)
+        )
+        register_nav_group(NavGroup("management", _("Management"), icon="bar-chart", order=60))
 
         register_nav(NavItem("home", _("My day"), "ui:home", icon="sun", order=0))
         register_nav(

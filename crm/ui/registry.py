@@ -38,6 +38,7 @@ class NavItem:
     permission: str | None = None
     roles: tuple[str, ...] = ()
     staff_only: bool = False
+    group: str = ""  # a NavGroup key: shown in that group's drop-down menu
 
     def visible_to(self, user) -> bool:
         if self.staff_only and not user.is_staff:
@@ -45,6 +46,16 @@ class NavItem:
         if self.permission and not user.has_perm(self.permission):
             return False
         return not self.roles or user.is_superuser or user.has_role(*self.roles)
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A drop-down in the top menu, holding the NavItems that name it; placed by `order`."""
+
+    key: str
+    label: str
+    icon: str = "circle"
+    order: int = 50
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,7 @@ class DemoSeeder:
 
 _panels: dict[str, Panel] = {}
 _nav: dict[str, NavItem] = {}
+_nav_groups: dict[str, NavGroup] = {}
 _metrics: dict[str, Metric] = {}
 _demo: dict[str, DemoSeeder] = {}
 
@@ -96,6 +108,14 @@ def register_nav(item: NavItem) -> None:
 
 def nav_for(user) -> list[NavItem]:
     return sorted((i for i in _nav.values() if i.visible_to(user)), key=lambda i: i.order)
+
+
+def register_nav_group(group: NavGroup) -> None:
+    _nav_groups[group.key] = group
+
+
+def nav_group(key: str) -> NavGroup | None:
+    return _nav_groups.get(key)
 
 
 def register_metric(metric: Metric) -> None:

@@ -181,3 +181,29 @@ def test_audit_list_query_count_is_fixed(client, compliance_user, django_assert_
         response = client.get(reverse("audit:list"))
     assert len(response.context["page"]) == 50
     assert response.context["page"].has_next
+
+
+def test_navigation_groups_pages_into_drop_downs(rm_client, monkeypatch):
+    from crm.ui import registry
+    from crm.ui.context_processors import navigation
+
+    monkeypatch.setitem(registry._nav_groups, "solo", registry.NavGroup("solo", "Solo", order=5))
+    for key in ("one", "two"):
+        monkeypatch.setitem(
+            registry._nav, key, registry.NavItem(key, key, "ui:home", group="multi", order=7)
+        )
+    monkeypatch.setitem(registry._nav_groups, "multi", registry.NavGroup("multi", "Multi", order=6))
+    monkeypatch.setitem(
+        registry._nav, "lonely", registry.NavItem("lonely", "L", "ui:home", group="solo")
+    )
+    request = RequestFactory().get("/")
+    request.user = rm_client.user
+    entries = navigation(request)["nav_items"]
+    keys = [e.get("group") or e["key"] for e in entries]
+    # A group with one visible page is just that page's link; with more, a drop-down in order.
+    assert "lonely" in keys and "solo" not in keys
+    multi = next(e for e in entries if e.get("group") == "multi")
+    assert [i["key"] for i in multi["items"]] == ["one", "two"]
+    assert keys.index("lonely") < keys.index("multi")
+    body = rm_client.get("/").content.decode()
+    assert 'data-nav-group="multi"' in body and 'data-nav="two"' in body

@@ -14,19 +14,6 @@ from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-BELL = "**/platform/notifications/bell/"
-TASKS_PANEL = "**/customers/followups/home/tasks/"
-CUSTOMERS_PANEL = "**/customers/followups/home/customers/"
-
-
-def _one_panel_at_a_time(page, block):
-    """The live server shares one in-memory SQLite connection between its threads, so
-    concurrent htmx fragments (bell, panels) can trip over each other there. Load only the
-    fragment under test; on PostgreSQL this changes nothing."""
-    page.unroute_all()
-    for pattern in (BELL, *block):
-        page.route(pattern, lambda route: route.abort())
-
 
 def test_rm_logs_a_visit_from_an_overdue_task(page, login):
     rm = UserFactory(role=roles.RELATIONSHIP_MANAGER, display_name="王芳")
@@ -38,7 +25,6 @@ def test_rm_logs_a_visit_from_an_overdue_task(page, login):
     )
     TaskFactory(customer=customer, title="今日任务：确认资料", due_on=timezone.localdate())
 
-    _one_panel_at_a_time(page, [CUSTOMERS_PANEL])
     login(rm)
     overdue = page.locator("#home-overdue")
     overdue.wait_for()
@@ -61,7 +47,6 @@ def test_rm_logs_a_visit_from_an_overdue_task(page, login):
     assert page.locator(f'#home-overdue [data-task="{task.pk}"]').count() == 0
     assert "没有逾期任务" in page.locator("#home-overdue").inner_text()
     assert "今日任务" in page.locator("#home-today").inner_text()
-    _one_panel_at_a_time(page, [TASKS_PANEL])
     page.reload()
     page.locator("#home-recent").wait_for()
     assert "赵建国" in page.locator("#home-recent").inner_text()
@@ -75,7 +60,6 @@ def test_rm_logs_a_visit_from_an_overdue_task(page, login):
 def test_rm_logs_a_contact_inline_on_the_360_page(page, login):
     rm = UserFactory(role=roles.RELATIONSHIP_MANAGER, display_name="李强")
     customer = CustomerFactory(owner=rm, name="钱敏")
-    _one_panel_at_a_time(page, [])
     login(rm)
     page.goto(f"{page.base_url}/customers/{customer.pk}/")
     page.locator("#log-interaction").click()

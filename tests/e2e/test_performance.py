@@ -21,6 +21,7 @@ def test_branch_head_opens_the_team_dashboard_and_drills_into_an_rm(page, login)
     head, rm2 = users["head1"], users["rm2"]
 
     login(head, password=settings.FIDUCIA["DEMO_PASSWORD"])
+    page.click('[data-nav-group="management"]')
     page.click('[data-nav="team_dashboard"]')
     page.wait_for_selector("#kpi-table")
     assert page.locator("#dashboard-title").inner_text().startswith("团队业绩")

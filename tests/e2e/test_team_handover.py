@@ -28,6 +28,7 @@ def test_dashboard_drill_down_then_handover_to_two_successors(page, login):
     book = [CustomerFactory(owner=departing, name=f"移交客户{i}") for i in range(3)]
 
     login(head, password=settings.FIDUCIA["DEMO_PASSWORD"])
+    page.click('[data-nav-group="management"]')
     page.click('[data-nav="team_dashboard"]')
     page.wait_for_selector("#kpi-table")
     page.click(f'tr[data-staff="{departing.pk}"] a.staff-link')
