@@ -939,45 +939,43 @@ def sweep_deadlines(today=None, stdout=None) -> dict:
         )
 
     officer_ids = [u.pk for u in officers]
-    for start in range(0, len(overdue), SWEEP_CHUNK):
-        chunk = overdue[start : start + SWEEP_CHUNK]
-        items = []
-        for row in chunk:
-            url = reverse("complaints:detail", args=[row["pk"]])
-            title = _("Complaint %(ref)s is past its deadline (%(due)s)") % {
-                "ref": row["reference"],
-                "due": row["due_on"],
-            }
-            key = f"complaint:{row['pk']}:breach:{row['due_on']:%Y%m%d}"
-            for user_id in {_recipients(row), *officer_ids}:
-                items.append(
-                    {"recipient_id": user_id, "title": title, "url": url, "dedupe_key": key}
-                )
-        with transaction.atomic():
-            notify_many(items)
-            _mark(chunk, "escalated_for")
-        result["escalated"] += len(chunk)
-        if stdout:
-            stdout.write(f"  escalated {result['escalated']}/{len(overdue)}")
-    for start in range(0, len(warn_rows), SWEEP_CHUNK):
-        chunk = warn_rows[start : start + SWEEP_CHUNK]
-        items = []
-        for row in chunk:
-            url = reverse("complaints:detail", args=[row["pk"]])
-            title = _("Complaint %(ref)s is due on %(due)s") % {
-                "ref": row["reference"],
-                "due": row["due_on"],
-            }
-            key = f"complaint:{row['pk']}:warn:{row['due_on']:%Y%m%d}"
-            items.append(
-                {"recipient_id": _recipients(row), "title": title, "url": url, "dedupe_key": key}
-            )
-        with transaction.atomic():
-            notify_many(items)
-            _mark(chunk, "warned_for")
-        result["warned"] += len(chunk)
-        if stdout:
-            stdout.write(f"  warned {result['warned']}/{len(warn_rows)}")
+
+    def _send(rows, *, kind, title, marker, extra_recipients, counter):
+        """Notify chunk by chunk; each chunk's notices and markers commit together."""
+        for start in range(0, len(rows), SWEEP_CHUNK):
+            chunk = rows[start : start + SWEEP_CHUNK]
+            items = []
+            for row in chunk:
+                text = title % {"ref": row["reference"], "due": row["due_on"]}
+                url = reverse("complaints:detail", args=[row["pk"]])
+                key = f"complaint:{row['pk']}:{kind}:{row['due_on']:%Y%m%d}"
+                items += [
+                    {"recipient_id": user_id, "title": text, "url": url, "dedupe_key": key}
+                    for user_id in {_recipients(row), *extra_recipients}
+                ]
+            with transaction.atomic():
+                notify_many(items)
+                _mark(chunk, marker)
+            result[counter] += len(chunk)
+            if stdout:
+                stdout.write(f"  {counter} {result[counter]}/{len(rows)}")
+
+    _send(
+        overdue,
+        kind="breach",
+        title=_("Complaint %(ref)s is past its deadline (%(due)s)"),
+        marker="escalated_for",
+        extra_recipients=officer_ids,
+        counter="escalated",
+    )
+    _send(
+        warn_rows,
+        kind="warn",
+        title=_("Complaint %(ref)s is due on %(due)s"),
+        marker="warned_for",
+        extra_recipients=(),
+        counter="warned",
+    )
     return result
 
 
