@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/chart/", views.chart_data, name="chart"),
     path("<int:pk>/reassign/", views.reassign, name="reassign"),
+    path("<int:pk>/assessment/", views.risk_assessment_new, name="assessment_new"),
     path("<int:pk>/reveal/<str:field>/", views.reveal, name="reveal"),
     path("<int:pk>/inline/<str:field>/", views.inline_edit, name="inline_edit"),
     path("", include("customers.followup_urls")),

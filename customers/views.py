@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 from crm.accounts.access import Scope, is_read_only, scope_of
 from crm.ui.pagination import capped_count, keyset_page
 
-from . import selectors, services
+from . import assessments, selectors, services
 from .filters import CustomerFilter
 from .forms import CustomerForm, InlineEditForm, ReassignForm, RevealForm
-from .models import Customer, RiskLevel
+from .models import Customer, RiskClass, RiskLevel
 
 
 def _require(user, perm):
@@ -168,6 +168,9 @@ def customer_detail(request, pk):
         and request.user.has_perm("customers.change_customer"),
         "can_reveal": not is_read_only(request.user)
         and request.user.has_perm("customers.reveal_pii"),
+        "can_assess": not is_read_only(request.user)
+        and request.user.has_perm("customers.add_riskassessment"),
+        "risk_classes": RiskClass.choices,
         "kyc_expiring_days": selectors.KYC_EXPIRING_DAYS,
     }
     return render(request, "customers/detail.html", context)
@@ -319,3 +322,22 @@ def bulk_reassign(request):
     return render(
         request, "customers/reassign.html", {"form": form, "customers": customers, "bulk": True}
     )
+
+
+@require_POST
+def risk_assessment_new(request, pk):
+    """Record a risk assessment from the 360 page's KYC card (limits enforced by the service)."""
+    customer = selectors.get_customer_for(request.user, pk)
+    score = request.POST.get("score", "").strip()
+    try:
+        assessments.record_risk_assessment(
+            request.user,
+            customer,
+            risk_class=request.POST.get("risk_class", ""),
+            score=int(score) if score.isdigit() else None,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Risk assessment recorded."))
+    return redirect("customers:detail", pk=customer.pk)
