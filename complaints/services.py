@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.accounts import roles
 from crm.accounts.access import is_read_only
-from crm.audit.services import record
+from crm.audit.services import record, record_many
 from crm.calendar import deadline
 from crm.core import approvals
 from crm.core.models import ApprovalRequest
@@ -829,28 +829,49 @@ def assign(acting_user, complaint_ids, handler, *, note: str = "") -> int:
             .order_by("pk")
         )
         changed = [c for c in rows if c.handler_id != handler.pk]
-        for c in changed:
-            old = c.handler_id
-            c.handler = handler
-            c.save(update_fields=["handler", "updated_at"])
-            History.objects.create(
+        _move_handlers(
+            acting_user,
+            changed,
+            lambda c: handler,
+            action="complaint.assigned",
+            note=note,
+            purpose=note,
+        )
+    return len(changed)
+
+
+def _move_handlers(acting_user, rows, new_handler_of, *, action, note, purpose, handover=False):
+    """Give each locked complaint in `rows` its new handler: one UPDATE per batch, the history
+    rows and the audit rows each in bulk (a handover can move thousands at once)."""
+    old = {c.pk: c.handler_id for c in rows}
+    now = timezone.now()
+    for c in rows:
+        c.handler, c.updated_at = new_handler_of(c), now
+    Complaint.objects.bulk_update(rows, ["handler", "updated_at"], batch_size=1000)
+    extra = {"handover": True} if handover else {}
+    History.objects.bulk_create(
+        [
+            History(
                 complaint=c,
                 event=History.Event.ASSIGN,
                 from_state=c.state,
                 to_state=c.state,
                 actor=acting_user,
                 note=note,
-                data={"from": old, "to": handler.pk},
+                data={"from": old[c.pk], "to": c.handler_id, **extra},
             )
-            record(
-                acting_user,
-                "complaint.assigned",
-                c,
-                purpose=note,
-                before={"handler": old},
-                after={"handler": handler.pk},
-            )
-    return len(changed)
+            for c in rows
+        ],
+        batch_size=1000,
+    )
+    record_many(
+        acting_user,
+        action,
+        rows,
+        purpose=purpose,
+        before_of=lambda c: {"handler": old[c.pk]},
+        after_of=lambda c: {"handler": c.handler_id},
+    )
 
 
 def handover(departing_user, successor_for: dict, acting_user) -> int:
@@ -860,27 +881,15 @@ def handover(departing_user, successor_for: dict, acting_user) -> int:
         .filter(handler=departing_user, state__in=OPEN_STATES, customer_id__in=list(successor_for))
         .order_by("pk")
     )
-    for c in rows:
-        successor = successor_for[c.customer_id]
-        c.handler = successor
-        c.save(update_fields=["handler", "updated_at"])
-        History.objects.create(
-            complaint=c,
-            event=History.Event.ASSIGN,
-            from_state=c.state,
-            to_state=c.state,
-            actor=acting_user,
-            note=_("Handover from a departing colleague"),
-            data={"from": departing_user.pk, "to": successor.pk, "handover": True},
-        )
-        record(
-            acting_user,
-            "complaint.handover",
-            c,
-            purpose=_("Staff handover"),
-            before={"handler": departing_user.pk},
-            after={"handler": successor.pk},
-        )
+    _move_handlers(
+        acting_user,
+        rows,
+        lambda c: successor_for[c.customer_id],
+        action="complaint.handover",
+        note=_("Handover from a departing colleague"),
+        purpose=_("Staff handover"),
+        handover=True,
+    )
     return len(rows)
 
 

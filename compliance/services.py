@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.access import is_read_only
 from crm.accounts.models import Team
 from crm.audit.models import AuditEntry
-from crm.audit.services import record
+from crm.audit.services import record, record_many
 from crm.calendar import BusinessCalendar
 from crm.core.approvals import request_approval
 from crm.core.models import Notification
@@ -63,23 +63,6 @@ def _in_book(user, customer: Customer) -> Customer:
     if not customers_for(user).filter(pk=customer.pk).exists():
         raise PermissionDenied(_("This customer is not in your book."))
     return customer
-
-
-def _audit_bulk(actor, action: str, objects, after_of) -> None:
-    """Audit rows for a batch (one INSERT per 2000 rows) instead of one record() per object."""
-    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    rows = [
-        AuditEntry(
-            actor_id=actor_id,
-            action=action,
-            target_type=obj._meta.label_lower,
-            target_id=str(obj.pk),
-            target_repr=str(obj)[:255],
-            after=after_of(obj),
-        )
-        for obj in objects
-    ]
-    AuditEntry.objects.bulk_create(rows, batch_size=2000)
 
 
 def rules_table() -> dict[tuple[str, int], tuple[str, int]]:
@@ -332,11 +315,11 @@ def _upgrade_existing(pending, rules, deadlines, max_before, acting_user) -> lis
         for start in range(0, len(pks), CHUNK):
             part = pks[start : start + CHUNK]
             RiskWarning.objects.filter(pk__in=part).update(grade=grade, verify_by=verify_by)
-            _audit_bulk(
+            record_many(
                 acting_user,
                 "compliance.warning_upgraded",
                 RiskWarning.objects.filter(pk__in=part),
-                lambda w: {"grade": w.grade, "verify_by": w.verify_by},
+                after_of=lambda w: {"grade": w.grade, "verify_by": w.verify_by},
             )
         upgraded.extend(pks)
     return upgraded

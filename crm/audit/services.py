@@ -23,3 +23,24 @@ def record(actor, action: str, target=None, *, purpose: str = "", before=None, a
         before=before,
         after=after,
     )
+
+
+def record_many(actor, action: str, targets, *, purpose: str = "", before_of=None, after_of=None):
+    """record() for a batch of model instances: one INSERT per 2,000 rows instead of one per
+    target. `before_of` / `after_of` map a target to its before/after dict."""
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    rows = [
+        AuditEntry(
+            actor_id=actor_id,
+            action=action,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            target_repr=str(target)[:255],
+            purpose=purpose,
+            before=before_of(target) if before_of else None,
+            after=after_of(target) if after_of else None,
+        )
+        for target in targets
+    ]
+    AuditEntry.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

@@ -101,6 +101,25 @@ def test_handover_moves_open_complaints_to_the_successor(rm, customer, officer):
     assert History.objects.filter(complaint=open_one, event="assign").exists()
 
 
+@pytest.mark.parametrize("count", [2, 8])
+def test_handover_queries_do_not_grow_with_the_complaints(
+    rm, officer, count, django_assert_num_queries
+):
+    from complaints.services import handover
+
+    successor = UserFactory(role=roles.RELATIONSHIP_MANAGER)
+    customers = CustomerFactory.create_batch(count, owner=rm)
+    for c in customers:
+        Complaint.objects.filter(pk=make_complaint(rm, customer=c).pk).update(handler=rm)
+    # lock + UPDATE + history INSERT + audit INSERT, whatever the number of complaints
+    with django_assert_num_queries(4):
+        moved = handover(rm, {c.pk: successor for c in customers}, officer)
+    assert moved == count
+    assert Complaint.objects.filter(handler=successor).count() == count
+    assert History.objects.filter(event="assign", actor=officer).count() == count
+    assert AuditEntry.objects.filter(action="complaint.handover").count() == count
+
+
 def test_metrics_are_registered_and_set_based(rm, customer, officer, django_assert_max_num_queries):
     keys = {m.key for m in registered_metrics()}
     assert {"complaints_received", "complaint_satisfaction"} <= keys

@@ -4,7 +4,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from crm.audit.models import AppendOnlyError, AuditEntry
-from crm.audit.services import record
+from crm.audit.services import record, record_many
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +147,23 @@ def test_triggers_are_back_after_a_flush(rm_user):
     entry = record(rm_user, "b", None)
     with pytest.raises(DatabaseError, match="append-only"):
         _raw("UPDATE audit_auditentry SET action = 'x' WHERE id = %s", [entry.pk])
+
+
+def test_record_many_writes_one_row_per_target_in_one_insert(rm_user, django_assert_num_queries):
+    customers = CustomerFactory.create_batch(3, owner=rm_user)
+    with django_assert_num_queries(1):
+        written = record_many(
+            rm_user,
+            "customer.bulk_test",
+            customers,
+            purpose="批量",
+            before_of=lambda c: {"n": c.number},
+            after_of=lambda c: {"pk": c.pk},
+        )
+    assert written == 3
+    rows = AuditEntry.objects.filter(action="customer.bulk_test").order_by("target_id")
+    assert [(r.target_id, r.purpose, r.actor) for r in rows] == sorted(
+        (str(c.pk), "批量", rm_user) for c in customers
+    )
+    assert {r.target_id: r.before["n"] for r in rows} == {str(c.pk): c.number for c in customers}
+    assert all(r.after == {"pk": int(r.target_id)} for r in rows)
