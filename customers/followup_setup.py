@@ -20,7 +20,7 @@ def setup() -> None:
         followup_tasks,  # noqa: F401  (registers the Celery tasks)
         interaction_metrics,
     )
-    from .followup_demo import seed_followups
+    from .followup_demo import run_demo_sweep, seed_followups
     from .interactions import move_open_tasks
     from .signals import customer_reassigned
 
@@ -89,4 +89,7 @@ def setup() -> None:
     )
     interaction_metrics.register()
     register_demo(DemoSeeder("followups", seed_followups, order=20, requires=("customers",)))
+    # After tiering, sales, complaints and compliance (they set tiers and add contracts and
+    # warnings), before performance (its figures read the tasks).
+    register_demo(DemoSeeder("followup-sweep", run_demo_sweep, order=80, requires=("followups",)))
     customer_reassigned.connect(move_open_tasks, dispatch_uid="followups.move_open_tasks")
