@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.access import is_read_only
 from crm.audit.services import record
-from crm.core.approvals import request_approval
+from crm.core import downloads
 from crm.ui.formatting import mask_email, mask_phone
 
 from .models import Customer, CustomerImport, PiiExport, SavedFilter
@@ -276,52 +276,25 @@ def record_masked_export(acting_user, filters: dict, rows: int) -> None:
 def request_pii_export(acting_user, filters: dict, *, reason: str) -> PiiExport:
     """Ask a second person to approve an unmasked export of the filtered list."""
     _require(acting_user, "customers.export_customers", _("You may not export customers."))
-    with transaction.atomic():
-        approval = request_approval(
-            acting_user,
-            PII_EXPORT_KIND,
-            summary=_("Unmasked customer export requested by %(user)s") % {"user": acting_user},
-            reason=reason,
-            payload={"filters": filters},
-        )
-        return PiiExport.objects.create(
-            approval=approval, requested_by=acting_user, filters=filters
-        )
+    return downloads.request_download(
+        PiiExport,
+        acting_user,
+        PII_EXPORT_KIND,
+        summary=_("Unmasked customer export requested by %(user)s") % {"user": acting_user},
+        reason=reason,
+        filters=filters,
+    )
 
 
 def on_pii_export_approved(approval, acting_user) -> None:
-    """Approval callback (runs inside the decision's transaction): open the download window."""
-    PiiExport.objects.filter(approval=approval).update(
-        available_until=timezone.now() + PII_EXPORT_WINDOW
-    )
+    downloads.open_window(PiiExport, approval, PII_EXPORT_WINDOW)
 
 
 def take_pii_export(acting_user, export_id: int) -> PiiExport:
     """Claim the one download of an approved export. Audited; a second call fails."""
-    with transaction.atomic():
-        export = (
-            PiiExport.objects.select_for_update()
-            .filter(pk=export_id, requested_by=acting_user)
-            .first()
-        )
-        if export is None:
-            raise PiiExport.DoesNotExist
-        if export.available_until is None:
-            raise ValidationError(_("This export has not been approved."))
-        if export.downloaded_at is not None:
-            raise ValidationError(_("This export has already been downloaded."))
-        if export.available_until <= timezone.now():
-            raise ValidationError(_("The download window for this export has closed."))
-        export.downloaded_at = timezone.now()
-        export.save(update_fields=["downloaded_at"])
-        record(
-            acting_user,
-            "customer.pii_export_downloaded",
-            export,
-            purpose=export.approval.reason,
-            after={"filters": export.filters, "approval": export.approval_id},
-        )
-    return export
+    return downloads.take_download(
+        PiiExport, acting_user, export_id, action="customer.pii_export_downloaded"
+    )
 
 
 # ---- import ---------------------------------------------------------------------------------
