@@ -39,6 +39,24 @@ def contacts_made(users, start: datetime.date, end: datetime.date) -> dict[int, 
     return out
 
 
+def contacts_made_monthly(users, start, end) -> dict[tuple[int, datetime.date], int]:
+    """contacts_made for each month between start and end, in one query."""
+    from crm.ui.registry import month_of
+
+    lo, hi = _bounds(start, end)
+    rows = (
+        Interaction.staff.through.objects.filter(
+            user_id__in=_ids(users),
+            interaction__occurred_at__gte=lo,
+            interaction__occurred_at__lt=hi,
+        )
+        .values_list("user_id", month_of("interaction__occurred_at"))
+        .annotate(n=Count("interaction_id", distinct=True))
+        .order_by()
+    )
+    return {(user_id, month): n for user_id, month, n in rows}
+
+
 def cadence_coverage(users, start: datetime.date, end: datetime.date) -> dict[int, float]:
     """Share (%) of a staff member's active customers with no open cadence task, i.e. within
     their service cadence at the time of asking (a snapshot; the period is not used). One query."""
@@ -64,22 +82,47 @@ def cadence_coverage(users, start: datetime.date, end: datetime.date) -> dict[in
     return out
 
 
+def cadence_coverage_monthly(users, start, end) -> dict[tuple[int, datetime.date], float]:
+    """Coverage is a snapshot of today, so every month shows today's figure (as cadence_coverage
+    does for any period): one query."""
+    from crm.ui.registry import month_span
+
+    now = cadence_coverage(users, start, end)
+    return {(uid, month): value for uid, value in now.items() for month in month_span(start, end)}
+
+
 def register() -> None:
     from django.utils.translation import gettext_lazy as _
 
     from crm.ui.registry import Metric, register_metric
 
-    register_metric(Metric("contacts_made", _("Contacts made"), contacts_made, order=20))
+    register_metric(
+        Metric(
+            "contacts_made",
+            _("Contacts made"),
+            contacts_made,
+            order=20,
+            monthly=contacts_made_monthly,
+            additive=True,
+        )
+    )
     register_metric(
         Metric(
             "cadence_coverage",
             _("Cadence coverage"),
             cadence_coverage,
             unit="%",
+            monthly=cadence_coverage_monthly,
             order=21,
             aggregate="mean",
         )
     )
 
 
-__all__ = ["cadence_coverage", "contacts_made", "register"]
+__all__ = [
+    "cadence_coverage",
+    "cadence_coverage_monthly",
+    "contacts_made",
+    "contacts_made_monthly",
+    "register",
+]

@@ -1,9 +1,10 @@
 """Reads for the team dashboard, the staff drill-down and the training reports.
 
 Every read is scoped by `crm.accounts.access.staff_filter(user)`: an RM sees only themselves, a
-team lead their team, a branch head their branch and its sub-branches. Figures come from the
-metric registry (`crm.ui.registry.metrics()`); each Metric.compute is set-based, so the number
-of queries does not grow with the size of the team.
+team lead their team, a branch head their branch and its sub-branches. Figures are those of the
+metric registry (`crm.ui.registry.metrics()`) read from the KPI snapshot (KpiFigure, refreshed by
+`services.refresh_figures`), so a page costs a fixed number of queries whatever the number of
+staff, metrics or months.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, FilteredRelation, Max, OuterRef, Q
 from django.db.models.lookups import LessThan
 from django.http import Http404
 from django.utils import timezone
@@ -23,8 +24,8 @@ from crm.accounts import roles
 from crm.accounts.access import staff_filter
 from crm.ui.registry import Metric, metrics
 
-from .models import Course, Target, TrainingRecord, add_months
-from .periods import Period
+from .models import Course, KpiFigure, Target, TrainingRecord
+from .periods import Period, month_period
 
 # Whose figures the dashboard shows and of whom mandatory courses are required.
 CLIENT_FACING_ROLES = (roles.RELATIONSHIP_MANAGER, roles.TEAM_LEAD, roles.BRANCH_HEAD)
@@ -113,12 +114,6 @@ def targets_for(users, teams, period: Period) -> tuple[dict, dict]:
     return by_user, by_team
 
 
-def _number(value):
-    if value is None:
-        return None
-    return value if isinstance(value, int | Decimal) else Decimal(str(value))
-
-
 def combine(metric: Metric, values: list):
     """Team figure from members' figures: sum for counts and amounts, mean for rates."""
     present = [v for v in values if v is not None]
@@ -183,46 +178,95 @@ class Dashboard:
     rows: list[Row]
     teams: list[Row]
     total: Row
+    as_of: datetime.datetime | None = None  # when the snapshot was computed; None: not yet
 
 
-def figures_by_metric(users, period: Period, metric_list=None) -> dict[str, dict]:
-    """{metric_key: {user_id: value}} — one compute call per metric for all `users`."""
-    metric_list = metrics() if metric_list is None else metric_list
-    if not users:
-        return {m.key: {} for m in metric_list}
-    return {m.key: m.compute(list(users), period.start, period.end) or {} for m in metric_list}
+def _read(value):
+    """A stored figure as the providers give it: integers stay integers (3, not 3.0000)."""
+    if value is None or value != value.to_integral_value():
+        return value if value is None else value.normalize()
+    return int(value)
 
 
-def _staff_rows(staff, period, metric_list, today, user_targets) -> list[Row]:
-    values = figures_by_metric(staff, period, metric_list)
+def snapshot(figures) -> tuple[dict, datetime.datetime | None]:
+    """({(user_id, metric_key, start, end): value}, oldest computed_at) of KpiFigure rows."""
+    out, as_of = {}, None
+    for user_id, key, start, end, value, computed_at in figures.values_list(
+        "user_id", "metric_key", "start", "end", "value", "computed_at"
+    ):
+        out[(user_id, key, start, end)] = _read(value)
+        as_of = computed_at if as_of is None else min(as_of, computed_at)
+    return out, as_of
+
+
+def _figure_value(metric, value):
+    # A count nobody scored in is 0; a mean of nothing stays empty.
+    return 0 if value is None and metric.aggregate == "sum" else value
+
+
+def _staff_rows(staff, period, metric_list, values, user_targets) -> list[Row]:
     rows = []
     for member in staff:
         row = Row(str(member), user=member)
         for metric in metric_list:
-            actual = _number(values[metric.key].get(member.pk))
-            if actual is None and metric.aggregate == "sum":
-                actual = 0
-            row.figures.append(Figure(metric, actual, user_targets.get((member.pk, metric.key))))
+            actual = values.get((member.pk, metric.key, period.start, period.end))
+            row.figures.append(
+                Figure(
+                    metric,
+                    _figure_value(metric, actual),
+                    user_targets.get((member.pk, metric.key)),
+                )
+            )
         rows.append(row)
     return rows
 
 
-def staff_figures(member, period: Period, *, today=None) -> Row:
-    # The drill-down lists the member's courses itself (training_state); no flags needed here.
-    """One staff member's figures vs targets (the drill-down's header)."""
+@dataclass
+class StaffFigures:
+    """The drill-down: the member's figures vs targets for the period, and month by month."""
+
+    row: Row
+    trend: dict  # {metric_key: [(month, value), …]} for the months of the period started
+    as_of: datetime.datetime | None
+
+
+def staff_figures(member, period: Period, *, today: datetime.date | None = None) -> StaffFigures:
+    """One staff member's figures vs targets and the monthly trend: two queries (targets, and
+    the snapshot rows of the period and its months) whatever the number of metrics or months."""
+    today = today or timezone.localdate()
     user_targets, _team_targets = targets_for([member], [], period)
-    return _staff_rows([member], period, metrics(), today, user_targets)[0]
+    values, as_of = snapshot(
+        KpiFigure.objects.filter(user=member, start__gte=period.start, end__lte=period.end)
+    )
+    metric_list = metrics()
+    row = _staff_rows([member], period, metric_list, values, user_targets)[0]
+    months = [month_period(m) for m in period.months_until(today)]
+    trend = {
+        metric.key: [
+            (m.start, _figure_value(metric, values.get((member.pk, metric.key, m.start, m.end))))
+            for m in months
+        ]
+        for metric in metric_list
+    }
+    return StaffFigures(row, trend, as_of)
 
 
 def dashboard(user, period: Period, *, today: datetime.date | None = None) -> Dashboard:
     """Each staff member's figure for every registered metric vs target, team and overall totals,
-    and lapsed mandatory training: 2 queries (staff with training flags, targets) plus each
-    metric's own fixed number."""
+    and lapsed mandatory training: three queries (staff with training flags, targets, the
+    snapshot's figures) whatever the number of staff or metrics."""
     staff = staff_for(user, today=today)
     metric_list = metrics()
     teams = {m.team_id: m.team for m in staff if m.team_id}
     user_targets, team_targets = targets_for(staff, list(teams.values()), period)
-    rows = _staff_rows(staff, period, metric_list, today, user_targets)
+    values, as_of = ({}, None)
+    if staff:
+        values, as_of = snapshot(
+            KpiFigure.objects.filter(
+                user_id__in=[m.pk for m in staff], start=period.start, end=period.end
+            )
+        )
+    rows = _staff_rows(staff, period, metric_list, values, user_targets)
 
     def total_row(label, members, team=None):
         row = Row(label, team=team, members=len(members))
@@ -242,30 +286,7 @@ def dashboard(user, period: Period, *, today: datetime.date | None = None) -> Da
         team_values = [t.figures[index].target for t in team_rows]
         if metric.aggregate == "sum" and team_values and all(v is not None for v in team_values):
             total.figures[index].target = sum(team_values, Decimal(0))
-    return Dashboard(period, metric_list, rows, team_rows, total)
-
-
-def monthly_trend(member, period: Period, *, today: datetime.date | None = None) -> dict:
-    """{metric_key: [(month, value), …]} for the months of `period` that have started.
-    One compute call per metric and month (a fixed number, whatever the team size)."""
-    today = today or timezone.localdate()
-    trend = {}
-    months = period.months_until(today)
-    for metric in metrics():
-        series = []
-        for month in months:
-            value = _number(
-                (metric.compute([member], month, _month_end(month)) or {}).get(member.pk)
-            )
-            if value is None and metric.aggregate == "sum":
-                value = 0
-            series.append((month, value))
-        trend[metric.key] = series
-    return trend
-
-
-def _month_end(month: datetime.date) -> datetime.date:
-    return add_months(month, 1) - datetime.timedelta(days=1)
+    return Dashboard(period, metric_list, rows, team_rows, total, as_of)
 
 
 # ---- training ---------------------------------------------------------------------------------
@@ -308,6 +329,37 @@ def training_state(users, *, today=None, courses=None) -> list[TrainingIssue]:
             never_expiring=Count("pk", filter=Q(expires_on__isnull=True)),
         )
     }
+    return _issues(users, courses, latest, today)
+
+
+def member_training(member, *, today=None) -> list[TrainingIssue]:
+    """training_state of one staff member in one query: the mandatory courses, each joined to
+    the member's completions only (the drill-down)."""
+    today = today or timezone.localdate()
+    courses = list(
+        Course.objects.filter(mandatory=True, is_active=True)
+        .annotate(
+            done=FilteredRelation(
+                "records", condition=Q(records__user=member, records__completed_on__isnull=False)
+            )
+        )
+        .annotate(
+            completions=Count("done"),
+            last_expiry=Max("done__expires_on"),
+            never_expiring=Count("done", filter=Q(done__expires_on__isnull=True)),
+        )
+        .order_by("kind", "code")
+    )
+    latest = {
+        (member.pk, c.pk): {"last_expiry": c.last_expiry, "never_expiring": c.never_expiring}
+        for c in courses
+        if c.completions
+    }
+    return _issues([member], courses, latest, today)
+
+
+def _issues(users, courses, latest, today) -> list[TrainingIssue]:
+    """`latest`: {(user_id, course_id): {"last_expiry", "never_expiring"}} of completions."""
     issues = []
     for member in users:
         joined = timezone.localtime(member.date_joined).date() if member.date_joined else today

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,8 +21,8 @@ from crm.core.notifications import notify
 from crm.ui.registry import metrics
 
 from . import selectors
-from .models import Course, Target, TrainingRecord
-from .periods import Period
+from .models import Course, KpiFigure, Target, TrainingRecord
+from .periods import Period, month_period
 
 
 def _as_dict(target: Target) -> dict:
@@ -211,6 +211,119 @@ def sweep_training(today: datetime.date | None = None) -> dict:
     return counts
 
 
+# ---- KPI snapshot -----------------------------------------------------------------------------
+
+# Serialises refreshes (the 15-minute and the nightly one may overlap) on PostgreSQL; any
+# constant that no other advisory lock in the project uses.
+_REFRESH_LOCK = 0x4B5049  # "KPI"
+
+
+def snapshot_periods(
+    *, years=None, current: bool = False, today: datetime.date | None = None
+) -> list[Period]:
+    """The periods a refresh recomputes: with `current`, those containing today (its month,
+    quarter and year); otherwise every month, quarter and year of `years` (default: this year
+    and last) that has started by today."""
+    today = today or timezone.localdate()
+    if current:
+        return [month_period(today), Period.current_quarter(today), Period(today.year)]
+    out = []
+    for year in sorted(years or (today.year - 1, today.year)):
+        whole = Period(year)
+        out += [month_period(m) for m in whole.months() if m <= today]
+        out += [Period(year, q) for q in (1, 2, 3, 4) if Period(year, q).start <= today]
+        if whole.start <= today:
+            out.append(whole)
+    return out
+
+
+def _stored(value):
+    if value is None:
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def metric_figures(metric, staff, periods: list[Period]) -> dict[Period, dict]:
+    """{period: {user_id: value}} for one metric: months from one `monthly` query, quarters and
+    years of additive metrics added up from their months, the rest from `compute`."""
+    out = {}
+    months = [p for p in periods if p.is_month]
+    if months and metric.monthly is not None:
+        by_month = metric.monthly(staff, months[0].start, months[-1].end) or {}
+        for period in months:
+            out[period] = {}
+        index = {p.start: p for p in months}
+        for (user_id, month), value in by_month.items():
+            if month in index:
+                out[index[month]][user_id] = value
+    else:
+        for period in months:
+            out[period] = metric.compute(staff, period.start, period.end) or {}
+    for period in periods:
+        if period.is_month:
+            continue
+        parts = [month_period(m) for m in period.months()]
+        if metric.additive and all(p in out for p in parts):
+            total = {}
+            for part in parts:
+                for user_id, value in out[part].items():
+                    total[user_id] = total.get(user_id, 0) + value
+            out[period] = total
+        else:
+            out[period] = metric.compute(staff, period.start, period.end) or {}
+    return out
+
+
+def refresh_figures(
+    *, years=None, current: bool = False, today: datetime.date | None = None
+) -> dict:
+    """Recompute the KPI snapshot (KpiFigure) for `snapshot_periods(...)`: every client-facing
+    staff member x registered metric x period, set-based (each metric's queries run once for
+    all staff), then the periods' rows are replaced in one transaction, so the pages see either
+    the old or the new snapshot. Scheduled by beat and run by `refresh_kpis`."""
+    from django.contrib.auth import get_user_model
+
+    periods = sorted(
+        set(snapshot_periods(years=years, current=current, today=today)),
+        key=lambda p: (p.start, p.end),
+    )
+    staff = list(
+        selectors._with_roles(
+            get_user_model().objects.filter(is_active=True), selectors.CLIENT_FACING_ROLES
+        ).only("pk")
+    )
+    now = timezone.now()
+    rows = []
+    for metric in metrics():
+        figures = metric_figures(metric, staff, periods) if staff else {}
+        for period, values in figures.items():
+            for member in staff:
+                value = values.get(member.pk)
+                if value is None and metric.aggregate == "sum":
+                    value = 0
+                rows.append(
+                    KpiFigure(
+                        user_id=member.pk,
+                        metric_key=metric.key,
+                        start=period.start,
+                        end=period.end,
+                        value=_stored(value),
+                        computed_at=now,
+                    )
+                )
+    spans = Q(pk__in=[])
+    for period in periods:
+        spans |= Q(start=period.start, end=period.end)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REFRESH_LOCK])
+        # Whole periods are replaced: staff who left or metrics no longer registered go too.
+        KpiFigure.objects.filter(spans).delete()
+        KpiFigure.objects.bulk_create(rows, batch_size=5000)
+    return {"periods": len(periods), "staff": len(staff), "figures": len(rows)}
+
+
 # ---- export -----------------------------------------------------------------------------------
 
 
@@ -224,7 +337,12 @@ def export_dashboard(acting_user, period: Period) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("KPIs")[:31]
-    ws.append([_("Team KPIs") + f" · {period.key}"])
+    as_of = (
+        _("Figures as of %(when)s") % {"when": f"{timezone.localtime(data.as_of):%Y-%m-%d %H:%M}"}
+        if data.as_of
+        else _("Not computed yet")
+    )
+    ws.append([_("Team KPIs") + f" · {period.key}", None, None, as_of])
     ws["A1"].font = Font(bold=True, size=13)
     head = [_("Staff member"), _("Employee number"), _("Team")]
     for metric in data.metrics:
