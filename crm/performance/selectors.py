@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, FilteredRelation, Max, OuterRef, Q
+from django.db.models import Count, Exists, FilteredRelation, Max, OuterRef, Q, Subquery
 from django.db.models.lookups import LessThan
 from django.http import Http404
 from django.utils import timezone
@@ -88,11 +88,25 @@ def staff_for(user, *, today: datetime.date | None = None) -> list:
     )
 
 
-def get_staff_for(user, pk: int):
-    """One staff member of the dashboard, or 404 outside the user's scope."""
-    member = staff_qs(user, CLIENT_FACING_ROLES).filter(pk=pk).first()
+def get_staff_for(user, pk: int, *, period: Period | None = None):
+    """One staff member of the dashboard, or 404 outside the user's scope. With `period`, the
+    member's targets for it come in the same query (`member.period_targets`)."""
+    qs = staff_qs(user, CLIENT_FACING_ROLES).filter(pk=pk)
+    metric_list = metrics() if period is not None else []
+    for index, metric in enumerate(metric_list):
+        target = Target.objects.filter(
+            user=OuterRef("pk"), metric_key=metric.key, year=period.year, quarter=period.quarter
+        )
+        qs = qs.annotate(**{f"target_{index}": Subquery(target.values("value")[:1])})
+    member = qs.first()
     if member is None:
         raise Http404
+    if period is not None:
+        member.period_targets = {
+            (member.pk, metric.key): getattr(member, f"target_{index}")
+            for index, metric in enumerate(metric_list)
+            if getattr(member, f"target_{index}") is not None
+        }
     return member
 
 
@@ -231,10 +245,13 @@ class StaffFigures:
 
 
 def staff_figures(member, period: Period, *, today: datetime.date | None = None) -> StaffFigures:
-    """One staff member's figures vs targets and the monthly trend: two queries (targets, and
-    the snapshot rows of the period and its months) whatever the number of metrics or months."""
+    """One staff member's figures vs targets and the monthly trend: one query (the snapshot rows
+    of the period and its months) whatever the number of metrics or months, when the targets
+    came with the member (get_staff_for(…, period=…)); else one more for them."""
     today = today or timezone.localdate()
-    user_targets, _team_targets = targets_for([member], [], period)
+    user_targets = getattr(member, "period_targets", None)
+    if user_targets is None:
+        user_targets, _team_targets = targets_for([member], [], period)
     values, as_of = snapshot(
         KpiFigure.objects.filter(user=member, start__gte=period.start, end__lte=period.end)
     )

@@ -66,8 +66,8 @@ def export(request):
 
 def staff_detail(request, pk):
     _require(request.user, "performance.view_dashboard")
-    member = selectors.get_staff_for(request.user, pk)
     period = _period(request)
+    member = selectors.get_staff_for(request.user, pk, period=period)
     today = timezone.localdate()
     figures = selectors.staff_figures(member, period, today=today)
     training = selectors.member_training(member, today=today)
