@@ -130,8 +130,8 @@ class KpiFigure(models.Model):
         related_name="+",
     )
     metric_key = models.CharField(_("metric"), max_length=64)
-    start = models.DateField(_("from"))
-    end = models.DateField(_("to"))
+    start = models.DateField(_("period start"))
+    end = models.DateField(_("period end"))
     value = models.DecimalField(_("value"), max_digits=22, decimal_places=4, null=True)
     computed_at = models.DateTimeField(_("computed at"))
 

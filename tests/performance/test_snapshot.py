@@ -157,6 +157,7 @@ def test_dashboard_and_drill_down_show_the_snapshot(org, as_user):
     assert trend["trend-new_customers"] == [0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]
     assert trend["trend-satisfaction"][3] == 3.5 and trend["trend-satisfaction"][0] is None
     assert 'id="kpi-as-of"' in response.content.decode()
+    assert "数据截至" in response.content.decode()
 
 
 def test_a_period_not_computed_says_so(org, as_user):

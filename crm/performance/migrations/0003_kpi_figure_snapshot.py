@@ -18,8 +18,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('metric_key', models.CharField(max_length=64, verbose_name='metric')),
-                ('start', models.DateField(verbose_name='from')),
-                ('end', models.DateField(verbose_name='to')),
+                ('start', models.DateField(verbose_name='period start')),
+                ('end', models.DateField(verbose_name='period end')),
                 ('value', models.DecimalField(decimal_places=4, max_digits=22, null=True, verbose_name='value')),
                 ('computed_at', models.DateTimeField(verbose_name='computed at')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
