@@ -293,7 +293,7 @@ def refresh_figures(
         ).only("pk")
     )
     now = timezone.now()
-    rows = []
+    rows = []  # plain tuples: a model instance per figure would cost far more memory
     for metric in metrics():
         figures = metric_figures(metric, staff, periods) if staff else {}
         for period, values in figures.items():
@@ -301,16 +301,7 @@ def refresh_figures(
                 value = values.get(member.pk)
                 if value is None and metric.aggregate == "sum":
                     value = 0
-                rows.append(
-                    KpiFigure(
-                        user_id=member.pk,
-                        metric_key=metric.key,
-                        start=period.start,
-                        end=period.end,
-                        value=_stored(value),
-                        computed_at=now,
-                    )
-                )
+                rows.append((member.pk, metric.key, period.start, period.end, _stored(value)))
     spans = Q(pk__in=[])
     for period in periods:
         spans |= Q(start=period.start, end=period.end)
@@ -320,7 +311,18 @@ def refresh_figures(
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REFRESH_LOCK])
         # Whole periods are replaced: staff who left or metrics no longer registered go too.
         KpiFigure.objects.filter(spans).delete()
-        KpiFigure.objects.bulk_create(rows, batch_size=5000)
+        for chunk in range(0, len(rows), 5000):
+            KpiFigure.objects.bulk_create(
+                KpiFigure(
+                    user_id=user_id,
+                    metric_key=key,
+                    start=start,
+                    end=end,
+                    value=value,
+                    computed_at=now,
+                )
+                for user_id, key, start, end, value in rows[chunk : chunk + 5000]
+            )
     return {"periods": len(periods), "staff": len(staff), "figures": len(rows)}
 
 
