@@ -82,15 +82,6 @@ def cadence_coverage(users, start: datetime.date, end: datetime.date) -> dict[in
     return out
 
 
-def cadence_coverage_monthly(users, start, end) -> dict[tuple[int, datetime.date], float]:
-    """Coverage is a snapshot of today, so every month shows today's figure (as cadence_coverage
-    does for any period): one query."""
-    from crm.ui.registry import month_span
-
-    now = cadence_coverage(users, start, end)
-    return {(uid, month): value for uid, value in now.items() for month in month_span(start, end)}
-
-
 def register() -> None:
     from django.utils.translation import gettext_lazy as _
 
@@ -112,7 +103,7 @@ def register() -> None:
             _("Cadence coverage"),
             cadence_coverage,
             unit="%",
-            monthly=cadence_coverage_monthly,
+            point_in_time=True,
             order=21,
             aggregate="mean",
         )
@@ -121,7 +112,6 @@ def register() -> None:
 
 __all__ = [
     "cadence_coverage",
-    "cadence_coverage_monthly",
     "contacts_made",
     "contacts_made_monthly",
     "register",

@@ -244,29 +244,37 @@ def _stored(value):
 
 
 def metric_figures(metric, staff, periods: list[Period]) -> dict[Period, dict]:
-    """{period: {user_id: value}} for one metric: months from one `monthly` query, quarters and
-    years of additive metrics added up from their months, the rest from `compute`."""
-    out = {}
-    months = [p for p in periods if p.is_month]
-    if months and metric.monthly is not None:
-        by_month = metric.monthly(staff, months[0].start, months[-1].end) or {}
-        for period in months:
-            out[period] = {}
-        index = {p.start: p for p in months}
-        for (user_id, month), value in by_month.items():
-            if month in index:
-                out[index[month]][user_id] = value
+    """{period: {user_id: value}} for one metric, in as few queries as the metric allows:
+    a point-in-time figure once for all periods; an additive one from a single `monthly` query
+    covering every month of the periods (quarters and years are sums of months); otherwise
+    months from one `monthly` query and quarters and years from `compute`."""
+    if not periods:
+        return {}
+    if metric.point_in_time:
+        now = metric.compute(staff, periods[0].start, periods[-1].end) or {}
+        return dict.fromkeys(periods, now)
+    if metric.additive and metric.monthly is not None:
+        wanted = {m for p in periods for m in p.months()}
     else:
-        for period in months:
-            out[period] = metric.compute(staff, period.start, period.end) or {}
+        wanted = {p.start for p in periods if p.is_month}
+    by_month: dict = {}
+    if wanted and metric.monthly is not None:
+        first, last = min(wanted), month_period(max(wanted)).end
+        by_month = {m: {} for m in wanted}
+        for (user_id, month), value in (metric.monthly(staff, first, last) or {}).items():
+            if month in by_month:
+                by_month[month][user_id] = value
+    else:
+        for month in sorted(wanted):
+            by_month[month] = metric.compute(staff, month, month_period(month).end) or {}
+    out = {}
     for period in periods:
         if period.is_month:
-            continue
-        parts = [month_period(m) for m in period.months()]
-        if metric.additive and all(p in out for p in parts):
-            total = {}
-            for part in parts:
-                for user_id, value in out[part].items():
+            out[period] = by_month[period.start]
+        elif metric.additive and all(m in by_month for m in period.months()):
+            total: dict = {}
+            for month in period.months():
+                for user_id, value in by_month[month].items():
                     total[user_id] = total.get(user_id, 0) + value
             out[period] = total
         else:

@@ -75,6 +75,8 @@ class Metric:
     #   ONE query grouped by owner and month. Without it the job calls `compute` per month.
     # - `additive`: a period's figure is the sum of its months' figures (counts), so the job
     #   adds up months instead of computing quarters and years again.
+    # - `point_in_time`: the figure describes today whatever the period (cadence coverage), so
+    #   the job computes it once for all periods.
 
     key: str
     label: str
@@ -85,6 +87,7 @@ class Metric:
     aggregate: str = "sum"
     monthly: Callable | None = None
     additive: bool = False
+    point_in_time: bool = False
 
 
 def month_of(field: str):

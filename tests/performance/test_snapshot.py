@@ -216,6 +216,28 @@ def test_additive_periods_are_added_up_from_months_without_computing_again(org, 
     registry.register_metric(Metric("n", "N", compute))
     out = services.metric_figures(registry.metrics()[0], staff, periods)
     assert len(calls) == 17 and out[Period(2025)] == {org.rm_a1.pk: 1}
+    # A point-in-time figure (coverage today) is computed once for every period.
+    calls.clear()
+    registry._metrics.clear()
+    registry.register_metric(Metric("n", "N", compute, point_in_time=True))
+    out = services.metric_figures(registry.metrics()[0], staff, periods)
+    assert len(calls) == 1 and set(out) == set(periods)
+    # The current refresh (month, quarter, year) of an additive metric: one monthly query.
+    spans = []
+    registry._metrics.clear()
+    registry.register_metric(
+        Metric(
+            "n",
+            "N",
+            compute,
+            monthly=lambda u, s, e: spans.append((s, e)) or monthly(u, s, e),
+            additive=True,
+        )
+    )
+    current = services.snapshot_periods(current=True, today=datetime.date(2025, 5, 20))
+    out = services.metric_figures(registry.metrics()[0], staff, current)
+    assert spans == [(datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))]
+    assert [out[p][org.rm_a1.pk] for p in current] == [2, 6, 24]
 
 
 def _count(client, url):
