@@ -127,7 +127,7 @@ class KpiFigure(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("staff member"),
         on_delete=models.CASCADE,
-        related_name="+",
+        related_name="kpi_figures",
     )
     metric_key = models.CharField(_("metric"), max_length=64)
     start = models.DateField(_("period start"))

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, FilteredRelation, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, Subquery
 from django.db.models.lookups import LessThan
 from django.http import Http404
 from django.utils import timezone
@@ -75,39 +75,48 @@ def overdue_courses(today: datetime.date):
     )
 
 
-def staff_for(user, *, today: datetime.date | None = None) -> list:
+def staff_for(user, *, today: datetime.date | None = None, period: Period | None = None) -> list:
     """The dashboard's staff, each flagged (in the same query) with `compliance_lapsed` and
-    `training_overdue` for mandatory courses."""
+    `training_overdue` for mandatory courses; with `period`, also carrying their snapshot
+    figures for it (`member.period_figures`, `member.figures_as_of`)."""
     today = today or timezone.localdate()
     overdue = overdue_courses(today)
-    return list(
-        staff_qs(user).annotate(
-            compliance_lapsed=Exists(overdue.filter(kind=Course.Kind.COMPLIANCE)),
-            training_overdue=Exists(overdue),
-        )
+    qs = staff_qs(user).annotate(
+        compliance_lapsed=Exists(overdue.filter(kind=Course.Kind.COMPLIANCE)),
+        training_overdue=Exists(overdue),
     )
-
-
-def get_staff_for(user, pk: int, *, period: Period | None = None):
-    """One staff member of the dashboard, or 404 outside the user's scope. With `period`, the
-    member's targets for it come in the same query (`member.period_targets`)."""
-    qs = staff_qs(user, CLIENT_FACING_ROLES).filter(pk=pk)
     metric_list = metrics() if period is not None else []
+    if period is not None:
+        # One scalar subquery per metric (a unique-index probe each), so the figures cost no
+        # query of their own.
+        mine = KpiFigure.objects.filter(user=OuterRef("pk"), start=period.start, end=period.end)
+        qs = qs.annotate(
+            figures_as_of=Subquery(mine.order_by("computed_at").values("computed_at")[:1]),
+            **{
+                f"figure_{index}": Subquery(mine.filter(metric_key=m.key).values("value")[:1])
+                for index, m in enumerate(metric_list)
+            },
+        )
+    staff = list(qs)
+    for member in staff:
+        if period is not None:
+            member.period_figures = {
+                (member.pk, m.key, period.start, period.end): _read(
+                    getattr(member, f"figure_{index}")
+                )
+                for index, m in enumerate(metric_list)
+            }
+    return staff
+
+
+def _with_targets(qs, period: Period, metric_list):
+    """Annotate each staff member with their target for every metric (`target_<index>`)."""
     for index, metric in enumerate(metric_list):
         target = Target.objects.filter(
             user=OuterRef("pk"), metric_key=metric.key, year=period.year, quarter=period.quarter
         )
         qs = qs.annotate(**{f"target_{index}": Subquery(target.values("value")[:1])})
-    member = qs.first()
-    if member is None:
-        raise Http404
-    if period is not None:
-        member.period_targets = {
-            (member.pk, metric.key): getattr(member, f"target_{index}")
-            for index, metric in enumerate(metric_list)
-            if getattr(member, f"target_{index}") is not None
-        }
-    return member
+    return qs
 
 
 # ---- targets and figures ----------------------------------------------------------------------
@@ -202,17 +211,6 @@ def _read(value):
     return int(value)
 
 
-def snapshot(figures) -> tuple[dict, datetime.datetime | None]:
-    """({(user_id, metric_key, start, end): value}, oldest computed_at) of KpiFigure rows."""
-    out, as_of = {}, None
-    for user_id, key, start, end, value, computed_at in figures.values_list(
-        "user_id", "metric_key", "start", "end", "value", "computed_at"
-    ):
-        out[(user_id, key, start, end)] = _read(value)
-        as_of = computed_at if as_of is None else min(as_of, computed_at)
-    return out, as_of
-
-
 def _figure_value(metric, value):
     # A count nobody scored in is 0; a mean of nothing stays empty.
     return 0 if value is None and metric.aggregate == "sum" else value
@@ -237,26 +235,49 @@ def _staff_rows(staff, period, metric_list, values, user_targets) -> list[Row]:
 
 @dataclass
 class StaffFigures:
-    """The drill-down: the member's figures vs targets for the period, and month by month."""
+    """The drill-down: the member, their figures vs targets for the period, and month by month."""
 
+    member: object
     row: Row
     trend: dict  # {metric_key: [(month, value), …]} for the months of the period started
     as_of: datetime.datetime | None
 
 
-def staff_figures(member, period: Period, *, today: datetime.date | None = None) -> StaffFigures:
-    """One staff member's figures vs targets and the monthly trend: one query (the snapshot rows
-    of the period and its months) whatever the number of metrics or months, when the targets
-    came with the member (get_staff_for(…, period=…)); else one more for them."""
+def staff_figures(user, pk: int, period: Period, *, today=None) -> StaffFigures:
+    """One staff member in `user`'s scope (404 otherwise) with their targets and the snapshot
+    rows of the period and its months, in ONE query whatever the number of metrics or months:
+    the member row is repeated once per figure (a filtered LEFT JOIN, so a member without
+    figures still comes back once) and carries the targets as scalar subqueries."""
     today = today or timezone.localdate()
-    user_targets = getattr(member, "period_targets", None)
-    if user_targets is None:
-        user_targets, _team_targets = targets_for([member], [], period)
-    values, as_of = snapshot(
-        KpiFigure.objects.filter(user=member, start__gte=period.start, end__lte=period.end)
-    )
     metric_list = metrics()
-    row = _staff_rows([member], period, metric_list, values, user_targets)[0]
+    qs = _with_targets(staff_qs(user, CLIENT_FACING_ROLES).filter(pk=pk), period, metric_list)
+    rows = list(
+        qs.annotate(
+            fig=FilteredRelation(
+                "kpi_figures",
+                condition=Q(kpi_figures__start__gte=period.start, kpi_figures__end__lte=period.end),
+            ),
+            fig_key=F("fig__metric_key"),
+            fig_start=F("fig__start"),
+            fig_end=F("fig__end"),
+            fig_value=F("fig__value"),
+            fig_at=F("fig__computed_at"),
+        )
+    )
+    if not rows:
+        raise Http404
+    member = rows[0]
+    values, as_of = {}, None
+    for r in rows:
+        if r.fig_key is not None:
+            values[(member.pk, r.fig_key, r.fig_start, r.fig_end)] = _read(r.fig_value)
+            as_of = r.fig_at if as_of is None else min(as_of, r.fig_at)
+    targets = {
+        (member.pk, m.key): getattr(member, f"target_{index}")
+        for index, m in enumerate(metric_list)
+        if getattr(member, f"target_{index}") is not None
+    }
+    row = _staff_rows([member], period, metric_list, values, targets)[0]
     months = [month_period(m) for m in period.months_until(today)]
     trend = {
         metric.key: [
@@ -265,24 +286,20 @@ def staff_figures(member, period: Period, *, today: datetime.date | None = None)
         ]
         for metric in metric_list
     }
-    return StaffFigures(row, trend, as_of)
+    return StaffFigures(member, row, trend, as_of)
 
 
 def dashboard(user, period: Period, *, today: datetime.date | None = None) -> Dashboard:
     """Each staff member's figure for every registered metric vs target, team and overall totals,
-    and lapsed mandatory training: three queries (staff with training flags, targets, the
-    snapshot's figures) whatever the number of staff or metrics."""
-    staff = staff_for(user, today=today)
+    and lapsed mandatory training: two queries (staff with training flags and snapshot figures,
+    targets) whatever the number of staff or metrics."""
+    staff = staff_for(user, today=today, period=period)
     metric_list = metrics()
     teams = {m.team_id: m.team for m in staff if m.team_id}
     user_targets, team_targets = targets_for(staff, list(teams.values()), period)
-    values, as_of = ({}, None)
-    if staff:
-        values, as_of = snapshot(
-            KpiFigure.objects.filter(
-                user_id__in=[m.pk for m in staff], start=period.start, end=period.end
-            )
-        )
+    values = {k: v for m in staff for k, v in m.period_figures.items()}
+    stamps = [m.figures_as_of for m in staff if m.figures_as_of is not None]
+    as_of = min(stamps) if stamps else None
     rows = _staff_rows(staff, period, metric_list, values, user_targets)
 
     def total_row(label, members, team=None):
@@ -349,30 +366,48 @@ def training_state(users, *, today=None, courses=None) -> list[TrainingIssue]:
     return _issues(users, courses, latest, today)
 
 
-def member_training(member, *, today=None) -> list[TrainingIssue]:
-    """training_state of one staff member in one query: the mandatory courses, each joined to
-    the member's completions only (the drill-down)."""
+def member_training(member, *, today=None) -> tuple[list[TrainingIssue], list[TrainingRecord]]:
+    """The drill-down's training in ONE query: (training_state([member]), the member's latest
+    50 records). Courses LEFT JOIN the member's records only, kept when mandatory or attended,
+    so a mandatory course never taken still comes back (without a record)."""
     today = today or timezone.localdate()
-    courses = list(
-        Course.objects.filter(mandatory=True, is_active=True)
-        .annotate(
-            done=FilteredRelation(
-                "records", condition=Q(records__user=member, records__completed_on__isnull=False)
-            )
+    rows = list(
+        Course.objects.annotate(
+            mine=FilteredRelation("records", condition=Q(records__user=member)),
+            rec_id=F("mine__id"),
+            rec_attended=F("mine__attended_on"),
+            rec_completed=F("mine__completed_on"),
+            rec_expires=F("mine__expires_on"),
         )
-        .annotate(
-            completions=Count("done"),
-            last_expiry=Max("done__expires_on"),
-            never_expiring=Count("done", filter=Q(done__expires_on__isnull=True)),
-        )
+        .filter(Q(mandatory=True, is_active=True) | Q(rec_id__isnull=False))
         .order_by("kind", "code")
     )
-    latest = {
-        (member.pk, c.pk): {"last_expiry": c.last_expiry, "never_expiring": c.never_expiring}
-        for c in courses
-        if c.completions
-    }
-    return _issues([member], courses, latest, today)
+    courses, records, latest = {}, [], {}
+    for row in rows:
+        course = courses.setdefault(row.pk, row)
+        if row.rec_id is None:
+            continue
+        records.append(
+            TrainingRecord(
+                pk=row.rec_id,
+                user=member,
+                course=course,
+                attended_on=row.rec_attended,
+                completed_on=row.rec_completed,
+                expires_on=row.rec_expires,
+            )
+        )
+        if row.rec_completed is not None:
+            done = latest.setdefault(
+                (member.pk, course.pk), {"last_expiry": None, "never_expiring": 0}
+            )
+            if row.rec_expires is None:
+                done["never_expiring"] += 1
+            elif done["last_expiry"] is None or row.rec_expires > done["last_expiry"]:
+                done["last_expiry"] = row.rec_expires
+    mandatory = [c for c in courses.values() if c.mandatory and c.is_active]
+    records.sort(key=lambda r: (r.attended_on, r.pk), reverse=True)
+    return _issues([member], mandatory, latest, today), records[:50]
 
 
 def _issues(users, courses, latest, today) -> list[TrainingIssue]:
@@ -421,11 +456,3 @@ def training_report(user, *, kind: str = "", include_expiring: bool = True, toda
     order = {"lapsed": 0, "missing": 1, "expiring": 2}
     rows.sort(key=lambda r: (order[r[1].status], r[1].since or datetime.date.min, str(r[0])))
     return rows
-
-
-def records_of(member):
-    return list(
-        TrainingRecord.objects.filter(user=member)
-        .select_related("course")
-        .order_by("-attended_on", "-pk")[:50]
-    )

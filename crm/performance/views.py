@@ -67,10 +67,10 @@ def export(request):
 def staff_detail(request, pk):
     _require(request.user, "performance.view_dashboard")
     period = _period(request)
-    member = selectors.get_staff_for(request.user, pk, period=period)
     today = timezone.localdate()
-    figures = selectors.staff_figures(member, period, today=today)
-    training = selectors.member_training(member, today=today)
+    figures = selectors.staff_figures(request.user, pk, period, today=today)
+    member = figures.member
+    training, records = selectors.member_training(member, today=today)
     context = {
         "member": member,
         "row": figures.row,
@@ -82,7 +82,7 @@ def staff_detail(request, pk):
         "compliance_lapsed": any(
             i.overdue and i.course.kind == Course.Kind.COMPLIANCE for i in training
         ),
-        "records": selectors.records_of(member),
+        "records": records,
     }
     return render(request, "performance/staff_detail.html", context)
 

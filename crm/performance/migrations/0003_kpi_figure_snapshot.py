@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('end', models.DateField(verbose_name='period end')),
                 ('value', models.DecimalField(decimal_places=4, max_digits=22, null=True, verbose_name='value')),
                 ('computed_at', models.DateTimeField(verbose_name='computed at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kpi_figures', to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
             ],
             options={
                 'verbose_name': 'KPI figure',
