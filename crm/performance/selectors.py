@@ -98,12 +98,11 @@ def staff_for(user, *, today: datetime.date | None = None, period: Period | None
             },
         )
     staff = list(qs)
-    for member in staff:
-        if period is not None:
+    if period is not None:
+        start, end = period.start, period.end
+        for member in staff:
             member.period_figures = {
-                (member.pk, m.key, period.start, period.end): _read(
-                    getattr(member, f"figure_{index}")
-                )
+                (member.pk, m.key, start, end): _read(getattr(member, f"figure_{index}"))
                 for index, m in enumerate(metric_list)
             }
     return staff
@@ -218,10 +217,11 @@ def _figure_value(metric, value):
 
 def _staff_rows(staff, period, metric_list, values, user_targets) -> list[Row]:
     rows = []
+    start, end = period.start, period.end
     for member in staff:
         row = Row(str(member), user=member)
         for metric in metric_list:
-            actual = values.get((member.pk, metric.key, period.start, period.end))
+            actual = values.get((member.pk, metric.key, start, end))
             row.figures.append(
                 Figure(
                     metric,
