@@ -2,6 +2,7 @@
 read by the pages in a fixed number of queries."""
 
 import datetime
+import io
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from complaints.models import Complaint
 from crm.accounts import roles
@@ -329,3 +331,21 @@ def test_beat_schedules_the_refreshes():
     tasks = dict(PeriodicTask.objects.values_list("task", "enabled"))
     assert tasks["crm.performance.tasks.refresh_current_figures"] is True
     assert tasks["crm.performance.tasks.refresh_figures"] is True
+
+
+def test_export_has_the_dashboard_figures(org, as_user):
+    _activity(org)
+    services.refresh_figures(years=[2025])
+    client = as_user(org.head)
+    data = client.get(DASHBOARD + "?period=2025Q2").context["data"]
+    sheet = load_workbook(
+        io.BytesIO(client.get(reverse("performance:export") + "?period=2025Q2").content)
+    ).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][3].startswith("数据截至")
+    by_name = {r[0]: r for r in rows[2:]}
+    for row in data.rows:
+        exported = by_name[str(row.user)]
+        for index, fig in enumerate(row.figures):
+            cell = exported[3 + 3 * index]
+            assert (cell is None and fig.actual is None) or Decimal(str(cell)) == fig.actual
