@@ -90,6 +90,7 @@ def _activity(org):
         (a1, _at(2025, 5, 5, 10), a2, _at(2025, 5, 20, 10), 4),
         (a1, _at(2025, 6, 30, 23), a2, _at(2025, 10, 2, 10), 1),
         (b1, _at(2025, 10, 1, 0, 30), None, None, None),
+        (b1, _at(2025, 6, 1, 9), a1, _at(2025, 6, 10, 9), 2),
     ]:
         complaint = make_complaint(logger, received_at=received)
         if handler:
@@ -153,6 +154,7 @@ def test_dashboard_and_drill_down_show_the_snapshot(org, as_user):
     totals = {f.metric.key: f.actual for f in team_a.figures}
     assert totals["satisfaction"] == Decimal("3.25")  # (3.5 + 3) / 2 members with surveys
     assert totals["new_customers"] == 2
+    assert totals["complaint_satisfaction"] == 3  # (2 + 4) / 2, not 6
     url = reverse("performance:staff_detail", args=[org.rm_a1.pk]) + "?period=2025"
     response = client.get(url)
     trend = {c["id"]: c["option"]["series"][0]["data"] for c in response.context["trend_charts"]}
