@@ -6,7 +6,8 @@
 Run after bench/generate.py. It first adds (idempotently, with bulk_create) mandatory courses,
 training records for every bench staff member (a share of them lapsed) and quarterly targets
 for every registered metric; --extra-rms N adds N more RMs to the first bench branch, so the
-branch head's dashboard can be measured with many RMs. Each scenario goes through Django's test
+branch head's dashboard can be measured with many RMs. It then runs the two KPI snapshot
+refreshes (the pages read the snapshot) and prints their time and query count. Each scenario goes through Django's test
 Client (full middleware stack, no network) --runs times after one warm-up; the script prints the
 exact query count, p50/p95 server time, the SQL time of one request (from the captured queries)
 and the number of staff rows.
@@ -148,6 +149,20 @@ def measure(client, name, url, runs, rows_of=None):
     )
 
 
+def refresh(name, kwargs) -> None:
+    """The scheduled job the pages read from: its time, queries and figures written."""
+    from crm.performance.services import refresh_figures
+
+    connection.queries_log.clear()
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as ctx:
+        counts = refresh_figures(**kwargs)
+    print(
+        f"{name}: {time.perf_counter() - started:.1f} s, {len(ctx.captured_queries)} queries, "
+        f"{counts['figures']} figures ({counts['staff']} staff, {counts['periods']} periods)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=30)
@@ -163,6 +178,8 @@ def main() -> None:
         f"bench database: {connection.settings_dict['NAME']}; "
         f"metrics: {', '.join(m.key for m in metrics())}"
     )
+    refresh("KPI snapshot, this and last year (nightly)", {})
+    refresh("KPI snapshot, current periods (every 15 min)", {"current": True})
 
     def staff_rows(response):
         return len(response.context["data"].rows)

@@ -106,6 +106,8 @@ class ComplaintsConfig(AppConfig):
                 metrics.complaints_logged,
                 order=60,
                 higher_is_better=False,
+                monthly=metrics.complaints_logged_monthly,
+                additive=True,
             )
         )
         register_metric(
@@ -114,6 +116,9 @@ class ComplaintsConfig(AppConfig):
                 _("Complaint satisfaction (1–5)"),
                 metrics.satisfaction,
                 order=61,
+                # A score: the team's figure is the members' mean, not their sum.
+                aggregate="mean",
+                monthly=metrics.satisfaction_monthly,
             )
         )
         register_demo(

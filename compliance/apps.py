@@ -147,6 +147,7 @@ class ComplianceConfig(AppConfig):
 
         from crm.ui.registry import Metric, register_metric
 
+        from .metrics import warnings_verified_monthly
         from .selectors import metric_warnings_verified
 
         register_metric(
@@ -155,6 +156,8 @@ class ComplianceConfig(AppConfig):
                 _("Risk warnings verified"),
                 metric_warnings_verified,
                 order=60,
+                monthly=warnings_verified_monthly,
+                additive=True,
             )
         )
 

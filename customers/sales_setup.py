@@ -150,6 +150,7 @@ def ready() -> None:
         )
     )
 
+    from .metrics import converted_monthly, satisfaction_monthly
     from .surveys import satisfaction_metric
 
     register_metric(
@@ -160,12 +161,20 @@ def ready() -> None:
             unit="/5",
             order=60,
             aggregate="mean",
+            monthly=satisfaction_monthly,
         )
     )
     from .pipeline import converted_metric
 
     register_metric(
-        Metric("prospects_converted", _("Prospects converted"), converted_metric, order=20)
+        Metric(
+            "prospects_converted",
+            _("Prospects converted"),
+            converted_metric,
+            order=20,
+            monthly=converted_monthly,
+            additive=True,
+        )
     )
 
     from .sales_demo import seed_sales

@@ -88,5 +88,16 @@ class TieringConfig(AppConfig):
                 group="management",
             )
         )
-        register_metric(Metric("tier_moves", _("Tier moves"), tier_moves_by_owner, order=40))
+        from .metrics import tier_moves_monthly
+
+        register_metric(
+            Metric(
+                "tier_moves",
+                _("Tier moves"),
+                tier_moves_by_owner,
+                order=40,
+                monthly=tier_moves_monthly,
+                additive=True,
+            )
+        )
         register_demo(DemoSeeder("tiering", seed_tiering, order=30, requires=("customers",)))

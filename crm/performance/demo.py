@@ -13,7 +13,6 @@ from crm.ui.registry import metrics
 
 from .models import Course, Target, TrainingRecord, add_months
 from .periods import Period
-from .selectors import figures_by_metric
 
 COURSES = [
     # code, title, kind, mandatory, validity months
@@ -46,9 +45,13 @@ def seed_performance(*, stdout, customers: int, users: dict) -> None:
         courses = _seed_courses(today)
         records = _seed_records(users, courses, today)
         targets = _seed_targets(users, today)
+    # The dashboard reads the KPI snapshot: fill it now rather than wait for the nightly job.
+    from .services import refresh_figures
+
+    snapshot = refresh_figures(today=today)
     stdout.write(
         f"  performance: {len(courses)} courses, {records} training records and "
-        f"{targets} targets created"
+        f"{targets} targets created, {snapshot['figures']} KPI figures computed"
     )
 
 
@@ -109,7 +112,7 @@ def _seed_targets(users, today) -> int:
         if quarter.quarter == 1
         else Period(today.year, quarter.quarter - 1)
     )
-    achieved = figures_by_metric(staff, previous, metric_list)
+    achieved = {m.key: m.compute(staff, previous.start, previous.end) or {} for m in metric_list}
     created = 0
     for index, member in enumerate(staff):
         for metric in metric_list:

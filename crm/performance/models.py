@@ -113,6 +113,48 @@ class Target(models.Model):
         return f"{self.year}" if self.quarter is None else f"{self.year}Q{self.quarter}"
 
 
+class KpiFigure(models.Model):
+    """A snapshot of one staff member's figure for one metric over one month, quarter or year
+    (start and end inclusive), so the dashboard reads figures instead of computing them.
+
+    Denormalised from the metric providers: rebuilt set-based by `services.refresh_figures`
+    (management command `refresh_kpis`; beat: the periods containing today every 15 minutes,
+    every period of this and last year nightly). Each refresh replaces whole periods in one
+    transaction; `computed_at` is the "as of" shown on the pages. `value` is empty when the
+    metric has no figure (a mean of nothing)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="kpi_figures",
+    )
+    metric_key = models.CharField(_("metric"), max_length=64)
+    start = models.DateField(_("period start"))
+    end = models.DateField(_("period end"))
+    value = models.DecimalField(_("value"), max_digits=22, decimal_places=4, null=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("KPI figure")
+        verbose_name_plural = _("KPI figures")
+        indexes = [
+            # The refresh replaces whole periods of one metric.
+            models.Index(fields=["start", "end", "metric_key"], name="kpifigure_period"),
+        ]
+        constraints = [
+            # Also the pages' index: one staff member's figures for a period.
+            models.UniqueConstraint(
+                fields=["user", "start", "end", "metric_key"], name="kpifigure_unique"
+            ),
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="kpifigure_end_after"),
+            models.CheckConstraint(condition=~Q(metric_key=""), name="kpifigure_metric_given"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.metric_key} · {self.start}–{self.end}"
+
+
 class Course(models.Model):
     class Kind(models.TextChoices):
         PRODUCT = "product", _("Product knowledge")

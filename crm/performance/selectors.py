@@ -1,9 +1,10 @@
 """Reads for the team dashboard, the staff drill-down and the training reports.
 
 Every read is scoped by `crm.accounts.access.staff_filter(user)`: an RM sees only themselves, a
-team lead their team, a branch head their branch and its sub-branches. Figures come from the
-metric registry (`crm.ui.registry.metrics()`); each Metric.compute is set-based, so the number
-of queries does not grow with the size of the team.
+team lead their team, a branch head their branch and its sub-branches. Figures are those of the
+metric registry (`crm.ui.registry.metrics()`) read from the KPI snapshot (KpiFigure, refreshed by
+`services.refresh_figures`), so a page costs a fixed number of queries whatever the number of
+staff, metrics or months.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, Subquery
 from django.db.models.lookups import LessThan
 from django.http import Http404
 from django.utils import timezone
@@ -23,8 +24,8 @@ from crm.accounts import roles
 from crm.accounts.access import staff_filter
 from crm.ui.registry import Metric, metrics
 
-from .models import Course, Target, TrainingRecord, add_months
-from .periods import Period
+from .models import Course, KpiFigure, Target, TrainingRecord
+from .periods import Period, month_period
 
 # Whose figures the dashboard shows and of whom mandatory courses are required.
 CLIENT_FACING_ROLES = (roles.RELATIONSHIP_MANAGER, roles.TEAM_LEAD, roles.BRANCH_HEAD)
@@ -74,25 +75,47 @@ def overdue_courses(today: datetime.date):
     )
 
 
-def staff_for(user, *, today: datetime.date | None = None) -> list:
+def staff_for(user, *, today: datetime.date | None = None, period: Period | None = None) -> list:
     """The dashboard's staff, each flagged (in the same query) with `compliance_lapsed` and
-    `training_overdue` for mandatory courses."""
+    `training_overdue` for mandatory courses; with `period`, also carrying their snapshot
+    figures for it (`member.period_figures`, `member.figures_as_of`)."""
     today = today or timezone.localdate()
     overdue = overdue_courses(today)
-    return list(
-        staff_qs(user).annotate(
-            compliance_lapsed=Exists(overdue.filter(kind=Course.Kind.COMPLIANCE)),
-            training_overdue=Exists(overdue),
-        )
+    qs = staff_qs(user).annotate(
+        compliance_lapsed=Exists(overdue.filter(kind=Course.Kind.COMPLIANCE)),
+        training_overdue=Exists(overdue),
     )
+    metric_list = metrics() if period is not None else []
+    if period is not None:
+        # One scalar subquery per metric (a unique-index probe each), so the figures cost no
+        # query of their own.
+        mine = KpiFigure.objects.filter(user=OuterRef("pk"), start=period.start, end=period.end)
+        qs = qs.annotate(
+            figures_as_of=Subquery(mine.order_by("computed_at").values("computed_at")[:1]),
+            **{
+                f"figure_{index}": Subquery(mine.filter(metric_key=m.key).values("value")[:1])
+                for index, m in enumerate(metric_list)
+            },
+        )
+    staff = list(qs)
+    if period is not None:
+        start, end = period.start, period.end
+        for member in staff:
+            member.period_figures = {
+                (member.pk, m.key, start, end): _read(getattr(member, f"figure_{index}"))
+                for index, m in enumerate(metric_list)
+            }
+    return staff
 
 
-def get_staff_for(user, pk: int):
-    """One staff member of the dashboard, or 404 outside the user's scope."""
-    member = staff_qs(user, CLIENT_FACING_ROLES).filter(pk=pk).first()
-    if member is None:
-        raise Http404
-    return member
+def _with_targets(qs, period: Period, metric_list):
+    """Annotate each staff member with their target for every metric (`target_<index>`)."""
+    for index, metric in enumerate(metric_list):
+        target = Target.objects.filter(
+            user=OuterRef("pk"), metric_key=metric.key, year=period.year, quarter=period.quarter
+        )
+        qs = qs.annotate(**{f"target_{index}": Subquery(target.values("value")[:1])})
+    return qs
 
 
 # ---- targets and figures ----------------------------------------------------------------------
@@ -111,12 +134,6 @@ def targets_for(users, teams, period: Period) -> tuple[dict, dict]:
         else:
             by_team[(team_id, key)] = value
     return by_user, by_team
-
-
-def _number(value):
-    if value is None:
-        return None
-    return value if isinstance(value, int | Decimal) else Decimal(str(value))
 
 
 def combine(metric: Metric, values: list):
@@ -183,46 +200,107 @@ class Dashboard:
     rows: list[Row]
     teams: list[Row]
     total: Row
+    as_of: datetime.datetime | None = None  # when the snapshot was computed; None: not yet
 
 
-def figures_by_metric(users, period: Period, metric_list=None) -> dict[str, dict]:
-    """{metric_key: {user_id: value}} — one compute call per metric for all `users`."""
-    metric_list = metrics() if metric_list is None else metric_list
-    if not users:
-        return {m.key: {} for m in metric_list}
-    return {m.key: m.compute(list(users), period.start, period.end) or {} for m in metric_list}
+def _read(value):
+    """A stored figure as the providers give it: integers stay integers (3, not 3.0000)."""
+    if value is None or value != value.to_integral_value():
+        return value if value is None else value.normalize()
+    return int(value)
 
 
-def _staff_rows(staff, period, metric_list, today, user_targets) -> list[Row]:
-    values = figures_by_metric(staff, period, metric_list)
+def _figure_value(metric, value):
+    # A count nobody scored in is 0; a mean of nothing stays empty.
+    return 0 if value is None and metric.aggregate == "sum" else value
+
+
+def _staff_rows(staff, period, metric_list, values, user_targets) -> list[Row]:
     rows = []
+    start, end = period.start, period.end
     for member in staff:
         row = Row(str(member), user=member)
         for metric in metric_list:
-            actual = _number(values[metric.key].get(member.pk))
-            if actual is None and metric.aggregate == "sum":
-                actual = 0
-            row.figures.append(Figure(metric, actual, user_targets.get((member.pk, metric.key))))
+            actual = values.get((member.pk, metric.key, start, end))
+            row.figures.append(
+                Figure(
+                    metric,
+                    _figure_value(metric, actual),
+                    user_targets.get((member.pk, metric.key)),
+                )
+            )
         rows.append(row)
     return rows
 
 
-def staff_figures(member, period: Period, *, today=None) -> Row:
-    # The drill-down lists the member's courses itself (training_state); no flags needed here.
-    """One staff member's figures vs targets (the drill-down's header)."""
-    user_targets, _team_targets = targets_for([member], [], period)
-    return _staff_rows([member], period, metrics(), today, user_targets)[0]
+@dataclass
+class StaffFigures:
+    """The drill-down: the member, their figures vs targets for the period, and month by month."""
+
+    member: object
+    row: Row
+    trend: dict  # {metric_key: [(month, value), …]} for the months of the period started
+    as_of: datetime.datetime | None
+
+
+def staff_figures(user, pk: int, period: Period, *, today=None) -> StaffFigures:
+    """One staff member in `user`'s scope (404 otherwise) with their targets and the snapshot
+    rows of the period and its months, in ONE query whatever the number of metrics or months:
+    the member row is repeated once per figure (a filtered LEFT JOIN, so a member without
+    figures still comes back once) and carries the targets as scalar subqueries."""
+    today = today or timezone.localdate()
+    metric_list = metrics()
+    qs = _with_targets(staff_qs(user, CLIENT_FACING_ROLES).filter(pk=pk), period, metric_list)
+    rows = list(
+        qs.annotate(
+            fig=FilteredRelation(
+                "kpi_figures",
+                condition=Q(kpi_figures__start__gte=period.start, kpi_figures__end__lte=period.end),
+            ),
+            fig_key=F("fig__metric_key"),
+            fig_start=F("fig__start"),
+            fig_end=F("fig__end"),
+            fig_value=F("fig__value"),
+            fig_at=F("fig__computed_at"),
+        )
+    )
+    if not rows:
+        raise Http404
+    member = rows[0]
+    values, as_of = {}, None
+    for r in rows:
+        if r.fig_key is not None:
+            values[(member.pk, r.fig_key, r.fig_start, r.fig_end)] = _read(r.fig_value)
+            as_of = r.fig_at if as_of is None else min(as_of, r.fig_at)
+    targets = {
+        (member.pk, m.key): getattr(member, f"target_{index}")
+        for index, m in enumerate(metric_list)
+        if getattr(member, f"target_{index}") is not None
+    }
+    row = _staff_rows([member], period, metric_list, values, targets)[0]
+    months = [month_period(m) for m in period.months_until(today)]
+    trend = {
+        metric.key: [
+            (m.start, _figure_value(metric, values.get((member.pk, metric.key, m.start, m.end))))
+            for m in months
+        ]
+        for metric in metric_list
+    }
+    return StaffFigures(member, row, trend, as_of)
 
 
 def dashboard(user, period: Period, *, today: datetime.date | None = None) -> Dashboard:
     """Each staff member's figure for every registered metric vs target, team and overall totals,
-    and lapsed mandatory training: 2 queries (staff with training flags, targets) plus each
-    metric's own fixed number."""
-    staff = staff_for(user, today=today)
+    and lapsed mandatory training: two queries (staff with training flags and snapshot figures,
+    targets) whatever the number of staff or metrics."""
+    staff = staff_for(user, today=today, period=period)
     metric_list = metrics()
     teams = {m.team_id: m.team for m in staff if m.team_id}
     user_targets, team_targets = targets_for(staff, list(teams.values()), period)
-    rows = _staff_rows(staff, period, metric_list, today, user_targets)
+    values = {k: v for m in staff for k, v in m.period_figures.items()}
+    stamps = [m.figures_as_of for m in staff if m.figures_as_of is not None]
+    as_of = min(stamps) if stamps else None
+    rows = _staff_rows(staff, period, metric_list, values, user_targets)
 
     def total_row(label, members, team=None):
         row = Row(label, team=team, members=len(members))
@@ -242,30 +320,7 @@ def dashboard(user, period: Period, *, today: datetime.date | None = None) -> Da
         team_values = [t.figures[index].target for t in team_rows]
         if metric.aggregate == "sum" and team_values and all(v is not None for v in team_values):
             total.figures[index].target = sum(team_values, Decimal(0))
-    return Dashboard(period, metric_list, rows, team_rows, total)
-
-
-def monthly_trend(member, period: Period, *, today: datetime.date | None = None) -> dict:
-    """{metric_key: [(month, value), …]} for the months of `period` that have started.
-    One compute call per metric and month (a fixed number, whatever the team size)."""
-    today = today or timezone.localdate()
-    trend = {}
-    months = period.months_until(today)
-    for metric in metrics():
-        series = []
-        for month in months:
-            value = _number(
-                (metric.compute([member], month, _month_end(month)) or {}).get(member.pk)
-            )
-            if value is None and metric.aggregate == "sum":
-                value = 0
-            series.append((month, value))
-        trend[metric.key] = series
-    return trend
-
-
-def _month_end(month: datetime.date) -> datetime.date:
-    return add_months(month, 1) - datetime.timedelta(days=1)
+    return Dashboard(period, metric_list, rows, team_rows, total, as_of)
 
 
 # ---- training ---------------------------------------------------------------------------------
@@ -308,6 +363,55 @@ def training_state(users, *, today=None, courses=None) -> list[TrainingIssue]:
             never_expiring=Count("pk", filter=Q(expires_on__isnull=True)),
         )
     }
+    return _issues(users, courses, latest, today)
+
+
+def member_training(member, *, today=None) -> tuple[list[TrainingIssue], list[TrainingRecord]]:
+    """The drill-down's training in ONE query: (training_state([member]), the member's latest
+    50 records). Courses LEFT JOIN the member's records only, kept when mandatory or attended,
+    so a mandatory course never taken still comes back (without a record)."""
+    today = today or timezone.localdate()
+    rows = list(
+        Course.objects.annotate(
+            mine=FilteredRelation("records", condition=Q(records__user=member)),
+            rec_id=F("mine__id"),
+            rec_attended=F("mine__attended_on"),
+            rec_completed=F("mine__completed_on"),
+            rec_expires=F("mine__expires_on"),
+        )
+        .filter(Q(mandatory=True, is_active=True) | Q(rec_id__isnull=False))
+        .order_by("kind", "code")
+    )
+    courses, records, latest = {}, [], {}
+    for row in rows:
+        course = courses.setdefault(row.pk, row)
+        if row.rec_id is None:
+            continue
+        records.append(
+            TrainingRecord(
+                pk=row.rec_id,
+                user=member,
+                course=course,
+                attended_on=row.rec_attended,
+                completed_on=row.rec_completed,
+                expires_on=row.rec_expires,
+            )
+        )
+        if row.rec_completed is not None:
+            done = latest.setdefault(
+                (member.pk, course.pk), {"last_expiry": None, "never_expiring": 0}
+            )
+            if row.rec_expires is None:
+                done["never_expiring"] += 1
+            elif done["last_expiry"] is None or row.rec_expires > done["last_expiry"]:
+                done["last_expiry"] = row.rec_expires
+    mandatory = [c for c in courses.values() if c.mandatory and c.is_active]
+    records.sort(key=lambda r: (r.attended_on, r.pk), reverse=True)
+    return _issues([member], mandatory, latest, today), records[:50]
+
+
+def _issues(users, courses, latest, today) -> list[TrainingIssue]:
+    """`latest`: {(user_id, course_id): {"last_expiry", "never_expiring"}} of completions."""
     issues = []
     for member in users:
         joined = timezone.localtime(member.date_joined).date() if member.date_joined else today
@@ -352,11 +456,3 @@ def training_report(user, *, kind: str = "", include_expiring: bool = True, toda
     order = {"lapsed": 0, "missing": 1, "expiring": 2}
     rows.sort(key=lambda r: (order[r[1].status], r[1].since or datetime.date.min, str(r[0])))
     return rows
-
-
-def records_of(member):
-    return list(
-        TrainingRecord.objects.filter(user=member)
-        .select_related("course")
-        .order_by("-attended_on", "-pk")[:50]
-    )

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,8 +21,8 @@ from crm.core.notifications import notify
 from crm.ui.registry import metrics
 
 from . import selectors
-from .models import Course, Target, TrainingRecord
-from .periods import Period
+from .models import Course, KpiFigure, Target, TrainingRecord
+from .periods import Period, month_period
 
 
 def _as_dict(target: Target) -> dict:
@@ -211,6 +211,129 @@ def sweep_training(today: datetime.date | None = None) -> dict:
     return counts
 
 
+# ---- KPI snapshot -----------------------------------------------------------------------------
+
+# Serialises refreshes (the 15-minute and the nightly one may overlap) on PostgreSQL; any
+# constant that no other advisory lock in the project uses.
+_REFRESH_LOCK = 0x4B5049  # "KPI"
+
+
+def snapshot_periods(
+    *, years=None, current: bool = False, today: datetime.date | None = None
+) -> list[Period]:
+    """The periods a refresh recomputes: with `current`, those containing today (its month,
+    quarter and year); otherwise every month, quarter and year of `years` (default: this year
+    and last) that has started by today."""
+    today = today or timezone.localdate()
+    if current:
+        return [month_period(today), Period.current_quarter(today), Period(today.year)]
+    out = []
+    for year in sorted(years or (today.year - 1, today.year)):
+        whole = Period(year)
+        out += [month_period(m) for m in whole.months() if m <= today]
+        out += [Period(year, q) for q in (1, 2, 3, 4) if Period(year, q).start <= today]
+        if whole.start <= today:
+            out.append(whole)
+    return out
+
+
+def _stored(value):
+    if value is None:
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def metric_figures(metric, staff, periods: list[Period]) -> dict[Period, dict]:
+    """{period: {user_id: value}} for one metric, in as few queries as the metric allows:
+    a point-in-time figure once for all periods; an additive one from a single `monthly` query
+    covering every month of the periods (quarters and years are sums of months); otherwise
+    months from one `monthly` query and quarters and years from `compute`."""
+    if not periods:
+        return {}
+    if metric.point_in_time:
+        now = metric.compute(staff, periods[0].start, periods[-1].end) or {}
+        return dict.fromkeys(periods, now)
+    if metric.additive and metric.monthly is not None:
+        wanted = {m for p in periods for m in p.months()}
+    else:
+        wanted = {p.start for p in periods if p.is_month}
+    by_month: dict = {}
+    if wanted and metric.monthly is not None:
+        first, last = min(wanted), month_period(max(wanted)).end
+        by_month = {m: {} for m in wanted}
+        for (user_id, month), value in (metric.monthly(staff, first, last) or {}).items():
+            if month in by_month:
+                by_month[month][user_id] = value
+    else:
+        for month in sorted(wanted):
+            by_month[month] = metric.compute(staff, month, month_period(month).end) or {}
+    out = {}
+    for period in periods:
+        if period.is_month:
+            out[period] = by_month[period.start]
+        elif metric.additive and all(m in by_month for m in period.months()):
+            total: dict = {}
+            for month in period.months():
+                for user_id, value in by_month[month].items():
+                    total[user_id] = total.get(user_id, 0) + value
+            out[period] = total
+        else:
+            out[period] = metric.compute(staff, period.start, period.end) or {}
+    return out
+
+
+def refresh_figures(
+    *, years=None, current: bool = False, today: datetime.date | None = None
+) -> dict:
+    """Recompute the KPI snapshot (KpiFigure) for `snapshot_periods(...)`: every client-facing
+    staff member x registered metric x period, set-based (each metric's queries run once for
+    all staff), then the periods' rows are replaced in one transaction, so the pages see either
+    the old or the new snapshot. Scheduled by beat and run by `refresh_kpis`."""
+    from django.contrib.auth import get_user_model
+
+    periods = sorted(
+        set(snapshot_periods(years=years, current=current, today=today)),
+        key=lambda p: (p.start, p.end),
+    )
+    staff = list(
+        selectors._with_roles(
+            get_user_model().objects.filter(is_active=True), selectors.CLIENT_FACING_ROLES
+        ).only("pk")
+    )
+    now = timezone.now()
+    rows = []  # plain tuples: a model instance per figure would cost far more memory
+    for metric in metrics():
+        figures = metric_figures(metric, staff, periods) if staff else {}
+        for period, values in figures.items():
+            for member in staff:
+                value = values.get(member.pk)
+                if value is None and metric.aggregate == "sum":
+                    value = 0
+                rows.append((member.pk, metric.key, period.start, period.end, _stored(value)))
+    spans = Q(pk__in=[])
+    for period in periods:
+        spans |= Q(start=period.start, end=period.end)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REFRESH_LOCK])
+        # Whole periods are replaced: staff who left or metrics no longer registered go too.
+        KpiFigure.objects.filter(spans).delete()
+        for chunk in range(0, len(rows), 5000):
+            KpiFigure.objects.bulk_create(
+                KpiFigure(
+                    user_id=user_id,
+                    metric_key=key,
+                    start=start,
+                    end=end,
+                    value=value,
+                    computed_at=now,
+                )
+                for user_id, key, start, end, value in rows[chunk : chunk + 5000]
+            )
+    return {"periods": len(periods), "staff": len(staff), "figures": len(rows)}
+
+
 # ---- export -----------------------------------------------------------------------------------
 
 
@@ -224,7 +347,12 @@ def export_dashboard(acting_user, period: Period) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("KPIs")[:31]
-    ws.append([_("Team KPIs") + f" · {period.key}"])
+    as_of = (
+        _("Figures as of %(when)s") % {"when": f"{timezone.localtime(data.as_of):%Y-%m-%d %H:%M}"}
+        if data.as_of
+        else _("Not computed yet")
+    )
+    ws.append([_("Team KPIs") + f" · {period.key}", None, None, as_of])
     ws["A1"].font = Font(bold=True, size=13)
     head = [_("Staff member"), _("Employee number"), _("Team")]
     for metric in data.metrics:

@@ -66,23 +66,23 @@ def export(request):
 
 def staff_detail(request, pk):
     _require(request.user, "performance.view_dashboard")
-    member = selectors.get_staff_for(request.user, pk)
     period = _period(request)
     today = timezone.localdate()
-    row = selectors.staff_figures(member, period, today=today)
-    trend = selectors.monthly_trend(member, period, today=today)
-    training = selectors.training_state([member], today=today)
+    figures = selectors.staff_figures(request.user, pk, period, today=today)
+    member = figures.member
+    training, records = selectors.member_training(member, today=today)
     context = {
         "member": member,
-        "row": row,
+        "row": figures.row,
+        "as_of": figures.as_of,
         "period": period,
         "periods": recent_periods(),
-        "trend_charts": charts.trend_charts(row, trend),
+        "trend_charts": charts.trend_charts(figures.row, figures.trend),
         "training": training,
         "compliance_lapsed": any(
             i.overdue and i.course.kind == Course.Kind.COMPLIANCE for i in training
         ),
-        "records": selectors.records_of(member),
+        "records": records,
     }
     return render(request, "performance/staff_detail.html", context)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,16 @@ class Metric:
     # users: a list of User objects; start, end: dates, both inclusive. Users without a figure
     # may be left out. `aggregate` says how team totals combine: "sum" (counts, amounts) or
     # "mean" (rates, scores).
+    #
+    # The dashboard reads a snapshot (crm.performance) that a scheduled job fills for every
+    # month, quarter and year, so the pages never run these queries themselves:
+    # - `monthly(users, start, end)` returns {(user_id, first day of month): number}: for every
+    #   month between start and end (whole months) what `compute` gives for that month alone, in
+    #   ONE query grouped by owner and month. Without it the job calls `compute` per month.
+    # - `additive`: a period's figure is the sum of its months' figures (counts), so the job
+    #   adds up months instead of computing quarters and years again.
+    # - `point_in_time`: the figure describes today whatever the period (cadence coverage), so
+    #   the job computes it once for all periods.
 
     key: str
     label: str
@@ -74,6 +85,27 @@ class Metric:
     order: int = 50
     higher_is_better: bool = True
     aggregate: str = "sum"
+    monthly: Callable | None = None
+    additive: bool = False
+    point_in_time: bool = False
+
+
+def month_of(field: str):
+    """The first day of the month of `field` (a date, or a datetime taken in the current time
+    zone) as a date: the grouping key of `Metric.monthly`."""
+    from django.db.models import DateField
+    from django.db.models.functions import TruncMonth
+
+    return TruncMonth(field, output_field=DateField())
+
+
+def month_span(start, end):
+    """First days of the months from `start`'s to `end`'s, inclusive."""
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return months
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 from decimal import Decimal
+from functools import lru_cache
 
 from django import template
-from django.utils.html import format_html
-from django.utils.translation import pgettext
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, pgettext
 
 from crm.ui.formatting import format_amount
 
@@ -29,26 +31,29 @@ def percent(value):
     return "—" if value is None else f"{value}%"
 
 
+@lru_cache(maxsize=16)
+def _target_word(language) -> str:
+    # Once per language rather than once per cell.
+    return escape(pgettext("kpi", "target"))
+
+
 @register.simple_tag
 def kpi_cell(fig):
     """One dashboard cell (a <td>): the figure, and the target with attainment when set.
-    Python rather than an {% include %} per cell: a branch of 100 RMs has hundreds of cells."""
+    Python rather than an {% include %} per cell: a branch of 100 RMs has over a thousand
+    cells, so plain escaping and concatenation here (format_html per cell was a third of the
+    page's time)."""
     state = {True: (" kpi-met", " text-success"), False: (" kpi-missed", " text-danger")}
     cell_class, value_class = state.get(fig.met, ("", ""))
     target = ""
     if fig.target is not None:
-        target = format_html(
-            '<br><small class="text-muted">{} {} · {}</small>',
-            pgettext("kpi", "target"),
-            kpi_value(fig.target, fig.metric),
-            percent(fig.attainment),
+        target = (
+            f'<br><small class="text-muted">{_target_word(get_language())} '
+            f"{escape(kpi_value(fig.target, fig.metric))} · {escape(percent(fig.attainment))}"
+            "</small>"
         )
-    return format_html(
-        '<td class="text-end{}" data-metric="{}"><span class="fw-semibold kpi-actual{}">{}</span>'
-        "{}</td>",
-        cell_class,
-        fig.metric.key,
-        value_class,
-        kpi_value(fig.actual, fig.metric),
-        target,
+    return mark_safe(  # noqa: S308 — every interpolated value is escaped above or here
+        f'<td class="text-end{cell_class}" data-metric="{escape(fig.metric.key)}">'
+        f'<span class="fw-semibold kpi-actual{value_class}">'
+        f"{escape(kpi_value(fig.actual, fig.metric))}</span>{target}</td>"
     )
