@@ -117,7 +117,9 @@ def _seed_targets(users, today) -> int:
     for index, member in enumerate(staff):
         for metric in metric_list:
             base = _target_value(metric, achieved[metric.key].get(member.pk), index)
-            for period, factor in ((quarter, Decimal(1)), (year, Decimal(4))):
+            # A year is four quarters of counts and amounts; a rate or a score stays what it is.
+            yearly = Decimal(4) if metric.aggregate == "sum" else Decimal(1)
+            for period, factor in ((quarter, Decimal(1)), (year, yearly)):
                 _obj, made = Target.objects.get_or_create(
                     user=member,
                     metric_key=metric.key,
@@ -156,6 +158,8 @@ def _seed_targets(users, today) -> int:
 def _target_value(metric, achieved, index) -> Decimal:
     if str(metric.unit) == "%":
         return Decimal(90)
+    if metric.aggregate == "mean":  # a score (satisfaction 1–5): a little above the average
+        return Decimal("4.5")
     if achieved and Decimal(str(achieved)) > 0:
         return Decimal(str(achieved)) * Decimal("1.1") + index
     return DEFAULT_TARGETS.get(metric.key, Decimal(10)) + index
@@ -165,4 +169,4 @@ def _round(value) -> Decimal:
     value = Decimal(str(value))
     if value >= 10_000:
         return (value / 10_000).quantize(Decimal(1)) * 10_000
-    return value.quantize(Decimal(1))
+    return value.quantize(Decimal(1) if value >= 10 else Decimal("0.1"))

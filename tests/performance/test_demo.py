@@ -47,3 +47,22 @@ def test_seed_is_idempotent_and_realistic():
     }
     assert statuses[(users["rm3"].pk, "CMP-SUIT")] == "expiring"
     assert statuses[(users["rm4"].pk, "SEC-INFO")] == "lapsed"
+
+
+def test_rate_and_score_targets_are_on_their_scale_for_quarter_and_year():
+    users = seed_organisation(io.StringIO())
+    seed_performance(stdout=io.StringIO(), customers=0, users=users)
+    quarter = Period.current_quarter()
+    rm1 = users["rm1"]
+    for metric in metrics():
+        q = Target.objects.get(
+            user=rm1, metric_key=metric.key, year=quarter.year, quarter=quarter.quarter
+        ).value
+        y = Target.objects.get(
+            user=rm1, metric_key=metric.key, year=quarter.year, quarter__isnull=True
+        ).value
+        if metric.aggregate == "mean":
+            assert y == q, metric.key  # a year's rate or score is not four quarters' sum
+            assert q <= (100 if str(metric.unit) == "%" else 5), metric.key
+        else:
+            assert 3 * q <= y <= 5 * q, metric.key  # four quarters, amounts rounded to 10k
