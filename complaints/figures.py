@@ -152,19 +152,21 @@ def apply(delta: dict) -> None:
     keys = ("month", "dimension", "key")
     sets = ", ".join(f"{q(m)} = {table}.{q(m)} + d.column{i}" for i, m in enumerate(MEASURES, 4))
     match = " AND ".join(f"{table}.{q(k)} = d.column{i}" for i, k in enumerate(keys, 1))
+    columns = ", ".join(q(c) for c in (*keys, *MEASURES))
+    conflict = ", ".join(q(k) for k in keys)
+    zeros = ", 0" * len(MEASURES)
+    one = "(" + ", ".join(["%s"] * (len(keys) + len(MEASURES))) + ")"
     with connection.cursor() as cur:
         for start in range(0, len(rows), 400):
             part = rows[start : start + 400]
+            ensure = ", ".join([f"(%s, %s, %s{zeros})"] * len(part))
+            values = ", ".join([one] * len(part))
             cur.execute(
-                f"INSERT INTO {table} ({', '.join(q(c) for c in (*keys, *MEASURES))}) VALUES "
-                + ", ".join([f"(%s, %s, %s{', 0' * len(MEASURES)})"] * len(part))
-                + f" ON CONFLICT ({', '.join(q(k) for k in keys)}) DO NOTHING",
+                f"INSERT INTO {table} ({columns}) VALUES {ensure} ON CONFLICT ({conflict}) DO NOTHING",  # noqa: S608 (model table and column names; values bound)
                 [x for k, _v in part for x in k],
             )
-            one = "(" + ", ".join(["%s"] * (len(keys) + len(MEASURES))) + ")"
             cur.execute(
-                f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([one] * len(part))}) AS d "
-                f"WHERE {match}",
+                f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS d WHERE {match}",  # noqa: S608 (model table and column names; values bound)
                 [x for k, v in part for x in (*k, *v)],
             )
 
@@ -194,7 +196,9 @@ def rebuild(Complaint=None, MonthlyFigure=None) -> int:  # noqa: N803 (models, a
         figures = of_queryset(Complaint.objects.all())
         MonthlyFigure.objects.bulk_create(
             [
-                MonthlyFigure(month=month, dimension=dim, key=key, **dict(zip(MEASURES, v)))
+                MonthlyFigure(
+                    month=month, dimension=dim, key=key, **dict(zip(MEASURES, v, strict=True))
+                )
                 for (month, dim, key), v in sorted(figures.items())
             ],
             batch_size=2000,
@@ -208,3 +212,22 @@ def lock(qs):
 
     pks = list(qs.select_for_update().order_by("pk").values_list("pk", flat=True))
     return Complaint.objects.filter(pk__in=pks)
+
+
+def stored() -> dict:
+    from .models import MonthlyFigure
+
+    return {
+        (month, dim, key): list(values)
+        for month, dim, key, *values in MonthlyFigure.objects.values_list(
+            "month", "dimension", "key", *MEASURES
+        )
+    }
+
+
+def drift() -> dict:
+    """Stored minus computed-from-the-complaints, non-zero entries only (empty: in step)."""
+    from .models import Complaint
+
+    diff = difference(stored(), of_queryset(Complaint.objects.all()))
+    return {k: v for k, v in diff.items() if any(v)}

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from . import figures
+
 # Records are kept at least this many years after receipt (DESIGN §5.4).
 RETENTION_YEARS = 3
 
@@ -184,8 +186,6 @@ class ComplaintQuerySet(models.QuerySet):
     (savepoint=False: a failure fails the caller's transaction anyway; no extra round trips.)"""
 
     def delete(self):
-        from . import figures
-
         today = timezone.localdate()
         if self.filter(retain_until__gt=today).exists():
             raise ValidationError(
@@ -207,8 +207,6 @@ class ComplaintQuerySet(models.QuerySet):
     delete.queryset_only = True
 
     def update(self, **kwargs):
-        from . import figures
-
         if not figures.FIELDS.intersection(kwargs):
             return super().update(**kwargs)
         count = 0
@@ -222,8 +220,6 @@ class ComplaintQuerySet(models.QuerySet):
     update.alters_data = True
 
     def bulk_update(self, objs, fields, batch_size=None):
-        from . import figures
-
         if not figures.FIELDS.intersection(fields):
             return super().bulk_update(objs, fields, batch_size=batch_size)
         objs = list(objs)
@@ -237,8 +233,6 @@ class ComplaintQuerySet(models.QuerySet):
         return count
 
     def bulk_create(self, objs, *args, **kwargs):
-        from . import figures
-
         if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
             # Which rows were written is unknown: the figures could not follow.
             raise NotImplementedError("bulk_create of complaints cannot skip or merge rows")
@@ -446,28 +440,7 @@ class Complaint(models.Model):
     def __str__(self):
         return self.reference
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance.snapshot_figures()
-        return instance
-
-    def snapshot_figures(self) -> None:
-        """Remember the values this row's `MonthlyFigure` contribution depends on, so save()
-        applies only the change (a tuple: loading stays cheap)."""
-        from . import figures
-
-        self._figures_row = figures.row_of(self)
-
-    def set_derived(self) -> None:
-        if self.received_at and not self.retain_until:
-            self.retain_until = add_years(timezone.localdate(self.received_at), RETENTION_YEARS)
-        if self.received_at:
-            self.received_month = timezone.localdate(self.received_at).replace(day=1)
-
     def save(self, *args, **kwargs):
-        from . import figures
-
         self.set_derived()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and not figures.FIELDS.intersection(update_fields):
@@ -487,8 +460,6 @@ class Complaint(models.Model):
         self.snapshot_figures()
 
     def delete(self, *args, **kwargs):
-        from . import figures
-
         if self.retain_until and self.retain_until > timezone.localdate():
             raise ValidationError(
                 _("Complaint records must be kept at least %(years)s years; deletion refused.")
@@ -499,6 +470,23 @@ class Complaint(models.Model):
             result = super().delete(*args, **kwargs)
             figures.apply(figures.negate(stored))
         return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance.snapshot_figures()
+        return instance
+
+    def snapshot_figures(self) -> None:
+        """Remember the values this row's `MonthlyFigure` contribution depends on, so save()
+        applies only the change (a tuple: loading stays cheap)."""
+        self._figures_row = figures.row_of(self)
+
+    def set_derived(self) -> None:
+        if self.received_at and not self.retain_until:
+            self.retain_until = add_years(timezone.localdate(self.received_at), RETENTION_YEARS)
+        if self.received_at:
+            self.received_month = timezone.localdate(self.received_at).replace(day=1)
 
     @property
     def complainant_display(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -19,6 +19,7 @@ from crm.accounts.access import Scope, book_filter, scope_of
 from customers.models import Customer
 from customers.selectors import book_q
 
+from . import figures
 from .models import (
     CLOCK_STATES,
     OPEN_STATES,
@@ -26,6 +27,7 @@ from .models import (
     Cause,
     Channel,
     Complaint,
+    MonthlyFigure,
     State,
 )
 
@@ -174,32 +176,8 @@ def customer_complaints(user, customer, limit: int = 10):
 # ---- statistics ---------------------------------------------------------------------------------
 
 
-def _sums():
-    """Additive figures, so finer groups can be rolled up in Python without another query."""
-    return {
-        "n": Count("pk"),
-        "closed": Count("pk", filter=Q(state__in=[State.CLOSED, State.WITHDRAWN])),
-        "decided": Count("pk", filter=Q(decided_at__isnull=False)),
-        "breaches": Count("pk", filter=Q(breached=True)),
-        "days_sum": Sum("handling_days"),
-        "days_n": Count("handling_days"),
-        "sat_sum": Sum("satisfaction", filter=Q(satisfaction__gte=1)),
-        "rated": Count("pk", filter=Q(satisfaction__gte=1)),
-        "satisfied": Count("pk", filter=Q(satisfaction__gte=4)),
-    }
-
-
-ADDITIVE = (
-    "n",
-    "closed",
-    "decided",
-    "breaches",
-    "days_sum",
-    "days_n",
-    "sat_sum",
-    "rated",
-    "satisfied",
-)
+# Additive figures, so finer groups can be rolled up in Python without another query.
+ADDITIVE = figures.MEASURES
 
 
 def _empty(code="", label=""):
@@ -218,17 +196,6 @@ def _finish(row: dict) -> dict:
     row["avg_days"] = round(row["days_sum"] / row["days_n"], 1) if row["days_n"] else None
     row["avg_sat"] = round(row["sat_sum"] / row["rated"], 2) if row["rated"] else None
     return row
-
-
-def _roll(rows, field: str, label) -> list[dict]:
-    out: dict = {}
-    for r in rows:
-        key = r[field]
-        if key not in out:
-            code, name = label(key)
-            out[key] = _empty(code, name)
-        _add(out[key], r)
-    return sorted((_finish(g) for g in out.values()), key=lambda g: (-g["n"], g["code"]))
 
 
 def _labels() -> dict:
@@ -262,37 +229,121 @@ def _labels() -> dict:
     }
 
 
-def statistics(user, start: datetime.date, end: datetime.date) -> dict:
-    """Counts, handling time, breach rate and satisfaction for complaints received in
-    [start, end], overall and by code axes, branch, product and month.
+def _next_month(month: datetime.date) -> datetime.date:
+    return (month + datetime.timedelta(days=32)).replace(day=1)
 
-    Two grouped queries over integer keys (the three code axes together, a small cube of at
-    most channels x categories x causes rows; and branch x product x month) plus one UNION for
-    the labels; every table is rolled up in Python, so the page costs three queries whatever
-    the number of complaints.
+
+def _prev_month(month: datetime.date) -> datetime.date:
+    return (month - datetime.timedelta(days=1)).replace(day=1)
+
+
+def split_period(start: datetime.date, end: datetime.date, today: datetime.date):
+    """The whole months of [start, end] (first, last month or None) that `MonthlyFigure`
+    answers, and the date ranges left at the edges, read from the complaints.
+
+    A month is whole when the period covers it from its first day to its last, or to today
+    (nothing is received later than now).
     """
+    first, last = start.replace(day=1), end.replace(day=1)
+
+    def whole_to_end(month):
+        return end >= _next_month(month) - datetime.timedelta(days=1) or end >= today
+
+    lo = first if start == first else _next_month(first)
+    hi = last if whole_to_end(last) else _prev_month(last)
+    ranges = []
+    if start != first:
+        ranges.append((start, min(end, _next_month(first) - datetime.timedelta(days=1))))
+    if not whole_to_end(last) and (last != first or start == first):
+        ranges.append((max(start, last), end))
+    return ((lo, hi) if lo <= hi else None), ranges
+
+
+def _bounds(start, end):
     tz = timezone.get_current_timezone()
     lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
     hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
-    qs = complaints_for(user).filter(received_at__gte=lo, received_at__lt=hi).order_by()
-    axes = list(qs.values("channel_id", "business_category_id", "cause_id").annotate(**_sums()))
-    places = list(
-        qs.values("branch_id", "product_id", month=F("received_month")).annotate(**_sums())
-    )
+    return lo, hi
+
+
+def _received_in(start, end) -> Q:
+    lo, hi = _bounds(start, end)
+    return Q(received_at__gte=lo, received_at__lt=hi)
+
+
+def sees_all_complaints(user) -> bool:
+    return user.has_perm("complaints.view_complaint") and scope_of(user) is Scope.ALL
+
+
+def statistics(user, start: datetime.date, end: datetime.date, today=None) -> dict:
+    """Counts, handling time, breach rate and satisfaction for complaints received in
+    [start, end], overall and by code axes, branch, product and month.
+
+    For users who see every complaint, the whole months come from `MonthlyFigure` (one query
+    over a few thousand rows at most, however many complaints) and only a partial first or last
+    month is read from the complaints. Scoped users (a branch head's book) are computed from
+    their complaints: two grouped queries over integer keys (the code axes together; branch x
+    product x month). One UNION reads the labels; every table is rolled up in Python.
+    """
+    today = today or timezone.localdate()
+    per: dict = {dim: {} for dim, _attr in figures.DIMENSIONS}
+    months: dict = {}
+    summary = _empty()
+
+    def add(target: dict, key, values) -> None:
+        row = target.setdefault(key, dict.fromkeys(ADDITIVE, 0))
+        for k, v in zip(ADDITIVE, values, strict=True):
+            row[k] += v or 0
+
+    if sees_all_complaints(user):
+        whole, ranges = split_period(start, end, today)
+        if whole:
+            rows = MonthlyFigure.objects.filter(
+                month__gte=whole[0], month__lte=whole[1], n__gt=0
+            ).values_list("month", "dimension", "key", *ADDITIVE)
+            for month, dim, key, *values in rows:
+                add(per[dim], key, values)
+                if dim == "channel":  # every complaint has exactly one channel
+                    add(months, month, values)
+                    _add(summary, dict(zip(ADDITIVE, values, strict=True)))
+        raw = None
+        if ranges:
+            received = Q()
+            for lo, hi in ranges:
+                received |= _received_in(lo, hi)
+            raw = Complaint.objects.filter(received)
+    else:
+        raw = complaints_for(user).filter(_received_in(start, end))
+    if raw is not None:
+        raw = raw.order_by()
+        axes = ("channel_id", "business_category_id", "cause_id")
+        for r in raw.values(*axes).annotate(**figures.sums()):
+            values = [r[k] for k in ADDITIVE]
+            for dim, attr in figures.DIMENSIONS[:3]:
+                add(per[dim], r[attr], values)
+            _add(summary, r)
+        places = raw.values("branch_id", "product_id", "received_month")
+        for r in places.annotate(**figures.sums()):
+            values = [r[k] for k in ADDITIVE]
+            add(per["branch"], r["branch_id"] or 0, values)
+            add(per["product"], r["product_id"] or 0, values)
+            add(months, r["received_month"], values)
     labels = _labels()
     none = ("", _("(none)"))
-    summary = _empty()
-    for r in axes:
-        _add(summary, r)
-    for r in places:
-        r["month_code"] = r["month"].strftime("%Y-%m") if r["month"] else ""
+
+    def table(rows: dict, label) -> list[dict]:
+        out = []
+        for key, sums in rows.items():
+            code, name = label(key)
+            out.append(_finish({"code": code, "label": name, **sums}))
+        return sorted(out, key=lambda g: (-g["n"], g["code"]))
+
     groups = {
-        key: _roll(axes, f"{key}_id", lambda pk, key=key: labels.get((key, pk), none))
-        for key in ("channel", "business_category", "cause")
+        dim: table(per[dim], lambda pk, dim=dim: labels.get((dim, pk), none))
+        for dim, _attr in figures.DIMENSIONS
     }
-    for key in ("branch", "product"):
-        groups[key] = _roll(places, f"{key}_id", lambda pk, key=key: labels.get((key, pk), none))
-    groups["month"] = sorted(_roll(places, "month_code", lambda m: (m, m)), key=lambda g: g["code"])
+    month_rows = table(months, lambda m: (f"{m:%Y-%m}", f"{m:%Y-%m}") if m else none)
+    groups["month"] = sorted(month_rows, key=lambda g: g["code"])
     return {"start": start, "end": end, "summary": _finish(summary), "groups": groups}
 
 
@@ -306,12 +357,9 @@ def code_tables():
 
 def export_rows(user, start, end):
     """Detail register rows for the export (iterated, not loaded at once)."""
-    tz = timezone.get_current_timezone()
-    lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
-    hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     return (
         complaints_for(user)
-        .filter(received_at__gte=lo, received_at__lt=hi)
+        .filter(_received_in(start, end))
         .select_related("channel", "business_category", "cause", "branch", "product", "customer")
         .order_by("received_at", "pk")
         .iterator(chunk_size=2000)
