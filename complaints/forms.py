@@ -1,7 +1,6 @@
 """Forms: parse input only; the services decide and validate the rules."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +16,7 @@ from .models import (
     Satisfaction,
     State,
 )
+from .selectors import handler_choices
 
 MAX_UPLOAD = 10 * 1024 * 1024
 
@@ -171,18 +171,15 @@ class QueueFilterForm(forms.Form):
     breached = forms.BooleanField(label=_("Breached"), required=False)
     unassigned = forms.BooleanField(label=_("Unassigned"), required=False)
     regulator = forms.BooleanField(label=_("Regulator-forwarded"), required=False)
-    branch = forms.ModelChoiceField(label=_("Branch"), queryset=None, required=False)
-    product = forms.ModelChoiceField(
-        label=_("Product"), queryset=Product.objects.order_by("name"), required=False
+    # Select lists, filled from selectors.queue_filter_choices() (two queries for all six).
+    branch = forms.TypedChoiceField(label=_("Branch"), coerce=int, required=False)
+    product = forms.TypedChoiceField(label=_("Product"), coerce=int, required=False)
+    channel = forms.TypedChoiceField(label=_("Channel"), coerce=int, required=False)
+    business_category = forms.TypedChoiceField(
+        label=_("Business category"), coerce=int, required=False
     )
-    channel = forms.ModelChoiceField(
-        label=_("Channel"), queryset=Channel.objects.all(), required=False
-    )
-    business_category = forms.ModelChoiceField(
-        label=_("Business category"), queryset=BusinessCategory.objects.all(), required=False
-    )
-    cause = forms.ModelChoiceField(label=_("Cause"), queryset=Cause.objects.all(), required=False)
-    handler = forms.ModelChoiceField(label=_("Handler"), queryset=None, required=False)
+    cause = forms.TypedChoiceField(label=_("Cause"), coerce=int, required=False)
+    handler = forms.TypedChoiceField(label=_("Handler"), coerce=int, required=False)
     order = forms.ChoiceField(
         label=_("Order"),
         choices=[
@@ -193,20 +190,10 @@ class QueueFilterForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
-        from crm.accounts.models import Branch
-
+    def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["branch"].queryset = Branch.objects.all()
-        self.fields["handler"].queryset = handler_choices()
-
-
-def handler_choices():
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, branch__isnull=False)
-        .order_by("display_name", "username")
-    )
+        for name, options in choices.items():
+            self.fields[name].choices = [("", "---------"), *options]
 
 
 class QueueParamsForm(forms.Form):

@@ -19,6 +19,9 @@ from . import figures
 # Records are kept at least this many years after receipt (DESIGN §5.4).
 RETENTION_YEARS = 3
 
+# The four-eyes approval kind of a deadline extension (crm.core.approvals).
+EXTENSION_KIND = "complaints.extension"
+
 
 # ---- code tables (JR/T 0169: channel, business category, cause) -----------------------------
 

@@ -22,6 +22,7 @@ from customers.selectors import book_q
 from . import figures
 from .models import (
     CLOCK_STATES,
+    EXTENSION_KIND,
     OPEN_STATES,
     BusinessCategory,
     Cause,
@@ -50,31 +51,204 @@ def complaints_for(user) -> QuerySet[Complaint]:
     return Complaint.objects.filter(book_q(user, "customer__") | logged | Q(handler=user))
 
 
+def _with_relations(qs):
+    return qs.select_related(
+        "customer",
+        "channel",
+        "business_category",
+        "cause",
+        "product",
+        "handler",
+        "logged_by",
+        "branch",
+        "profile",
+    )
+
+
 def get_complaint_for(user, pk) -> Complaint:
     from django.shortcuts import get_object_or_404
 
+    return get_object_or_404(_with_relations(complaints_for(user)), pk=pk)
+
+
+def get_complaint_page(user, pk) -> Complaint:
+    """The complaint for its page, with the summary of a pending extension request annotated
+    (`pending_extension_summary`, None if there is none): one query."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+    from django.shortcuts import get_object_or_404
+
+    from crm.core.models import ApprovalRequest
+
+    pending = ApprovalRequest.objects.filter(
+        kind=EXTENSION_KIND,
+        status=ApprovalRequest.Status.PENDING,
+        target_type=Complaint._meta.label_lower,
+        target_id=Cast(OuterRef("pk"), output_field=CharField()),
+    ).order_by("pk")
     return get_object_or_404(
-        complaints_for(user).select_related(
-            "customer",
-            "channel",
-            "business_category",
-            "cause",
-            "product",
-            "handler",
-            "logged_by",
-            "branch",
-            "profile",
+        _with_relations(complaints_for(user)).annotate(
+            pending_extension_summary=Subquery(pending.values("summary")[:1])
         ),
         pk=pk,
     )
 
 
-def timeline_of(complaint):
-    return list(complaint.history.select_related("actor").order_by("at", "pk"))
+def case_file(complaint) -> dict:
+    """The complaint page's four lists (timeline, notices, clock pauses, documents) in ONE
+    UNION ALL query: a page with a long history still costs one query for all of them.
 
+    Each part fills the same typed columns; the rows come back as unsaved model instances
+    (staff as User instances with their display fields), so templates use them as usual.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import CharField, DateField, DateTimeField, IntegerField
+    from django.db.models.functions import Cast
 
-def notices_of(complaint):
-    return list(complaint.notices.select_related("recorded_by").order_by("sent_on", "pk"))
+    from .models import Attachment, ClockPause, History, Notice
+
+    def text(value=""):
+        return Value(value, output_field=CharField())
+
+    def nothing(field):
+        # Typed NULL: PostgreSQL would take a bare NULL in the first part for text.
+        return Cast(Value(None, output_field=field), output_field=field)
+
+    def part(qs, kind, *, ts, d1, d2, s1, s2, s3, note, who):
+        user = {
+            f"u_{f}": F(f"{who}__{f}") if who else text("")
+            for f in ("username", "display_name", "first_name", "last_name")
+        }
+        return (
+            qs.filter(complaint=complaint)
+            .annotate(
+                cf_kind=text(kind),
+                cf_ts=ts,
+                cf_d1=d1,
+                cf_d2=d2,
+                cf_s1=s1,
+                cf_s2=s2,
+                cf_s3=s3,
+                cf_note=note,
+                cf_user=F(f"{who}_id") if who else nothing(IntegerField()),
+                **user,
+            )
+            .values_list(
+                "cf_kind",
+                "pk",
+                "cf_ts",
+                "cf_d1",
+                "cf_d2",
+                "cf_s1",
+                "cf_s2",
+                "cf_s3",
+                "cf_note",
+                "cf_user",
+                *user,
+            )
+            .order_by()
+        )
+
+    no_date, no_ts = nothing(DateField()), nothing(DateTimeField())
+    parts = [
+        part(
+            History.objects,
+            "history",
+            ts=F("at"),
+            d1=no_date,
+            d2=no_date,
+            s1=F("event"),
+            s2=F("from_state"),
+            s3=F("to_state"),
+            note=F("note"),
+            who="actor",
+        ),
+        part(
+            Notice.objects,
+            "notice",
+            ts=no_ts,
+            d1=F("sent_on"),
+            d2=no_date,
+            s1=F("kind"),
+            s2=F("via"),
+            s3=F("evidence"),
+            note=text(),
+            who=None,
+        ),
+        part(
+            ClockPause.objects,
+            "pause",
+            ts=no_ts,
+            d1=F("started_on"),
+            d2=F("ended_on"),
+            s1=F("reason"),
+            s2=F("end_mode"),
+            s3=text(),
+            note=F("note"),
+            who=None,
+        ),
+        part(
+            Attachment.objects,
+            "attachment",
+            ts=F("uploaded_at"),
+            d1=no_date,
+            d2=no_date,
+            s1=F("name"),
+            s2=text(),
+            s3=text(),
+            note=text(),
+            who="uploaded_by",
+        ),
+    ]
+    User = get_user_model()  # noqa: N806
+    out: dict = {"timeline": [], "notices": [], "pauses": [], "attachments": []}
+    for kind, pk, ts, d1, d2, s1, s2, s3, note, user_id, *names in parts[0].union(
+        *parts[1:], all=True
+    ):
+        user = None
+        if user_id is not None:
+            username, display_name, first_name, last_name = names
+            user = User(
+                pk=user_id,
+                username=username,
+                display_name=display_name,
+                first_name=first_name,
+                last_name=last_name,
+            )
+        if kind == "history":
+            row = History(
+                pk=pk,
+                complaint=complaint,
+                at=ts,
+                event=s1,
+                from_state=s2,
+                to_state=s3,
+                note=note,
+                actor=user,
+            )
+            out["timeline"].append(row)
+        elif kind == "notice":
+            row = Notice(pk=pk, complaint=complaint, sent_on=d1, kind=s1, via=s2, evidence=s3)
+            out["notices"].append(row)
+        elif kind == "pause":
+            row = ClockPause(
+                pk=pk,
+                complaint=complaint,
+                started_on=d1,
+                ended_on=d2,
+                reason=s1,
+                end_mode=s2,
+                note=note,
+            )
+            out["pauses"].append(row)
+        else:
+            row = Attachment(pk=pk, complaint=complaint, uploaded_at=ts, name=s1, uploaded_by=user)
+            out["attachments"].append(row)
+    out["timeline"].sort(key=lambda h: (h.at, h.pk))
+    out["notices"].sort(key=lambda n: (n.sent_on, n.pk))
+    out["pauses"].sort(key=lambda p: (p.started_on, p.pk))
+    out["attachments"].sort(key=lambda a: (a.uploaded_at, a.pk))
+    return out
 
 
 # ---- queue --------------------------------------------------------------------------------------
@@ -198,35 +372,90 @@ def _finish(row: dict) -> dict:
     return row
 
 
-def _labels() -> dict:
-    """(kind, id) -> (code, label) for the code tables, branches and products: one UNION query."""
-    from django.db.models import CharField, F, Value
+def _reference_rows() -> list[tuple]:
+    """(kind, id, code, name, name_en, order, sort, risk_level) of the code tables, branches and
+    products, in one UNION query (they are small; sorted by the caller)."""
+    from django.db.models import CharField, IntegerField
 
     from crm.accounts.models import Branch
     from customers.models import Product
 
-    def part(model, kind, en=True):
+    def text(value):
+        return Value(value, output_field=CharField())
+
+    def part(model, kind, **columns):
+        columns = {
+            "ref_en": F("name_en"),
+            "ref_order": F("order"),
+            "ref_sort": F("code"),
+            "ref_risk": text(""),
+            **columns,
+        }
         return (
-            model.objects.annotate(
-                label_kind=Value(kind, output_field=CharField()),
-                label_en=F("name_en") if en else Value("", output_field=CharField()),
+            model.objects.annotate(ref_kind=text(kind), **columns)
+            .values_list(
+                "ref_kind", "pk", "code", "name", "ref_en", "ref_order", "ref_sort", "ref_risk"
             )
-            .values_list("label_kind", "pk", "code", "name", "label_en")
             .order_by()
         )
 
+    no_order = Value(0, output_field=IntegerField())
     parts = [
         part(Channel, "channel"),
         part(BusinessCategory, "business_category"),
         part(Cause, "cause"),
-        part(Branch, "branch", en=False),
-        part(Product, "product", en=False),
+        part(Branch, "branch", ref_en=text(""), ref_order=no_order, ref_sort=F("path")),
+        part(
+            Product,
+            "product",
+            ref_en=text(""),
+            ref_order=no_order,
+            ref_sort=F("name"),
+            ref_risk=F("risk_level"),
+        ),
     ]
+    return list(parts[0].union(*parts[1:], all=True))
+
+
+def _labels() -> dict:
+    """(kind, id) -> (code, label) for the code tables, branches and products: one query."""
     english = (get_language() or "").startswith("en")
     return {
         (kind, pk): (code, (en if english and en else name))
-        for kind, pk, code, name, en in parts[0].union(*parts[1:], all=True)
+        for kind, pk, code, name, en, *_sort in _reference_rows()
     }
+
+
+def handler_choices():
+    """Staff who may be given complaints to handle (active, placed in a branch)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, branch__isnull=False)
+        .order_by("display_name", "username")
+    )
+
+
+def queue_filter_choices() -> dict:
+    """The queue filter's select lists, {field: [(id, label)]}: the code tables, branches and
+    products from one UNION query, the handlers from one more (also the bulk-assign list)."""
+    from customers.models import RiskLevel
+
+    english = (get_language() or "").startswith("en")
+    risk = dict(RiskLevel.choices)
+    out: dict = {k: [] for k in ("branch", "product", "channel", "business_category", "cause")}
+    for kind, pk, _code, name, en, _order, _sort, level in sorted(
+        _reference_rows(), key=lambda r: (r[5], r[6], r[1])
+    ):
+        if kind == "product":
+            label = f"{name} ({risk.get(level, level)})"  # as Product.__str__
+        else:
+            label = en if english and en else name
+        out[kind].append((pk, label))
+    handlers = handler_choices().only("pk", "username", "display_name", "first_name", "last_name")
+    out["handler"] = [(u.pk, str(u)) for u in handlers]
+    return out
 
 
 def _next_month(month: datetime.date) -> datetime.date:

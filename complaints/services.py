@@ -32,6 +32,7 @@ from customers.selectors import customers_for
 
 from .models import (
     CLOCK_STATES,
+    EXTENSION_KIND,
     OPEN_STATES,
     ClockPause,
     Complaint,
@@ -45,7 +46,6 @@ from .models import (
 )
 from .models import Attachment as AttachmentModel
 
-EXTENSION_KIND = "complaints.extension"
 DUPLICATE_WINDOW_DAYS = 30
 
 
