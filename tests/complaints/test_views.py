@@ -283,6 +283,10 @@ def test_complaint_page_with_every_kind_of_record_stays_within_10_queries(
     assert 'id="pending-extension"' in html and "司法鉴定" in html and "合同.pdf" in html
     assert reverse("complaints:notice_print", args=[c.pk, ctx["notices"][0].pk]) in html
     assert 'id="extension-form"' not in html  # one request is already waiting
+    # The RM's scope costs one look-up (co-served customers), tested on this complaint only.
+    client.force_login(rm)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("complaints:detail", args=[c.pk])).status_code == 200
 
 
 def test_transition_view_stale_page_gets_a_clear_message(
