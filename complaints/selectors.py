@@ -88,8 +88,10 @@ def get_complaint_for(user, pk) -> Complaint:
 
 
 def get_complaint_page(user, pk) -> Complaint:
-    """The complaint for its page, with the summary of a pending extension request annotated
-    (`pending_extension_summary`, None if there is none): one query."""
+    """The complaint for its page in one query, annotated with the summary of a pending
+    extension request (`pending_extension_summary`, None if none) and the labels of its codes,
+    product and branch (`channel_label`, `category_label`, `cause_label`, `product_name`,
+    `branch_name`)."""
     from django.db.models import CharField
     from django.db.models.functions import Cast
     from django.shortcuts import get_object_or_404
@@ -102,9 +104,21 @@ def get_complaint_page(user, pk) -> Complaint:
         target_type=Complaint._meta.label_lower,
         target_id=Cast(OuterRef("pk"), output_field=CharField()),
     ).order_by("pk")
+    from crm.accounts.models import Branch
+    from customers.models import Product
+
+    # The code tables, product and branch as scalar subqueries (labels only): a 10-table join
+    # took longer to plan than to run.
     return get_object_or_404(
-        _with_relations(complaints_for(user, few=True)).annotate(
-            pending_extension_summary=Subquery(pending.values("summary")[:1])
+        complaints_for(user, few=True)
+        .select_related("customer", "handler", "logged_by", "profile")
+        .annotate(
+            pending_extension_summary=Subquery(pending.values("summary")[:1]),
+            channel_label=_code_label(Channel, "channel_id"),
+            category_label=_code_label(BusinessCategory, "business_category_id"),
+            cause_label=_code_label(Cause, "cause_id"),
+            product_name=Subquery(Product.objects.filter(pk=OuterRef("product_id")).values("name")),
+            branch_name=Subquery(Branch.objects.filter(pk=OuterRef("branch_id")).values("name")),
         ),
         pk=pk,
     )

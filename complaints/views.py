@@ -23,6 +23,7 @@ from . import exporting, selectors, services
 from .forms import (
     AssignForm,
     ExtensionForm,
+    FastSelect,
     IntakeForm,
     NewFactsForm,
     PauseForm,
@@ -111,11 +112,16 @@ def queue_filters(request):
     choices = selectors.queue_filter_choices()
     form = QueueFilterForm(request.GET or None, choices=choices)
     form.is_valid()
-    can_assign = request.user.has_perm("complaints.assign_complaint")
+    bulk_handler = None
+    if request.user.has_perm("complaints.assign_complaint"):
+        bulk_handler = FastSelect(
+            attrs={"id": "bulk-handler", "form": "bulk-form"},
+            choices=[("", "---------"), *choices["handler"]],
+        ).render("handler", None, {"class": "form-select form-select-sm w-auto"})
     return render(
         request,
         "complaints/_queue_filters.html",
-        {"form": form, "handlers": choices["handler"] if can_assign else None},
+        {"form": form, "bulk_handler": bulk_handler},
     )
 
 

@@ -281,6 +281,8 @@ def test_complaint_page_with_every_kind_of_record_stays_within_10_queries(
     assert [(a.name, str(a.uploaded_by)) for a in ctx["attachments"]] == [("合同.pdf", str(rm))]
     html = response.content.decode()
     assert 'id="pending-extension"' in html and "司法鉴定" in html and "合同.pdf" in html
+    assert "银行理财" in html and "营销方式和手段" in html  # code labels (category, cause)
+    assert customer.branch.name in html
     assert reverse("complaints:notice_print", args=[c.pk, ctx["notices"][0].pk]) in html
     assert 'id="extension-form"' not in html  # one request is already waiting
     # The RM's scope costs one look-up (co-served customers), tested on this complaint only.
@@ -412,3 +414,14 @@ def test_bad_statistics_period_is_a_message_not_a_500(client, officer):
     response = client.get(reverse("complaints:stats"), {"start": "2026-05-01", "end": "2026-01-01"})
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+def test_fast_select_escapes_and_marks_the_chosen_option():
+    from complaints.forms import FastSelect
+
+    html = FastSelect(choices=[("", "---"), (1, "<b>王</b>"), (2, "李")]).render(
+        "handler", 1, {"id": "h", "class": "form-select"}
+    )
+    assert html.startswith('<select class="form-select" id="h" name="handler">')
+    assert '<option value="1" selected>&lt;b&gt;王&lt;/b&gt;</option>' in html
+    assert '<option value="2">李</option>' in html and "<b>" not in html
