@@ -176,7 +176,7 @@ def chunks(qs):
     write then changes exactly the rows whose figures were read."""
     from .models import Complaint
 
-    pks = list(qs.select_for_update().order_by("pk").values_list("pk", flat=True))
+    pks = list(qs.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(pks), CHUNK):
         yield Complaint.objects.filter(pk__in=pks[start : start + CHUNK])
 
@@ -210,7 +210,7 @@ def lock(qs):
     """Row-lock the (few) complaints of `qs`; returns a queryset of exactly those rows."""
     from .models import Complaint
 
-    pks = list(qs.select_for_update().order_by("pk").values_list("pk", flat=True))
+    pks = list(qs.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
     return Complaint.objects.filter(pk__in=pks)
 
 
