@@ -4,9 +4,9 @@ in step with the complaints.
 Each complaint adds its measures (received, closed, decided, breached, handling days,
 satisfaction) to five rows: (month of receipt, dimension, key) for channel, business category,
 cause, branch and product. Writes apply the difference between a complaint's contribution
-before and after, as one upsert that adds to the counters (``n = n + excluded.n``) inside the
-write's transaction: concurrent writers only queue on the row locks and never lose an update,
-and a rolled-back write rolls its figures back with it.
+before and after, by adding to the stored counters (``SET n = n + d.n``) inside the write's
+transaction: concurrent writers only queue on the row locks and never lose an update, and a
+rolled-back write rolls its figures back with it.
 
 Who calls it: `Complaint.save` / `delete` and the complaint queryset's `update`, `bulk_update`,
 `bulk_create` and `delete` — so the services, the sweep's breach UPDATE, factories and bulk
@@ -15,8 +15,6 @@ recomputes the table set-based from the complaints.
 """
 
 from __future__ import annotations
-
-import datetime
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
@@ -105,8 +103,6 @@ def of_rows(rows) -> dict:
         if not isinstance(r, tuple):
             r = row_of(r)
         month, keys, outcome = r[0], r[1:6], r[6:]
-        if isinstance(month, datetime.datetime):
-            month = month.date()
         measures = _measures(*outcome)
         for (dim, _attr), key in zip(DIMENSIONS, keys, strict=True):
             target = out.setdefault((month, dim, key or 0), [0] * len(MEASURES))
