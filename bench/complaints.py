@@ -9,7 +9,8 @@ first, bypassing the retention trigger for bench rows only). The open share (--o
 0.85) has its clock running, received over the last 14 days with a few percent overdue; the
 rest are decided or closed over the last 12 months. Pages are requested through Django's test
 Client (full middleware stack); it prints exact query counts and p50/p95 server time. The sweep
-is run twice: the second run must find nothing (idempotent).
+is run twice: the second run must find nothing (idempotent). The statistics summary is kept by
+the bulk inserts and the sweep, and checked against the complaints after each.
 """
 
 import argparse
@@ -33,7 +34,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from complaints import services  # noqa: E402
+from complaints import figures, selectors, services  # noqa: E402
 from complaints.models import (  # noqa: E402
     BusinessCategory,
     Cause,
@@ -165,7 +166,16 @@ def reset() -> None:
         cur.execute("ALTER TABLE complaints_complaint DISABLE TRIGGER complaints_retention")
         cur.execute("DELETE FROM complaints_complaint WHERE reference LIKE %s", [PREFIX + "%"])
         cur.execute("ALTER TABLE complaints_complaint ENABLE TRIGGER complaints_retention")
+        figures.rebuild()  # the raw DELETE bypassed the statistics summary
     Notification.objects.filter(dedupe_key__startswith="complaint:").delete()
+
+
+def check_figures(when: str) -> None:
+    """The statistics summary against a recomputation from the complaints (set-based)."""
+    t0 = time.perf_counter()
+    drift = figures.drift()
+    state = "in step" if not drift else f"{len(drift)} rows DIFFER"
+    print(f"  statistics summary {when}: {state} ({time.perf_counter() - t0:.2f} s to check)")
 
 
 def time_pages(user, runs: int) -> None:
@@ -183,8 +193,17 @@ def time_pages(user, runs: int) -> None:
         ("queue: due within 3 days + branch", queue, {"due_within": 3, "branch": branch}),
         ("queue: all statuses, newest", queue, {"status": "all"}),
         ("queue: closed, by cause", queue, {"status": "closed", "cause": Cause.objects.first().pk}),
+        ("queue filter fragment (htmx)", reverse("complaints:queue_filters"), {}),
         ("statistics (12 months)", reverse("complaints:stats"), {}),
     ]
+    mine = (
+        selectors.complaints_for(user)
+        .filter(reference__startswith=PREFIX, state=State.IN_HANDLING)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if mine:
+        scenarios.insert(-1, ("complaint page", reverse("complaints:detail", args=[mine]), {}))
     if not user.has_perm("complaints.view_statistics"):
         scenarios = scenarios[:-1]
     print(f"\nas {user.username} ({', '.join(sorted(user.role_names))})")
@@ -220,6 +239,7 @@ def time_sweep() -> None:
         print(f"  {label:<32}{time.perf_counter() - t0:>8.2f} s  {result}")
     sent = Notification.objects.filter(dedupe_key__startswith="complaint:").count()
     print(f"  notifications sent: {sent}")
+    check_figures("after the sweep")
 
 
 def main():
@@ -237,6 +257,7 @@ def main():
     generate(args.complaints, args.open, args.chunk)
     total = Complaint.objects.count()
     print(f"{total} complaints in the database")
+    check_figures("after loading")
     for username in ("bench_compliance", "bench_rm001"):
         user = User.objects.filter(username=username).first()
         if user:

@@ -8,14 +8,19 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from . import figures
+
 # Records are kept at least this many years after receipt (DESIGN §5.4).
 RETENTION_YEARS = 3
+
+# The four-eyes approval kind of a deadline extension (crm.core.approvals).
+EXTENSION_KIND = "complaints.extension"
 
 
 # ---- code tables (JR/T 0169: channel, business category, cause) -----------------------------
@@ -179,6 +184,10 @@ class Intake(models.TextChoices):
 
 
 class ComplaintQuerySet(models.QuerySet):
+    """Bulk writes keep `MonthlyFigure` in step, in their transaction (see complaints.figures):
+    the rows are locked, their figures read before and after, the difference added.
+    (savepoint=False: a failure fails the caller's transaction anyway; no extra round trips.)"""
+
     def delete(self):
         today = timezone.localdate()
         if self.filter(retain_until__gt=today).exists():
@@ -186,7 +195,59 @@ class ComplaintQuerySet(models.QuerySet):
                 _("Complaint records must be kept at least %(years)s years; deletion refused.")
                 % {"years": RETENTION_YEARS}
             )
-        return super().delete()
+        total, per_model = 0, {}
+        with transaction.atomic(savepoint=False):
+            for chunk in figures.chunks(self):
+                stored = figures.of_queryset(chunk)
+                n, by_model = super(ComplaintQuerySet, chunk).delete()
+                figures.apply(figures.negate(stored))
+                total += n
+                for label, count in by_model.items():
+                    per_model[label] = per_model.get(label, 0) + count
+        return total, per_model
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def update(self, **kwargs):
+        if not figures.FIELDS.intersection(kwargs):
+            return super().update(**kwargs)
+        count = 0
+        with transaction.atomic(savepoint=False):
+            for chunk in figures.chunks(self):
+                before = figures.of_queryset(chunk)
+                count += super(ComplaintQuerySet, chunk).update(**kwargs)
+                figures.apply(figures.difference(figures.of_queryset(chunk), before))
+        return count
+
+    update.alters_data = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        if not figures.FIELDS.intersection(fields):
+            return super().bulk_update(objs, fields, batch_size=batch_size)
+        objs = list(objs)
+        with transaction.atomic(savepoint=False):
+            rows = figures.lock(self.model.objects.filter(pk__in=[o.pk for o in objs]))
+            before = figures.of_queryset(rows)
+            count = super().bulk_update(objs, fields, batch_size=batch_size)
+            figures.apply(figures.difference(figures.of_queryset(rows), before))
+        for c in objs:
+            c.snapshot_figures()
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+            # Which rows were written is unknown: the figures could not follow.
+            raise NotImplementedError("bulk_create of complaints cannot skip or merge rows")
+        objs = list(objs)
+        for c in objs:
+            c.set_derived()
+        with transaction.atomic(savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            figures.apply(figures.of_rows(created))
+        for c in created:
+            c.snapshot_figures()
+        return created
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
@@ -383,11 +444,23 @@ class Complaint(models.Model):
         return self.reference
 
     def save(self, *args, **kwargs):
-        if self.received_at and not self.retain_until:
-            self.retain_until = add_years(timezone.localdate(self.received_at), RETENTION_YEARS)
-        if self.received_at:
-            self.received_month = timezone.localdate(self.received_at).replace(day=1)
-        super().save(*args, **kwargs)
+        self.set_derived()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not figures.FIELDS.intersection(update_fields):
+            return super().save(*args, **kwargs)
+        adding = self._state.adding
+        stored = None if adding else getattr(self, "_figures_row", None)
+        with transaction.atomic(savepoint=False):
+            if adding:
+                before = {}
+            elif stored is not None:
+                before = figures.of_rows([stored])
+            else:
+                # Loaded with .only()/.defer() or built by hand: the stored row is the baseline.
+                before = figures.of_queryset(figures.lock(Complaint.objects.filter(pk=self.pk)))
+            super().save(*args, **kwargs)
+            figures.apply(figures.difference(figures.of_rows([self]), before))
+        self.snapshot_figures()
 
     def delete(self, *args, **kwargs):
         if self.retain_until and self.retain_until > timezone.localdate():
@@ -395,7 +468,28 @@ class Complaint(models.Model):
                 _("Complaint records must be kept at least %(years)s years; deletion refused.")
                 % {"years": RETENTION_YEARS}
             )
-        return super().delete(*args, **kwargs)
+        with transaction.atomic(savepoint=False):
+            stored = figures.of_queryset(figures.lock(Complaint.objects.filter(pk=self.pk)))
+            result = super().delete(*args, **kwargs)
+            figures.apply(figures.negate(stored))
+        return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance.snapshot_figures()
+        return instance
+
+    def snapshot_figures(self) -> None:
+        """Remember the values this row's `MonthlyFigure` contribution depends on, so save()
+        applies only the change (a tuple: loading stays cheap)."""
+        self._figures_row = figures.row_of(self)
+
+    def set_derived(self) -> None:
+        if self.received_at and not self.retain_until:
+            self.retain_until = add_years(timezone.localdate(self.received_at), RETENTION_YEARS)
+        if self.received_at:
+            self.received_month = timezone.localdate(self.received_at).replace(day=1)
 
     @property
     def complainant_display(self) -> str:
@@ -415,6 +509,81 @@ class Complaint(models.Model):
         if not self.due_on:
             return None
         return (self.due_on - (today or timezone.localdate())).days
+
+
+class MonthlyFigure(models.Model):
+    """Additive statistics of the complaints received in one month, per dimension value.
+
+    One row per (month of receipt, dimension, key); the statistics page sums whole months from
+    here instead of scanning the complaints. Maintained in the same transaction as every write
+    to a complaint (`Complaint.save`/`delete` and the queryset's bulk writes, see
+    `complaints.figures`); `manage.py rebuild_complaint_figures` recomputes it set-based.
+    """
+
+    class Dimension(models.TextChoices):
+        CHANNEL = "channel", _("Channel")
+        BUSINESS_CATEGORY = "business_category", _("Business category")
+        CAUSE = "cause", _("Cause")
+        BRANCH = "branch", _("Branch")
+        PRODUCT = "product", _("Product")
+
+    month = models.DateField(_("month of receipt"))
+    dimension = models.CharField(_("dimension"), max_length=20, choices=Dimension.choices)
+    # The code / branch / product id; 0 for complaints without a branch or product.
+    key = models.PositiveIntegerField(_("key"))
+    n = models.IntegerField(_("received"), default=0)
+    closed = models.IntegerField(_("closed or withdrawn"), default=0)
+    decided = models.IntegerField(_("decided"), default=0)
+    breaches = models.IntegerField(_("breaches"), default=0)
+    days_sum = models.BigIntegerField(_("handling days, summed"), default=0)
+    days_n = models.IntegerField(_("with a handling time"), default=0)
+    sat_sum = models.IntegerField(_("satisfaction, summed"), default=0)
+    rated = models.IntegerField(_("satisfaction rated"), default=0)
+    satisfied = models.IntegerField(_("satisfied"), default=0)
+
+    class Meta:
+        verbose_name = _("monthly complaint figure")
+        verbose_name_plural = _("monthly complaint figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "dimension", "key"], name="complaint_figure_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    dimension__in=["channel", "business_category", "cause", "branch", "product"]
+                ),
+                name="complaint_figure_dimension_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    n__gte=0,
+                    closed__gte=0,
+                    decided__gte=0,
+                    breaches__gte=0,
+                    days_sum__gte=0,
+                    days_n__gte=0,
+                    sat_sum__gte=0,
+                    rated__gte=0,
+                    satisfied__gte=0,
+                ),
+                name="complaint_figure_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    closed__lte=models.F("n"),
+                    decided__lte=models.F("n"),
+                    breaches__lte=models.F("n"),
+                    days_n__lte=models.F("n"),
+                    rated__lte=models.F("n"),
+                    satisfied__lte=models.F("rated"),
+                    sat_sum__lte=models.F("rated") * 5,
+                ),
+                name="complaint_figure_parts_within_total",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.dimension}={self.key}: {self.n}"
 
 
 class Attachment(models.Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -19,18 +19,24 @@ from crm.accounts.access import Scope, book_filter, scope_of
 from customers.models import Customer
 from customers.selectors import book_q
 
+from . import figures
 from .models import (
     CLOCK_STATES,
+    EXTENSION_KIND,
     OPEN_STATES,
     BusinessCategory,
     Cause,
     Channel,
     Complaint,
+    MonthlyFigure,
     State,
 )
 
 
-def complaints_for(user) -> QuerySet[Complaint]:
+def complaints_for(user, *, few: bool = False) -> QuerySet[Complaint]:
+    """The complaints `user` may see. `few=True` for a look-up of one or a few by primary
+    key: the RM's book is then tested per row (EXISTS on the customer's primary key) instead of
+    listing every complaint of the book first."""
     if not user.is_authenticated or not user.has_perm("complaints.view_complaint"):
         return Complaint.objects.none()
     scope = scope_of(user)
@@ -39,40 +45,240 @@ def complaints_for(user) -> QuerySet[Complaint]:
     if scope is Scope.NONE:
         return Complaint.objects.none()
     logged = book_filter(user, owner="logged_by", team="logged_by__team", branch="branch")
+    if scope is Scope.OWN and few:
+        in_book = Exists(Customer.objects.filter(book_q(user), pk=OuterRef("customer_id")))
+        return Complaint.objects.filter(in_book | logged | Q(handler=user))
     if scope is Scope.OWN:
-        # An RM's book is small: its customer ids as a plain list let PostgreSQL combine the
-        # customer, logged_by and handler indexes (BitmapOr) instead of joining every complaint
-        # to its customer to test the owner.
-        ids = list(Customer.objects.filter(book_q(user)).values_list("pk", flat=True))
-        return Complaint.objects.filter(Q(customer_id__in=ids) | logged | Q(handler=user))
+        # An RM sees a few hundred complaints among 100k: their ids, read by one UNION of two
+        # index-friendly halves, become a plain list, so PostgreSQL knows how few rows a queue
+        # page has and fetches them by primary key. (Filtering on the book's customer ids was
+        # estimated ~10x too many rows, as most customers never complain; the planner then
+        # walked the due-date index to fill a page, reading 20k rows for 50.)
+        book = Complaint.objects.filter(
+            customer__in=Customer.objects.filter(book_q(user)).values("pk")
+        )
+        theirs = Complaint.objects.filter(logged | Q(handler=user))
+        ids = (
+            book.values_list("pk", flat=True)
+            .order_by()
+            .union(theirs.values_list("pk", flat=True).order_by())
+        )
+        return Complaint.objects.filter(pk__in=list(ids))
     return Complaint.objects.filter(book_q(user, "customer__") | logged | Q(handler=user))
+
+
+def _with_relations(qs):
+    return qs.select_related(
+        "customer",
+        "channel",
+        "business_category",
+        "cause",
+        "product",
+        "handler",
+        "logged_by",
+        "branch",
+        "profile",
+    )
 
 
 def get_complaint_for(user, pk) -> Complaint:
     from django.shortcuts import get_object_or_404
 
+    return get_object_or_404(_with_relations(complaints_for(user, few=True)), pk=pk)
+
+
+def get_complaint_page(user, pk) -> Complaint:
+    """The complaint for its page in one query, annotated with the summary of a pending
+    extension request (`pending_extension_summary`, None if none) and the labels of its codes,
+    product and branch (`channel_label`, `category_label`, `cause_label`, `product_name`,
+    `branch_name`)."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+    from django.shortcuts import get_object_or_404
+
+    from crm.core.models import ApprovalRequest
+
+    pending = ApprovalRequest.objects.filter(
+        kind=EXTENSION_KIND,
+        status=ApprovalRequest.Status.PENDING,
+        target_type=Complaint._meta.label_lower,
+        target_id=Cast(OuterRef("pk"), output_field=CharField()),
+    ).order_by("pk")
+    from crm.accounts.models import Branch
+    from customers.models import Product
+
+    # The code tables, product and branch as scalar subqueries (labels only): a 10-table join
+    # took longer to plan than to run.
     return get_object_or_404(
-        complaints_for(user).select_related(
-            "customer",
-            "channel",
-            "business_category",
-            "cause",
-            "product",
-            "handler",
-            "logged_by",
-            "branch",
-            "profile",
+        complaints_for(user, few=True)
+        .select_related("customer", "handler", "logged_by", "profile")
+        .annotate(
+            pending_extension_summary=Subquery(pending.values("summary")[:1]),
+            channel_label=_code_label(Channel, "channel_id"),
+            category_label=_code_label(BusinessCategory, "business_category_id"),
+            cause_label=_code_label(Cause, "cause_id"),
+            product_name=Subquery(Product.objects.filter(pk=OuterRef("product_id")).values("name")),
+            branch_name=Subquery(Branch.objects.filter(pk=OuterRef("branch_id")).values("name")),
         ),
         pk=pk,
     )
 
 
-def timeline_of(complaint):
-    return list(complaint.history.select_related("actor").order_by("at", "pk"))
+def case_file(complaint) -> dict:
+    """The complaint page's four lists (timeline, notices, clock pauses, documents) in ONE
+    UNION ALL query: a page with a long history still costs one query for all of them.
 
+    Each part fills the same typed columns; the rows come back as unsaved model instances
+    (staff as User instances with their display fields), so templates use them as usual.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import CharField, DateField, DateTimeField, IntegerField
+    from django.db.models.functions import Cast
 
-def notices_of(complaint):
-    return list(complaint.notices.select_related("recorded_by").order_by("sent_on", "pk"))
+    from .models import Attachment, ClockPause, History, Notice
+
+    def text(value=""):
+        return Value(value, output_field=CharField())
+
+    def nothing(field):
+        # Typed NULL: PostgreSQL would take a bare NULL in the first part for text.
+        return Cast(Value(None, output_field=field), output_field=field)
+
+    def part(qs, kind, *, ts, d1, d2, s1, s2, s3, note, who):
+        user = {
+            f"u_{f}": F(f"{who}__{f}") if who else text("")
+            for f in ("username", "display_name", "first_name", "last_name")
+        }
+        return (
+            qs.filter(complaint=complaint)
+            .annotate(
+                cf_kind=text(kind),
+                cf_ts=ts,
+                cf_d1=d1,
+                cf_d2=d2,
+                cf_s1=s1,
+                cf_s2=s2,
+                cf_s3=s3,
+                cf_note=note,
+                cf_user=F(f"{who}_id") if who else nothing(IntegerField()),
+                **user,
+            )
+            .values_list(
+                "cf_kind",
+                "pk",
+                "cf_ts",
+                "cf_d1",
+                "cf_d2",
+                "cf_s1",
+                "cf_s2",
+                "cf_s3",
+                "cf_note",
+                "cf_user",
+                *user,
+            )
+            .order_by()
+        )
+
+    no_date, no_ts = nothing(DateField()), nothing(DateTimeField())
+    parts = [
+        part(
+            History.objects,
+            "history",
+            ts=F("at"),
+            d1=no_date,
+            d2=no_date,
+            s1=F("event"),
+            s2=F("from_state"),
+            s3=F("to_state"),
+            note=F("note"),
+            who="actor",
+        ),
+        part(
+            Notice.objects,
+            "notice",
+            ts=no_ts,
+            d1=F("sent_on"),
+            d2=no_date,
+            s1=F("kind"),
+            s2=F("via"),
+            s3=F("evidence"),
+            note=text(),
+            who=None,
+        ),
+        part(
+            ClockPause.objects,
+            "pause",
+            ts=no_ts,
+            d1=F("started_on"),
+            d2=F("ended_on"),
+            s1=F("reason"),
+            s2=F("end_mode"),
+            s3=text(),
+            note=F("note"),
+            who=None,
+        ),
+        part(
+            Attachment.objects,
+            "attachment",
+            ts=F("uploaded_at"),
+            d1=no_date,
+            d2=no_date,
+            s1=F("name"),
+            s2=text(),
+            s3=text(),
+            note=text(),
+            who="uploaded_by",
+        ),
+    ]
+    User = get_user_model()  # noqa: N806
+    out: dict = {"timeline": [], "notices": [], "pauses": [], "attachments": []}
+    for kind, pk, ts, d1, d2, s1, s2, s3, note, user_id, *names in parts[0].union(
+        *parts[1:], all=True
+    ):
+        user = None
+        if user_id is not None:
+            username, display_name, first_name, last_name = names
+            user = User(
+                pk=user_id,
+                username=username,
+                display_name=display_name,
+                first_name=first_name,
+                last_name=last_name,
+            )
+        if kind == "history":
+            row = History(
+                pk=pk,
+                complaint=complaint,
+                at=ts,
+                event=s1,
+                from_state=s2,
+                to_state=s3,
+                note=note,
+                actor=user,
+            )
+            out["timeline"].append(row)
+        elif kind == "notice":
+            row = Notice(pk=pk, complaint=complaint, sent_on=d1, kind=s1, via=s2, evidence=s3)
+            out["notices"].append(row)
+        elif kind == "pause":
+            row = ClockPause(
+                pk=pk,
+                complaint=complaint,
+                started_on=d1,
+                ended_on=d2,
+                reason=s1,
+                end_mode=s2,
+                note=note,
+            )
+            out["pauses"].append(row)
+        else:
+            row = Attachment(pk=pk, complaint=complaint, uploaded_at=ts, name=s1, uploaded_by=user)
+            out["attachments"].append(row)
+    out["timeline"].sort(key=lambda h: (h.at, h.pk))
+    out["notices"].sort(key=lambda n: (n.sent_on, n.pk))
+    out["pauses"].sort(key=lambda p: (p.started_on, p.pk))
+    out["attachments"].sort(key=lambda a: (a.uploaded_at, a.pk))
+    return out
 
 
 # ---- queue --------------------------------------------------------------------------------------
@@ -174,32 +380,8 @@ def customer_complaints(user, customer, limit: int = 10):
 # ---- statistics ---------------------------------------------------------------------------------
 
 
-def _sums():
-    """Additive figures, so finer groups can be rolled up in Python without another query."""
-    return {
-        "n": Count("pk"),
-        "closed": Count("pk", filter=Q(state__in=[State.CLOSED, State.WITHDRAWN])),
-        "decided": Count("pk", filter=Q(decided_at__isnull=False)),
-        "breaches": Count("pk", filter=Q(breached=True)),
-        "days_sum": Sum("handling_days"),
-        "days_n": Count("handling_days"),
-        "sat_sum": Sum("satisfaction", filter=Q(satisfaction__gte=1)),
-        "rated": Count("pk", filter=Q(satisfaction__gte=1)),
-        "satisfied": Count("pk", filter=Q(satisfaction__gte=4)),
-    }
-
-
-ADDITIVE = (
-    "n",
-    "closed",
-    "decided",
-    "breaches",
-    "days_sum",
-    "days_n",
-    "sat_sum",
-    "rated",
-    "satisfied",
-)
+# Additive figures, so finer groups can be rolled up in Python without another query.
+ADDITIVE = figures.MEASURES
 
 
 def _empty(code="", label=""):
@@ -220,79 +402,207 @@ def _finish(row: dict) -> dict:
     return row
 
 
-def _roll(rows, field: str, label) -> list[dict]:
-    out: dict = {}
-    for r in rows:
-        key = r[field]
-        if key not in out:
-            code, name = label(key)
-            out[key] = _empty(code, name)
-        _add(out[key], r)
-    return sorted((_finish(g) for g in out.values()), key=lambda g: (-g["n"], g["code"]))
-
-
-def _labels() -> dict:
-    """(kind, id) -> (code, label) for the code tables, branches and products: one UNION query."""
-    from django.db.models import CharField, F, Value
+def _reference_rows() -> list[tuple]:
+    """(kind, id, code, name, name_en, order, sort, risk_level) of the code tables, branches and
+    products, in one UNION query (they are small; sorted by the caller)."""
+    from django.db.models import CharField, IntegerField
 
     from crm.accounts.models import Branch
     from customers.models import Product
 
-    def part(model, kind, en=True):
+    def text(value):
+        return Value(value, output_field=CharField())
+
+    def part(model, kind, **columns):
+        columns = {
+            "ref_en": F("name_en"),
+            "ref_order": F("order"),
+            "ref_sort": F("code"),
+            "ref_risk": text(""),
+            **columns,
+        }
         return (
-            model.objects.annotate(
-                label_kind=Value(kind, output_field=CharField()),
-                label_en=F("name_en") if en else Value("", output_field=CharField()),
+            model.objects.annotate(ref_kind=text(kind), **columns)
+            .values_list(
+                "ref_kind", "pk", "code", "name", "ref_en", "ref_order", "ref_sort", "ref_risk"
             )
-            .values_list("label_kind", "pk", "code", "name", "label_en")
             .order_by()
         )
 
+    no_order = Value(0, output_field=IntegerField())
     parts = [
         part(Channel, "channel"),
         part(BusinessCategory, "business_category"),
         part(Cause, "cause"),
-        part(Branch, "branch", en=False),
-        part(Product, "product", en=False),
+        part(Branch, "branch", ref_en=text(""), ref_order=no_order, ref_sort=F("path")),
+        part(
+            Product,
+            "product",
+            ref_en=text(""),
+            ref_order=no_order,
+            ref_sort=F("name"),
+            ref_risk=F("risk_level"),
+        ),
     ]
+    return list(parts[0].union(*parts[1:], all=True))
+
+
+def _labels() -> dict:
+    """(kind, id) -> (code, label) for the code tables, branches and products: one query."""
     english = (get_language() or "").startswith("en")
     return {
         (kind, pk): (code, (en if english and en else name))
-        for kind, pk, code, name, en in parts[0].union(*parts[1:], all=True)
+        for kind, pk, code, name, en, *_sort in _reference_rows()
     }
 
 
-def statistics(user, start: datetime.date, end: datetime.date) -> dict:
-    """Counts, handling time, breach rate and satisfaction for complaints received in
-    [start, end], overall and by code axes, branch, product and month.
+def handler_choices():
+    """Staff who may be given complaints to handle (active, placed in a branch)."""
+    from django.contrib.auth import get_user_model
 
-    Two grouped queries over integer keys (the three code axes together, a small cube of at
-    most channels x categories x causes rows; and branch x product x month) plus one UNION for
-    the labels; every table is rolled up in Python, so the page costs three queries whatever
-    the number of complaints.
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, branch__isnull=False)
+        .order_by("display_name", "username")
+    )
+
+
+def queue_filter_choices() -> dict:
+    """The queue filter's select lists, {field: [(id, label)]}: the code tables, branches and
+    products from one UNION query, the handlers from one more (also the bulk-assign list)."""
+    from customers.models import RiskLevel
+
+    english = (get_language() or "").startswith("en")
+    risk = dict(RiskLevel.choices)
+    out: dict = {k: [] for k in ("branch", "product", "channel", "business_category", "cause")}
+    for kind, pk, _code, name, en, _order, _sort, level in sorted(
+        _reference_rows(), key=lambda r: (r[5], r[6], r[1])
+    ):
+        if kind == "product":
+            label = f"{name} ({risk.get(level, level)})"  # as Product.__str__
+        else:
+            label = en if english and en else name
+        out[kind].append((pk, label))
+    handlers = handler_choices().only("pk", "username", "display_name", "first_name", "last_name")
+    out["handler"] = [(u.pk, str(u)) for u in handlers]
+    return out
+
+
+def _next_month(month: datetime.date) -> datetime.date:
+    return (month + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _prev_month(month: datetime.date) -> datetime.date:
+    return (month - datetime.timedelta(days=1)).replace(day=1)
+
+
+def split_period(start: datetime.date, end: datetime.date, today: datetime.date):
+    """The whole months of [start, end] (first, last month or None) that `MonthlyFigure`
+    answers, and the date ranges left at the edges, read from the complaints.
+
+    A month is whole when the period covers it from its first day to its last, or to today
+    (nothing is received later than now).
     """
+    first, last = start.replace(day=1), end.replace(day=1)
+
+    def whole_to_end(month):
+        return end >= _next_month(month) - datetime.timedelta(days=1) or end >= today
+
+    lo = first if start == first else _next_month(first)
+    hi = last if whole_to_end(last) else _prev_month(last)
+    ranges = []
+    if start != first:
+        ranges.append((start, min(end, _next_month(first) - datetime.timedelta(days=1))))
+    if not whole_to_end(last) and (last != first or start == first):
+        ranges.append((max(start, last), end))
+    return ((lo, hi) if lo <= hi else None), ranges
+
+
+def _bounds(start, end):
     tz = timezone.get_current_timezone()
     lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
     hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
-    qs = complaints_for(user).filter(received_at__gte=lo, received_at__lt=hi).order_by()
-    axes = list(qs.values("channel_id", "business_category_id", "cause_id").annotate(**_sums()))
-    places = list(
-        qs.values("branch_id", "product_id", month=F("received_month")).annotate(**_sums())
-    )
+    return lo, hi
+
+
+def _received_in(start, end) -> Q:
+    lo, hi = _bounds(start, end)
+    return Q(received_at__gte=lo, received_at__lt=hi)
+
+
+def sees_all_complaints(user) -> bool:
+    return user.has_perm("complaints.view_complaint") and scope_of(user) is Scope.ALL
+
+
+def statistics(user, start: datetime.date, end: datetime.date, today=None) -> dict:
+    """Counts, handling time, breach rate and satisfaction for complaints received in
+    [start, end], overall and by code axes, branch, product and month.
+
+    For users who see every complaint, the whole months come from `MonthlyFigure` (one query
+    over a few thousand rows at most, however many complaints) and only a partial first or last
+    month is read from the complaints. Scoped users (a branch head's book) are computed from
+    their complaints: two grouped queries over integer keys (the code axes together; branch x
+    product x month). One UNION reads the labels; every table is rolled up in Python.
+    """
+    today = today or timezone.localdate()
+    per: dict = {dim: {} for dim, _attr in figures.DIMENSIONS}
+    months: dict = {}
+    summary = _empty()
+
+    def add(target: dict, key, values) -> None:
+        row = target.setdefault(key, dict.fromkeys(ADDITIVE, 0))
+        for k, v in zip(ADDITIVE, values, strict=True):
+            row[k] += v or 0
+
+    if sees_all_complaints(user):
+        whole, ranges = split_period(start, end, today)
+        if whole:
+            rows = MonthlyFigure.objects.filter(
+                month__gte=whole[0], month__lte=whole[1], n__gt=0
+            ).values_list("month", "dimension", "key", *ADDITIVE)
+            for month, dim, key, *values in rows:
+                add(per[dim], key, values)
+                if dim == "channel":  # every complaint has exactly one channel
+                    add(months, month, values)
+                    _add(summary, dict(zip(ADDITIVE, values, strict=True)))
+        raw = None
+        if ranges:
+            received = Q()
+            for lo, hi in ranges:
+                received |= _received_in(lo, hi)
+            raw = Complaint.objects.filter(received)
+    else:
+        raw = complaints_for(user).filter(_received_in(start, end))
+    if raw is not None:
+        raw = raw.order_by()
+        axes = ("channel_id", "business_category_id", "cause_id")
+        for r in raw.values(*axes).annotate(**figures.sums()):
+            values = [r[k] for k in ADDITIVE]
+            for dim, attr in figures.DIMENSIONS[:3]:
+                add(per[dim], r[attr], values)
+            _add(summary, r)
+        places = raw.values("branch_id", "product_id", "received_month")
+        for r in places.annotate(**figures.sums()):
+            values = [r[k] for k in ADDITIVE]
+            add(per["branch"], r["branch_id"] or 0, values)
+            add(per["product"], r["product_id"] or 0, values)
+            add(months, r["received_month"], values)
     labels = _labels()
     none = ("", _("(none)"))
-    summary = _empty()
-    for r in axes:
-        _add(summary, r)
-    for r in places:
-        r["month_code"] = r["month"].strftime("%Y-%m") if r["month"] else ""
+
+    def table(rows: dict, label) -> list[dict]:
+        out = []
+        for key, sums in rows.items():
+            code, name = label(key)
+            out.append(_finish({"code": code, "label": name, **sums}))
+        return sorted(out, key=lambda g: (-g["n"], g["code"]))
+
     groups = {
-        key: _roll(axes, f"{key}_id", lambda pk, key=key: labels.get((key, pk), none))
-        for key in ("channel", "business_category", "cause")
+        dim: table(per[dim], lambda pk, dim=dim: labels.get((dim, pk), none))
+        for dim, _attr in figures.DIMENSIONS
     }
-    for key in ("branch", "product"):
-        groups[key] = _roll(places, f"{key}_id", lambda pk, key=key: labels.get((key, pk), none))
-    groups["month"] = sorted(_roll(places, "month_code", lambda m: (m, m)), key=lambda g: g["code"])
+    month_rows = table(months, lambda m: (f"{m:%Y-%m}", f"{m:%Y-%m}") if m else none)
+    groups["month"] = sorted(month_rows, key=lambda g: g["code"])
     return {"start": start, "end": end, "summary": _finish(summary), "groups": groups}
 
 
@@ -306,12 +616,9 @@ def code_tables():
 
 def export_rows(user, start, end):
     """Detail register rows for the export (iterated, not loaded at once)."""
-    tz = timezone.get_current_timezone()
-    lo = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
-    hi = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     return (
         complaints_for(user)
-        .filter(received_at__gte=lo, received_at__lt=hi)
+        .filter(_received_in(start, end))
         .select_related("channel", "business_category", "cause", "branch", "product", "customer")
         .order_by("received_at", "pk")
         .iterator(chunk_size=2000)

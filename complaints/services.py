@@ -32,6 +32,7 @@ from customers.selectors import customers_for
 
 from .models import (
     CLOCK_STATES,
+    EXTENSION_KIND,
     OPEN_STATES,
     ClockPause,
     Complaint,
@@ -45,7 +46,6 @@ from .models import (
 )
 from .models import Attachment as AttachmentModel
 
-EXTENSION_KIND = "complaints.extension"
 DUPLICATE_WINDOW_DAYS = 30
 
 
@@ -152,15 +152,15 @@ def allowed_transitions(user, complaint: Complaint) -> list[Transition]:
 # ---- scope --------------------------------------------------------------------------------------
 
 
-def _visible(user):
+def _visible(user, *, few: bool = False):
     from .selectors import complaints_for
 
-    return complaints_for(user)
+    return complaints_for(user, few=few)
 
 
 def _lock(acting_user, complaint_id) -> Complaint:
     """The complaint, locked for this transaction; DoesNotExist outside the user's scope."""
-    if not _visible(acting_user).filter(pk=complaint_id).exists():
+    if not _visible(acting_user, few=True).filter(pk=complaint_id).exists():
         raise Complaint.DoesNotExist
     return Complaint.objects.select_for_update().select_related("profile").get(pk=complaint_id)
 
@@ -822,7 +822,9 @@ def assign(acting_user, complaint_ids, handler, *, note: str = "") -> int:
         raise ValidationError({"handler": _("Please choose an active staff member.")})
     ids = [int(i) for i in complaint_ids]
     with transaction.atomic():
-        visible = set(_visible(acting_user).filter(pk__in=ids).values_list("pk", flat=True))
+        visible = set(
+            _visible(acting_user, few=True).filter(pk__in=ids).values_list("pk", flat=True)
+        )
         rows = list(
             Complaint.objects.select_for_update()
             .filter(pk__in=visible, state__in=OPEN_STATES)

@@ -23,6 +23,7 @@ from . import exporting, selectors, services
 from .forms import (
     AssignForm,
     ExtensionForm,
+    FastSelect,
     IntakeForm,
     NewFactsForm,
     PauseForm,
@@ -108,10 +109,20 @@ def _require_view(user):
 def queue_filters(request):
     """htmx fragment: the filter form (its select lists are kept out of the queue's budget)."""
     _require_view(request.user)
-    form = QueueFilterForm(request.GET or None)
+    choices = selectors.queue_filter_choices()
+    form = QueueFilterForm(request.GET or None, choices=choices)
     form.is_valid()
-    assign = AssignForm() if request.user.has_perm("complaints.assign_complaint") else None
-    return render(request, "complaints/_queue_filters.html", {"form": form, "assign": assign})
+    bulk_handler = None
+    if request.user.has_perm("complaints.assign_complaint"):
+        bulk_handler = FastSelect(
+            attrs={"id": "bulk-handler", "form": "bulk-form"},
+            choices=[("", "---------"), *choices["handler"]],
+        ).render("handler", None, {"class": "form-select form-select-sm w-auto"})
+    return render(
+        request,
+        "complaints/_queue_filters.html",
+        {"form": form, "bulk_handler": bulk_handler},
+    )
 
 
 @require_POST
@@ -171,16 +182,14 @@ def bulk(request):
 
 
 def detail(request, pk):
-    c = selectors.get_complaint_for(request.user, pk)
+    c = selectors.get_complaint_page(request.user, pk)
     allowed = services.allowed_transitions(request.user, c)
     writer = not is_read_only(request.user)
     today = timezone.localdate()
+    pending = c.pending_extension_summary
     context = {
         "c": c,
-        "timeline": selectors.timeline_of(c),
-        "notices": selectors.notices_of(c),
-        "pauses": list(c.pauses.all()),
-        "attachments": list(c.attachments.select_related("uploaded_by")),
+        **selectors.case_file(c),
         "actions": [
             {"spec": t, "label": t.label, "required": t.required, "target": t.target}
             for t in allowed
@@ -189,7 +198,7 @@ def detail(request, pk):
         "vias": Notice.Via.choices,
         "satisfactions": services.Satisfaction.choices,
         "pause_reasons": ClockPause.Reason.choices,
-        "pending_extension": services.pending_extension(c),
+        "pending_extension": {"summary": pending} if pending is not None else None,
         "can_extend": writer
         and request.user.has_perm("complaints.request_extension")
         and c.state in services.DECISION_CLOCK
@@ -215,7 +224,7 @@ def _back(pk):
 
 
 def _scoped(request, pk):
-    if not selectors.complaints_for(request.user).filter(pk=pk).exists():
+    if not selectors.complaints_for(request.user, few=True).filter(pk=pk).exists():
         raise Http404
     return pk
 

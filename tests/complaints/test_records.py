@@ -145,3 +145,6 @@ def test_demo_seeder_covers_every_state_and_is_idempotent(db):
     n = Complaint.objects.count()
     call_command("seed_demo", customers=24, force=True, stdout=io.StringIO())
     assert Complaint.objects.count() == n
+    from complaints import figures
+
+    assert figures.drift() == {}  # the statistics summary followed the demo data
