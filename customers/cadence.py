@@ -60,6 +60,10 @@ DEFAULTS = {
     "EDIT_WINDOW_HOURS": 48,
     "EMAIL_MAX_RETRIES": 5,
     "EMAIL_RETRY_BASE_SECONDS": 60,
+    # One SMTP session may block this long per operation; a row "sending" for longer than
+    # EMAIL_SENDING_TIMEOUT_SECONDS was interrupted (crash) and is reported as unknown.
+    "EMAIL_SMTP_TIMEOUT_SECONDS": 60,
+    "EMAIL_SENDING_TIMEOUT_SECONDS": 900,
 }
 
 

@@ -278,7 +278,10 @@ def test_crash_in_the_middle_then_rerun_completes_without_duplicates():
 def test_crash_while_sending_email_loses_nothing(no_default_rules):
     customer = cust()
     TaskFactory(customer=customer, due_on=D)
-    smtp_down = mock.patch("customers.reminders.send_mail", side_effect=ConnectionError("down"))
+    smtp_down = mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=ConnectionError("down"),
+    )
     with smtp_down, pytest.raises(ConnectionError):
         sweep()
     row = ReminderDelivery.objects.get(channel="email")
