@@ -226,10 +226,11 @@ def create_cadence_tasks(day: datetime.date, cal: BusinessCalendar, now) -> int:
     created = 0
     for rule in rules:
         bucket = (day.year * 12 + day.month - 1) // rule.period_months
-        open_task = FollowUpTask.objects.filter(
-            customer=OuterRef("pk"), status=FollowUpTask.Status.OPEN, cadence_rule=rule.pk
-        )
-        qs = out_of_cadence(rule, day, vip_levels).filter(~Exists(open_task))
+        # No anti-join against the open tasks: the partial unique index
+        # task_one_open_per_cadence_rule turns a second open task into a skipped conflict. (An
+        # anti-join on the table being inserted into was planned as a nested loop rescanning
+        # the growing heap per row when its statistics said "empty": quadratic.)
+        qs = out_of_cadence(rule, day, vip_levels)
         due = cal.deadline(day, rule.due_in_days, working_days=rule.working_days)
         created += insert_select(
             FollowUpTask,

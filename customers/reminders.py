@@ -83,7 +83,8 @@ def _customer_url_parts() -> tuple[str, str]:
 
 def deliver_in_app(day: datetime.date, now) -> int:
     already = ReminderDelivery.objects.filter(task=OuterRef("pk"), channel=IN_APP, day=day)
-    tasks = reminder_tasks(day).filter(~Exists(already))
+    due = reminder_tasks(day)
+    tasks = due.filter(~Exists(already))
     prefix, suffix = _customer_url_parts()
     with transaction.atomic():
         sent = insert_select(
@@ -129,7 +130,9 @@ def deliver_in_app(day: datetime.date, now) -> int:
                 "created_at": Value(now, output_field=DateTimeField()),
                 "sent_at": Value(now, output_field=DateTimeField()),
             },
-            tasks,
+            # The unique (task, channel, day) skips the rows just created above; no anti-join on
+            # the table being inserted into.
+            due,
         )
     return sent
 
