@@ -34,6 +34,7 @@ class FollowUpTask(models.Model):
         verbose_name=_("owner"),
         on_delete=models.PROTECT,
         related_name="follow_ups",
+        db_index=False,  # task_owner_status_due starts with it
     )
     title = models.CharField(_("title"), max_length=200)
     reason = models.CharField(_("reason"), max_length=32, choices=FollowUpReason.choices)
@@ -73,6 +74,8 @@ class FollowUpTask(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        # Not indexed: only deleting a rule (rare; rules are deactivated) looks tasks up by it.
+        db_index=False,
     )
 
     class Meta:
@@ -80,9 +83,9 @@ class FollowUpTask(models.Model):
         verbose_name_plural = _("follow-up tasks")
         permissions = [("reassign_followuptask", _("Can reassign follow-up tasks"))]
         indexes = [
-            models.Index(
-                fields=["owner", "due_on"], name="task_open_owner_due", condition=Q(status="open")
-            ),
+            # Task lists and My day (owner, status, ordered by due date) and owner look-ups, in
+            # one index: each index costs the sweep's bulk insert of a backlog.
+            models.Index(fields=["owner", "status", "due_on"], name="task_owner_status_due"),
             models.Index(fields=["customer", "status"], name="task_customer_status"),
             models.Index(
                 fields=["completed_by"],
