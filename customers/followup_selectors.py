@@ -123,7 +123,7 @@ def out_of_cadence(user, book=None) -> QuerySet[FollowUpTask]:
     return my_open_tasks(user, book).filter(reason=FollowUpReason.CADENCE).order_by("due_on", "pk")
 
 
-def recent_interactions(user, *, limit: int = 10, book=None, now=None) -> list[Interaction]:
+def recent_interactions(user, *, limit: int = 10, book=None) -> list[Interaction]:
     """The contacts the user logged in the last RECENT_DAYS, within their book.
 
     By author, not by staff participant, and within a window: the index interaction_author_time
@@ -132,7 +132,7 @@ def recent_interactions(user, *, limit: int = 10, book=None, now=None) -> list[I
     cannot tell that an RM's contacts are of the RM's own customers, so without the window it
     sorts them all). The author is always a staff participant (log_interaction adds them);
     contacts others logged with the user show on the customer's timeline."""
-    since = (now or timezone.now()) - datetime.timedelta(days=RECENT_DAYS)
+    since = timezone.now() - datetime.timedelta(days=RECENT_DAYS)
     return list(
         interactions_in_book(user, book)
         .filter(created_by=user, occurred_at__gte=since)

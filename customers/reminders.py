@@ -48,8 +48,9 @@ from .setsql import insert_select
 
 log = logging.getLogger(__name__)
 EMAIL = ReminderDelivery.ChannelKind.EMAIL
-ANALYZE_AFTER_ROWS = 10_000
 IN_APP = ReminderDelivery.ChannelKind.IN_APP
+# A sweep that created this many tasks refreshes the table's planner statistics.
+ANALYZE_AFTER_ROWS = 10_000
 
 
 @dataclass
