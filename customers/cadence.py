@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.db.models import (
@@ -60,6 +61,13 @@ DEFAULTS = {
     "EDIT_WINDOW_HOURS": 48,
     "EMAIL_MAX_RETRIES": 5,
     "EMAIL_RETRY_BASE_SECONDS": 60,
+    # One SMTP session may block this long per operation; a row "sending" for longer than
+    # EMAIL_SENDING_TIMEOUT_SECONDS was interrupted (crash) and is reported as unknown.
+    "EMAIL_SMTP_TIMEOUT_SECONDS": 60,
+    "EMAIL_SENDING_TIMEOUT_SECONDS": 900,
+    # Database connections the sweep's task statements run on concurrently (PostgreSQL; one
+    # INSERT … SELECT uses one core, so a backlog takes half the time on two).
+    "SWEEP_WORKERS": 2,
 }
 
 
@@ -216,32 +224,49 @@ class SweepCounts:
         return self.cadence + self.maturity + self.kyc_renewal + self.id_expiry + self.birthday
 
 
-def create_cadence_tasks(day: datetime.date, cal: BusinessCalendar, now) -> int:
+def _cadence_statement(rule, day, cal, vip_levels, now) -> int:
+    bucket = (day.year * 12 + day.month - 1) // rule.period_months
+    # No anti-join against the open tasks: the partial unique index
+    # task_one_open_per_cadence_rule turns a second open task into a skipped conflict. (An
+    # anti-join on the table being inserted into was planned as a nested loop rescanning the
+    # growing heap per row when its statistics said "empty": quadratic on a first run.)
+    qs = out_of_cadence(rule, day, vip_levels)
+    due = cal.deadline(day, rule.due_in_days, working_days=rule.working_days)
+    return insert_select(
+        FollowUpTask,
+        _task_columns(
+            customer=F("pk"),
+            owner=F("owner_id"),
+            title=_title(rule.task_title),
+            reason=FollowUpReason.CADENCE,
+            due_on=due,
+            dedupe_key=_key(f"cadence:{rule.pk}:", "pk", f":{rule.period_months}m{bucket}"),
+            now=now,
+            rule_id=rule.pk,
+        ),
+        qs,
+    )
+
+
+def cadence_jobs(day: datetime.date, cal: BusinessCalendar, now) -> list[list]:
+    """One INSERT … SELECT per active rule, grouped so that different groups select disjoint
+    customers (the rules of one VIP level together; each tier rule alone, since tier rules
+    leave out VIP levels that have rules). Groups may then run concurrently without two
+    transactions key-share-locking the same customer rows (no MultiXacts)."""
     rules = list(CadenceRule.objects.filter(is_active=True))
     vip_levels = {r.vip_level for r in rules if r.vip_level}
-    created = 0
+    groups: dict[str, list] = {}
     for rule in rules:
-        bucket = (day.year * 12 + day.month - 1) // rule.period_months
-        open_task = FollowUpTask.objects.filter(
-            customer=OuterRef("pk"), status=FollowUpTask.Status.OPEN, cadence_rule=rule.pk
+        key = f"vip:{rule.vip_level}" if rule.vip_level else f"tier:{rule.tier}"
+        groups.setdefault(key, []).append(
+            partial(_cadence_statement, rule, day, cal, vip_levels, now)
         )
-        qs = out_of_cadence(rule, day, vip_levels).filter(~Exists(open_task))
-        due = cal.deadline(day, rule.due_in_days, working_days=rule.working_days)
-        created += insert_select(
-            FollowUpTask,
-            _task_columns(
-                customer=F("pk"),
-                owner=F("owner_id"),
-                title=_title(rule.task_title),
-                reason=FollowUpReason.CADENCE,
-                due_on=due,
-                dedupe_key=_key(f"cadence:{rule.pk}:", "pk", f":{rule.period_months}m{bucket}"),
-                now=now,
-                rule_id=rule.pk,
-            ),
-            qs,
-        )
-    return created
+    # VIP levels first: several rules each, the longest groups.
+    return [groups[k] for k in sorted(groups, key=lambda k: (not k.startswith("vip:"), k))]
+
+
+def create_cadence_tasks(day: datetime.date, cal: BusinessCalendar, now) -> int:
+    return sum(job() for group in cadence_jobs(day, cal, now) for job in group)
 
 
 def _days(day: datetime.date, ahead: int):
@@ -252,15 +277,32 @@ def _case(whens, output_field):
     return Case(*whens, output_field=output_field)
 
 
-def create_event_tasks(day: datetime.date, cal: BusinessCalendar, now) -> SweepCounts:
+def event_jobs(day: datetime.date, cal: BusinessCalendar, now) -> dict:
     """Event triggers for every event date in the look-ahead window (so a missed sweep day
-    catches up): one statement per trigger, the per-date due dates and keys as CASE branches."""
-    counts = SweepCounts()
-    active = Customer.objects.filter(is_active=True)
-    date_out, char_out = DateField(), CharField()
+    catches up): one statement per trigger, the per-date due dates and keys as CASE branches.
+    Returns {SweepCounts field: callable running that statement}."""
+    return {
+        name: partial(statement, day, cal, now)
+        for name, statement in (
+            ("maturity", _maturity_statement),
+            ("kyc_renewal", _kyc_statement),
+            ("id_expiry", _id_expiry_statement),
+            ("birthday", _birthday_statement),
+        )
+    }
 
+
+def create_event_tasks(day: datetime.date, cal: BusinessCalendar, now) -> SweepCounts:
+    counts = SweepCounts()
+    for name, job in event_jobs(day, cal, now).items():
+        setattr(counts, name, job())
+    return counts
+
+
+def _maturity_statement(day, cal, now) -> int:
+    date_out, char_out = DateField(), CharField()
     targets = _days(day, option("MATURITY_DAYS"))
-    counts.maturity = insert_select(
+    return insert_select(
         FollowUpTask,
         _task_columns(
             customer=F("customer_id"),
@@ -285,12 +327,16 @@ def create_event_tasks(day: datetime.date, cal: BusinessCalendar, now) -> SweepC
         ),
     )
 
+
+def _kyc_statement(day, cal, now) -> int:
+    active = Customer.objects.filter(is_active=True)
+    date_out, char_out = DateField(), CharField()
     valid = datetime.timedelta(days=option("ASSESSMENT_VALID_DAYS"))
     targets = _days(day, option("KYC_EXPIRY_DAYS"))
     expiry = _case(
         [When(risk_assessed_on=t - valid, then=Value(t.isoformat())) for t in targets], char_out
     )
-    counts.kyc_renewal = insert_select(
+    return insert_select(
         FollowUpTask,
         _task_columns(
             customer=F("pk"),
@@ -318,8 +364,12 @@ def create_event_tasks(day: datetime.date, cal: BusinessCalendar, now) -> SweepC
         active.filter(risk_assessed_on__in=[t - valid for t in targets]),
     )
 
+
+def _id_expiry_statement(day, cal, now) -> int:
+    active = Customer.objects.filter(is_active=True)
+    date_out, char_out = DateField(), CharField()
     targets = _days(day, option("ID_EXPIRY_DAYS"))
-    counts.id_expiry = insert_select(
+    return insert_select(
         FollowUpTask,
         _task_columns(
             customer=F("pk"),
@@ -347,6 +397,10 @@ def create_event_tasks(day: datetime.date, cal: BusinessCalendar, now) -> SweepC
         active.filter(id_expires_on__in=targets),
     )
 
+
+def _birthday_statement(day, cal, now) -> int:
+    active = Customer.objects.filter(is_active=True)
+    date_out, char_out = DateField(), CharField()
     targets = _days(day, option("BIRTHDAY_DAYS"))
     born_on = {}
     for t in targets:
@@ -357,7 +411,7 @@ def create_event_tasks(day: datetime.date, cal: BusinessCalendar, now) -> SweepC
     any_birthday = Q(pk__in=[])
     for born in born_on.values():
         any_birthday |= born
-    counts.birthday = insert_select(
+    return insert_select(
         FollowUpTask,
         _task_columns(
             customer=F("pk"),
@@ -378,7 +432,6 @@ def create_event_tasks(day: datetime.date, cal: BusinessCalendar, now) -> SweepC
         ),
         active.filter(any_birthday, birth_date__isnull=False),
     )
-    return counts
 
 
 def applies_to(rule: CadenceRule, customer, vip_levels_with_rules: set[str]) -> bool:

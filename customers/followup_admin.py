@@ -1,10 +1,11 @@
 """Django admin for cadence rules (editable by administrators, audited) and read-only views of
 interactions, follow-up tasks and reminder deliveries."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from crm.audit.services import record
+from crm.audit.services import record, record_many
 
 from .admin import ScopedAdmin
 from .models import CadenceRule, FollowUpTask, Interaction, ReminderDelivery, VipLevel
@@ -77,10 +78,59 @@ class FollowUpTaskAdmin(ReadOnlyMixin, ScopedAdmin):
 
 @admin.register(ReminderDelivery)
 class ReminderDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["day", "channel", "task", "recipient", "status", "attempts", "sent_at"]
+    list_display = [
+        "day",
+        "channel",
+        "task",
+        "recipient",
+        "status",
+        "attempts",
+        "claimed_at",
+        "sent_at",
+        "message_id",
+    ]
     list_filter = ["channel", "status", "day"]
     list_select_related = ["task", "recipient"]
     show_full_result_count = False
+    actions = ["send_again"]
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("customers.change_reminderdelivery")
+
+    @admin.action(
+        permissions=["resend"], description=_("Send again (the mail server never accepted it)")
+    )
+    def send_again(self, request, queryset):
+        """A person's decision after checking the mail server log for the Message-ID: only
+        e-mail rows whose outcome is unknown go back to pending and are queued again."""
+        from .followup_tasks import send_reminder_email
+
+        rows = list(
+            queryset.filter(
+                channel=ReminderDelivery.ChannelKind.EMAIL,
+                status=ReminderDelivery.Status.UNKNOWN,
+            ).values_list("pk", "recipient_id", "day", "message_id")
+        )
+        with transaction.atomic():
+            ReminderDelivery.objects.filter(pk__in=[r[0] for r in rows]).update(
+                status=ReminderDelivery.Status.PENDING, attempts=0, last_error=""
+            )
+            record_many(
+                request.user,
+                "reminder.resend",
+                ReminderDelivery.objects.filter(pk__in=[r[0] for r in rows]),
+                before_of=lambda obj: {"status": "unknown", "message_id": obj.message_id},
+                after_of=lambda obj: {"status": "pending"},
+            )
+            for recipient_id, day in sorted({(r[1], r[2]) for r in rows}):
+                transaction.on_commit(
+                    lambda u=recipient_id, d=day: send_reminder_email.delay(u, d.isoformat())
+                )
+        self.message_user(
+            request,
+            _("%(n)s e-mail reminders queued again.") % {"n": len(rows)},
+            messages.SUCCESS,
+        )
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -15,6 +15,7 @@ from .models import Contract, FollowUpReason, FollowUpTask, Interaction
 from .selectors import book_q
 
 UPCOMING_MATURITY_DAYS = 30
+RECENT_DAYS = 30
 OPEN = FollowUpTask.Status.OPEN
 
 
@@ -123,9 +124,18 @@ def out_of_cadence(user, book=None) -> QuerySet[FollowUpTask]:
 
 
 def recent_interactions(user, *, limit: int = 10, book=None) -> list[Interaction]:
+    """The contacts the user logged in the last RECENT_DAYS, within their book.
+
+    By author, not by staff participant, and within a window: the index interaction_author_time
+    (created_by, -occurred_at) then yields a few hundred rows at most, where the join over
+    interaction_staff read every contact of the RM's book (~100 ms at 1M customers; PostgreSQL
+    cannot tell that an RM's contacts are of the RM's own customers, so without the window it
+    sorts them all). The author is always a staff participant (log_interaction adds them);
+    contacts others logged with the user show on the customer's timeline."""
+    since = timezone.now() - datetime.timedelta(days=RECENT_DAYS)
     return list(
         interactions_in_book(user, book)
-        .filter(staff=user)
+        .filter(created_by=user, occurred_at__gte=since)
         .select_related("customer")
         .only(
             "pk",

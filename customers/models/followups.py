@@ -24,14 +24,17 @@ class FollowUpTask(models.Model):
         DONE = "done", _("Done")
         SKIPPED = "skipped", _("Skipped")
 
+    # Indexed by task_customer_status (customer first): a single-column index would only cost
+    # the daily sweep's bulk insert.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="follow_ups"
+        "customers.Customer", on_delete=models.CASCADE, related_name="follow_ups", db_index=False
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
         on_delete=models.PROTECT,
         related_name="follow_ups",
+        db_index=False,  # task_owner_status_due starts with it
     )
     title = models.CharField(_("title"), max_length=200)
     reason = models.CharField(_("reason"), max_length=32, choices=FollowUpReason.choices)
@@ -42,7 +45,8 @@ class FollowUpTask(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     skip_reason = models.TextField(_("reason for skipping"), blank=True)
     # Makes every trigger idempotent: one task per key ("maturity:<contract>:<date>", …).
-    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    # (A UniqueConstraint, not unique=True: no second, pattern-ops index on PostgreSQL.)
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
@@ -51,6 +55,7 @@ class FollowUpTask(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # partial index below: open tasks (the bulk) are not in it
     )
     # The interaction that completed the task (logged from the task, or linked when completing).
     interaction = models.ForeignKey(
@@ -60,6 +65,7 @@ class FollowUpTask(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="completed_tasks",
+        db_index=False,  # partial index below
     )
     # Set for cadence tasks: the rule whose gap created it (one open task per rule and customer).
     cadence_rule = models.ForeignKey(
@@ -68,6 +74,8 @@ class FollowUpTask(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        # Not indexed: only deleting a rule (rare; rules are deactivated) looks tasks up by it.
+        db_index=False,
     )
 
     class Meta:
@@ -75,15 +83,33 @@ class FollowUpTask(models.Model):
         verbose_name_plural = _("follow-up tasks")
         permissions = [("reassign_followuptask", _("Can reassign follow-up tasks"))]
         indexes = [
-            models.Index(
-                fields=["owner", "due_on"], name="task_open_owner_due", condition=Q(status="open")
-            ),
+            # Task lists and My day (owner, status, ordered by due date) and owner look-ups, in
+            # one index: each index costs the sweep's bulk insert of a backlog.
+            models.Index(fields=["owner", "status", "due_on"], name="task_owner_status_due"),
             models.Index(fields=["customer", "status"], name="task_customer_status"),
+            models.Index(
+                fields=["completed_by"],
+                name="task_completed_by",
+                condition=Q(completed_by__isnull=False),
+            ),
+            models.Index(
+                fields=["interaction"],
+                name="task_interaction",
+                condition=Q(interaction__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="skipped") | ~Q(skip_reason=""),
                 name="task_skip_needs_reason",
+            ),
+            models.UniqueConstraint(fields=["dedupe_key"], name="task_dedupe_key"),
+            # A cadence gap yields one open task per rule and customer; the sweep's
+            # INSERT … ON CONFLICT DO NOTHING relies on it instead of an anti-join.
+            models.UniqueConstraint(
+                fields=["customer", "cadence_rule"],
+                name="task_one_open_per_cadence_rule",
+                condition=Q(status="open", cadence_rule__isnull=False),
             ),
         ]
 

@@ -125,7 +125,11 @@ class CadenceRule(models.Model):
 
 class ReminderDelivery(models.Model):
     """One reminder of one task on one channel on one day. The unique constraint is what makes
-    delivery happen at most once: the row is claimed before anything is sent."""
+    delivery happen at most once: the row is claimed before anything is sent.
+
+    E-mail goes pending/failed → sending (claim committed before the SMTP session) → sent or
+    failed. A row still "sending" after a crash is never sent again by itself: the sweep marks it
+    "unknown" for a person to check (its Message-ID is in the mail server's log) and re-queue."""
 
     class ChannelKind(models.TextChoices):
         IN_APP = "in_app", _("In-app notification")
@@ -133,8 +137,10 @@ class ReminderDelivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown (check the mail server)")
 
     task = models.ForeignKey(
         "customers.FollowUpTask", on_delete=models.CASCADE, related_name="reminders"
@@ -150,6 +156,9 @@ class ReminderDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"))
+    claimed_at = models.DateTimeField(_("send started at"), null=True, blank=True)
+    # The Message-ID of the digest that carried this reminder (one per send attempt).
+    message_id = models.CharField(_("Message-ID"), max_length=250, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
@@ -159,12 +168,28 @@ class ReminderDelivery(models.Model):
             models.UniqueConstraint(
                 fields=["task", "channel", "day"], name="reminder_once_per_task_channel_day"
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sending", "sent", "failed", "unknown"]),
+                name="reminder_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="reminder_sent_at"
+            ),
+            # A send in flight (or lost in a crash) always names its attempt.
+            models.CheckConstraint(
+                condition=~Q(status__in=["sending", "unknown"])
+                | (Q(claimed_at__isnull=False) & ~Q(message_id="")),
+                name="reminder_sending_claimed",
+            ),
         ]
         indexes = [
             models.Index(
                 fields=["day", "channel", "recipient"],
                 name="reminder_unsent",
                 condition=~Q(status="sent"),
+            ),
+            models.Index(
+                fields=["claimed_at"], name="reminder_sending", condition=Q(status="sending")
             ),
         ]
 

@@ -40,3 +40,8 @@ class Command(BaseCommand):
             f"{result.notifications} notifications, {result.emails_claimed} e-mail reminders "
             f"claimed for {result.email_recipients} recipients; {result.seconds:.2f}s"
         )
+        if result.emails_unknown:
+            self.stderr.write(
+                f"{result.emails_unknown} e-mail reminders were interrupted mid-send and are "
+                "marked unknown: check them in admin (reminder deliveries, status unknown)"
+            )

@@ -108,7 +108,8 @@ def test_email_failure_is_recorded_and_retried_with_backoff(rm_a, mine):
     assert row.status == "pending"
     with (
         mock.patch(
-            "customers.reminders.send_mail", side_effect=smtplib.SMTPServerDisconnected("gone")
+            "django.core.mail.backends.locmem.EmailBackend.send_messages",
+            side_effect=smtplib.SMTPServerDisconnected("gone"),
         ),
         mock.patch.object(
             followup_tasks.send_reminder_email, "retry", side_effect=RuntimeError("retry")

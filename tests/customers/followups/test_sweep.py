@@ -278,7 +278,10 @@ def test_crash_in_the_middle_then_rerun_completes_without_duplicates():
 def test_crash_while_sending_email_loses_nothing(no_default_rules):
     customer = cust()
     TaskFactory(customer=customer, due_on=D)
-    smtp_down = mock.patch("customers.reminders.send_mail", side_effect=ConnectionError("down"))
+    smtp_down = mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=ConnectionError("down"),
+    )
     with smtp_down, pytest.raises(ConnectionError):
         sweep()
     row = ReminderDelivery.objects.get(channel="email")
@@ -303,3 +306,49 @@ def test_command_rejects_a_bad_date():
 
     with pytest.raises(CommandError):
         call_command("run_followups", "--date", "15/06/2026")
+
+
+def test_one_open_task_per_cadence_rule_and_customer_is_a_constraint():
+    from django.db import IntegrityError, transaction
+
+    customer = cust(tier="A")
+    rule = CadenceRule.objects.get(tier="A", vip_level="")
+    TaskFactory(customer=customer, reason="cadence", cadence_rule=rule)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TaskFactory(customer=customer, reason="cadence", cadence_rule=rule)
+    TaskFactory(customer=customer, reason="cadence", cadence_rule=rule, status="done")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sweep_on_postgresql_creates_what_the_serial_one_does(postgres_only, settings):
+    """SWEEP_WORKERS connections, one transaction per group of disjoint customers (the path a
+    sweep outside a transaction takes on PostgreSQL), against the single-transaction path."""
+    from django.db import connection
+
+    from tests.factories import UserFactory
+
+    if not CadenceRule.objects.exists():  # a flush by an earlier transactional test
+        CadenceRule.objects.bulk_create(CadenceRule(**r) for r in cadence.DEFAULT_RULES)
+    owner = UserFactory()
+    for tier, vip in [("A", ""), ("B", ""), ("C", ""), ("A", "private"), ("B", "diamond")] * 3:
+        cust(tier=tier, vip_level=vip, owner=owner, id_expires_on=D + datetime.timedelta(days=9))
+    cust(tier="C", owner=owner, birth_date=datetime.date(1980, 6, 16))
+
+    def run(workers):
+        settings.FIDUCIA_FOLLOWUPS = {"SWEEP_WORKERS": workers}
+        result = reminders.run_sweep(D, send=lambda *a: None)
+        assert not connection.in_atomic_block
+        return result, set(FollowUpTask.objects.values_list("dedupe_key", "owner_id", "due_on"))
+
+    parallel, tasks_parallel = run(2)
+    again, _ = run(2)
+    assert again.tasks.total == 0
+    ReminderDelivery.objects.all().delete()
+    Notification.objects.all().delete()
+    FollowUpTask.objects.all().delete()
+    serial, tasks_serial = run(1)
+    assert tasks_parallel == tasks_serial
+    assert parallel.tasks == serial.tasks
+    # Nine tier customers and the birthday one: one rule each; six VIP customers: two rules.
+    assert parallel.tasks.cadence == 10 + 6 * 2
+    assert parallel.tasks.id_expiry == 15 and parallel.tasks.birthday == 1

@@ -24,6 +24,10 @@ def ago(n):
     return timezone.localdate() - datetime.timedelta(days=n)
 
 
+def days(n):
+    return datetime.timedelta(days=n)
+
+
 def test_overdue_is_computed(mine):
     late = TaskFactory(customer=mine, due_on=ago(1))
     today = TaskFactory(customer=mine, due_on=ago(0))
@@ -125,6 +129,23 @@ def test_my_day_panels_within_budget(client, rm_a, mine, name, django_assert_max
     with django_assert_max_num_queries(10):
         resp = client.get(url)
     assert resp.status_code == 200
+
+
+def test_my_day_recent_contacts_are_mine_newest_first_within_my_book(client, rm_a, rm_b, mine):
+    now = timezone.now()
+    older = InteractionFactory(customer=mine, summary="较早的拜访", occurred_at=now - days(3))
+    newer = InteractionFactory(customer=mine, summary="最新的电话", occurred_at=now - days(1))
+    InteractionFactory(customer=mine, created_by=rm_b, summary="同事记录的联系")
+    InteractionFactory(customer=mine, summary="两个月前的拜访", occurred_at=now - days(60))
+    theirs = CustomerFactory(owner=rm_b)
+    InteractionFactory(customer=theirs, created_by=rm_a, summary="已移出名下客户的联系")
+    client.force_login(rm_a)
+    body = client.get(reverse("customers:home_customers")).content.decode()
+    recent = body.split('id="home-recent"')[1]
+    assert recent.index(newer.summary) < recent.index(older.summary)
+    assert "同事记录的联系" not in recent
+    assert "已移出名下客户的联系" not in recent  # outside the book: not shown
+    assert "两个月前的拜访" not in recent  # older than RECENT_DAYS
 
 
 def test_my_day_overdue_and_today_content(client, rm_a, rm_b, mine):
