@@ -446,30 +446,31 @@ def _schedule_followups(warning_ids: list[int]) -> None:
 
 
 def schedule_followups(warning_ids: list[int]) -> int:
-    """Visit task through the customers service, and a notification for red/orange warnings.
-    Idempotent (both carry dedupe keys)."""
-    from customers.followups import schedule_warning_visit
+    """Visit tasks through the customers service (one bulk insert) and a notification for
+    red/orange warnings (one bulk insert). Idempotent: both carry dedupe keys."""
+    from customers.followups import schedule_warning_visits
 
     warnings = list(
-        RiskWarning.objects.filter(pk__in=warning_ids, status__in=OPEN_STATUSES).select_related(
-            "customer"
-        )
+        RiskWarning.objects.filter(pk__in=warning_ids, status__in=OPEN_STATUSES)
+        .select_related("customer")
+        .only("pk", "grade", "owner_id", "title", "verify_by", "customer_id", "customer__name")
     )
-    notes = []
-    for w in warnings:
-        schedule_warning_visit(customer=w.customer, due_on=w.verify_by, reference=f"W{w.pk}")
-        if w.grade in NOTIFY_GRADES:
-            notes.append(
-                {
-                    "recipient_id": w.owner_id,
-                    "title": _("%(grade)s warning: %(customer)s")
-                    % {"grade": w.get_grade_display(), "customer": w.customer.name},
-                    "body": w.title,
-                    "url": reverse("compliance:warning", args=[w.pk]),
-                    "dedupe_key": f"warning-raised:{w.pk}:{w.grade}",
-                }
-            )
-    notify_many(notes)
+    schedule_warning_visits(
+        {"customer_id": w.customer_id, "due_on": w.verify_by, "reference": f"W{w.pk}"}
+        for w in warnings
+    )
+    notify_many(
+        {
+            "recipient_id": w.owner_id,
+            "title": _("%(grade)s warning: %(customer)s")
+            % {"grade": w.get_grade_display(), "customer": w.customer.name},
+            "body": w.title,
+            "url": reverse("compliance:warning", args=[w.pk]),
+            "dedupe_key": f"warning-raised:{w.pk}:{w.grade}",
+        }
+        for w in warnings
+        if w.grade in NOTIFY_GRADES
+    )
     return len(warnings)
 
 
