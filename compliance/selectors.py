@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Count, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Substr
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -17,6 +17,8 @@ from .models import (
     AuditExport,
     DisposalStep,
     Grade,
+    MismatchRefresh,
+    MismatchSnapshot,
     RiskSignal,
     RiskWarning,
     SignalImport,
@@ -101,11 +103,11 @@ def _class_number(path: str):
     return Substr(path, 2, 1)
 
 
-def mismatches_for(user) -> QuerySet[Holding]:
-    """Current holdings whose product risk level is above the customer's risk class, or held by
-    a customer with no risk class (one query; no Python loop)."""
+def mismatching(holdings: QuerySet[Holding]) -> QuerySet[Holding]:
+    """The holdings (current: market value above zero) whose product risk level is above the
+    customer's risk class, or held by a customer with no risk class."""
     return (
-        Holding.objects.filter(book_q(user, "customer__"), market_value__gt=0)
+        holdings.filter(market_value__gt=0)
         .annotate(
             product_level=_class_number("product__risk_level"),
             customer_class=_class_number("customer__risk_class"),
@@ -113,8 +115,35 @@ def mismatches_for(user) -> QuerySet[Holding]:
         .filter(
             Q(customer__risk_class="") | Q(product_level__gt=_class_number("customer__risk_class"))
         )
-        .select_related("customer", "product")
     )
+
+
+def mismatches_for(user) -> QuerySet[Holding]:
+    """The mismatch report, live (one query; no Python loop)."""
+    return mismatching(Holding.objects.filter(book_q(user, "customer__"))).select_related(
+        "customer", "product"
+    )
+
+
+def mismatch_count(user) -> tuple[int | None, datetime.datetime | None]:
+    """(mismatched holdings in the user's book, as of) from the last snapshot refresh, or
+    (None, None) before the first. One query: bank-wide the run's stored total, otherwise the
+    sum over the snapshot rows in the book (indexed by owner, team and branch)."""
+    runs = MismatchRefresh.objects.order_by("-pk")
+    everyone = scope_of(user) == Scope.ALL
+    if not everyone:
+        in_book = (
+            MismatchSnapshot.objects.filter(book_q(user))
+            .order_by()
+            .values(one=Value(1))
+            .annotate(n=Sum("holdings"))
+            .values("n")
+        )
+        runs = runs.annotate(in_book=Coalesce(Subquery(in_book), 0))
+    refresh = runs.first()
+    if refresh is None:
+        return None, None
+    return (refresh.holdings if everyone else refresh.in_book), refresh.refreshed_at
 
 
 def latest_check(customer) -> SuitabilityCheck | None:
@@ -147,14 +176,14 @@ def dashboard(user, today: datetime.date | None = None) -> dict:
         book_q(user, "warning__customer__"), done_at__isnull=True, due_on__lt=today
     )
     overdue_steps = dict(steps.values_list("kind").annotate(n=Count("pk")).order_by())
-    mismatches = mismatches_for(user)[:10_000].count()
+    mismatches, mismatches_as_of = mismatch_count(user)
     return {
         "by_grade": by_grade,
         "ages": ages,
         "overdue_steps": {k: overdue_steps.get(k, 0) for k in DisposalStep.Kind.values},
         "overdue_verification": overdue_verification,
         "mismatches": mismatches,
-        "mismatches_capped": mismatches >= 10_000,
+        "mismatches_as_of": mismatches_as_of,
     }
 
 
@@ -181,12 +210,5 @@ def customer_risk_state(customer) -> dict:
         key=lambda w: (w.verify_by, w.pk),
     )
     entry = WatchListEntry.objects.filter(customer=customer).first()
-    mismatched = (
-        Holding.objects.filter(customer=customer, market_value__gt=0)
-        .annotate(product_level=_class_number("product__risk_level"))
-        .filter(
-            Q(customer__risk_class="") | Q(product_level__gt=_class_number("customer__risk_class"))
-        )
-        .count()
-    )
+    mismatched = mismatching(Holding.objects.filter(customer=customer)).count()
     return {"warnings": warnings, "entry": entry, "mismatched": mismatched}

@@ -13,7 +13,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,8 +27,9 @@ from crm.calendar import BusinessCalendar
 from crm.core.approvals import request_approval
 from crm.core.models import Notification
 from crm.core.notifications import notify_many
-from customers.models import Customer
+from customers.models import Customer, Holding
 from customers.selectors import customers_for
+from customers.setsql import insert_select
 
 from . import suitability
 from .models import (
@@ -36,6 +38,8 @@ from .models import (
     DisposalStep,
     Grade,
     GradingRule,
+    MismatchRefresh,
+    MismatchSnapshot,
     RiskSignal,
     RiskWarning,
     SignalImport,
@@ -44,6 +48,7 @@ from .models import (
     WatchListChange,
     WatchListEntry,
 )
+from .selectors import mismatching
 
 CHUNK = 5000
 WATCHLIST_KIND = "compliance.watchlist_change"
@@ -816,6 +821,32 @@ def record_suitability_check(
             },
         )
     return check
+
+
+def refresh_mismatch_snapshot() -> MismatchRefresh:
+    """Rebuild the suitability-mismatch snapshot the dashboard counts (daily, beat).
+
+    Set-based in one transaction: one DELETE, one INSERT … SELECT grouping the mismatching
+    holdings (selectors.mismatching, the live report's condition) by customer, and the run row
+    with the bank-wide totals. Readers keep the previous snapshot until it commits."""
+    per_customer = mismatching(Holding.objects.all()).values("customer_id")
+    with transaction.atomic():
+        MismatchSnapshot.objects.all().delete()
+        insert_select(
+            MismatchSnapshot,
+            {
+                "customer": F("customer_id"),
+                "owner": F("customer__owner_id"),
+                "team": F("customer__team_id"),
+                "branch": F("customer__branch_id"),
+                "holdings": Count("pk"),
+            },
+            per_customer,
+        )
+        totals = MismatchSnapshot.objects.aggregate(
+            customers=Count("pk"), holdings=Coalesce(Sum("holdings"), 0)
+        )
+        return MismatchRefresh.objects.create(**totals)
 
 
 # ---- audit export -----------------------------------------------------------------------------
