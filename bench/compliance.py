@@ -5,8 +5,9 @@
 
 Prints: time to stage (validate + preview) and to confirm an import of --signals signals (with
 the warnings they raise), the re-import of the same file (must create nothing), the follow-up
-job (visit tasks + notifications) for every warning raised, and per 1,000 warnings, the escalation sweep over --warnings open
-warnings past their deadline and its second run (must escalate nothing), then exact query counts
+job (visit tasks + notifications) for every warning raised and per 1,000 warnings, the
+escalation sweep over --warnings open warnings past their deadline and its second run (must
+escalate nothing), the rebuild of the suitability-mismatch snapshot, then exact query counts
 and p50/p95 server time of the compliance pages through Django's test Client.
 
 --reset removes the compliance rows a previous run left (audit rows stay: they are append-only).
@@ -246,6 +247,9 @@ def main():
         bench_import(officer, args.signals)
     if args.warnings:
         bench_sweep(args.warnings)
+    print("\nsuitability-mismatch snapshot (the dashboard's figure; daily job)")
+    run = timed("refresh", services.refresh_mismatch_snapshot)
+    print(f"    {run.holdings:,} mismatched holdings of {run.customers:,} customers")
     for user in (User.objects.get(username=args.rm), officer):
         pages(user, args.runs)
 
