@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Case, Count, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Substr
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.accounts.access import Scope, scope_of
-from customers.models import Holding
+from customers.models import CustomerCoServer, Holding
 from customers.selectors import book_q, customers_for
 
 from .models import (
@@ -46,16 +46,43 @@ def warnings_for(user) -> QuerySet[RiskWarning]:
     return _scoped(RiskWarning, user)
 
 
+def active_warnings_for(user) -> QuerySet[RiskWarning]:
+    """Active warnings in the user's book.
+
+    For an RM this reads the warning's own owner index instead of resolving the book (a few
+    thousand customer ids) first: an active warning is owned by its customer's RM (raised so,
+    and moved with the customer on reassignment and handover, services.move_open_work). The
+    customer's owner is still checked on the joined row, so a warning whose customer has left
+    the book is never shown; co-served customers are added by id."""
+    active = RiskWarning.objects.filter(ACTIVE)
+    if scope_of(user) != Scope.OWN:
+        return active.filter(book_q(user, "customer__"))
+    own = Q(owner=user, customer__owner=user)
+    coserved = list(
+        CustomerCoServer.objects.filter(user=user).values_list("customer_id", flat=True)
+    )
+    return active.filter(own | Q(customer_id__in=coserved) if coserved else own)
+
+
 def get_warning_for(user, pk) -> RiskWarning:
-    return get_object_or_404(warnings_for(user).select_related("customer", "owner"), pk=pk)
+    # One row by primary key: the book as a join costs nothing here.
+    return get_object_or_404(
+        RiskWarning.objects.filter(book_q(user, "customer__")).select_related("customer", "owner"),
+        pk=pk,
+    )
 
 
 def warning_list(user, *, grade="", status="active", mine=False) -> QuerySet[RiskWarning]:
-    qs = warnings_for(user).select_related("customer", "owner")
-    if status == "active":
-        qs = qs.filter(ACTIVE)
-    elif status:
-        qs = qs.filter(status=status)
+    if status == RiskWarning.Status.RELEASED or not status:
+        # Released warnings keep the owner they had, so only the book tells whose they are.
+        qs = warnings_for(user)
+        if status:
+            qs = qs.filter(status=status)
+    else:
+        qs = active_warnings_for(user)
+        if status != "active":
+            qs = qs.filter(status=status)
+    qs = qs.select_related("customer", "owner")
     if grade:
         qs = qs.filter(grade=grade)
     if mine:
@@ -65,7 +92,7 @@ def warning_list(user, *, grade="", status="active", mine=False) -> QuerySet[Ris
 
 def my_urgent_warnings(user, limit: int = 10) -> list[RiskWarning]:
     """My day: open red/orange warnings the user owns (others in wider scopes: their scope)."""
-    qs = warnings_for(user).filter(ACTIVE, grade__in=[Grade.RED, Grade.ORANGE])
+    qs = active_warnings_for(user).filter(grade__in=[Grade.RED, Grade.ORANGE])
     if scope_of(user) <= Scope.OWN:
         qs = qs.filter(owner=user)
     return list(qs.select_related("customer").order_by("verify_by", "pk")[:limit])
@@ -156,22 +183,35 @@ AGE_BUCKETS = [(0, 3), (4, 10), (11, 30), (31, None)]
 def dashboard(user, today: datetime.date | None = None) -> dict:
     """Figures for the compliance dashboard in a fixed number of queries."""
     today = today or timezone.localdate()
-    active = warnings_for(user).filter(ACTIVE)
-    aggs = {
-        "overdue_verification": Count(
-            "pk", filter=Q(status=RiskWarning.Status.OPEN, verify_by__lt=today)
+    # One grouped pass over the active warnings: (grade, age bucket) → count and overdue
+    # verifications; at most 4 × 4 groups, summed up here. Cheaper than one FILTER per figure.
+    # A raised_on after `today` (a dashboard as of an earlier day) counts in the totals only.
+    bucket = Case(
+        When(raised_on__gt=today, then=Value(-1)),
+        *(
+            When(raised_on__gt=today - datetime.timedelta(days=high + 1), then=Value(low))
+            for low, high in AGE_BUCKETS
+            if high is not None
+        ),
+        default=Value(AGE_BUCKETS[-1][0]),
+    )
+    rows = (
+        active_warnings_for(user)
+        .values_list("grade", bucket)
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=Q(status=RiskWarning.Status.OPEN, verify_by__lt=today)),
         )
-    }
-    for grade in Grade.values:
-        aggs[f"total_{grade}"] = Count("pk", filter=Q(grade=grade))
-        for low, high in AGE_BUCKETS:
-            cond = Q(grade=grade, raised_on__lte=today - datetime.timedelta(days=low))
-            if high is not None:
-                cond &= Q(raised_on__gt=today - datetime.timedelta(days=high + 1))
-            aggs[f"{grade}_{low}"] = Count("pk", filter=cond)
-    ages = active.aggregate(**aggs)  # one query for grades, ages and overdue verification
-    by_grade = {g: ages[f"total_{g}"] for g in Grade.values}
-    overdue_verification = ages["overdue_verification"]
+        .order_by()
+    )
+    ages = {f"{g}_{low}": 0 for g in Grade.values for low, _high in AGE_BUCKETS}
+    by_grade = dict.fromkeys(Grade.values, 0)
+    overdue_verification = 0
+    for grade, low, n, overdue in rows:
+        if low >= 0:
+            ages[f"{grade}_{low}"] = n
+        by_grade[grade] += n
+        overdue_verification += overdue
     steps = DisposalStep.objects.filter(
         book_q(user, "warning__customer__"), done_at__isnull=True, due_on__lt=today
     )
