@@ -221,6 +221,20 @@ def _insert_staged_signals(staged: SignalImport, acting_user) -> None:
         )
 
 
+BIG_BATCH = 10_000
+
+
+def _analyze(*models) -> None:
+    """Refresh PostgreSQL's statistics after a bulk write inside the transaction: a table that
+    just grew from a few rows to 100k would otherwise be planned as nearly empty by the next
+    statements of the same batch (autovacuum only analyses it after the commit)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        for model in models:
+            cur.execute(f'ANALYZE "{model._meta.db_table}"')
+
+
 def confirm_import(acting_user, import_id: int) -> SignalImport:
     """Write the valid rows (bulk, in chunks) and raise their warnings. Signals already present
     (same source and id) are skipped by the database, so a repeated import creates nothing."""
@@ -238,6 +252,8 @@ def confirm_import(acting_user, import_id: int) -> SignalImport:
             raise ValidationError(_("This import has already been confirmed or cancelled."))
         _insert_staged_signals(staged, acting_user)
         created = RiskSignal.objects.filter(batch=staged).count()
+        if created >= BIG_BATCH:
+            _analyze(RiskSignal)
         staged.status = SignalImport.Status.CONFIRMED
         staged.created_count = created
         staged.confirmed_at = timezone.now()
@@ -409,6 +425,8 @@ def raise_warnings(signal_filter: Q, acting_user=None, *, today=None) -> list[in
             return []
         with transaction.atomic():
             created_ids = _insert_new_warnings(sig_sql, sig_params, deadlines, today, now)
+            if len(created_ids) >= BIG_BATCH:
+                _analyze(RiskWarning)
             if created_ids:
                 _audit_new_warnings(acting_user, created_ids[0], now)
             upgraded = _upgrade_existing(pending, rules, deadlines, max_before, acting_user)
