@@ -1,5 +1,5 @@
-"""Bulk visit tasks for risk warnings (customers.followups.schedule_warning_visits): one insert
-per batch, owners resolved from the customers, idempotent through the dedupe keys."""
+"""Bulk visit tasks for risk warnings (customers.followups.schedule_warning_visits): one
+INSERT … SELECT per batch, owners resolved from the customers, idempotent by dedupe key."""
 
 import datetime
 
@@ -43,11 +43,11 @@ def test_creates_one_open_visit_per_item_owned_by_the_customers_rm(rm_a, rm_b):
 def test_rerun_and_overlapping_batches_add_nothing(rm_a, django_assert_num_queries):
     customers = [CustomerFactory(owner=rm_a) for _ in range(5)]
     items = _items(customers)
-    schedule_warning_visits(items[:3])
+    assert schedule_warning_visits(items[:3]) == 3
     # Batches are multi-row INSERTs: the query count does not grow with the number of items.
     with django_assert_num_queries(2):
-        schedule_warning_visits(items, batch_size=3)
-    schedule_warning_visits(items)
+        assert schedule_warning_visits(items, batch_size=3) == 2
+    assert schedule_warning_visits(items) == 0
     assert FollowUpTask.objects.count() == 5
     assert FollowUpTask.objects.filter(dedupe_key__startswith="risk-warning-visit:").count() == 5
 
