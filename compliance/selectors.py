@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Case, Count, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Count, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -183,35 +183,29 @@ AGE_BUCKETS = [(0, 3), (4, 10), (11, 30), (31, None)]
 def dashboard(user, today: datetime.date | None = None) -> dict:
     """Figures for the compliance dashboard in a fixed number of queries."""
     today = today or timezone.localdate()
-    # One grouped pass over the active warnings: (grade, age bucket) → count and overdue
-    # verifications; at most 4 × 4 groups, summed up here. Cheaper than one FILTER per figure.
-    # A raised_on after `today` (a dashboard as of an earlier day) counts in the totals only.
-    bucket = Case(
-        When(raised_on__gt=today, then=Value(-1)),
-        *(
-            When(raised_on__gt=today - datetime.timedelta(days=high + 1), then=Value(low))
-            for low, high in AGE_BUCKETS
-            if high is not None
-        ),
-        default=Value(AGE_BUCKETS[-1][0]),
-    )
+    # One grouped pass over the active warnings, read from the warning_active_ages index alone:
+    # (grade, raised on) → count and overdue verifications, bucketed by age here (a few
+    # hundred groups; cheaper than a CASE or one FILTER per figure in the database).
     rows = (
         active_warnings_for(user)
-        .values_list("grade", bucket)
+        .values_list("grade", "raised_on")
         .annotate(
-            n=Count("pk"),
-            overdue=Count("pk", filter=Q(status=RiskWarning.Status.OPEN, verify_by__lt=today)),
+            n=Count("*"),
+            overdue=Count("status", filter=Q(status=RiskWarning.Status.OPEN, verify_by__lt=today)),
         )
         .order_by()
     )
     ages = {f"{g}_{low}": 0 for g in Grade.values for low, _high in AGE_BUCKETS}
     by_grade = dict.fromkeys(Grade.values, 0)
     overdue_verification = 0
-    for grade, low, n, overdue in rows:
-        if low >= 0:
-            ages[f"{grade}_{low}"] = n
+    for grade, raised_on, n, overdue in rows:
         by_grade[grade] += n
         overdue_verification += overdue
+        age = (today - raised_on).days
+        for low, high in AGE_BUCKETS:
+            if low <= age and (high is None or age <= high):
+                ages[f"{grade}_{low}"] += n
+                break
     steps = DisposalStep.objects.filter(
         book_q(user, "warning__customer__"), done_at__isnull=True, due_on__lt=today
     )
