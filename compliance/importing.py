@@ -108,8 +108,3 @@ def validate(source, acting_user) -> ValidationResult:
         )
     result.errors.sort(key=lambda e: (e["row"], e["column"]))
     return result
-
-
-def error_report_rows(staged) -> list[list]:
-    header = [_("Row"), _("Column"), _("Value"), _("Reason")]
-    return [header] + [[e["row"], e["column"], e["value"], e["reason"]] for e in staged.errors]

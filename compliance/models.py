@@ -182,6 +182,13 @@ class RiskWarning(models.Model):
                 condition=~Q(status="released"),
             ),
             models.Index(fields=["customer", "status"], name="warning_customer_status"),
+            # Dashboard: active warnings by grade and age, and overdue verification, counted
+            # from this index alone (an index-only scan instead of reading every active row).
+            models.Index(
+                fields=["grade", "raised_on", "status", "verify_by"],
+                name="warning_active_ages",
+                condition=~Q(status="released"),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -471,3 +478,63 @@ class AuditExport(models.Model):
 
     def __str__(self):
         return f"{self.requested_by} {self.created_at:%Y-%m-%d}"
+
+
+class MismatchRefresh(models.Model):
+    """One run of the suitability-mismatch snapshot job: when, and the bank-wide total."""
+
+    refreshed_at = models.DateTimeField(_("as of"), auto_now_add=True)
+    holdings = models.PositiveIntegerField(_("mismatched holdings"))
+    customers = models.PositiveIntegerField(_("customers"))
+
+    class Meta:
+        verbose_name = _("suitability-mismatch refresh")
+        verbose_name_plural = _("suitability-mismatch refreshes")
+        ordering = ["-refreshed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.refreshed_at:%Y-%m-%d %H:%M} · {self.holdings}"
+
+
+class MismatchSnapshot(models.Model):
+    """Per customer: how many current holdings lie above the customer's risk class, as of the
+    last refresh. Rebuilt set-based by a scheduled job (services.refresh_mismatch_snapshot), so
+    the dashboard counts a small indexed table instead of joining every holding at 1M
+    customers. The customer's owner, team and branch are copied so the user's book filters
+    this table directly (book_q with no prefix: pk is the customer id)."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Derived copies, replaced on each refresh: no FK constraint, so deleting a user, team or
+    # branch is not blocked by a snapshot row.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    branch = models.ForeignKey(
+        "accounts.Branch",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    holdings = models.PositiveIntegerField(_("mismatched holdings"))
+
+    class Meta:
+        verbose_name = _("suitability-mismatch snapshot")
+        verbose_name_plural = _("suitability-mismatch snapshots")
+        constraints = [
+            models.CheckConstraint(condition=Q(holdings__gte=1), name="mismatch_snapshot_some"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.holdings}"

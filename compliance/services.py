@@ -13,7 +13,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,8 +27,9 @@ from crm.calendar import BusinessCalendar
 from crm.core.approvals import request_approval
 from crm.core.models import Notification
 from crm.core.notifications import notify_many
-from customers.models import Customer
+from customers.models import Customer, Holding
 from customers.selectors import customers_for
+from customers.setsql import insert_select
 
 from . import suitability
 from .models import (
@@ -36,6 +38,8 @@ from .models import (
     DisposalStep,
     Grade,
     GradingRule,
+    MismatchRefresh,
+    MismatchSnapshot,
     RiskSignal,
     RiskWarning,
     SignalImport,
@@ -44,6 +48,7 @@ from .models import (
     WatchListChange,
     WatchListEntry,
 )
+from .selectors import mismatching
 
 CHUNK = 5000
 WATCHLIST_KIND = "compliance.watchlist_change"
@@ -216,6 +221,20 @@ def _insert_staged_signals(staged: SignalImport, acting_user) -> None:
         )
 
 
+BIG_BATCH = 10_000
+
+
+def _analyze(*models) -> None:
+    """Refresh PostgreSQL's statistics after a bulk write inside the transaction: a table that
+    just grew from a few rows to 100k would otherwise be planned as nearly empty by the next
+    statements of the same batch (autovacuum only analyses it after the commit)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        for model in models:
+            cur.execute(f'ANALYZE "{model._meta.db_table}"')
+
+
 def confirm_import(acting_user, import_id: int) -> SignalImport:
     """Write the valid rows (bulk, in chunks) and raise their warnings. Signals already present
     (same source and id) are skipped by the database, so a repeated import creates nothing."""
@@ -233,6 +252,8 @@ def confirm_import(acting_user, import_id: int) -> SignalImport:
             raise ValidationError(_("This import has already been confirmed or cancelled."))
         _insert_staged_signals(staged, acting_user)
         created = RiskSignal.objects.filter(batch=staged).count()
+        if created >= BIG_BATCH:
+            _analyze(RiskSignal)
         staged.status = SignalImport.Status.CONFIRMED
         staged.created_count = created
         staged.confirmed_at = timezone.now()
@@ -404,6 +425,8 @@ def raise_warnings(signal_filter: Q, acting_user=None, *, today=None) -> list[in
             return []
         with transaction.atomic():
             created_ids = _insert_new_warnings(sig_sql, sig_params, deadlines, today, now)
+            if len(created_ids) >= BIG_BATCH:
+                _analyze(RiskWarning)
             if created_ids:
                 _audit_new_warnings(acting_user, created_ids[0], now)
             upgraded = _upgrade_existing(pending, rules, deadlines, max_before, acting_user)
@@ -446,30 +469,31 @@ def _schedule_followups(warning_ids: list[int]) -> None:
 
 
 def schedule_followups(warning_ids: list[int]) -> int:
-    """Visit task through the customers service, and a notification for red/orange warnings.
-    Idempotent (both carry dedupe keys)."""
-    from customers.followups import schedule_warning_visit
+    """Visit tasks through the customers service (one bulk insert) and a notification for
+    red/orange warnings (one bulk insert). Idempotent: both carry dedupe keys."""
+    from customers.followups import schedule_warning_visits
 
     warnings = list(
-        RiskWarning.objects.filter(pk__in=warning_ids, status__in=OPEN_STATUSES).select_related(
-            "customer"
-        )
+        RiskWarning.objects.filter(pk__in=warning_ids, status__in=OPEN_STATUSES)
+        .select_related("customer")
+        .only("pk", "grade", "owner_id", "title", "verify_by", "customer_id", "customer__name")
     )
-    notes = []
-    for w in warnings:
-        schedule_warning_visit(customer=w.customer, due_on=w.verify_by, reference=f"W{w.pk}")
-        if w.grade in NOTIFY_GRADES:
-            notes.append(
-                {
-                    "recipient_id": w.owner_id,
-                    "title": _("%(grade)s warning: %(customer)s")
-                    % {"grade": w.get_grade_display(), "customer": w.customer.name},
-                    "body": w.title,
-                    "url": reverse("compliance:warning", args=[w.pk]),
-                    "dedupe_key": f"warning-raised:{w.pk}:{w.grade}",
-                }
-            )
-    notify_many(notes)
+    schedule_warning_visits(
+        {"customer_id": w.customer_id, "due_on": w.verify_by, "reference": f"W{w.pk}"}
+        for w in warnings
+    )
+    notify_many(
+        {
+            "recipient_id": w.owner_id,
+            "title": _("%(grade)s warning: %(customer)s")
+            % {"grade": w.get_grade_display(), "customer": w.customer.name},
+            "body": w.title,
+            "url": reverse("compliance:warning", args=[w.pk]),
+            "dedupe_key": f"warning-raised:{w.pk}:{w.grade}",
+        }
+        for w in warnings
+        if w.grade in NOTIFY_GRADES
+    )
     return len(warnings)
 
 
@@ -815,6 +839,32 @@ def record_suitability_check(
             },
         )
     return check
+
+
+def refresh_mismatch_snapshot() -> MismatchRefresh:
+    """Rebuild the suitability-mismatch snapshot the dashboard counts (daily, beat).
+
+    Set-based in one transaction: one DELETE, one INSERT … SELECT grouping the mismatching
+    holdings (selectors.mismatching, the live report's condition) by customer, and the run row
+    with the bank-wide totals. Readers keep the previous snapshot until it commits."""
+    per_customer = mismatching(Holding.objects.all()).values("customer_id")
+    with transaction.atomic():
+        MismatchSnapshot.objects.all().delete()
+        insert_select(
+            MismatchSnapshot,
+            {
+                "customer": F("customer_id"),
+                "owner": F("customer__owner_id"),
+                "team": F("customer__team_id"),
+                "branch": F("customer__branch_id"),
+                "holdings": Count("pk"),
+            },
+            per_customer,
+        )
+        totals = MismatchSnapshot.objects.aggregate(
+            customers=Count("pk"), holdings=Coalesce(Sum("holdings"), 0)
+        )
+        return MismatchRefresh.objects.create(**totals)
 
 
 # ---- audit export -----------------------------------------------------------------------------

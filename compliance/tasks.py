@@ -15,3 +15,9 @@ def sweep_warnings() -> int:
 def warning_followups(warning_ids: list[int]) -> int:
     """Visit tasks and notifications for newly raised warnings (dedupe keys: idempotent)."""
     return services.schedule_followups(warning_ids)
+
+
+@shared_task(name="compliance.tasks.refresh_mismatches")
+def refresh_mismatches() -> int:
+    """Rebuild the suitability-mismatch snapshot for the dashboard (daily, beat)."""
+    return services.refresh_mismatch_snapshot().holdings

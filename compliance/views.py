@@ -1,7 +1,5 @@
 """Thin views of the risk watch: parse input, call a selector or service, render."""
 
-import csv
-import io
 import json
 
 from django.conf import settings
@@ -9,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +16,7 @@ from django.views.decorators.http import require_POST
 from crm.accounts.access import is_read_only, staff_filter
 from crm.audit.selectors import audit_entries_for
 from crm.ui.pagination import keyset_page
-from customers.exporting import XLSX, table_xlsx
+from customers.exporting import table_response, table_xlsx, xlsx_response
 from customers.importing import error_report_rows
 from customers.selectors import get_customer_for
 
@@ -54,13 +52,6 @@ def _can(user, perm) -> bool:
 
 def _messages_of(exc) -> str:
     return " ".join(getattr(exc, "messages", [str(exc)]))
-
-
-def _xlsx(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _query_without_after(request) -> str:
@@ -211,16 +202,11 @@ def import_preview(request, pk):
 def import_errors(request, pk):
     """The error report: row, column, value, reason — as XLSX or CSV."""
     staged = get_object_or_404(selectors.imports_for(request.user), pk=pk)
-    rows = error_report_rows(staged)
-    stem = f"signal-import-{staged.pk}-errors"
-    if request.GET.get("format") == "csv":
-        out = io.StringIO()
-        out.write("\ufeff")
-        csv.writer(out).writerows(rows)
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
-        return response
-    return _xlsx(table_xlsx(rows), f"{stem}.xlsx")
+    return table_response(
+        error_report_rows(staged),
+        f"signal-import-{staged.pk}-errors",
+        as_csv=request.GET.get("format") == "csv",
+    )
 
 
 @require_POST
@@ -569,7 +555,7 @@ def audit_export_download(request, pk):
     params = QueryDict(mutable=True)
     params.update(export.filters)
     _filterset, qs = _audit_filtered(request, params)
-    return _xlsx(table_xlsx(_audit_rows(qs)), f"audit-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_response(table_xlsx(_audit_rows(qs)), f"audit-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 # ---- panels -----------------------------------------------------------------------------------

@@ -1,12 +1,9 @@
 """Import and export views (DESIGN §5.1): upload → preview → error report → confirm; masked
 XLSX export; unmasked export only after a second person's approval, downloadable once."""
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +12,7 @@ from django.views.decorators.http import require_POST
 from crm.accounts.access import is_read_only
 
 from . import selectors, services
-from .exporting import XLSX, customers_xlsx, table_xlsx
+from .exporting import customers_xlsx, table_response, xlsx_response
 from .forms import ImportForm, PiiExportRequestForm
 from .importing import error_report_rows
 from .models import PiiExport
@@ -31,13 +28,6 @@ def _filters_of(request) -> dict:
     return {k: v for k, v in request.GET.items() if k not in {"after", "csrfmiddlewaretoken"} and v}
 
 
-def _xlsx_response(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 # ---- export ---------------------------------------------------------------------------------
 
 
@@ -47,7 +37,7 @@ def export_masked(request):
     _filterset, qs = _filtered(request)
     data, rows = customers_xlsx(qs)
     services.record_masked_export(request.user, _filters_of(request), rows)
-    return _xlsx_response(data, f"customers-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_response(data, f"customers-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 def export_request(request):
@@ -93,7 +83,7 @@ def export_download(request, pk):
     params.update(export.filters)
     _filterset, qs = _filtered(request, params)
     data, _rows = customers_xlsx(qs, unmasked=True)
-    return _xlsx_response(data, f"customers-unmasked-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_response(data, f"customers-unmasked-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 # ---- import ---------------------------------------------------------------------------------
@@ -125,16 +115,11 @@ def import_preview(request, pk):
 def import_errors(request, pk):
     """The error report: row, column, value (PII masked), reason — as XLSX or CSV."""
     staged = get_object_or_404(selectors.imports_for(request.user), pk=pk)
-    rows = error_report_rows(staged)
-    stem = f"import-{staged.pk}-errors"
-    if request.GET.get("format") == "csv":
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese text correctly with a BOM
-        csv.writer(out).writerows(rows)
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
-        return response
-    return _xlsx_response(table_xlsx(rows), f"{stem}.xlsx")
+    return table_response(
+        error_report_rows(staged),
+        f"import-{staged.pk}-errors",
+        as_csv=request.GET.get("format") == "csv",
+    )
 
 
 @require_POST

@@ -229,3 +229,30 @@ def test_manual_signal_entry(client, risk_user, customers):
     again = client.post(reverse("compliance:signal_create"), data)
     assert again.status_code == 200  # duplicate refused with a message
     assert RiskSignal.objects.count() == 1
+
+
+def test_big_batches_refresh_the_planner_statistics(risk_user, csv_upload, monkeypatch):
+    """A batch that fills the tables analyses them before the statements that follow."""
+    from django.db import connection
+
+    analysed = []
+    real = services._analyze
+    monkeypatch.setattr(services, "BIG_BATCH", 1)
+    monkeypatch.setattr(
+        services, "_analyze", lambda *models: (analysed.extend(models), real(*models))
+    )
+    customer = CustomerFactory()
+    upload = csv_upload(
+        [
+            "customer_number,kind,date,severity,evidence",
+            f"{customer.number},overdue,2026-01-05,4,逾期90天",
+        ]
+    )
+    staged = services.stage_import(risk_user, upload)
+    services.confirm_import(risk_user, staged.pk)
+    assert analysed == [RiskSignal, RiskWarning]
+    assert RiskWarning.objects.get().customer == customer
+    if connection.vendor == "postgresql":  # ANALYZE ran inside the import's transaction
+        with connection.cursor() as cur:
+            cur.execute("SELECT reltuples FROM pg_class WHERE relname = 'compliance_risksignal'")
+            assert cur.fetchone()[0] >= 1

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from compliance import services
 from compliance.models import DisposalStep, RiskWarning
 from crm.accounts import roles
 from tests.factories import (
@@ -154,6 +155,7 @@ def test_dashboard_figures_and_query_count(client, make_user, django_assert_max_
     HoldingFactory(
         customer=CustomerFactory(risk_class="C1"), product=ProductFactory(risk_level="R3")
     )
+    services.refresh_mismatch_snapshot()  # the daily job behind the mismatch figure
     client.force_login(compliance)
     with django_assert_max_num_queries(10):
         response = client.get(reverse("compliance:dashboard"))
@@ -230,3 +232,61 @@ def test_panels_query_budget(client, world, django_assert_max_num_queries):
         )
     with django_assert_max_num_queries(10):
         assert client.get(reverse("compliance:panel_home")).status_code == 200
+
+
+def test_rm_lists_follow_the_book_not_only_the_warning_owner(client, world):
+    from customers.models import CustomerCoServer
+
+    rm, colleague = world["rm"], world["colleague"]
+    # Co-served: the colleague's customer's warning is in the RM's list (not on their My day).
+    CustomerCoServer.objects.create(customer=world["theirs"].customer, user=rm)
+    assert _visible(client, rm) == {world["mine"].pk, world["theirs"].pk}
+    home = client.get(reverse("compliance:panel_home")).context["warnings"]
+    assert [w.pk for w in home] == [world["mine"].pk]
+    # A customer who left the book without their warning (owner not moved): not shown.
+    moved = WarningFactory(customer=CustomerFactory(owner=rm), kind="litigation")
+    moved.customer.owner = colleague
+    moved.customer.save()
+    assert moved.pk not in _visible(client, rm)
+    # Released warnings keep their old owner: the list of released ones follows the book.
+    moved.status = "released"
+    moved.save()
+    client.force_login(colleague)
+    response = client.get(reverse("compliance:warnings"), {"status": "released"})
+    assert [w.pk for w in response.context["page"]] == [moved.pk]
+    client.force_login(rm)
+    response = client.get(reverse("compliance:warnings"), {"status": "released"})
+    assert list(response.context["page"]) == []
+
+
+def test_dashboard_age_buckets_equal_the_raw_warnings(make_user):
+    from compliance import selectors
+    from compliance.models import Grade
+
+    today = datetime.date(2031, 6, 30)
+    kinds = ["overdue", "litigation", "negative_news", "esg_incident"]
+    for n, age in enumerate([-2, 0, 3, 4, 10, 11, 30, 31, 90, 5, 12]):
+        WarningFactory(
+            kind=kinds[n % 4],
+            grade=Grade.values[n % 4],
+            status="open" if n % 3 else "verified",
+            raised_on=today - datetime.timedelta(days=age),
+            verify_by=today - datetime.timedelta(days=age - 2),
+        )
+    WarningFactory(grade="red", status="released", raised_on=today)
+    data = selectors.dashboard(make_user(roles.COMPLIANCE_OFFICER), today)
+    active = list(RiskWarning.objects.exclude(status="released"))
+    for grade in Grade.values:
+        assert data["by_grade"][grade] == sum(w.grade == grade for w in active)
+        for low, high in selectors.AGE_BUCKETS:
+            expected = sum(
+                w.grade == grade
+                and low <= (today - w.raised_on).days
+                and (high is None or (today - w.raised_on).days <= high)
+                for w in active
+            )
+            assert data["ages"][f"{grade}_{low}"] == expected, (grade, low)
+    assert data["overdue_verification"] == sum(
+        w.status == "open" and w.verify_by < today for w in active
+    )
+    assert sum(data["ages"].values()) == len(active) - 1  # the one raised "later" is in no bucket

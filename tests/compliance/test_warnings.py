@@ -142,6 +142,39 @@ def test_raising_schedules_a_visit_and_notifies_the_owner(django_capture_on_comm
     assert Notification.objects.filter(recipient=warning.owner).count() == 1
 
 
+def test_followups_for_many_warnings_in_a_fixed_number_of_queries(
+    django_assert_num_queries,
+):
+    rms = [UserFactory(role=roles.RELATIONSHIP_MANAGER) for _ in range(2)]
+    warnings = [
+        WarningFactory(customer=CustomerFactory(owner=rms[n % 2]), grade=grade)
+        for n, grade in enumerate(["red", "orange", "yellow", "blue", "red", "blue"])
+    ]
+    released = WarningFactory(status="released")
+    ids = [w.pk for w in warnings] + [released.pk]
+    # Warnings, one bulk insert of visits, one of notifications — whatever the number.
+    with django_assert_num_queries(3):
+        assert services.schedule_followups(ids) == len(warnings)
+    tasks = {t.dedupe_key: t for t in FollowUpTask.objects.all()}
+    assert set(tasks) == {f"risk-warning-visit:W{w.pk}" for w in warnings}
+    for w in warnings:
+        task = tasks[f"risk-warning-visit:W{w.pk}"]
+        assert (task.customer_id, task.owner_id, task.due_on) == (
+            w.customer_id,
+            w.customer.owner_id,
+            w.verify_by,
+        )
+    notified = Notification.objects.values_list("recipient_id", "dedupe_key")
+    assert sorted(notified) == sorted(
+        (w.owner_id, f"warning-raised:{w.pk}:{w.grade}")
+        for w in warnings
+        if w.grade in ("red", "orange")
+    )
+    services.schedule_followups(ids)
+    assert FollowUpTask.objects.count() == len(warnings)
+    assert Notification.objects.count() == 3
+
+
 def test_blue_warning_gets_a_visit_but_no_notification(django_capture_on_commit_callbacks):
     signal = SignalFactory(kind="overdue", severity=1)
     with django_capture_on_commit_callbacks(execute=True):
