@@ -24,6 +24,7 @@ from crm.accounts.models import Team
 from crm.audit.models import AuditEntry
 from crm.audit.services import record, record_many
 from crm.calendar import BusinessCalendar
+from crm.core import downloads
 from crm.core.approvals import request_approval
 from crm.core.models import Notification
 from crm.core.notifications import notify_many
@@ -872,49 +873,20 @@ def refresh_mismatch_snapshot() -> MismatchRefresh:
 
 def request_audit_export(acting_user, filters: dict, *, reason: str) -> AuditExport:
     _require(acting_user, "compliance.review_audit")
-    with transaction.atomic():
-        approval = request_approval(
-            acting_user,
-            AUDIT_EXPORT_KIND,
-            summary=_("Audit-log export requested by %(user)s") % {"user": acting_user},
-            reason=reason,
-            payload={"filters": filters},
-        )
-        return AuditExport.objects.create(
-            approval=approval, requested_by=acting_user, filters=filters
-        )
+    return downloads.request_download(
+        AuditExport,
+        acting_user,
+        AUDIT_EXPORT_KIND,
+        summary=_("Audit-log export requested by %(user)s") % {"user": acting_user},
+        reason=reason,
+        filters=filters,
+    )
 
 
 def on_audit_export_approved(approval, acting_user) -> None:
-    AuditExport.objects.filter(approval=approval).update(
-        available_until=timezone.now() + AUDIT_EXPORT_WINDOW
-    )
+    downloads.open_window(AuditExport, approval, AUDIT_EXPORT_WINDOW)
 
 
 def take_audit_export(acting_user, export_id: int) -> AuditExport:
     """Claim the one download of an approved audit export. Audited; a second call fails."""
-    with transaction.atomic():
-        export = (
-            AuditExport.objects.select_for_update()
-            .filter(pk=export_id, requested_by=acting_user)
-            .select_related("approval")
-            .first()
-        )
-        if export is None:
-            raise AuditExport.DoesNotExist
-        if export.available_until is None:
-            raise ValidationError(_("This export has not been approved."))
-        if export.downloaded_at is not None:
-            raise ValidationError(_("This export has already been downloaded."))
-        if export.available_until <= timezone.now():
-            raise ValidationError(_("The download window for this export has closed."))
-        export.downloaded_at = timezone.now()
-        export.save(update_fields=["downloaded_at"])
-        record(
-            acting_user,
-            "audit.exported",
-            export,
-            purpose=export.approval.reason,
-            after={"filters": export.filters, "approval": export.approval_id},
-        )
-    return export
+    return downloads.take_download(AuditExport, acting_user, export_id, action="audit.exported")
