@@ -76,13 +76,22 @@ def previous_live_run(as_of: datetime.date, *, exclude_pk=None) -> TierRun | Non
 def compute(run: TierRun, policy: TierPolicy, previous: TierRun | None) -> int:
     """Insert one assignment per active customer for `run`. Returns the number of rows."""
     sql, params = build_sql(run, policy, previous)
+    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and connection.in_atomic_block:
-            # One hash aggregate over the window's rows and one sort of all customers: give them
-            # memory instead of spilling to disk (this transaction only).
+        if postgres and connection.in_atomic_block:
+            # One aggregate over the window's rows and one sort of all customers: give them
+            # memory instead of spilling to disk (this transaction only). JIT compilation of
+            # this statement costs seconds and bought nothing when measured (bench/tiering.py).
             cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
-        return cursor.rowcount
+        rows = cursor.rowcount
+        if postgres:
+            # The statistics still describe the table before this run's rows: refresh them so
+            # the cells, summary and customer update that follow join the run's million rows
+            # by hash/merge in customer order, not by a million index probes.
+            cursor.execute(f"ANALYZE {TierAssignment._meta.db_table}")
+        return rows
 
 
 def build_sql(run: TierRun, policy: TierPolicy, previous: TierRun | None) -> tuple[str, list]:
@@ -122,13 +131,15 @@ sums AS (
     WHERE c.is_active
 ),
 ranked AS (
+    -- One window (one sort, one pass) for the rank and the running sum; "before" is the
+    -- running sum up to this row minus this row's own positive part.
     SELECT s.*,
-           ROW_NUMBER() OVER (ORDER BY s.cents DESC, s.number ASC) AS rnk,
-           COALESCE(SUM(CASE WHEN s.cents > 0 THEN s.cents ELSE 0 END) OVER (
-               ORDER BY s.cents DESC, s.number ASC
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before_cents,
-           SUM(CASE WHEN s.cents > 0 THEN s.cents ELSE 0 END) OVER () AS total_cents
-    FROM sums s
+           ROW_NUMBER() OVER w AS rnk,
+           SUM(s.positive) OVER w - s.positive AS before_cents,
+           SUM(s.positive) OVER () AS total_cents
+    FROM (SELECT u.*, CASE WHEN u.cents > 0 THEN u.cents ELSE 0 END AS positive
+          FROM sums u) s
+    WINDOW w AS (ORDER BY s.cents DESC, s.number ASC ROWS UNBOUNDED PRECEDING)
 ),
 classed AS (
     SELECT r.*,

@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -312,3 +313,43 @@ def test_brokerage_contribution_in_sql_agrees_with_rules(rm, months):
         tolerance = D(0) if connection.vendor == "postgresql" else D("0.01")
         assert abs(got - expected) <= tolerance
         transaction.set_rollback(True)
+
+
+def test_customer_update_walks_customers_in_order(policy, rm):
+    """The run's write to customers reads its rows sorted by customer, so a run that changes
+    many customers updates the customer table and its indexes in order."""
+    for amount in (300, 200, 100):
+        contribute(CustomerFactory(owner=rm, tier="C"), amount)
+    with CaptureQueriesContext(connection) as ctx:
+        run = services.recalculate(AS_OF, policy=policy)
+    assert run.customers_changed == 3
+    (update,) = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("UPDATE") and "customers_customer" in q["sql"].split("SET")[0]
+    ]
+    source = update.split(" FROM (", 1)[1].split(") AS s", 1)[0]
+    assert source.endswith("ORDER BY 1 ASC")  # 1 = customer_id, the first column
+
+
+def test_calculation_refreshes_statistics_and_tunes_its_transaction(postgres_only, policy, rm):
+    """PostgreSQL: after the insert the planner knows the run's rows (the cells, summary and
+    customer update join them by hash, not by one index probe per row); the statement ran
+    without JIT and with enough memory for its aggregate; ids come 1,000 at a time."""
+    for amount in (300, 200, 100):
+        contribute(CustomerFactory(owner=rm), amount)
+    services.recalculate(AS_OF, policy=policy)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'tiering_tierassignment'::regclass"
+        )
+        assert cursor.fetchone()[0] == 3
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == "256MB"
+        cursor.execute(
+            "SELECT seqcache FROM pg_sequence"
+            " WHERE seqrelid = pg_get_serial_sequence('tiering_tierassignment', 'id')::regclass"
+        )
+        assert cursor.fetchone()[0] == 1000
