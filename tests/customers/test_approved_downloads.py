@@ -1,4 +1,5 @@
-"""The approved-download flow both exports share (crm.core.downloads), on the PII export."""
+"""The approved-download flow both exports share (crm.core.downloads), on the PII export
+(the fixtures are the customer tests' rm_a, rm_b and their team lead)."""
 
 import datetime
 
@@ -6,13 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.core import downloads
 from crm.core.approvals import decide
 from customers.models import PiiExport
 from customers.services import PII_EXPORT_KIND
-from tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,26 +20,6 @@ pytestmark = pytest.mark.django_db
 def english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def team():
-    return TeamFactory()
-
-
-@pytest.fixture
-def rm_a(team):
-    return UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
-
-
-@pytest.fixture
-def rm_b(team):
-    return UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
-
-
-@pytest.fixture
-def lead(team):
-    return UserFactory(role=roles.TEAM_LEAD, team=team, branch=team.branch)
 
 
 @pytest.fixture
