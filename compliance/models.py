@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from customers.models import StagedImport
+
 
 class SignalKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue payment")
@@ -86,45 +88,16 @@ class GradingRule(models.Model):
         return f"{self.get_kind_display()} · {self.get_severity_display()} → {self.get_grade_display()}"
 
 
-class SignalImport(models.Model):
-    """An uploaded signal file, validated row by row, waiting for confirmation (like the
-    customer import: the parsed rows live in the database so any web node serves the preview)."""
+class SignalImport(StagedImport):
+    """An uploaded signal file (the customer import's validate → error report → confirm)."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for confirmation")
-        CONFIRMED = "confirmed", _("Imported")
-        CANCELLED = "cancelled", _("Cancelled")
-
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     source = models.ForeignKey(
         SignalSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="+"
     )
-    file_name = models.CharField(_("file name"), max_length=200)
-    file_sha256 = models.CharField(max_length=64)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    total_rows = models.PositiveIntegerField(_("rows"), default=0)
-    valid_rows = models.JSONField(default=list, encoder=DjangoJSONEncoder)
-    existing_rows = models.PositiveIntegerField(_("already present"), default=0)
-    errors = models.JSONField(default=list, encoder=DjangoJSONEncoder)
-    created_count = models.PositiveIntegerField(_("created"), default=0)
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
 
-    class Meta:
+    class Meta(StagedImport.Meta):
         verbose_name = _("signal import")
         verbose_name_plural = _("signal imports")
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.file_name} ({self.get_status_display()})"
-
-    @property
-    def error_rows(self) -> int:
-        return len({e["row"] for e in self.errors})
 
 
 class RiskWarning(models.Model):

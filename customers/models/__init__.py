@@ -28,4 +28,4 @@ from .records import (  # noqa: F401
     VipLevel,
 )
 from .sales import *  # noqa: F401,F403  (issue 9: sales and service management)
-from .transfers import CustomerImport, PiiExport, SavedFilter  # noqa: F401
+from .transfers import CustomerImport, PiiExport, SavedFilter, StagedImport  # noqa: F401

@@ -7,8 +7,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
-class CustomerImport(models.Model):
-    """An uploaded file, validated row by row, waiting for the operator to confirm.
+class StagedImport(models.Model):
+    """An uploaded file, validated row by row, waiting for the operator to confirm (customers
+    here; risk signals in compliance): validate → error report → confirm.
 
     The parsed rows live here (not in the session or on local disk) so any web node can serve
     the preview, the error report and the confirmation.
@@ -31,7 +32,7 @@ class CustomerImport(models.Model):
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     # Valid rows, normalised and ready to write (ID numbers already encrypted and hashed).
     valid_rows = models.JSONField(default=list, encoder=DjangoJSONEncoder)
-    # Rows already in the database (same customer number, ID number or credit code).
+    # Rows already in the database (e.g. same customer number, ID number or credit code).
     existing_rows = models.PositiveIntegerField(_("already present"), default=0)
     # [{"row": n, "column": c, "value": v, "reason": r}, …]; values of PII columns are masked.
     errors = models.JSONField(default=list, encoder=DjangoJSONEncoder)
@@ -39,8 +40,7 @@ class CustomerImport(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("customer import")
-        verbose_name_plural = _("customer imports")
+        abstract = True
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -49,6 +49,12 @@ class CustomerImport(models.Model):
     @property
     def error_rows(self) -> int:
         return len({e["row"] for e in self.errors})
+
+
+class CustomerImport(StagedImport):
+    class Meta(StagedImport.Meta):
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
 
 
 class PiiExport(models.Model):
