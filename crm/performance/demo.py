@@ -125,7 +125,7 @@ def _seed_targets(users, today) -> int:
                     metric_key=metric.key,
                     year=period.year,
                     quarter=period.quarter,
-                    defaults={"value": _round(base * factor)},
+                    defaults={"value": _round(base * factor, metric)},
                 )
                 created += made
     teams = {m.team_id: m.team for m in staff if m.team_id}
@@ -149,7 +149,7 @@ def _seed_targets(users, today) -> int:
                     metric_key=metric.key,
                     year=period.year,
                     quarter=period.quarter,
-                    defaults={"value": _round(total)},
+                    defaults={"value": _round(total, metric)},
                 )
                 created += made
     return created
@@ -165,8 +165,9 @@ def _target_value(metric, achieved, index) -> Decimal:
     return DEFAULT_TARGETS.get(metric.key, Decimal(10)) + index
 
 
-def _round(value) -> Decimal:
+def _round(value, metric) -> Decimal:
     value = Decimal(str(value))
     if value >= 10_000:
         return (value / 10_000).quantize(Decimal(1)) * 10_000
-    return value.quantize(Decimal(1) if value >= 10 else Decimal("0.1"))
+    # Counts are whole; a score keeps one decimal (4.5 of 5).
+    return value.quantize(Decimal("0.1") if metric.aggregate == "mean" else Decimal(1))

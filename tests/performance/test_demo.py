@@ -66,3 +66,4 @@ def test_rate_and_score_targets_are_on_their_scale_for_quarter_and_year():
             assert q <= (100 if str(metric.unit) == "%" else 5), metric.key
         else:
             assert 3 * q <= y <= 5 * q, metric.key  # four quarters, amounts rounded to 10k
+            assert q == q.to_integral_value() and y == y.to_integral_value(), metric.key
