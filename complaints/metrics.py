@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Avg, Count
 from django.utils import timezone
 
-from crm.ui.registry import month_of
+from crm.ui.registry import per_owner_month
 
 from .models import Complaint
 
@@ -46,24 +46,22 @@ def satisfaction(users, start, end) -> dict:
 def complaints_logged_monthly(users, start, end) -> dict:
     """complaints_logged for each month between start and end (one query)."""
     lo, hi = _range(start, end)
-    rows = (
-        Complaint.objects.filter(logged_by__in=users, received_at__gte=lo, received_at__lt=hi)
-        .values_list("logged_by", month_of("received_at"))
-        .annotate(n=Count("pk"))
-        .order_by()
+    return per_owner_month(
+        Complaint.objects.filter(logged_by__in=users, received_at__gte=lo, received_at__lt=hi),
+        "logged_by",
+        "received_at",
     )
-    return {(user_id, month): n for user_id, month, n in rows}
 
 
 def satisfaction_monthly(users, start, end) -> dict:
     """satisfaction for each month between start and end (one query)."""
     lo, hi = _range(start, end)
-    rows = (
+    averages = per_owner_month(
         Complaint.objects.filter(
             handler__in=users, closed_at__gte=lo, closed_at__lt=hi, satisfaction__gte=1
-        )
-        .values_list("handler", month_of("closed_at"))
-        .annotate(avg=Avg("satisfaction"))
-        .order_by()
+        ),
+        "handler",
+        "closed_at",
+        Avg("satisfaction"),
     )
-    return {(user_id, month): round(avg, 2) for user_id, month, avg in rows}
+    return {key: round(avg, 2) for key, avg in averages.items()}

@@ -41,21 +41,20 @@ def contacts_made(users, start: datetime.date, end: datetime.date) -> dict[int, 
 
 def contacts_made_monthly(users, start, end) -> dict[tuple[int, datetime.date], int]:
     """contacts_made for each month between start and end, in one query."""
-    from crm.ui.registry import month_of
+    from crm.ui.registry import per_owner_month
 
     lo, hi = _bounds(start, end)
-    rows = (
+    # (interaction, user) is unique in the M2M table, so no DISTINCT (which would sort).
+    return per_owner_month(
         Interaction.staff.through.objects.filter(
             user_id__in=_ids(users),
             interaction__occurred_at__gte=lo,
             interaction__occurred_at__lt=hi,
-        )
-        .values_list("user_id", month_of("interaction__occurred_at"))
-        # (interaction, user) is unique in the M2M table, so no DISTINCT (which would sort).
-        .annotate(n=Count("interaction_id"))
-        .order_by()
+        ),
+        "user_id",
+        "interaction__occurred_at",
+        Count("interaction_id"),
     )
-    return {(user_id, month): n for user_id, month, n in rows}
 
 
 def cadence_coverage(users, start: datetime.date, end: datetime.date) -> dict[int, float]:

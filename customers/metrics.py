@@ -16,7 +16,7 @@ from django.db.models import Avg, Count, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.ui.registry import Metric, month_of, month_span, register_metric
+from crm.ui.registry import Metric, month_span, per_owner_month, register_metric
 
 from .models import Customer, MonthlyAggregate, Prospect, SatisfactionSurvey
 
@@ -53,15 +53,13 @@ def new_customers(users, start, end) -> dict[int, int]:
 
 def new_customers_monthly(users, start, end) -> dict[tuple[int, datetime.date], int]:
     lower, upper = _bounds(start, end)
-    rows = (
+    return per_owner_month(
         Customer.objects.filter(
             owner_id__in=_ids(users), created_at__gte=lower, created_at__lt=upper
-        )
-        .values_list("owner_id", month_of("created_at"))
-        .annotate(n=Count("pk"))
-        .order_by()
+        ),
+        "owner_id",
+        "created_at",
     )
-    return {(owner, month): n for owner, month, n in rows}
 
 
 def _month_before(day: datetime.date) -> datetime.date:
@@ -136,28 +134,22 @@ def aum_growth_monthly(users, start, end) -> dict[tuple[int, datetime.date], Dec
 
 def satisfaction_monthly(users, start, end) -> dict[tuple[int, datetime.date], float]:
     """customers.surveys.satisfaction_metric for each month between start and end (one query)."""
-    rows = (
-        SatisfactionSurvey.objects.filter(
-            owner_id__in=_ids(users), recorded_at__date__gte=start, recorded_at__date__lte=end
-        )
-        .values_list("owner_id", month_of("recorded_at"))
-        .annotate(avg=Avg("score"))
-        .order_by()
+    surveys = SatisfactionSurvey.objects.filter(
+        owner_id__in=_ids(users), recorded_at__date__gte=start, recorded_at__date__lte=end
     )
-    return {(owner, month): round(float(avg), 2) for owner, month, avg in rows}
+    averages = per_owner_month(surveys, "owner_id", "recorded_at", Avg("score"))
+    return {key: round(float(avg), 2) for key, avg in averages.items()}
 
 
 def converted_monthly(users, start, end) -> dict[tuple[int, datetime.date], int]:
     """customers.pipeline.converted_metric for each month between start and end (one query)."""
-    rows = (
+    return per_owner_month(
         Prospect.objects.filter(
             owner_id__in=_ids(users), converted_at__date__gte=start, converted_at__date__lte=end
-        )
-        .values_list("owner_id", month_of("converted_at"))
-        .annotate(n=Count("pk"))
-        .order_by()
+        ),
+        "owner_id",
+        "converted_at",
     )
-    return {(owner, month): n for owner, month, n in rows}
 
 
 def register_metrics() -> None:

@@ -139,10 +139,10 @@ def run_history(limit: int = 12):
     return list(live_runs().filter(status=TierRun.Status.APPLIED).order_by("-as_of")[:limit])
 
 
-def tier_moves_by_owner(users, start, end) -> dict[int, int]:
-    """Metric: customers whose class changed in live runs dated within [start, end], per owning
-    RM (one grouped query)."""
-    rows = (
+def tier_moves(users, start, end):
+    """Assignments of the users' customers whose class changed in live runs dated within
+    [start, end] (the tier-moves metric, whole period or per month)."""
+    return (
         TierAssignment.objects.filter(
             run__kind=TierRun.Kind.LIVE,
             run__status=TierRun.Status.APPLIED,
@@ -152,6 +152,13 @@ def tier_moves_by_owner(users, start, end) -> dict[int, int]:
         )
         .exclude(previous_class="")
         .exclude(applied_class=F("previous_class"))
+    )
+
+
+def tier_moves_by_owner(users, start, end) -> dict[int, int]:
+    """Metric: tier moves per owning RM (one grouped query)."""
+    rows = (
+        tier_moves(users, start, end)
         .values("customer__owner_id")
         .annotate(n=Count("pk"))
         .order_by()

@@ -99,6 +99,15 @@ def month_of(field: str):
     return TruncMonth(field, output_field=DateField())
 
 
+def per_owner_month(queryset, owner: str, when: str, value=None) -> dict:
+    """{(owner id, first day of the month of `when`): value} in one grouped query, the shape
+    `Metric.monthly` returns; `value` defaults to a row count."""
+    from django.db.models import Count
+
+    rows = queryset.values_list(owner, month_of(when)).annotate(v=value or Count("pk")).order_by()
+    return {(who, month): v for who, month, v in rows}
+
+
 def month_span(start, end):
     """First days of the months from `start`'s to `end`'s, inclusive."""
     months, month = [], start.replace(day=1)
