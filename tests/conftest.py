@@ -158,17 +158,35 @@ def page(browser, live_server):
 
 @pytest.fixture
 def login(page):
-    """login(user) fills the real login form in the browser."""
+    """login(user) fills the real login form in the browser, then checks who is logged in.
+
+    To switch users, call logout(page) first. Clearing the browser's cookies is not enough: every
+    response sets the session cookie again (SESSION_SAVE_EVERY_REQUEST), so an htmx request still
+    in flight from the last page (the notification bell, the saved filters) can put the previous
+    user's cookie back, and the login view (redirect_authenticated_user) then sends the browser
+    home as that user instead of showing the form or logging the new user in."""
 
     def _login(user, password="pw-Fiducia-2026"):
-        page.goto(f"{page.base_url}/accounts/login/")
+        login_url = f"{page.base_url}/accounts/login/"
+        page.goto(login_url)
+        assert page.url == login_url, f"still logged in (sent to {page.url}); logout(page) first"
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", password)
         page.click("#login-submit")
         page.wait_for_url(f"{page.base_url}/")
+        assert str(user) in page.locator("#user-menu").inner_text(), f"not logged in as {user}"
         return page
 
     return _login
+
+
+def logout(page):
+    """Log out through the user menu. The server deletes the session, so a response still in flight
+    from the last page can no longer bring the previous user back (its cookie names a dead session).
+    """
+    page.click("#user-menu")
+    page.click("#logout")
+    page.wait_for_url(f"{page.base_url}/accounts/login/")
 
 
 def screenshot(page, name: str) -> str:

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from compliance.models import DisposalStep, RiskWarning
 from crm.accounts import roles
-from tests.conftest import screenshot
+from tests.conftest import logout, screenshot
 from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -62,9 +62,7 @@ def test_signal_import_to_rm_disposal(page, login, tmp_path):
     assert RiskWarning.objects.filter(customer=customer, grade="red").count() == 1
     assert RiskWarning.objects.count() == 2
 
-    page.click("#user-menu")
-    page.click("#logout")
-    page.wait_for_url(f"{page.base_url}/accounts/login/")
+    logout(page)
     login(rm)
     page.wait_for_selector("#home-warnings [data-warning]")
     home = page.inner_text("#home-warnings")

@@ -5,7 +5,7 @@ import pytest
 
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
-from tests.conftest import screenshot
+from tests.conftest import logout, screenshot
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -43,7 +43,7 @@ def test_rm_finds_by_pinyin_reveals_phone_and_compliance_sees_it(page, login):
     entry = AuditEntry.objects.get(actor=rm)
     assert entry.purpose == "客户来电核实身份"
 
-    page.context.clear_cookies()
+    logout(page)
     login(compliance)
     page.goto(f"{page.base_url}/audit/")
     row = page.locator("#audit-table tbody tr").first

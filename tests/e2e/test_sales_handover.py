@@ -4,16 +4,10 @@ import pytest
 
 from crm.accounts import roles
 from customers.models import Customer
-from tests.conftest import screenshot
+from tests.conftest import logout, screenshot
 from tests.factories import BranchFactory, CustomerFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _logout(page):
-    page.click("#user-menu")
-    page.click("#logout")
-    page.wait_for_url(f"{page.base_url}/accounts/login/")
 
 
 def test_branch_head_hands_over_to_two_successors(page, login):
@@ -67,7 +61,7 @@ def test_branch_head_hands_over_to_two_successors(page, login):
     assert Customer.objects.filter(owner=second).count() == 2
 
     for successor, expected in ((first, names[2:]), (second, names[:2])):
-        _logout(page)
+        logout(page)
         login(successor)
         page.goto(f"{page.base_url}/customers/")
         table = page.locator("#customer-table").inner_text()

@@ -9,7 +9,7 @@ from django.conf import settings
 from crm.accounts import roles
 from crm.accounts.demo import seed_organisation
 from customers.models import Customer
-from tests.conftest import screenshot
+from tests.conftest import logout, screenshot
 from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -66,7 +66,7 @@ def test_dashboard_drill_down_then_handover_to_two_successors(page, login):
         (second, "pw-Fiducia-2026", [book[0]]),  # the factory's password
         (first, demo_password, book[1:]),
     ):
-        page.context.clear_cookies()
+        logout(page)
         login(successor, password=password)
         page.goto(f"{page.base_url}/customers/")
         table = page.locator("#customer-table").inner_text()

@@ -11,18 +11,12 @@ from django.utils import timezone
 
 from crm.accounts.demo import seed_organisation
 from customers.models import Customer
-from tests.conftest import screenshot
+from tests.conftest import logout, screenshot
 from tests.factories import CustomerFactory, MonthlyAggregateFactory
 from tiering import services
 from tiering.models import TierOverride, TierPolicy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _logout(page):
-    page.click("#user-menu")
-    page.click("#logout")
-    page.wait_for_url(f"{page.base_url}/accounts/login/")
 
 
 def test_override_proposed_approved_and_explained(page, login):
@@ -54,7 +48,7 @@ def test_override_proposed_approved_and_explained(page, login):
     page.wait_for_selector("#override-proposed")
     screenshot(page, "tiering-override-proposed")
     assert TierOverride.objects.get().status == "pending"
-    _logout(page)
+    logout(page)
 
     login(users["head1"], password=password)
     page.goto(f"{page.base_url}/platform/approvals/")
