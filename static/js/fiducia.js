@@ -23,3 +23,25 @@ function fiduciaCharts(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { fiduciaCharts(); });
 document.addEventListener("htmx:afterSettle", function (e) { fiduciaCharts(e.detail.elt); });
+// Behaviour that templates ask for with data attributes (inline handlers are refused by the CSP).
+// Delegated from the document, so content htmx swaps in later works too.
+document.addEventListener("click", function (event) {
+  var asking = event.target.closest("[data-confirm]");
+  if (asking && !window.confirm(asking.dataset.confirm)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    return;
+  }
+  var remover = event.target.closest("[data-remove-closest]");
+  if (remover) {
+    var gone = remover.closest(remover.dataset.removeClosest);
+    if (gone) gone.remove();
+  }
+});
+document.addEventListener("change", function (event) {
+  var all = event.target.closest("input[data-check-all]");
+  if (!all) return;
+  document.querySelectorAll(all.dataset.checkAll).forEach(function (box) {
+    box.checked = all.checked;
+  });
+});

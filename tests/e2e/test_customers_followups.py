@@ -64,6 +64,10 @@ def test_rm_logs_a_contact_inline_on_the_360_page(page, login):
     page.goto(f"{page.base_url}/customers/{customer.pk}/")
     page.locator("#log-interaction").click()
     page.wait_for_selector("#interaction-form")
+    page.click("#interaction-cancel")  # Cancel takes the form away
+    assert page.locator("#interaction-form").count() == 0
+    page.locator("#log-interaction").click()
+    page.wait_for_selector("#interaction-form")
     page.select_option("#interaction-form select[name=channel]", "phone")
     page.fill("#interaction-form textarea[name=summary]", "电话沟通到期续作意向")
     page.click("#interaction-form #interaction-submit")

@@ -45,14 +45,28 @@ def test_dashboard_drill_down_then_handover_to_two_successors(page, login):
     page.fill("textarea[name=note]", "调岗交接")
     page.click("#handover-submit")
     page.wait_for_selector("#handover-items")
+    page.check("#check-all-items")  # select all, then none (fiducia.js: data-check-all)
+    assert page.locator("input.item-check:checked").count() == len(book)
+    page.uncheck("#check-all-items")
+    assert page.locator("input.item-check:checked").count() == 0
     page.check(f"input.item-check[value='{book[0].pk}']")
     page.select_option("select[name=successor]", str(second.pk))
     page.fill("textarea[name=note]", "首次回访请带上产品到期清单")
     page.click("#assign-submit")
     page.wait_for_selector("#successor-counts")
-    page.once("dialog", lambda dialog: dialog.accept())
+    asked = []
+
+    def answer(dialog):  # no the first time, yes the second
+        asked.append(dialog.message)
+        dialog.dismiss() if len(asked) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    page.click("#handover-complete")
+    assert asked == ["确定现在完成交接吗？"]
+    assert page.locator("#handover-complete").is_visible()  # not submitted
     page.click("#handover-complete")
     page.wait_for_selector("#plan-summary")
+    assert len(asked) == 2
     screenshot(page, "team-handover-done")
 
     assert set(
