@@ -102,17 +102,22 @@ class Customer(models.Model):
     legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
 
     # Ownership; branch and team follow the owner (denormalised for scoped queries at 1M rows).
+    # No single-column index of their own: cust_owner_number, cust_team_number and
+    # cust_branch_number lead with them. Each index more is written for every customer row that
+    # changes an indexed column (a tiering run that reclassifies many customers pays it per row).
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("relationship manager"),
         on_delete=models.PROTECT,
         related_name="owned_customers",
+        db_index=False,
     )
     branch = models.ForeignKey(
         "accounts.Branch",
         verbose_name=_("branch"),
         on_delete=models.PROTECT,
         related_name="customers",
+        db_index=False,
     )
     team = models.ForeignKey(
         "accounts.Team",
@@ -121,6 +126,7 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="customers",
+        db_index=False,
     )
     co_servers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
