@@ -136,7 +136,12 @@ class Customer(models.Model):
         blank=True,
     )
 
-    # Written only by customers.services.apply_classifications (called by tiering).
+    # Written only by customers.services.apply_classifications (called by tiering). On the
+    # customer row, indexed with the list's sort keys, on purpose: a narrow 1:1 table was
+    # measured (1M customers) and made a run that reclassifies 450k customers 2x faster, but
+    # "gold customers, largest AUM first" for the whole bank took 4.4 s instead of milliseconds,
+    # because VIP level follows AUM and no index can span two tables. Runs mostly change few
+    # customers; the list is used all day.
     tier = models.CharField(_("value class"), max_length=1, choices=Tier.choices, blank=True)
     vip_level = models.CharField(
         _("VIP level"), max_length=10, choices=VipLevel.choices, default=VipLevel.ORDINARY
