@@ -351,3 +351,17 @@ def test_export_has_the_dashboard_figures(org, as_user):
         for index, fig in enumerate(row.figures):
             cell = exported[3 + 3 * index]
             assert (cell is None and fig.actual is None) or Decimal(str(cell)) == fig.actual
+
+
+def test_a_large_refresh_refreshes_the_planner_statistics(postgres_only, org, monkeypatch):
+    """The pages read the snapshot right after it is written; on PostgreSQL a refresh that wrote
+    many figures analyzes the table, a small one leaves it to autovacuum."""
+    monkeypatch.setattr(services, "_ANALYZE_AFTER", 10)
+    with CaptureQueriesContext(connection) as ctx:
+        written = services.refresh_figures(years=[2025])["figures"]
+    assert written >= 10
+    assert [q["sql"] for q in ctx.captured_queries].count("ANALYZE performance_kpifigure") == 1
+    monkeypatch.setattr(services, "_ANALYZE_AFTER", written + 1)
+    with CaptureQueriesContext(connection) as ctx:
+        services.refresh_figures(years=[2025])
+    assert not any(q["sql"].startswith("ANALYZE") for q in ctx.captured_queries)
