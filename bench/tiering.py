@@ -108,7 +108,7 @@ def vacuum() -> None:
 
 
 def set_based(as_of: datetime.date, policy: TierPolicy, runs: int, scrambled: bool) -> float:
-    times = []
+    times, changed = [], []
     for i in range(runs):
         if scrambled and i == 1:
             scramble()
@@ -117,6 +117,7 @@ def set_based(as_of: datetime.date, policy: TierPolicy, runs: int, scrambled: bo
         with CaptureQueriesContext(connection) as ctx:
             run = services.recalculate(as_of, policy=policy, force=i > 0)
         times.append(time.perf_counter() - started)
+        changed.append(run.customers_changed)
         print(
             f"  run {i + 1}: {times[-1]:6.2f}s  {len(ctx.captured_queries)} queries  "
             f"{run.customers:,} customers  A/B/C {run.count_a:,}/{run.count_b:,}/{run.count_c:,}"
@@ -127,6 +128,16 @@ def set_based(as_of: datetime.date, policy: TierPolicy, runs: int, scrambled: bo
     # The first call is a no-op when the date was already applied (idempotent rerun); time the
     # forced recomputations then (without the scrambled one, reported on its own above).
     forced = times[2:] if scrambled and len(times) > 2 else times[1:]
+    if scrambled and len(times) > 2 and changed[1] > changed[2]:
+        # What a run costs per customer whose class changes (written to the customer row and
+        # its indexes), and so how many changes fit in the 60 s target.
+        base = statistics.median(forced)
+        per_change = (times[1] - base) / (changed[1] - changed[2])
+        print(
+            f"  a run costs {base:.1f}s + {per_change * 1000:.3f} ms per changed customer: "
+            f"60 s holds up to {max(0, (60 - base) / per_change):,.0f} changes",
+            flush=True,
+        )
     return statistics.median(forced or times)
 
 
