@@ -283,6 +283,13 @@ def _claim(user_id: int, day: datetime.date) -> tuple[list[ReminderDelivery], st
             .select_related("task", "task__customer")
             .order_by("task__due_on", "task_id")
         )
+        closed = [r.pk for r in rows if r.task.status != FollowUpTask.Status.OPEN]
+        if closed:
+            # Done before its digest went out: nothing to remind of, and not left "pending"
+            # for ever in admin (the sweep re-queues pending rows of the day).
+            ReminderDelivery.objects.filter(pk__in=closed).update(
+                status=ReminderDelivery.Status.SKIPPED
+            )
         rows = [r for r in rows if r.task.status == FollowUpTask.Status.OPEN]
         if not rows:
             return [], ""

@@ -141,6 +141,7 @@ class ReminderDelivery(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         UNKNOWN = "unknown", _("Unknown (check the mail server)")
+        SKIPPED = "skipped", _("Not sent: the task was closed first")
 
     task = models.ForeignKey(
         "customers.FollowUpTask", on_delete=models.CASCADE, related_name="reminders"
@@ -169,7 +170,9 @@ class ReminderDelivery(models.Model):
                 fields=["task", "channel", "day"], name="reminder_once_per_task_channel_day"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "sending", "sent", "failed", "unknown"]),
+                condition=Q(
+                    status__in=["pending", "sending", "sent", "failed", "unknown", "skipped"]
+                ),
                 name="reminder_status_known",
             ),
             models.CheckConstraint(

@@ -158,3 +158,23 @@ def test_constraints_keep_the_states_honest(no_default_rules, mine):
         ReminderDelivery.objects.create(**base, channel="email", status="sent", created_at=now)
     with pytest.raises(IntegrityError), transaction.atomic():
         ReminderDelivery.objects.create(**base, channel="email", status="lost", created_at=now)
+
+
+def test_a_task_closed_before_its_digest_is_skipped_not_left_pending(no_default_rules, rm_a, mine):
+    day = timezone.localdate()
+    done = TaskFactory(customer=mine, due_on=day)
+    still_open = TaskFactory(customer=mine, due_on=day)
+    queued = []
+    reminders.run_sweep(day, send=lambda user_id, d: queued.append(user_id))
+    assert queued == [rm_a.pk]
+    done.status = "done"
+    done.save()
+    assert reminders.send_digest(rm_a.pk, day) == 1
+    assert len(mail.outbox) == 1 and still_open.title in mail.outbox[0].body
+    assert done.title not in mail.outbox[0].body
+    rows = dict(ReminderDelivery.objects.filter(channel="email").values_list("task_id", "status"))
+    assert rows == {done.pk: "skipped", still_open.pk: "sent"}
+    # Nothing of the day is left to send: a rerun of the sweep queues no one.
+    queued.clear()
+    reminders.run_sweep(day, send=lambda user_id, d: queued.append(user_id))
+    assert queued == []
