@@ -24,7 +24,7 @@ from crm.accounts.models import Team
 from crm.audit.models import AuditEntry
 from crm.audit.services import record, record_many
 from crm.calendar import BusinessCalendar
-from crm.core import downloads
+from crm.core import downloads, planner
 from crm.core.approvals import request_approval
 from crm.core.models import Notification
 from crm.core.notifications import notify_many
@@ -222,20 +222,6 @@ def _insert_staged_signals(staged: SignalImport, acting_user) -> None:
         )
 
 
-BIG_BATCH = 10_000
-
-
-def _analyze(*models) -> None:
-    """Refresh PostgreSQL's statistics after a bulk write inside the transaction: a table that
-    just grew from a few rows to 100k would otherwise be planned as nearly empty by the next
-    statements of the same batch (autovacuum only analyses it after the commit)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cur:
-        for model in models:
-            cur.execute(f'ANALYZE "{model._meta.db_table}"')
-
-
 def confirm_import(acting_user, import_id: int) -> SignalImport:
     """Write the valid rows (bulk, in chunks) and raise their warnings. Signals already present
     (same source and id) are skipped by the database, so a repeated import creates nothing."""
@@ -253,8 +239,7 @@ def confirm_import(acting_user, import_id: int) -> SignalImport:
             raise ValidationError(_("This import has already been confirmed or cancelled."))
         _insert_staged_signals(staged, acting_user)
         created = RiskSignal.objects.filter(batch=staged).count()
-        if created >= BIG_BATCH:
-            _analyze(RiskSignal)
+        planner.analyze_after_bulk(created, RiskSignal)
         staged.status = SignalImport.Status.CONFIRMED
         staged.created_count = created
         staged.confirmed_at = timezone.now()
@@ -426,8 +411,7 @@ def raise_warnings(signal_filter: Q, acting_user=None, *, today=None) -> list[in
             return []
         with transaction.atomic():
             created_ids = _insert_new_warnings(sig_sql, sig_params, deadlines, today, now)
-            if len(created_ids) >= BIG_BATCH:
-                _analyze(RiskWarning)
+            planner.analyze_after_bulk(len(created_ids), RiskWarning)
             if created_ids:
                 _audit_new_warnings(acting_user, created_ids[0], now)
             upgraded = _upgrade_existing(pending, rules, deadlines, max_before, acting_user)

@@ -40,6 +40,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from crm.calendar import BusinessCalendar
+from crm.core import planner
 from crm.core.models import Notification
 
 from . import cadence
@@ -49,8 +50,6 @@ from .setsql import insert_select
 log = logging.getLogger(__name__)
 EMAIL = ReminderDelivery.ChannelKind.EMAIL
 IN_APP = ReminderDelivery.ChannelKind.IN_APP
-# A sweep that created this many tasks refreshes the table's planner statistics.
-ANALYZE_AFTER_ROWS = 10_000
 
 
 @dataclass
@@ -227,11 +226,9 @@ def run_sweep(day: datetime.date | None = None, *, send=None) -> SweepResult:
         day - datetime.timedelta(days=40), day + datetime.timedelta(days=80)
     )
     result.tasks = create_tasks(day, cal, now)
-    if result.tasks.total >= ANALYZE_AFTER_ROWS and connection.vendor == "postgresql":
-        # Fresh statistics before the reminder steps and My day read the new tasks: autovacuum
-        # comes later, and plans made on "empty table" statistics scan the backlog per row.
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {FollowUpTask._meta.db_table}")
+    # Before the reminder steps and My day read the new tasks: plans made on "empty table"
+    # statistics scan the backlog per row.
+    planner.analyze_after_bulk(result.tasks.total, FollowUpTask)
     result.notifications = deliver_in_app(day, now)
     result.emails_unknown = mark_lost_emails(now)
     result.emails_claimed = claim_emails(day, now)

@@ -17,6 +17,8 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
+from crm.core import planner
+
 from .models import WEIGHT_FIELDS, TierAssignment, TierOverride, TierPolicy, TierRun, TierRunCell
 
 
@@ -86,12 +88,11 @@ def compute(run: TierRun, policy: TierPolicy, previous: TierRun | None) -> int:
             cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         rows = cursor.rowcount
-        if postgres:
-            # The statistics still describe the table before this run's rows: refresh them so
-            # the cells, summary and customer update that follow join the run's million rows
-            # by hash/merge in customer order, not by a million index probes.
-            cursor.execute(f"ANALYZE {TierAssignment._meta.db_table}")
-        return rows
+    # The statistics still describe the table before this run's rows: refresh them (whatever
+    # the count) so the cells, summary and customer update that follow join the run's rows by
+    # hash/merge in customer order, not by one index probe per row.
+    planner.analyze(TierAssignment)
+    return rows
 
 
 def build_sql(run: TierRun, policy: TierPolicy, previous: TierRun | None) -> tuple[str, list]:

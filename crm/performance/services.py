@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from crm.audit.services import record as audit
+from crm.core import planner
 from crm.core.models import Notification
 from crm.core.notifications import notify
 from crm.ui.registry import metrics
@@ -282,9 +283,6 @@ def metric_figures(metric, staff, periods: list[Period]) -> dict[Period, dict]:
     return out
 
 
-_ANALYZE_AFTER = 10_000  # figures written by one refresh
-
-
 def refresh_figures(
     *, years=None, current: bool = False, today: datetime.date | None = None
 ) -> dict:
@@ -334,12 +332,9 @@ def refresh_figures(
                 )
                 for user_id, key, start, end, value in rows[chunk : chunk + 5000]
             )
-    if connection.vendor == "postgresql" and len(rows) >= _ANALYZE_AFTER:
-        # Fresh statistics for the pages that read the snapshot next: after the first large
-        # refresh the planner still believed the table empty and the branch head's dashboard
-        # took 100 ms of SQL instead of 8 (bench/kpi.py). Autovacuum would get there later.
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {KpiFigure._meta.db_table}")
+    # For the pages that read the snapshot next: after the first large refresh the planner still
+    # believed the table empty and the branch head's dashboard took 100 ms of SQL instead of 8.
+    planner.analyze_after_bulk(len(rows), KpiFigure)
     return {"periods": len(periods), "staff": len(staff), "figures": len(rows)}
 
 

@@ -235,11 +235,13 @@ def test_big_batches_refresh_the_planner_statistics(risk_user, csv_upload, monke
     """A batch that fills the tables analyses them before the statements that follow."""
     from django.db import connection
 
+    from crm.core import planner
+
     analysed = []
-    real = services._analyze
-    monkeypatch.setattr(services, "BIG_BATCH", 1)
+    real = planner.analyze
+    monkeypatch.setattr(planner, "BULK_ROWS", 1)
     monkeypatch.setattr(
-        services, "_analyze", lambda *models: (analysed.extend(models), real(*models))
+        planner, "analyze", lambda *models: (analysed.extend(models), real(*models))
     )
     customer = CustomerFactory()
     upload = csv_upload(

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from complaints.models import Complaint
 from crm.accounts import roles
+from crm.core import planner
 from crm.performance import selectors, services
 from crm.performance.models import KpiFigure
 from crm.performance.periods import Period
@@ -356,12 +357,12 @@ def test_export_has_the_dashboard_figures(org, as_user):
 def test_a_large_refresh_refreshes_the_planner_statistics(postgres_only, org, monkeypatch):
     """The pages read the snapshot right after it is written; on PostgreSQL a refresh that wrote
     many figures analyzes the table, a small one leaves it to autovacuum."""
-    monkeypatch.setattr(services, "_ANALYZE_AFTER", 10)
+    monkeypatch.setattr(planner, "BULK_ROWS", 10)
     with CaptureQueriesContext(connection) as ctx:
         written = services.refresh_figures(years=[2025])["figures"]
     assert written >= 10
-    assert [q["sql"] for q in ctx.captured_queries].count("ANALYZE performance_kpifigure") == 1
-    monkeypatch.setattr(services, "_ANALYZE_AFTER", written + 1)
+    assert [q["sql"] for q in ctx.captured_queries].count('ANALYZE "performance_kpifigure"') == 1
+    monkeypatch.setattr(planner, "BULK_ROWS", written + 1)
     with CaptureQueriesContext(connection) as ctx:
         services.refresh_figures(years=[2025])
     assert not any(q["sql"].startswith("ANALYZE") for q in ctx.captured_queries)
