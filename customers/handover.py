@@ -66,18 +66,17 @@ def get_plan_for(user, pk) -> HandoverPlan:
     return plan
 
 
-def _check_successor(acting_user, successor, departing) -> None:
+def _check_successor(acting_user, successor, departing, *, field: str = "successor") -> None:
+    """`field`: the name the caller knows the successor by (its form field), for the error."""
     if successor is None:
-        raise ValidationError({"successor": _("Choose a successor.")})
+        raise ValidationError({field: _("Choose a successor.")})
     if successor.pk == departing.pk:
-        raise ValidationError({"successor": _("The successor must be someone else.")})
+        raise ValidationError({field: _("The successor must be someone else.")})
     if not successor.is_active or successor.branch_id is None:
-        raise ValidationError(
-            {"successor": _("The successor must be active and belong to a branch.")}
-        )
+        raise ValidationError({field: _("The successor must be active and belong to a branch.")})
     if not get_user_model().objects.filter(staff_filter(acting_user), pk=successor.pk).exists():
         raise ValidationError(
-            {"successor": _("You can only hand customers to staff within your team or branch.")}
+            {field: _("You can only hand customers to staff within your team or branch.")}
         )
 
 
@@ -90,7 +89,7 @@ def start_plan(
         raise ValidationError(_("You cannot plan your own handover."))
     if not staff_in_scope(acting_user).filter(pk=departing.pk).exists():
         raise ValidationError({"departing": _("This person is not in your team or branch.")})
-    _check_successor(acting_user, default_successor, departing)
+    _check_successor(acting_user, default_successor, departing, field="default_successor")
     if reason not in HandoverPlan.Reason.values:
         raise ValidationError({"reason": _("Choose why the handover happens.")})
     with transaction.atomic():

@@ -233,3 +233,21 @@ def test_panel_of_someone_who_left_shows_the_plan(client, lead, departing, rm_a,
     ).content.decode()
     assert reverse("customers:sales:handover", args=[plan.pk]) in body
     assert 'id="start-handover"' not in body
+
+
+@pytest.mark.parametrize("successor", ["departing", "outside"], ids=["same-person", "other-team"])
+def test_start_form_refuses_a_bad_default_successor_with_a_message(
+    client, lead, departing, rm_other, book, successor
+):
+    """The service's refusal lands on the form's own field (it once named a field the start form
+    does not have, and the page answered 500)."""
+    client.force_login(lead)
+    chosen = departing if successor == "departing" else rm_other
+    response = client.post(
+        reverse("customers:sales:handover_start"),
+        {"departing": departing.pk, "default_successor": chosen.pk, "reason": "leaving"},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == ["default_successor"]
+    assert not HandoverPlan.objects.exists()
