@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.access import is_read_only, staff_filter
 from crm.audit.selectors import audit_entries_for
+from crm.ui.forms import add_service_error
 from crm.ui.pagination import keyset_page
 from customers.exporting import table_response, table_xlsx, xlsx_response
 from customers.importing import error_report_rows
@@ -163,7 +164,7 @@ def signal_create(request):
                 value=data["value"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Signal recorded."))
             if signal.warning_id:
@@ -357,7 +358,7 @@ def watchlist(request):
                     review_on=data["review_on"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_error(form, exc)
             else:
                 messages.success(request, _("The change was sent for approval."))
                 return redirect("compliance:watchlist")
@@ -493,7 +494,7 @@ def audit_export_request(request):
         try:
             services.request_audit_export(request.user, filters, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request, _("Your request was sent for approval. You can download it once approved.")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.access import Scope, is_read_only, scope_of, staff_filter
 from crm.accounts.models import Branch, Team
+from crm.ui.forms import add_service_error
 from crm.ui.pagination import keyset_page
 
 from . import handover, marketing, pipeline, selectors, statements, surveys
@@ -180,7 +181,7 @@ def prospect_create(request):
         try:
             prospect = pipeline.create_prospect(request.user, form.save(commit=False))
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Prospect created."))
             return redirect("customers:sales:prospect", pk=prospect.pk)
@@ -349,7 +350,7 @@ def handover_start(request):
                 note=data["note"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Handover plan created."))
             return redirect("customers:sales:handover", pk=plan.pk)
@@ -507,7 +508,7 @@ def channel_detail(request, pk):
                 messages.success(request, _("Evaluation saved."))
                 return redirect("customers:sales:channel", pk=pk)
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_error(form, exc)
     return render(
         request,
         "customers/sales/channel_detail.html",
@@ -535,7 +536,7 @@ def activity_create(request):
         try:
             activity = marketing.create_activity(request.user, form.save(commit=False))
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Activity created."))
             return redirect("customers:sales:activity", pk=activity.pk)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.access import is_read_only
+from crm.ui.forms import add_service_error
 
 from . import selectors, services
 from .exporting import customers_xlsx, table_response, xlsx_response
@@ -54,7 +55,7 @@ def export_request(request):
         try:
             services.request_pii_export(request.user, clean, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request, _("Your request was sent for approval. You can download it once approved.")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.access import Scope, is_read_only, scope_of
+from crm.ui.forms import add_service_error
 from crm.ui.pagination import capped_count, keyset_page
 
 from . import assessments, selectors, services
@@ -201,7 +202,7 @@ def reveal(request, pk, field):
         except Customer.DoesNotExist:
             raise Http404 from None
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
     response = render(request, "customers/_reveal.html", context)
     response["Cache-Control"] = "no-store"
     return response
@@ -242,7 +243,7 @@ def customer_create(request):
                 request.user, form.save(commit=False), id_number=form.cleaned_data["id_number"]
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Customer created."))
             return redirect("customers:detail", customer.pk)
@@ -264,7 +265,7 @@ def customer_edit(request, pk):
                 request.user, customer, changed, id_number=form.cleaned_data["id_number"]
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Customer saved."))
             return redirect("customers:detail", customer.pk)
@@ -287,7 +288,7 @@ def reassign(request, pk):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Customer reassigned."))
             if selectors.customers_for(request.user).filter(pk=pk).exists():
@@ -315,7 +316,7 @@ def bulk_reassign(request):
         except Customer.DoesNotExist:
             raise Http404 from None
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("%(n)d customers reassigned.") % {"n": n})
             return redirect("customers:list")
