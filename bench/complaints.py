@@ -48,7 +48,7 @@ from complaints.models import (  # noqa: E402
 from crm.accounts.models import User  # noqa: E402
 from crm.calendar import BusinessCalendar  # noqa: E402
 from crm.core.models import Notification  # noqa: E402
-from customers.models import Customer, Product  # noqa: E402
+from customers.records.models import Customer, Product  # noqa: E402
 
 PREFIX = "BC"
 OPEN_STATES = [

@@ -45,7 +45,7 @@ from compliance.models import (  # noqa: E402
 )
 from crm.accounts.models import User  # noqa: E402
 from crm.core.models import Notification  # noqa: E402
-from customers.models import Customer, FollowUpTask  # noqa: E402
+from customers.records.models import Customer, FollowUpTask  # noqa: E402
 
 KINDS = [k.value for k in SignalKind]
 
@@ -235,7 +235,7 @@ def pages(user, runs):
 
 
 def services_q(user):
-    from customers.selectors import book_q
+    from customers.records.selectors import book_q
 
     return book_q(user, "customer__")
 

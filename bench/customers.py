@@ -27,7 +27,7 @@ from django.urls import reverse  # noqa: E402
 
 from crm import crypto  # noqa: E402
 from crm.accounts.models import User  # noqa: E402
-from customers.models import Customer  # noqa: E402
+from customers.records.models import Customer  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -51,7 +51,7 @@ def scenarios(user) -> list[tuple[str, str, dict]]:
     )
     id_number = crypto.decrypt(sample.id_number_encrypted)
     surname = sample.name[0]
-    from customers.search_keys import pinyin_keys
+    from customers.records.search_keys import pinyin_keys
 
     full, initials = pinyin_keys(sample.name)
     lst = reverse("customers:list")

@@ -29,7 +29,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from crm.accounts.models import User  # noqa: E402
-from customers import reminders  # noqa: E402
+from customers.contacts import reminders  # noqa: E402
 
 PREFIX = "B"
 

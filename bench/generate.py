@@ -37,9 +37,9 @@ from crm import crypto  # noqa: E402
 from crm.accounts import roles  # noqa: E402
 from crm.accounts.models import Branch, Team, User  # noqa: E402
 from crm.ui.formatting import mask_id_number  # noqa: E402
-from customers.demo import CITIES, GIVEN, INSTITUTIONS, SURNAMES, seed_products  # noqa: E402
-from customers.search_keys import pinyin_keys  # noqa: E402
-from customers.validators import resident_id_check_digit, uscc_check_char  # noqa: E402
+from customers.records.demo import CITIES, GIVEN, INSTITUTIONS, SURNAMES, seed_products  # noqa: E402
+from customers.records.search_keys import pinyin_keys  # noqa: E402
+from customers.records.validators import resident_id_check_digit, uscc_check_char  # noqa: E402
 
 PREFIX = "B"
 BRANCHES = [

@@ -37,14 +37,9 @@ from django.utils import timezone  # noqa: E402
 
 from crm.accounts import roles  # noqa: E402
 from crm.accounts.models import User  # noqa: E402
-from customers import handover, statements  # noqa: E402
-from customers.models import (  # noqa: E402
-    Customer,
-    FollowUpTask,
-    HandoverPlan,
-    Prospect,
-    Statement,
-)
+from customers.records.models import Customer, FollowUpTask  # noqa: E402
+from customers.sales.models import HandoverPlan, Prospect, Statement  # noqa: E402
+from customers.sales.services import handover, statements  # noqa: E402
 
 
 def percentile(values, p):

@@ -31,7 +31,7 @@ from django.db.models import Sum  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from customers.models import Customer, MonthlyAggregate  # noqa: E402
+from customers.records.models import Customer, MonthlyAggregate  # noqa: E402
 from tiering import calculation, rules, selectors, services  # noqa: E402
 from tiering.models import TierAssignment, TierPolicy, TierRun  # noqa: E402
 

@@ -61,7 +61,7 @@ class ComplaintsConfig(AppConfig):
             )
         )
 
-        from customers.signals import staff_handover
+        from customers.records.signals import staff_handover
 
         staff_handover.connect(services.on_staff_handover, dispatch_uid="complaints_handover")
 

@@ -7,7 +7,7 @@ import datetime
 
 from django.utils import timezone
 
-from customers.models import Customer, Product
+from customers.records.models import Customer, Product
 
 from . import services
 from .models import BusinessCategory, Cause, Channel, Complaint, Intake, State

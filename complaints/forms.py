@@ -7,7 +7,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Product
+from customers.records.models import Product
 
 from .models import (
     BusinessCategory,

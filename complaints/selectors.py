@@ -16,8 +16,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from crm.accounts.access import Scope, book_filter, scope_of
-from customers.models import Customer
-from customers.selectors import book_q
+from customers.records.models import Customer
+from customers.records.selectors import book_q
 
 from . import figures
 from .models import (
@@ -105,7 +105,7 @@ def get_complaint_page(user, pk) -> Complaint:
         target_id=Cast(OuterRef("pk"), output_field=CharField()),
     ).order_by("pk")
     from crm.accounts.models import Branch
-    from customers.models import Product
+    from customers.records.models import Product
 
     # The code tables, product and branch as scalar subqueries (labels only): a 10-table join
     # took longer to plan than to run.
@@ -408,7 +408,7 @@ def _reference_rows() -> list[tuple]:
     from django.db.models import CharField, IntegerField
 
     from crm.accounts.models import Branch
-    from customers.models import Product
+    from customers.records.models import Product
 
     def text(value):
         return Value(value, output_field=CharField())
@@ -470,7 +470,7 @@ def handler_choices():
 def queue_filter_choices() -> dict:
     """The queue filter's select lists, {field: [(id, label)]}: the code tables, branches and
     products from one UNION query, the handlers from one more (also the bulk-assign list)."""
-    from customers.models import RiskLevel
+    from customers.records.models import RiskLevel
 
     english = (get_language() or "").startswith("en")
     risk = dict(RiskLevel.choices)

@@ -27,8 +27,8 @@ from crm.calendar import deadline
 from crm.core import approvals
 from crm.core.models import ApprovalRequest
 from crm.core.notifications import notify_many
-from customers.followups import schedule_satisfaction_call
-from customers.selectors import customers_for
+from customers.records.followups import schedule_satisfaction_call
+from customers.records.selectors import customers_for
 
 from .models import (
     CLOCK_STATES,

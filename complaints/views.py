@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from crm.accounts.access import is_read_only
 from crm.audit.services import record
 from crm.ui.pagination import keyset_page
-from customers.selectors import customers_for, get_customer_for
+from customers.records.selectors import customers_for, get_customer_for
 
 from . import exporting, selectors, services
 from .forms import (

@@ -74,7 +74,7 @@ class ComplianceConfig(AppConfig):
             )
         )
 
-        from customers.signals import customer_reassigned, staff_handover
+        from customers.records.signals import customer_reassigned, staff_handover
 
         customer_reassigned.connect(
             services.on_customer_reassigned, dispatch_uid="compliance.reassigned"

@@ -9,7 +9,7 @@ import random
 
 from django.utils import timezone
 
-from customers.models import Customer, Product
+from customers.records.models import Customer, Product
 
 from . import services
 from .models import DisposalStep, RiskWarning, SignalKind, WatchAction, WatchListEntry

@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Product
-from customers.selectors import customers_for
+from customers.records.models import Product
+from customers.records.selectors import customers_for
 
 from .models import DisposalStep, Severity, SignalKind, SignalSource, WatchAction
 

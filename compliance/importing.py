@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from customers.selectors import customers_for
+from customers.records.selectors import customers_for
 
 from .models import RiskSignal, SignalSource
 from .sources import RecordError, SignalRecord

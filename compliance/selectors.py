@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.accounts.access import Scope, scope_of
-from customers.models import CustomerCoServer, Holding
-from customers.selectors import book_q, customers_for
+from customers.records.models import CustomerCoServer, Holding
+from customers.records.selectors import book_q, customers_for
 
 from .models import (
     AuditExport,

@@ -28,9 +28,9 @@ from crm.core import downloads, planner
 from crm.core.approvals import request_approval
 from crm.core.models import Notification
 from crm.core.notifications import notify_many
-from customers.models import Customer, Holding
-from customers.selectors import customers_for
-from customers.setsql import insert_select
+from crm.core.setsql import insert_select
+from customers.records.models import Customer, Holding
+from customers.records.selectors import customers_for
 
 from . import suitability
 from .models import (
@@ -456,7 +456,7 @@ def _schedule_followups(warning_ids: list[int]) -> None:
 def schedule_followups(warning_ids: list[int]) -> int:
     """Visit tasks through the customers service (one bulk insert) and a notification for
     red/orange warnings (one bulk insert). Idempotent: both carry dedupe keys."""
-    from customers.followups import schedule_warning_visits
+    from customers.records.followups import schedule_warning_visits
 
     warnings = list(
         RiskWarning.objects.filter(pk__in=warning_ids, status__in=OPEN_STATUSES)

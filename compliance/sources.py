@@ -200,7 +200,7 @@ class FileSource:
         from django.utils import timezone
 
         # Reuses the customer import's file reader (size limit, encodings, damaged XLSX).
-        from customers.importing import _read_rows
+        from customers.records.importing import _read_rows
 
         self.source_code = source_code
         self.name = upload.name

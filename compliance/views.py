@@ -17,9 +17,9 @@ from crm.accounts.access import is_read_only, staff_filter
 from crm.audit.selectors import audit_entries_for
 from crm.ui.forms import add_service_error
 from crm.ui.pagination import keyset_page
-from customers.exporting import table_response, table_xlsx, xlsx_response
-from customers.importing import error_report_rows
-from customers.selectors import get_customer_for
+from customers.records.exporting import table_response, table_xlsx, xlsx_response
+from customers.records.importing import error_report_rows
+from customers.records.selectors import get_customer_for
 
 from . import selectors, services, suitability
 from .filters import AuditReviewFilter

@@ -61,8 +61,7 @@ class CustomersConfig(AppConfig):
         )
 
         from crm.core.approvals import ApprovalKind, register_kind
-
-        from .services import PII_EXPORT_KIND, on_pii_export_approved
+        from customers.records.services import PII_EXPORT_KIND, on_pii_export_approved
 
         register_kind(
             ApprovalKind(
@@ -74,19 +73,18 @@ class CustomersConfig(AppConfig):
         )
 
         from crm.ui.registry import DemoSeeder, register_demo
-
-        from .demo import seed_customers
+        from customers.records.demo import seed_customers
 
         register_demo(DemoSeeder("customers", seed_customers, order=10))
 
-        from .metrics import register_metrics
+        from customers.records.metrics import register_metrics
 
         register_metrics()
 
-        from .sales_setup import ready as sales_ready
+        from customers.sales.registration import ready as sales_ready
 
         sales_ready()
 
-        from .followup_setup import setup as setup_followups
+        from customers.contacts.registration import setup as setup_followups
 
         setup_followups()

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from crm.accounts import roles
 from crm.accounts.models import Branch, Team, User
-from customers.models import (
+from customers.records.models import (
     Contract,
     Customer,
     CustomerKind,

@@ -57,7 +57,7 @@ def _overrides(users: dict) -> None:
     lead, head, rm = users.get("lead1"), users.get("head1"), users.get("rm1")
     if not (lead and head and rm) or TierOverride.objects.exists():
         return
-    from customers.models import Customer
+    from customers.records.models import Customer
 
     mine = list(Customer.objects.filter(owner=rm, tier="C").order_by("number")[:2])
     if len(mine) < 2:

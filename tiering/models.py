@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import CapitalSegment, Customer, Tier, VipLevel
+from customers.records.models import CapitalSegment, Customer, Tier, VipLevel
 
 # Aggregate columns a "custom weights" formula may use (a whitelist: the SQL is built from it).
 WEIGHT_FIELDS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, F, Q, Sum
 
 from crm.accounts.access import Scope, book_filter, scope_of
-from customers.selectors import book_q, get_customer_for
+from customers.records.selectors import book_q, get_customer_for
 
 from .models import TierAssignment, TierOverride, TierPolicy, TierRun, TierRunCell
 

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from crm.accounts.access import is_read_only
 from crm.audit.services import record
 from crm.core.approvals import request_approval
-from customers.models import Customer
-from customers.selectors import customers_for
-from customers.services import apply_classifications, apply_classifications_from
+from customers.records.models import Customer
+from customers.records.selectors import customers_for
+from customers.records.services import apply_classifications, apply_classifications_from
 
 from . import calculation
 from .models import TierAssignment, TierOverride, TierPolicy, TierRun

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.access import is_read_only
 from crm.audit.services import record
-from customers.models import Customer
+from customers.records.models import Customer
 
 from . import selectors, services
 from .forms import AsOfForm, OverrideForm, PolicyForm

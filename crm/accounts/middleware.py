@@ -7,13 +7,6 @@ PUBLIC_URL_NAMES = {"accounts:login", "set_language", "ui:health"}
 PUBLIC_PREFIXES = ("/static/",)
 
 
-def login_exempt(view):
-    """Mark a view as reachable without a session (it must authenticate by other means,
-    e.g. a secret token in the URL)."""
-    view.login_exempt = True
-    return view
-
-
 class LoginRequiredMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -33,5 +26,5 @@ class LoginRequiredMiddleware:
         return (
             match.view_name in PUBLIC_URL_NAMES
             or match.app_name == "admin"
-            or getattr(match.func, "login_exempt", False)
+            or getattr(match.func, "fiducia_access", None) == "public"
         )

@@ -10,7 +10,7 @@ SWEEP_TASK_NAME = "Daily follow-up sweep (cadence, events, reminders)"
 
 def seed_cadence_rules(apps, schema_editor):
     # The defaults of DESIGN §5.2; administrators edit them in Django admin afterwards.
-    from customers.cadence import DEFAULT_RULES
+    from customers.contacts.cadence import DEFAULT_RULES
 
     CadenceRule = apps.get_model("customers", "CadenceRule")
     for rule in DEFAULT_RULES:
@@ -18,7 +18,7 @@ def seed_cadence_rules(apps, schema_editor):
 
 
 def unseed_cadence_rules(apps, schema_editor):
-    from customers.cadence import DEFAULT_RULES
+    from customers.contacts.cadence import DEFAULT_RULES
 
     apps.get_model("customers", "CadenceRule").objects.filter(
         name__in=[r["name"] for r in DEFAULT_RULES]

@@ -15,7 +15,7 @@ from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.ui.registry import metrics as registered_metrics
 from crm.ui.registry import panels_for
-from customers.signals import staff_handover
+from customers.records.signals import staff_handover
 from tests.factories import CustomerFactory, UserFactory
 
 from .factories import make_complaint, move

@@ -7,7 +7,7 @@ from complaints import services
 from complaints.models import Complaint, History, Notice, State
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
-from customers.models import FollowUpReason, FollowUpTask
+from customers.records.models import FollowUpReason, FollowUpTask
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
 
 from .factories import FIELDS, make_complaint, move

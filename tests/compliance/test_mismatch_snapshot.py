@@ -12,7 +12,7 @@ from compliance import services, tasks
 from compliance.models import MismatchRefresh, MismatchSnapshot
 from compliance.selectors import mismatch_count, mismatches_for
 from crm.accounts import roles
-from customers.models import Customer, CustomerCoServer, Holding
+from customers.records.models import Customer, CustomerCoServer, Holding
 from tests.factories import (
     BranchFactory,
     CustomerFactory,

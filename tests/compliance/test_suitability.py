@@ -8,7 +8,7 @@ from django.urls import reverse
 from compliance import services, suitability
 from compliance.models import SuitabilityCheck
 from crm.audit.models import AuditEntry
-from customers.models import KYCProfile
+from customers.records.models import KYCProfile
 from tests.factories import CustomerFactory, HoldingFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -235,7 +235,7 @@ def test_panels_query_budget(client, world, django_assert_max_num_queries):
 
 
 def test_rm_lists_follow_the_book_not_only_the_warning_owner(client, world):
-    from customers.models import CustomerCoServer
+    from customers.records.models import CustomerCoServer
 
     rm, colleague = world["rm"], world["colleague"]
     # Co-served: the colleague's customer's warning is in the RM's list (not on their My day).

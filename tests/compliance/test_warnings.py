@@ -17,7 +17,7 @@ from compliance.models import (
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.core.models import CalendarDay, Notification
-from customers.models import FollowUpTask
+from customers.records.models import FollowUpTask
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
 
 from .factories import SignalFactory, StepFactory, WarningFactory, source
@@ -314,7 +314,7 @@ def test_done_step_needs_an_outcome_in_the_database():
 
 
 def test_staff_handover_moves_open_warnings_and_steps(make_user, compliance_user):
-    from customers.signals import staff_handover
+    from customers.records.signals import staff_handover
 
     leaving = make_user(roles.RELATIONSHIP_MANAGER)
     successor = make_user(roles.RELATIONSHIP_MANAGER)
@@ -348,7 +348,7 @@ def test_staff_handover_moves_open_warnings_and_steps(make_user, compliance_user
 
 
 def test_customer_reassignment_moves_open_warnings(make_user, team_lead_with_rms):
-    from customers import services as customer_services
+    from customers.records import services as customer_services
 
     lead, rm_a, rm_b = team_lead_with_rms
     customer = CustomerFactory(owner=rm_a)

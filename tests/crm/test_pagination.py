@@ -6,7 +6,7 @@ import json
 import pytest
 
 from crm.ui.pagination import capped_count, keyset_page
-from customers.models import Customer
+from customers.records.models import Customer
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.utils import timezone, translation
 from crm.audit.models import AuditEntry
 from crm.core import downloads
 from crm.core.approvals import decide
-from customers.models import PiiExport
-from customers.services import PII_EXPORT_KIND
+from customers.records.models import PiiExport
+from customers.records.services import PII_EXPORT_KIND
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
-from customers.assessments import record_risk_assessment
-from customers.models import Customer, RiskAssessment
+from customers.records.assessments import record_risk_assessment
+from customers.records.models import Customer, RiskAssessment
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

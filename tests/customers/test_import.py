@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from crm.audit.models import AuditEntry
-from customers.models import Customer, CustomerImport
+from customers.records.models import Customer, CustomerImport
 from tests.factories import CustomerFactory, make_resident_id, make_uscc
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from crm.audit.models import AuditEntry
-from customers.services import reveal_pii
+from customers.records.services import reveal_pii
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.core.approvals import decide
-from customers.models import Customer, PiiExport
-from customers.services import bulk_reassign, reassign_customer
+from customers.records.models import Customer, PiiExport
+from customers.records.services import bulk_reassign, reassign_customer
 from tests.factories import CustomerFactory, UserFactory, make_uscc
 
 pytestmark = pytest.mark.django_db
@@ -144,9 +144,9 @@ def test_demo_seeder_is_idempotent(db):
     from io import StringIO
 
     from crm.accounts.demo import seed_organisation
-    from customers.demo import seed_customers
-    from customers.models import MonthlyAggregate
-    from customers.validators import validate_resident_id, validate_uscc
+    from customers.records.demo import seed_customers
+    from customers.records.models import MonthlyAggregate
+    from customers.records.validators import validate_resident_id, validate_uscc
 
     users = seed_organisation(StringIO())
     seed_customers(stdout=StringIO(), customers=12, users=users)

@@ -6,7 +6,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from customers.validators import (
+from customers.records.validators import (
     ID_CHECK,
     USCC_ALPHABET,
     resident_id_check_digit,

@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from crm.accounts import roles
-from customers.models import FollowUpTask, Interaction
+from customers.contacts.models import Interaction
+from customers.records.models import FollowUpTask
 from tests.conftest import screenshot
 from tests.customers.followups.factories import TaskFactory
 from tests.factories import CustomerFactory, UserFactory

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from crm.accounts.demo import seed_organisation
 from crm.performance.demo import seed_performance
-from customers.demo import seed_customers
+from customers.records.demo import seed_customers
 from tests.conftest import screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

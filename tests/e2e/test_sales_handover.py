@@ -3,7 +3,7 @@
 import pytest
 
 from crm.accounts import roles
-from customers.models import Customer
+from customers.records.models import Customer
 from tests.conftest import logout, screenshot
 from tests.factories import BranchFactory, CustomerFactory, TeamFactory, UserFactory
 

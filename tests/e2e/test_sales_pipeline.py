@@ -3,7 +3,7 @@
 import pytest
 
 from crm.accounts import roles
-from customers.models import Prospect
+from customers.sales.models import Prospect
 from tests.conftest import screenshot
 from tests.customers.sales.factories import ProspectFactory
 from tests.factories import UserFactory

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from crm.accounts import roles
 from crm.accounts.demo import seed_organisation
-from customers.models import Customer
+from customers.records.models import Customer
 from tests.conftest import logout, screenshot
 from tests.factories import CustomerFactory, UserFactory
 

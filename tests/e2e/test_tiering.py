@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from crm.accounts.demo import seed_organisation
-from customers.models import Customer
+from customers.records.models import Customer
 from tests.conftest import logout, screenshot
 from tests.factories import CustomerFactory, MonthlyAggregateFactory
 from tiering import services

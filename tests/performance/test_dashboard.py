@@ -16,7 +16,7 @@ from crm.audit.models import AuditEntry
 from crm.performance.services import refresh_figures
 from crm.ui import registry
 from crm.ui.registry import Panel, metrics
-from customers.models import Customer
+from customers.records.models import Customer
 from tests.factories import CustomerFactory, MonthlyAggregateFactory, UserFactory
 
 from .factories import CourseFactory, TargetFactory, TrainingRecordFactory

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from customers.metrics import aum_growth, new_customers
-from customers.models import Customer
+from customers.records.metrics import aum_growth, new_customers
+from customers.records.models import Customer
 from tests.factories import CustomerFactory, MonthlyAggregateFactory, rm
 
 pytestmark = pytest.mark.django_db

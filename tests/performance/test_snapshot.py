@@ -21,7 +21,8 @@ from crm.performance.models import KpiFigure
 from crm.performance.periods import Period
 from crm.ui import registry
 from crm.ui.registry import Metric, metrics
-from customers.models import Customer, Prospect, SatisfactionSurvey
+from customers.records.models import Customer
+from customers.sales.models import Prospect, SatisfactionSurvey
 from tests.complaints.factories import make_complaint
 from tests.compliance.factories import StepFactory
 from tests.customers.followups.factories import InteractionFactory, TaskFactory

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm.audit.models import AuditEntry
-from customers.models import Customer
+from customers.records.models import Customer
 from tests.factories import InstitutionFactory
 from tiering import rules, services
 from tiering.models import TierAssignment, TierPolicy, TierRun

@@ -11,7 +11,7 @@ from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.core.approvals import decide
 from crm.core.models import ApprovalRequest
-from customers.models import Customer
+from customers.records.models import Customer
 from tests.factories import UserFactory
 from tiering import services
 from tiering.models import TierAssignment, TierOverride

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
-from customers.models import Customer
+from customers.records.models import Customer
 from tests.factories import UserFactory
 from tiering import services, views
 from tiering.models import TierOverride, TierPolicy, TierRun

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand
 
-from customers.pipeline import detect_dormant
+from customers.sales.services.pipeline import detect_dormant
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from customers import statements
+from customers.sales.services import statements
 
 
 class Command(BaseCommand):

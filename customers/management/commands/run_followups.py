@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customers import reminders
+from customers.contacts import reminders
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from customers.models import CadenceRule
+from customers.contacts.models import CadenceRule
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from customers.models import FollowUpReason, FollowUpTask, Interaction
+from customers.contacts.models import Interaction
+from customers.records.models import FollowUpReason, FollowUpTask
 from tests.factories import CustomerFactory
 
 

@@ -6,7 +6,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from customers.models import Customer, FollowUpReason, FollowUpTask, Interaction
+from customers.contacts.models import Interaction
+from customers.records.models import Customer, FollowUpReason, FollowUpTask
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.audit.models import AuditEntry
-from customers import reminders
-from customers.models import ReminderDelivery
+from customers.contacts import reminders
+from customers.contacts.models import ReminderDelivery
 
 from .factories import TaskFactory
 

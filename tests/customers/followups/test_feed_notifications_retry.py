@@ -15,8 +15,9 @@ from icalendar import Calendar
 from crm.core.models import Notification
 from crm.core.notifications import notify
 from crm.ui.registry import metrics
-from customers import followup_tasks, reminders
-from customers.models import CalendarFeedToken, ReminderDelivery
+from customers.contacts import reminders
+from customers.contacts import tasks as followup_tasks
+from customers.contacts.models import CalendarFeedToken, ReminderDelivery
 from tests.factories import CustomerFactory
 
 from .factories import InteractionFactory, TaskFactory
@@ -165,8 +166,9 @@ def test_metrics_contacts_made_and_cadence_coverage(
 def test_demo_seeder_is_idempotent(rm_a):
     from io import StringIO
 
-    from customers.followup_demo import seed_followups
-    from customers.models import FollowUpTask, Interaction
+    from customers.contacts.demo import seed_followups
+    from customers.contacts.models import Interaction
+    from customers.records.models import FollowUpTask
 
     for k in range(8):
         CustomerFactory(owner=rm_a, number=f"D{k + 1:07d}", tier="ABC"[k % 3])

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
-from customers import interactions as services
-from customers.models import FollowUpTask, Interaction
+from customers.contacts import services as services
+from customers.contacts.models import Interaction
+from customers.records.models import FollowUpTask
 from tests.factories import CustomerFactory, InstitutionFactory, UserFactory
 
 from .factories import InteractionFactory, TaskFactory

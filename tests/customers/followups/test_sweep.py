@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from crm.core.models import CalendarDay, Notification
-from customers import cadence, reminders
-from customers.models import CadenceRule, FollowUpReason, FollowUpTask, ReminderDelivery
+from customers.contacts import cadence, reminders
+from customers.contacts.models import CadenceRule, ReminderDelivery
+from customers.records.models import FollowUpReason, FollowUpTask
 from tests.factories import ContractFactory, CustomerFactory
 
 from .factories import InteractionFactory, TaskFactory
@@ -203,7 +204,7 @@ def test_leap_day_birthday_is_remembered_in_other_years(no_default_rules):
 
 
 def test_hooks_other_apps_call_stay_idempotent(no_default_rules):
-    from customers.followups import schedule_satisfaction_call
+    from customers.records.followups import schedule_satisfaction_call
 
     customer = cust()
     first = schedule_satisfaction_call(customer=customer, closed_on=D, reference="TS-1")

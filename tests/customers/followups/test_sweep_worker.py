@@ -11,8 +11,9 @@ from django.core import mail
 from django.utils import timezone
 
 from crm.celery import app
-from customers.followup_tasks import daily_followup_sweep
-from customers.models import FollowUpTask, ReminderDelivery
+from customers.contacts.models import ReminderDelivery
+from customers.contacts.tasks import daily_followup_sweep
+from customers.records.models import FollowUpTask
 from tests.factories import CustomerFactory
 
 from .factories import TaskFactory

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
-from customers import interactions as services
-from customers.models import CustomerCoServer, FollowUpTask
-from customers.services import reassign_customer
+from customers.contacts import services as services
+from customers.records.models import CustomerCoServer, FollowUpTask
+from customers.records.services import reassign_customer
 from tests.factories import ContractFactory, CustomerFactory, UserFactory
 
 from .factories import InteractionFactory, TaskFactory

@@ -1,4 +1,4 @@
-"""Bulk visit tasks for risk warnings (customers.followups.schedule_warning_visits): one
+"""Bulk visit tasks for risk warnings (customers.records.followups.schedule_warning_visits): one
 INSERT … SELECT per batch, owners resolved from the customers, idempotent by dedupe key."""
 
 import datetime
@@ -6,8 +6,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from customers.followups import schedule_follow_up, schedule_warning_visits, warning_visit_key
-from customers.models import FollowUpReason, FollowUpTask
+from customers.records.followups import (
+    schedule_follow_up,
+    schedule_warning_visits,
+    warning_visit_key,
+)
+from customers.records.models import FollowUpReason, FollowUpTask
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from customers.models import Activity, Channel, Prospect
+from customers.sales.models import Activity, Channel, Prospect
 from tests.factories import UserFactory
 
 

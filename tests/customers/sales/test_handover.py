@@ -6,17 +6,11 @@ from django.utils import timezone
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.ui.registry import panels_for
-from customers import handover
-from customers.models import (
-    Customer,
-    CustomerCoServer,
-    FollowUpTask,
-    HandoverItem,
-    HandoverPlan,
-    Prospect,
-)
-from customers.selectors import customers_for
-from customers.signals import staff_handover
+from customers.records.models import Customer, CustomerCoServer, FollowUpTask
+from customers.records.selectors import customers_for
+from customers.records.signals import staff_handover
+from customers.sales.models import HandoverItem, HandoverPlan, Prospect
+from customers.sales.services import handover
 from tests.customers.sales.factories import ProspectFactory
 from tests.factories import CustomerFactory, UserFactory
 

@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import marketing
-from customers.models import ActivityInvitation, ChannelEvaluation, FollowUpTask
+from customers.records.models import FollowUpTask
+from customers.sales.models import ActivityInvitation, ChannelEvaluation
+from customers.sales.services import marketing
 from tests.customers.sales.factories import ActivityFactory, ChannelFactory, ProspectFactory
 from tests.factories import CustomerFactory
 

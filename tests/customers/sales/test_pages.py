@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers import pipeline
-from customers.models import Activity, Prospect
+from customers.sales.models import Activity, Prospect
+from customers.sales.services import pipeline
 from tests.customers.sales.factories import ActivityFactory, ChannelFactory, ProspectFactory
 from tests.factories import CustomerFactory
 

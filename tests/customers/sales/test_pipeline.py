@@ -8,14 +8,9 @@ from django.utils import timezone
 
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
-from customers import pipeline
-from customers.models import (
-    Customer,
-    CustomerLifecycle,
-    FollowUpTask,
-    LifecycleEvent,
-    Prospect,
-)
+from customers.records.models import Customer, FollowUpTask
+from customers.sales.models import CustomerLifecycle, LifecycleEvent, Prospect
+from customers.sales.services import pipeline
 from tests.customers.sales.factories import ChannelFactory, ProspectFactory
 from tests.factories import CustomerFactory, MonthlyAggregateFactory, UserFactory
 

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.audit.models import AuditEntry
-from customers import statements
-from customers.models import FollowUpTask, Statement
-from customers.sales_tasks import generate_due_statements
+from customers.records.models import FollowUpTask
+from customers.sales.models import Statement
+from customers.sales.services import statements
+from customers.sales.tasks import generate_due_statements
 from tests.factories import (
     ContractFactory,
     CustomerFactory,

@@ -4,8 +4,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.ui.registry import metrics, panels_for
-from customers import surveys
-from customers.models import Customer, SatisfactionSurvey
+from customers.records.models import Customer
+from customers.sales.models import SatisfactionSurvey
+from customers.sales.services import surveys
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,53 @@
+"""The access contract every app follows (Zulip's access_stream_by_id shape).
+
+Each entity has `<entity>s_for(user)` (a queryset already scoped to the user) and
+`access_<entity>(user, pk, *, for_write=False)` built on `access_in()` below. Both "missing" and
+"not yours" raise the same `NotFound`, so ids cannot be probed; `NotFoundMiddleware` is the one
+place that turns it into a 404 page.
+"""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+
+# The largest id a bigint column holds: a crafted larger number is "missing", not a 500.
+_MAX_ID = 2**63 - 1
+
+
+class NotFound(ObjectDoesNotExist):
+    """The object does not exist or is outside the user's scope (the same answer for both)."""
+
+
+def parse_id(pk) -> int:
+    """`pk` as a database id, or NotFound for anything that cannot be one ("abc", 10**30)."""
+    try:
+        value = int(pk)
+    except (TypeError, ValueError) as exc:
+        raise NotFound from exc
+    if not 0 < value <= _MAX_ID:
+        raise NotFound
+    return value
+
+
+def access_in(queryset, pk, *, lock: bool = False):
+    """The object with this id in `queryset` (already scoped), locked FOR UPDATE when `lock`."""
+    if lock:
+        queryset = queryset.select_for_update()
+    try:
+        return queryset.get(pk=parse_id(pk))
+    except queryset.model.DoesNotExist as exc:
+        raise NotFound from exc
+
+
+class NotFoundMiddleware:
+    """Turns the access contract's NotFound into Django's 404 (handler404 renders it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotFound):
+            raise Http404 from exception
+        return None

@@ -1,0 +1,92 @@
+"""Wiring of contacts, visits and follow-ups, called from CustomersConfig.ready(): role grants,
+panels (360 and My day), navigation, metrics, demo data, the reassignment receiver and the
+Celery tasks."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+def setup() -> None:
+    from crm.accounts import roles
+    from crm.ui.registry import (
+        DemoSeeder,
+        NavItem,
+        Panel,
+        register_demo,
+        register_nav,
+        register_panel,
+    )
+    from customers.contacts import metrics as interaction_metrics
+    from customers.contacts import tasks  # noqa: F401  (registers the Celery tasks)
+    from customers.contacts.demo import run_demo_sweep, seed_followups
+    from customers.contacts.services import move_open_tasks
+    from customers.records.signals import customer_reassigned
+
+    for role in roles.ROLES:
+        roles.grant(role, ["customers.view_interaction", "customers.view_followuptask"])
+    workers = [
+        "customers.add_interaction",
+        "customers.change_interaction",
+        "customers.add_followuptask",
+        "customers.change_followuptask",
+    ]
+    for role in (roles.RELATIONSHIP_MANAGER, roles.TEAM_LEAD, roles.BRANCH_HEAD):
+        roles.grant(role, workers)
+    for role in (roles.TEAM_LEAD, roles.BRANCH_HEAD):
+        roles.grant(role, ["customers.reassign_followuptask"])
+    roles.grant(
+        roles.ADMINISTRATOR,
+        [
+            *workers,
+            "customers.reassign_followuptask",
+            "customers.view_cadencerule",
+            "customers.add_cadencerule",
+            "customers.change_cadencerule",
+            "customers.delete_cadencerule",
+            "customers.view_reminderdelivery",
+        ],
+    )
+
+    work = "customers.change_followuptask"
+    for key, title, url_name, order, width, perm in (
+        ("fu_tasks", _("My follow-ups"), "customers:home_tasks", 10, 7, work),
+        ("fu_customers", _("My customers"), "customers:home_customers", 11, 5, work),
+        (
+            "fu_team",
+            _("My team's overdue work"),
+            "customers:home_team",
+            14,
+            12,
+            "customers.reassign_followuptask",
+        ),
+    ):
+        register_panel(
+            Panel("home", key, title, url_name, order=order, width=width, permission=perm)
+        )
+    register_panel(
+        Panel(
+            "customer_360",
+            "interactions",
+            _("Contacts and follow-ups"),
+            "customers:interactions_panel",
+            order=5,
+            width=12,
+            permission="customers.view_interaction",
+        )
+    )
+    register_nav(
+        NavItem(
+            "followups",
+            _("Follow-ups"),
+            "customers:tasks",
+            icon="calendar-check",
+            order=12,
+            permission=work,
+            group="service",
+        )
+    )
+    interaction_metrics.register()
+    register_demo(DemoSeeder("followups", seed_followups, order=20, requires=("customers",)))
+    # After tiering, sales, complaints and compliance (they set tiers and add contracts and
+    # warnings), before performance (its figures read the tasks).
+    register_demo(DemoSeeder("followup-sweep", run_demo_sweep, order=80, requires=("followups",)))
+    customer_reassigned.connect(move_open_tasks, dispatch_uid="followups.move_open_tasks")

@@ -1,0 +1,312 @@
+"""Writes for contacts, visits and follow-up tasks: one function per use case, atomic, audited
+(DESIGN §3, §5.2). Reads live in customers.contacts.selectors."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.accounts.access import is_read_only, staff_filter
+from crm.audit.services import record
+from customers.contacts import cadence
+from customers.contacts.models import Interaction
+from customers.records.models import Customer, FollowUpReason, FollowUpTask
+from customers.records.selectors import book_q, customers_for
+
+# Fields of an interaction that the edit window covers (participants too).
+EDITABLE = ("channel", "occurred_at", "purpose", "summary", "outcomes", "next_steps")
+# Contacts may be logged after the fact, but not far in the future (clock skew allowance).
+FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
+BACKDATE_LIMIT = datetime.timedelta(days=90)
+
+
+def _require(user, perm: str) -> None:
+    if is_read_only(user) or not user.has_perm(perm):
+        raise PermissionDenied(_("You may not do this."))
+
+
+def edit_window() -> datetime.timedelta:
+    return datetime.timedelta(hours=cadence.option("EDIT_WINDOW_HOURS"))
+
+
+def can_edit(user, interaction: Interaction, now=None) -> bool:
+    now = now or timezone.now()
+    return (
+        not is_read_only(user)
+        and interaction.created_by_id == user.pk
+        and now - interaction.created_at <= edit_window()
+    )
+
+
+def _check_time(occurred_at: datetime.datetime) -> None:
+    now = timezone.now()
+    if occurred_at > now + FUTURE_TOLERANCE:
+        raise ValidationError({"occurred_at": _("A contact cannot be logged in the future.")})
+    if occurred_at < now - BACKDATE_LIMIT:
+        raise ValidationError(
+            {"occurred_at": _("Contacts older than 90 days cannot be logged any more.")}
+        )
+
+
+def _snapshot(interaction: Interaction) -> dict:
+    data = {f: str(getattr(interaction, f)) for f in EDITABLE}
+    data["staff"] = sorted(interaction.staff.values_list("pk", flat=True))
+    data["contacts"] = sorted(interaction.contacts.values_list("pk", flat=True))
+    return data
+
+
+def _open_task_in_book(user, task_id: int, customer: Customer) -> FollowUpTask:
+    task = (
+        FollowUpTask.objects.select_for_update(of=("self",))
+        .filter(book_q(user, prefix="customer__"), pk=task_id, customer=customer)
+        .first()
+    )
+    if task is None:
+        raise FollowUpTask.DoesNotExist
+    if task.status != FollowUpTask.Status.OPEN:
+        raise ValidationError(_("This task is already closed."))
+    return task
+
+
+def log_interaction(
+    acting_user,
+    customer: Customer,
+    *,
+    channel: str,
+    occurred_at: datetime.datetime,
+    purpose: str,
+    summary: str,
+    outcomes: str = "",
+    next_steps: str = "",
+    staff=(),
+    contacts=(),
+    other_participants: str = "",
+    attachment=None,
+    task_id: int | None = None,
+) -> Interaction:
+    """Record a contact or visit. With `task_id`, the open task is completed and linked."""
+    _require(acting_user, "customers.add_interaction")
+    if not (summary or "").strip():
+        raise ValidationError({"summary": _("Please summarise the contact.")})
+    _check_time(occurred_at)
+    with transaction.atomic():
+        locked = customers_for(acting_user).filter(pk=customer.pk).first()
+        if locked is None:
+            raise Customer.DoesNotExist
+        contact_ids = [c.pk for c in contacts]
+        if contact_ids and locked.contacts.filter(pk__in=contact_ids).count() != len(contact_ids):
+            raise ValidationError({"contacts": _("Choose contacts of this customer.")})
+        task = _open_task_in_book(acting_user, task_id, locked) if task_id else None
+        interaction = Interaction(
+            customer=locked,
+            channel=channel,
+            occurred_at=occurred_at,
+            purpose=purpose,
+            summary=summary.strip(),
+            outcomes=(outcomes or "").strip(),
+            next_steps=(next_steps or "").strip(),
+            other_participants=(other_participants or "").strip(),
+            created_by=acting_user,
+        )
+        if attachment:
+            interaction.attachment = attachment
+        interaction.full_clean(exclude=["attachment"])
+        interaction.save()
+        interaction.staff.set({acting_user.pk, *(u.pk for u in staff)})
+        interaction.contacts.set(contact_ids)
+        record(
+            acting_user,
+            "interaction.logged",
+            interaction,
+            after={**_snapshot(interaction), "customer": locked.pk},
+        )
+        if task is not None:
+            _complete(acting_user, task, interaction=interaction)
+    return interaction
+
+
+def edit_interaction(
+    acting_user, interaction: Interaction, *, staff=None, contacts=None, **changes
+):
+    """Change an interaction within the edit window (its author only); later changes are
+    refused. Writes the before/after audit row."""
+    if not can_edit(acting_user, interaction):
+        raise PermissionDenied(
+            _("Interactions can only be changed by their author within %(hours)s hours.")
+            % {"hours": cadence.option("EDIT_WINDOW_HOURS")}
+        )
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    if "summary" in changes and not (changes["summary"] or "").strip():
+        raise ValidationError({"summary": _("Please summarise the contact.")})
+    if "occurred_at" in changes:
+        _check_time(changes["occurred_at"])
+    with transaction.atomic():
+        locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
+        if not can_edit(acting_user, locked):
+            raise PermissionDenied
+        before = _snapshot(locked)
+        for name, value in changes.items():
+            setattr(locked, name, value.strip() if isinstance(value, str) else value)
+        locked.full_clean(exclude=["attachment"])
+        locked.save()
+        if staff is not None:
+            locked.staff.set({acting_user.pk, *(u.pk for u in staff)})
+        if contacts is not None:
+            ids = [c.pk for c in contacts]
+            if locked.customer.contacts.filter(pk__in=ids).count() != len(ids):
+                raise ValidationError({"contacts": _("Choose contacts of this customer.")})
+            locked.contacts.set(ids)
+        after = _snapshot(locked)
+        if after != before:
+            record(acting_user, "interaction.changed", locked, before=before, after=after)
+    return locked
+
+
+# ---- tasks ----------------------------------------------------------------------------------
+
+
+def tasks_in_book(user):
+    return FollowUpTask.objects.filter(book_q(user, prefix="customer__"))
+
+
+def _task_for_update(user, task_id: int) -> FollowUpTask:
+    task = tasks_in_book(user).select_for_update(of=("self",)).filter(pk=task_id).first()
+    if task is None:
+        raise FollowUpTask.DoesNotExist
+    if task.status != FollowUpTask.Status.OPEN:
+        raise ValidationError(_("This task is already closed."))
+    return task
+
+
+def _may_work_on(user, task: FollowUpTask) -> bool:
+    return task.owner_id == user.pk or user.has_perm("customers.reassign_followuptask")
+
+
+def _complete(acting_user, task: FollowUpTask, *, interaction=None) -> FollowUpTask:
+    task.status = FollowUpTask.Status.DONE
+    task.completed_at = timezone.now()
+    task.completed_by = acting_user
+    task.interaction = interaction
+    task.save(update_fields=["status", "completed_at", "completed_by", "interaction"])
+    record(
+        acting_user,
+        "followup.completed",
+        task,
+        after={"interaction": interaction.pk if interaction else None},
+    )
+    return task
+
+
+def complete_task(acting_user, task_id: int, *, interaction_id: int | None = None) -> FollowUpTask:
+    """Mark a task done, optionally linking an interaction of the same customer."""
+    _require(acting_user, "customers.change_followuptask")
+    with transaction.atomic():
+        task = _task_for_update(acting_user, task_id)
+        if not _may_work_on(acting_user, task):
+            raise PermissionDenied(_("Only the task's owner or a team lead may close it."))
+        interaction = None
+        if interaction_id:
+            interaction = Interaction.objects.filter(
+                pk=interaction_id, customer_id=task.customer_id
+            ).first()
+            if interaction is None:
+                raise ValidationError(_("Choose an interaction with this customer."))
+        return _complete(acting_user, task, interaction=interaction)
+
+
+def skip_task(acting_user, task_id: int, *, reason: str) -> FollowUpTask:
+    _require(acting_user, "customers.change_followuptask")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"skip_reason": _("Please give a reason for skipping the task.")})
+    with transaction.atomic():
+        task = _task_for_update(acting_user, task_id)
+        if not _may_work_on(acting_user, task):
+            raise PermissionDenied(_("Only the task's owner or a team lead may close it."))
+        task.status = FollowUpTask.Status.SKIPPED
+        task.skip_reason = reason
+        task.completed_at = timezone.now()
+        task.completed_by = acting_user
+        task.save(update_fields=["status", "skip_reason", "completed_at", "completed_by"])
+        record(acting_user, "followup.skipped", task, purpose=reason)
+    return task
+
+
+def reassign_task(acting_user, task_id: int, new_owner, *, reason: str = "") -> FollowUpTask:
+    """A team lead hands an open task to someone in their team/branch (staff_filter)."""
+    _require(acting_user, "customers.reassign_followuptask")
+    allowed = get_user_model().objects.filter(staff_filter(acting_user), pk=new_owner.pk)
+    if not new_owner.is_active or not allowed.exists():
+        raise ValidationError({"owner": _("You can only hand tasks to staff within your team.")})
+    with transaction.atomic():
+        task = _task_for_update(acting_user, task_id)
+        if not customers_for(new_owner).filter(pk=task.customer_id).exists():
+            # Need-to-know: a task never gives access to a customer outside the new owner's book.
+            raise ValidationError(
+                {
+                    "owner": _(
+                        "%(name)s cannot see this customer. Add them as a co-server or "
+                        "reassign the customer first."
+                    )
+                    % {"name": new_owner}
+                }
+            )
+        before = {"owner": task.owner_id}
+        task.owner = new_owner
+        task.save(update_fields=["owner"])
+        record(
+            acting_user,
+            "followup.reassigned",
+            task,
+            purpose=(reason or "").strip(),
+            before=before,
+            after={"owner": new_owner.pk},
+        )
+    return task
+
+
+def create_manual_task(acting_user, customer: Customer, *, title: str, due_on, notes: str = ""):
+    _require(acting_user, "customers.add_followuptask")
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Please give the task a title.")})
+    if due_on < timezone.localdate():
+        raise ValidationError({"due_on": _("The due date cannot be in the past.")})
+    with transaction.atomic():
+        locked = customers_for(acting_user).filter(pk=customer.pk).first()
+        if locked is None:
+            raise Customer.DoesNotExist
+        task = FollowUpTask.objects.create(
+            customer=locked,
+            owner=acting_user,
+            title=title[:200],
+            reason=FollowUpReason.MANUAL,
+            due_on=due_on,
+            notes=notes,
+        )
+        record(acting_user, "followup.created", task, after={"due_on": str(due_on)})
+    return task
+
+
+def move_open_tasks(*, customer, old_owner_id, new_owner, acting_user, **kwargs) -> int:
+    """Receiver of customers.records.signals.customer_reassigned (inside the reassignment transaction):
+    the customer's open tasks held by the previous owner follow the customer."""
+    moved = FollowUpTask.objects.filter(
+        customer=customer, owner_id=old_owner_id, status=FollowUpTask.Status.OPEN
+    ).update(owner=new_owner)
+    if moved:
+        record(
+            acting_user,
+            "followup.tasks_moved",
+            customer,
+            before={"owner": old_owner_id},
+            after={"owner": new_owner.pk, "tasks": moved},
+        )
+    return moved

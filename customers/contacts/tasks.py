@@ -1,0 +1,36 @@
+"""Celery tasks for follow-ups: thin, idempotent wrappers over customers.contacts.reminders.
+
+Imported from CustomersConfig.ready() so the worker registers them (autodiscovery only looks
+at `tasks.py`). The daily beat entry is created by migration 0005_followups_beat_schedule.
+"""
+
+import datetime
+import smtplib
+
+from celery import shared_task
+
+from customers.contacts import cadence, reminders
+
+
+@shared_task(name="customers.followups.daily_sweep")
+def daily_followup_sweep(day: str | None = None) -> dict:
+    """Cadence gaps and event triggers → tasks; reminders in-app and by e-mail."""
+    target = datetime.date.fromisoformat(day) if day else None
+    return reminders.run_sweep(target).as_dict()
+
+
+def retry_countdown(retries: int) -> int:
+    """Exponential backoff: 60 s, 120 s, 240 s, … (capped at 1 hour)."""
+    return min(cadence.option("EMAIL_RETRY_BASE_SECONDS") * 2**retries, 3600)
+
+
+@shared_task(
+    bind=True, name="customers.followups.send_reminder_email", acks_late=True, max_retries=None
+)
+def send_reminder_email(self, user_id: int, day: str) -> int:
+    try:
+        return reminders.send_digest(user_id, datetime.date.fromisoformat(day))
+    except (smtplib.SMTPException, OSError) as exc:
+        if self.request.retries >= cadence.option("EMAIL_MAX_RETRIES"):
+            raise  # the failure stays recorded on the delivery rows (status failed)
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc

@@ -1,0 +1,72 @@
+"""Recording a risk-tolerance assessment (DESIGN §5.1): valid 12 months, at most 2 a day and 8 in
+12 months per customer (defaults in settings.FIDUCIA), audited; the latest sets the customer's
+risk class."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.audit.services import record
+from customers.records.models import Customer, RiskAssessment, RiskClass
+from customers.records.services import _in_book, _require
+
+VALID_DAYS = 365
+
+
+def _limit(key: str, default: int) -> int:
+    return settings.FIDUCIA.get(key, default)
+
+
+def record_risk_assessment(
+    acting_user, customer: Customer, *, risk_class: str, score: int | None = None, now=None
+) -> RiskAssessment:
+    _require(
+        acting_user,
+        "customers.add_riskassessment",
+        _("You may not record risk assessments."),
+    )
+    if risk_class not in RiskClass.values:
+        raise ValidationError(_("Choose a risk class from C1 to C5."))
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        # The customer row lock serialises two RMs recording at the same moment.
+        locked = _in_book(acting_user, customer)
+        history = RiskAssessment.objects.filter(customer=locked)
+        day_start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+        per_day = _limit("ASSESSMENTS_PER_DAY", 2)
+        if history.filter(assessed_at__gte=day_start).count() >= per_day:
+            raise ValidationError(
+                _("At most %(n)d risk assessments a day are allowed for one customer.")
+                % {"n": per_day}
+            )
+        per_year = _limit("ASSESSMENTS_PER_YEAR", 8)
+        year_start = now - datetime.timedelta(days=VALID_DAYS)
+        if history.filter(assessed_at__gt=year_start).count() >= per_year:
+            raise ValidationError(
+                _("At most %(n)d risk assessments in 12 months are allowed for one customer.")
+                % {"n": per_year}
+            )
+        assessment = RiskAssessment.objects.create(
+            customer=locked,
+            risk_class=risk_class,
+            score=score,
+            assessed_at=now,
+            valid_until=today + datetime.timedelta(days=VALID_DAYS),
+            assessed_by=acting_user,
+        )
+        before = {"risk_class": locked.risk_class, "risk_assessed_on": str(locked.risk_assessed_on)}
+        locked.risk_class, locked.risk_assessed_on = risk_class, today
+        locked.save(update_fields=["risk_class", "risk_assessed_on", "updated_at"])
+        record(
+            acting_user,
+            "customer.risk_assessed",
+            locked,
+            before=before,
+            after={"risk_class": risk_class, "risk_assessed_on": str(today)},
+        )
+    return assessment

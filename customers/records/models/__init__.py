@@ -1,0 +1,51 @@
+"""Customer master data, KYC, business data, transfers and the follow-up task record."""
+
+from .customer import (
+    CapitalSegment,
+    Contract,
+    Customer,
+    CustomerCoServer,
+    CustomerDocument,
+    CustomerKind,
+    Holding,
+    IdType,
+    InstitutionContact,
+    InstitutionType,
+    KYCProfile,
+    MonthlyAggregate,
+    Product,
+    RiskAssessment,
+    RiskClass,
+    RiskLevel,
+    Tier,
+    VipLevel,
+)
+from .followups import FollowUpReason, FollowUpTask
+from .transfers import CustomerImport, PiiExport, SavedFilter, StagedImport
+
+__all__ = [
+    "CapitalSegment",
+    "Contract",
+    "Customer",
+    "CustomerCoServer",
+    "CustomerDocument",
+    "CustomerImport",
+    "CustomerKind",
+    "FollowUpReason",
+    "FollowUpTask",
+    "Holding",
+    "IdType",
+    "InstitutionContact",
+    "InstitutionType",
+    "KYCProfile",
+    "MonthlyAggregate",
+    "PiiExport",
+    "Product",
+    "RiskAssessment",
+    "RiskClass",
+    "RiskLevel",
+    "SavedFilter",
+    "StagedImport",
+    "Tier",
+    "VipLevel",
+]

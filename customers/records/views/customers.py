@@ -1,0 +1,343 @@
+"""Customer list, search, 360 page, create/edit, reveal and reassignment (thin: parse input,
+call a selector or service, render). Every customer comes through a scoped selector."""
+
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm.accounts.access import Scope, is_read_only, scope_of
+from crm.ui.forms import add_service_error
+from crm.ui.pagination import capped_count, keyset_page
+from customers.records import assessments, selectors, services
+from customers.records.filters import CustomerFilter
+from customers.records.forms import CustomerForm, InlineEditForm, ReassignForm, RevealForm
+from customers.records.models import Customer, RiskClass, RiskLevel
+
+
+def _require(user, perm):
+    if is_read_only(user) or not user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _filtered(request, params=None):
+    """The filter set and the filtered, scoped queryset for `params` (default: the query)."""
+    params = request.GET if params is None else params
+    filterset = CustomerFilter(
+        params or None, queryset=selectors.customers_for(request.user), user=request.user
+    )
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    return filterset, qs
+
+
+def customer_list(request):
+    filterset, qs = _filtered(request)
+    ordering = filterset.ordering if filterset.is_bound else ["number", "pk"]
+    page = keyset_page(
+        selectors.customer_list_qs(qs),
+        ordering,
+        request.GET.get("after"),
+        settings.FIDUCIA["LIST_PAGE_SIZE"],
+    )
+    # The first page tells the count when it is all there is; otherwise the page asks for a
+    # capped count with htmx (customer_count), keeping this request's query budget fixed.
+    count = len(page) if not page.has_next and not request.GET.get("after") else None
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "count": count,
+        "query": query.urlencode(),
+        "search_kind": filterset.search_kind,
+        "can_reassign": scope_of(request.user) >= Scope.TEAM
+        and request.user.has_perm("customers.reassign_customer"),
+    }
+    template = "customers/_rows.html" if request.htmx and request.GET.get("after") else None
+    return render(request, template or "customers/list.html", context)
+
+
+def saved_filter_list(request):
+    """htmx fragment: the user's saved filters (kept out of the list's own query budget)."""
+    saved = list(selectors.saved_filters_for(request.user))
+    query = request.GET.get("query", "")
+    return render(
+        request, "customers/_saved_filters.html", {"saved_filters": saved, "query": query}
+    )
+
+
+def customer_count(request):
+    """htmx fragment: how many customers match, counting at most CAPPED_COUNT rows."""
+    _filterset, qs = _filtered(request)
+    count, more = capped_count(qs, settings.FIDUCIA["CAPPED_COUNT"])
+    return render(request, "customers/_count.html", {"count": count, "count_more": more})
+
+
+@require_POST
+def saved_filter_create(request):
+    try:
+        services.save_filter(
+            request.user, request.POST.get("name", ""), request.POST.get("query", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(f"{reverse('customers:list')}?{request.POST.get('query', '')}")
+
+
+@require_POST
+def saved_filter_delete(request, pk):
+    services.delete_filter(request.user, pk)
+    return redirect("customers:list")
+
+
+# ---- 360 ------------------------------------------------------------------------------------
+
+
+def _contribution(row) -> Decimal:
+    """Bank formula (DESIGN §5.3): net interest income + fee income. Tiering owns the policy;
+    this is only the 360 chart's view of it."""
+    return row.net_interest_income + row.fee_income
+
+
+def _chart(aggregates) -> dict:
+    months = [a.month.strftime("%Y-%m") for a in aggregates]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [_("Average balance"), _("Contribution")]},
+        "grid": {"left": 60, "right": 60, "top": 40, "bottom": 30},
+        "xAxis": {"type": "category", "data": months},
+        "yAxis": [
+            {"type": "value", "name": _("Balance")},
+            {"type": "value", "name": _("Contribution")},
+        ],
+        "series": [
+            {
+                "name": _("Average balance"),
+                "type": "bar",
+                "data": [float(a.average_balance) for a in aggregates],
+            },
+            {
+                "name": _("Contribution"),
+                "type": "line",
+                "yAxisIndex": 1,
+                "smooth": True,
+                "data": [float(_contribution(a)) for a in aggregates],
+            },
+        ],
+    }
+
+
+def customer_detail(request, pk):
+    """Customer 360: the profile plus panels that other apps register (slot "customer_360")."""
+    customer = selectors.customer_360(request.user, pk)
+    holdings = selectors.holdings_of(customer)
+    by_risk = {
+        level: {"label": label, "items": [], "total": Decimal(0)}
+        for level, label in RiskLevel.choices
+    }
+    for holding in holdings:
+        group = by_risk[holding.product.risk_level]
+        group["items"].append(holding)
+        group["total"] += holding.market_value
+    aggregates = selectors.aggregates_of(customer)
+    try:
+        kyc = customer.kyc
+    except Customer.kyc.RelatedObjectDoesNotExist:
+        kyc = None
+    context = {
+        "customer": customer,
+        "kyc": kyc,
+        "contacts": list(customer.contacts.order_by("-is_primary", "name"))
+        if customer.is_institution
+        else [],
+        "holdings_by_risk": [g for g in by_risk.values() if g["items"]],
+        "holdings_total": sum((h.market_value for h in holdings), Decimal(0)),
+        "contracts": selectors.contracts_of(customer),
+        "chart": _chart(aggregates),
+        "has_chart": bool(aggregates),
+        "assessments": list(customer.risk_assessments.all()[:5]),
+        "inline_fields": services.INLINE_FIELDS,
+        "can_edit": not is_read_only(request.user)
+        and request.user.has_perm("customers.change_customer"),
+        "can_reveal": not is_read_only(request.user)
+        and request.user.has_perm("customers.reveal_pii"),
+        "can_assess": not is_read_only(request.user)
+        and request.user.has_perm("customers.add_riskassessment"),
+        "risk_classes": RiskClass.choices,
+        "kyc_expiring_days": selectors.KYC_EXPIRING_DAYS,
+    }
+    return render(request, "customers/detail.html", context)
+
+
+def chart_data(request, pk):
+    """The 12-month balance and contribution series as JSON (for refreshes and other pages)."""
+    customer = selectors.get_customer_for(request.user, pk)
+    return HttpResponse(
+        json.dumps(_chart(selectors.aggregates_of(customer)), ensure_ascii=False),
+        content_type="application/json",
+    )
+
+
+def reveal(request, pk, field):
+    """htmx: GET asks for a purpose; POST shows the clear value in this response only."""
+    customer = selectors.get_customer_for(request.user, pk)
+    _require(request.user, "customers.reveal_pii")
+    if field not in services.REVEALABLE:
+        raise Http404
+    form = RevealForm(request.POST or None, field=field)
+    context = {"customer": customer, "field": field, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            context["value"] = services.reveal_pii(
+                request.user, customer, field, purpose=form.cleaned_data["purpose"]
+            )
+        except Customer.DoesNotExist:
+            raise Http404 from None
+        except ValidationError as exc:
+            add_service_error(form, exc)
+    response = render(request, "customers/_reveal.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def inline_edit(request, pk, field):
+    """htmx: edit one small field in place; GET shows the input, POST saves (audited)."""
+    customer = selectors.get_customer_for(request.user, pk)
+    if field not in services.INLINE_FIELDS:
+        raise Http404
+    if request.GET.get("cancel"):
+        return render(
+            request, "customers/_inline_value.html", {"customer": customer, "field": field}
+        )
+    _require(request.user, "customers.change_customer")
+    form = InlineEditForm(request.POST or None, instance=customer, field=field)
+    if request.method == "POST" and form.is_valid():
+        customer = services.update_customer(
+            request.user, customer, {field: form.cleaned_data[field]}
+        )
+        return render(
+            request, "customers/_inline_value.html", {"customer": customer, "field": field}
+        )
+    return render(
+        request, "customers/_inline_form.html", {"customer": customer, "field": field, "form": form}
+    )
+
+
+# ---- create and edit ------------------------------------------------------------------------
+
+
+def customer_create(request):
+    _require(request.user, "customers.add_customer")
+    form = CustomerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.create_customer(
+                request.user, form.save(commit=False), id_number=form.cleaned_data["id_number"]
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Customer created."))
+            return redirect("customers:detail", customer.pk)
+    return render(request, "customers/form.html", {"form": form})
+
+
+def customer_edit(request, pk):
+    customer = selectors.get_customer_for(request.user, pk)
+    _require(request.user, "customers.change_customer")
+    form = CustomerForm(request.POST or None, instance=customer, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        changed = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in form.Meta.fields
+        }
+        if form.cleaned_data["id_number"]:
+            changed.update(id_type="resident_id", birth_date=form.cleaned_data["birth_date"])
+        try:
+            services.update_customer(
+                request.user, customer, changed, id_number=form.cleaned_data["id_number"]
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Customer saved."))
+            return redirect("customers:detail", customer.pk)
+    return render(request, "customers/form.html", {"form": form, "customer": customer})
+
+
+# ---- reassignment ---------------------------------------------------------------------------
+
+
+def reassign(request, pk):
+    customer = selectors.get_customer_for(request.user, pk)
+    _require(request.user, "customers.reassign_customer")
+    form = ReassignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reassign_customer(
+                request.user,
+                customer,
+                form.cleaned_data["owner"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Customer reassigned."))
+            if selectors.customers_for(request.user).filter(pk=pk).exists():
+                return redirect("customers:detail", pk)
+            return redirect("customers:list")
+    return render(request, "customers/reassign.html", {"form": form, "customers": [customer]})
+
+
+@require_POST
+def bulk_reassign(request):
+    """From the list: the selected customers (checkboxes) to one RM, with a reason."""
+    _require(request.user, "customers.reassign_customer")
+    ids = [int(v) for v in request.POST.getlist("customer") if v.isdigit()]
+    form = ReassignForm(request.POST if "reason" in request.POST else None, user=request.user)
+    customers = list(
+        selectors.customers_for(request.user).filter(pk__in=ids).select_related("owner")
+    )
+    if len(customers) != len(set(ids)):
+        raise Http404
+    if form.is_bound and form.is_valid():
+        try:
+            n = services.bulk_reassign(
+                request.user, ids, form.cleaned_data["owner"], reason=form.cleaned_data["reason"]
+            )
+        except Customer.DoesNotExist:
+            raise Http404 from None
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("%(n)d customers reassigned.") % {"n": n})
+            return redirect("customers:list")
+    return render(
+        request, "customers/reassign.html", {"form": form, "customers": customers, "bulk": True}
+    )
+
+
+@require_POST
+def risk_assessment_new(request, pk):
+    """Record a risk assessment from the 360 page's KYC card (limits enforced by the service)."""
+    customer = selectors.get_customer_for(request.user, pk)
+    score = request.POST.get("score", "").strip()
+    try:
+        assessments.record_risk_assessment(
+            request.user,
+            customer,
+            risk_class=request.POST.get("risk_class", ""),
+            score=int(score) if score.isdigit() else None,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Risk assessment recorded."))
+    return redirect("customers:detail", pk=customer.pk)

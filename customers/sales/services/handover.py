@@ -1,0 +1,326 @@
+"""Handover when an RM leaves or changes role (issue 9 §4).
+
+A plan lists every customer the departing person owns, each with a successor (the plan's default
+unless named) and a handover note. Completing it is one audited transaction, set-based: one
+UPDATE per successor for customers, open follow-up tasks and open prospects, audit rows in bulk,
+the `staff_handover` signal so upper apps move their own assignments, then a completeness check
+(nothing left owned by the departing person) before the person is deactivated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.accounts.access import book_filter, is_read_only, staff_filter
+from crm.audit.services import record
+from customers.records.models import Customer, CustomerCoServer, FollowUpTask
+from customers.records.signals import staff_handover
+from customers.sales.models import HandoverItem, HandoverPlan, Prospect
+from customers.sales.services.pipeline import OPEN_STAGES
+
+PERM = "customers.manage_handover"
+_CHUNK = 2000
+
+
+class HandoverIncomplete(ValidationError):
+    pass
+
+
+def _require(user) -> None:
+    if is_read_only(user) or not user.has_perm(PERM):
+        raise PermissionDenied(_("You may not manage handovers."))
+
+
+def staff_in_scope(user):
+    """Staff whose handover this user may plan (team lead: the team; branch head: the branch)."""
+    return get_user_model().objects.filter(staff_filter(user)).exclude(pk=user.pk)
+
+
+def plans_for(user):
+    """Plans about staff in the user's team or branch (also once the person is inactive)."""
+    scope = book_filter(user, owner="departing", team="departing__team", branch="departing__branch")
+    return HandoverPlan.objects.filter(scope | Q(created_by=user)).select_related(
+        "departing", "default_successor", "created_by"
+    )
+
+
+def get_plan_for(user, pk) -> HandoverPlan:
+    plan = plans_for(user).filter(pk=pk).first()
+    if plan is None:
+        raise HandoverPlan.DoesNotExist
+    return plan
+
+
+def _check_successor(acting_user, successor, departing, *, field: str = "successor") -> None:
+    """`field`: the name the caller knows the successor by (its form field), for the error."""
+    if successor is None:
+        raise ValidationError({field: _("Choose a successor.")})
+    if successor.pk == departing.pk:
+        raise ValidationError({field: _("The successor must be someone else.")})
+    if not successor.is_active or successor.branch_id is None:
+        raise ValidationError({field: _("The successor must be active and belong to a branch.")})
+    if not get_user_model().objects.filter(staff_filter(acting_user), pk=successor.pk).exists():
+        raise ValidationError(
+            {field: _("You can only hand customers to staff within your team or branch.")}
+        )
+
+
+def start_plan(
+    acting_user, departing, default_successor, *, reason: str, note: str = ""
+) -> HandoverPlan:
+    """Create a draft plan listing every customer the departing person owns (set-based)."""
+    _require(acting_user)
+    if departing.pk == acting_user.pk:
+        raise ValidationError(_("You cannot plan your own handover."))
+    if not staff_in_scope(acting_user).filter(pk=departing.pk).exists():
+        raise ValidationError({"departing": _("This person is not in your team or branch.")})
+    _check_successor(acting_user, default_successor, departing, field="default_successor")
+    if reason not in HandoverPlan.Reason.values:
+        raise ValidationError({"reason": _("Choose why the handover happens.")})
+    with transaction.atomic():
+        if HandoverPlan.objects.filter(
+            departing=departing, status=HandoverPlan.Status.DRAFT
+        ).exists():
+            raise ValidationError(_("A handover plan for this person is already open."))
+        plan = HandoverPlan.objects.create(
+            departing=departing,
+            default_successor=default_successor,
+            reason=reason,
+            note=(note or "").strip(),
+            created_by=acting_user,
+        )
+        added = refresh_items(plan)
+        record(
+            acting_user,
+            "handover.started",
+            plan,
+            after={
+                "departing": departing.pk,
+                "default_successor": default_successor.pk,
+                "customers": added,
+            },
+        )
+    return plan
+
+
+def refresh_items(plan: HandoverPlan) -> int:
+    """Add items for customers the departing person gained since the plan was made."""
+    ids = (
+        Customer.objects.filter(owner=plan.departing_id)
+        .exclude(handover_items__plan=plan)
+        .values_list("pk", flat=True)
+    )
+    items = [HandoverItem(plan=plan, customer_id=pk) for pk in ids.iterator(chunk_size=_CHUNK)]
+    HandoverItem.objects.bulk_create(items, batch_size=_CHUNK)
+    return len(items)
+
+
+def _draft(acting_user, plan) -> HandoverPlan:
+    locked = HandoverPlan.objects.select_for_update().filter(pk=plan.pk).first()
+    if locked is None or not plans_for(acting_user).filter(pk=plan.pk).exists():
+        raise HandoverPlan.DoesNotExist
+    if locked.status != HandoverPlan.Status.DRAFT:
+        raise ValidationError(_("This handover plan is no longer open."))
+    return locked
+
+
+def assign(acting_user, plan, customer_ids, successor, *, note: str | None = None) -> int:
+    """Give the selected customers of the plan to `successor` (None: back to the default), and
+    optionally set their handover note."""
+    _require(acting_user)
+    ids = {int(pk) for pk in customer_ids}
+    if not ids:
+        raise ValidationError(_("Select at least one customer."))
+    with transaction.atomic():
+        locked = _draft(acting_user, plan)
+        if successor is not None:
+            _check_successor(acting_user, successor, locked.departing)
+        changes = {"successor": successor}
+        if note is not None and note.strip():
+            changes["note"] = note.strip()
+        return HandoverItem.objects.filter(plan=locked, customer_id__in=ids).update(**changes)
+
+
+def set_note(acting_user, plan, customer_id: int, note: str) -> None:
+    _require(acting_user)
+    with transaction.atomic():
+        locked = _draft(acting_user, plan)
+        HandoverItem.objects.filter(plan=locked, customer_id=customer_id).update(
+            note=(note or "").strip()
+        )
+
+
+def cancel(acting_user, plan) -> None:
+    _require(acting_user)
+    with transaction.atomic():
+        locked = _draft(acting_user, plan)
+        locked.status = HandoverPlan.Status.CANCELLED
+        locked.save(update_fields=["status"])
+        record(acting_user, "handover.cancelled", locked)
+
+
+def successor_counts(plan) -> list[dict]:
+    """How many customers each successor receives (one query)."""
+    rows = (
+        HandoverItem.objects.filter(plan=plan)
+        .annotate(to=Coalesce("successor", "plan__default_successor"))
+        .values("to")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    users = get_user_model().objects.in_bulk([r["to"] for r in rows])
+    return [{"user": users.get(r["to"]), "count": r["n"]} for r in rows]
+
+
+def leftovers(departing) -> dict:
+    """What the departing person still owns; all zero means nothing is left unowned."""
+    return {
+        "customers": Customer.objects.filter(owner=departing).count(),
+        "tasks": FollowUpTask.objects.filter(
+            owner=departing, status=FollowUpTask.Status.OPEN
+        ).count(),
+        "prospects": Prospect.objects.filter(owner=departing, stage__in=OPEN_STAGES).count(),
+    }
+
+
+def complete(acting_user, plan) -> HandoverPlan:
+    """Move everything in one transaction; refuse (and change nothing) if anything is left."""
+    _require(acting_user)
+    User = get_user_model()
+    with transaction.atomic():
+        locked = _draft(acting_user, plan)
+        departing = User.objects.select_for_update().get(pk=locked.departing_id)
+        refresh_items(locked)  # customers gained since the plan was made go to the default
+        items = HandoverItem.objects.filter(plan=locked).annotate(
+            to=Coalesce("successor", "plan__default_successor")
+        )
+        # Only customers still owned by the departing person move (others were reassigned).
+        rows = list(items.filter(customer__owner=departing).values_list("customer_id", "to"))
+        successors = User.objects.in_bulk({to for _c, to in rows} | {locked.default_successor_id})
+        for successor in successors.values():
+            _check_successor(acting_user, successor, departing)
+        counts: dict[int, int] = defaultdict(int)
+        for _c, to in rows:
+            counts[to] += 1
+        # Audit rows first (they read the customers' branch before the move): one INSERT…SELECT.
+        _bulk_audit(acting_user, locked, departing)
+        moved_customers = moved_tasks = 0
+        now = timezone.now()
+        for to in counts:
+            successor = successors[to]
+            mine = items.filter(to=to).values("customer_id")
+            moved_customers += Customer.objects.filter(owner=departing, pk__in=mine).update(
+                owner=successor,
+                branch_id=successor.branch_id,
+                team_id=successor.team_id,
+                updated_at=now,
+            )
+            moved_tasks += FollowUpTask.objects.filter(
+                owner=departing, status=FollowUpTask.Status.OPEN, customer_id__in=mine
+            ).update(owner=successor)
+        default = successors[locked.default_successor_id]
+        # Open tasks on customers the person did not own (co-served) go to the customer's owner.
+        other_tasks = list(
+            FollowUpTask.objects.filter(
+                owner=departing, status=FollowUpTask.Status.OPEN
+            ).values_list("pk", "customer__owner_id")
+        )
+        for owner_id, task_ids in _group(other_tasks).items():
+            target = owner_id if owner_id != departing.pk else default.pk
+            moved_tasks += FollowUpTask.objects.filter(pk__in=task_ids).update(owner_id=target)
+        moved_prospects = Prospect.objects.filter(owner=departing, stage__in=OPEN_STAGES).update(
+            owner=default, branch_id=default.branch_id, team_id=default.team_id
+        )
+        # Co-serving ends with the handover: a person changing role keeps no access to the book.
+        co_served, _kinds = CustomerCoServer.objects.filter(user=departing).delete()
+        successor_for = {customer_id: successors[to] for customer_id, to in rows}
+        staff_handover.send(
+            sender=HandoverPlan,
+            departing_user=departing,
+            successor_for=successor_for,
+            acting_user=acting_user,
+        )
+        left = leftovers(departing)
+        if any(left.values()):
+            raise HandoverIncomplete(
+                _(
+                    "The handover is incomplete: %(customers)d customers, %(tasks)d open tasks "
+                    "and %(prospects)d open prospects would be left with the departing person."
+                )
+                % left
+            )
+        if locked.reason == HandoverPlan.Reason.LEAVING:
+            departing.is_active = False
+            departing.save(update_fields=["is_active"])
+        locked.status = HandoverPlan.Status.COMPLETED
+        locked.completed_by = acting_user
+        locked.completed_at = now
+        locked.summary = {
+            "customers": moved_customers,
+            "tasks": moved_tasks,
+            "prospects": moved_prospects,
+            "co_servers_removed": co_served,
+            "successors": {str(pk): n for pk, n in counts.items()},
+            "deactivated": locked.reason == HandoverPlan.Reason.LEAVING,
+        }
+        locked.save(update_fields=["status", "completed_by", "completed_at", "summary"])
+        record(acting_user, "handover.completed", locked, purpose=locked.note, after=locked.summary)
+    return locked
+
+
+_AUDIT_SQL = """
+INSERT INTO audit_auditentry
+    (at, actor_id, action, target_type, target_id, target_repr, purpose, before, after)
+SELECT %s, %s, 'customer.reassigned', 'customers.customer', CAST(c.id AS {text}),
+       SUBSTR(c.name || ' (' || c.number || ')', 1, 255),
+       CASE WHEN i.note = '' THEN %s ELSE i.note END,
+       {obj}('owner', c.owner_id, 'branch', c.branch_id, 'team', c.team_id),
+       {obj}('owner', s.id, 'branch', s.branch_id, 'team', s.team_id, 'handover_plan', i.plan_id)
+FROM customers_handoveritem i
+JOIN customers_customer c ON c.id = i.customer_id
+JOIN accounts_user s ON s.id = COALESCE(i.successor_id, %s)
+WHERE i.plan_id = %s AND c.owner_id = %s
+"""
+
+
+def _bulk_audit(acting_user, plan, departing) -> int:
+    """One "customer.reassigned" row per moving customer, carrying its handover note, written
+    set-based inside the database (INSERT … SELECT) — the append-only trigger still applies."""
+    if connection.vendor == "postgresql":
+        sql = _AUDIT_SQL.format(text="text", obj="jsonb_build_object")
+    else:
+        sql = _AUDIT_SQL.format(text="TEXT", obj="json_object")
+    reason = _("Handover: %(person)s") % {"person": departing}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                acting_user.pk,
+                reason,
+                plan.default_successor_id,
+                plan.pk,
+                departing.pk,
+            ],
+        )
+        return cursor.rowcount
+
+
+def _group(pairs):
+    out = defaultdict(list)
+    for pk, key in pairs:
+        out[key].append(pk)
+    return out
+
+
+def _chunks(items):
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]

@@ -1,0 +1,37 @@
+"""Celery tasks of sales and service management: thin, idempotent wrappers over services."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(name="customers.sales_tasks.generate_due_statements")
+def generate_due_statements(today: str | None = None) -> dict:
+    """Scheduled daily by beat: statements of the periods that have just closed. Idempotent:
+    a second run (or a retried worker) creates nothing new."""
+    from customers.sales.services import statements
+
+    day = datetime.date.fromisoformat(today) if today else timezone.localdate()
+    out = {}
+    for kind, start in statements.due_periods(day):
+        run = statements.generate(kind, start)
+        out[f"{kind}:{start.isoformat()}"] = {"created": run.done, "skipped": run.skipped}
+    return out
+
+
+@shared_task(name="customers.sales_tasks.generate_statements")
+def generate_statements(kind: str, period_start: str) -> dict:
+    """Started from the statements page for one period (runs in the background)."""
+    from customers.sales.services import statements
+
+    run = statements.generate(kind, datetime.date.fromisoformat(period_start))
+    return {"run": run.pk, "created": run.done, "skipped": run.skipped}
+
+
+@shared_task(name="customers.sales_tasks.detect_dormant")
+def detect_dormant() -> dict:
+    """Scheduled weekly by beat: dormant customers → reactivation follow-ups (deduplicated)."""
+    from customers.sales.services.pipeline import detect_dormant as run
+
+    return run()
