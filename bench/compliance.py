@@ -35,7 +35,7 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from compliance import services  # noqa: E402
+from compliance import services, transfers  # noqa: E402
 from compliance.models import (  # noqa: E402
     DisposalStep,
     RiskSignal,
@@ -117,14 +117,14 @@ def bench_import(user, n):
     services._schedule_followups = queued.extend  # the worker's job; timed separately below
     staged = timed(
         "stage (read, validate, preview)",
-        lambda: services.stage_import(user, SimpleUploadedFile("bench.csv", data)),
+        lambda: transfers.signal_import_stage(user, SimpleUploadedFile("bench.csv", data)),
     )
     print(
         f"    valid {len(staged.valid_rows):,}, existing {staged.existing_rows:,}, errors {len(staged.errors):,}"
     )
     before = RiskWarning.objects.count()
     timed(
-        "confirm (bulk insert + raise warnings)", lambda: services.confirm_import(user, staged.pk)
+        "confirm (bulk insert + raise warnings)", lambda: transfers.signal_import_confirm(user, staged)
     )
     staged.refresh_from_db()
     print(
@@ -133,9 +133,9 @@ def bench_import(user, n):
     )
     again = timed(
         "re-import stage of the same file",
-        lambda: services.stage_import(user, SimpleUploadedFile("bench.csv", data)),
+        lambda: transfers.signal_import_stage(user, SimpleUploadedFile("bench.csv", data)),
     )
-    timed("re-import confirm", lambda: services.confirm_import(user, again.pk))
+    timed("re-import confirm", lambda: transfers.signal_import_confirm(user, again))
     again.refresh_from_db()
     print(f"    re-import valid {len(again.valid_rows):,}, created {again.created_count:,}")
     if queued:

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from crm.accounts.access import is_read_only
 from crm.audit.services import record
 from crm.ui.pagination import keyset_page
-from customers.records.selectors import customers_for, get_customer_for
+from customers.records.access import access_customer
+from customers.records.selectors import customers_for
 
 from . import exporting, selectors, services
 from .forms import (
@@ -463,7 +464,7 @@ def _intake(request, *, intake, customer=None, template_title=""):
 
 
 def intake_customer(request, customer_pk):
-    customer = get_customer_for(request.user, customer_pk)
+    customer = access_customer(request.user, customer_pk)
     return _intake(
         request, intake=Intake.CUSTOMER_PAGE, customer=customer, template_title=_("Log a complaint")
     )
@@ -483,7 +484,7 @@ def intake_regulator(request):
 
 def customer_panel(request, customer_pk):
     """customer_360 panel: the customer's complaints with status and deadline."""
-    customer = get_customer_for(request.user, customer_pk)
+    customer = access_customer(request.user, customer_pk)
     items = selectors.customer_complaints(request.user, customer)
     today = timezone.localdate()
     for c in items:

@@ -34,7 +34,12 @@ class ComplianceConfig(AppConfig):
         roles.grant(roles.RISK_OFFICER, risk_work)
         roles.grant(
             roles.COMPLIANCE_OFFICER,
-            risk_work + ["compliance.review_audit", "compliance.approve_audit_export"],
+            risk_work
+            + [
+                "compliance.review_audit",
+                "compliance.add_auditexport",
+                "compliance.approve_audit_export",
+            ],
         )
         roles.grant(roles.AUDITOR, ["compliance.view_dashboard", "compliance.review_audit"])
         roles.grant(
@@ -42,6 +47,7 @@ class ComplianceConfig(AppConfig):
             [
                 "compliance.view_dashboard",
                 "compliance.review_audit",
+                "compliance.add_auditexport",
                 "compliance.approve_audit_export",
                 "compliance.view_gradingrule",
                 "compliance.add_gradingrule",
@@ -65,14 +71,11 @@ class ComplianceConfig(AppConfig):
                 on_rejected=services.on_watchlist_rejected,
             )
         )
-        register_kind(
-            ApprovalKind(
-                services.AUDIT_EXPORT_KIND,
-                _("Audit-log export"),
-                "compliance.approve_audit_export",
-                on_approved=services.on_audit_export_approved,
-            )
-        )
+        from crm.core.downloads import register_download
+
+        from .transfers import AUDIT_EXPORT
+
+        register_download(AUDIT_EXPORT)
 
         from customers.records.signals import customer_reassigned, staff_handover
 

@@ -4,10 +4,10 @@ key, duplicates inside the batch and against the database. Nothing here writes."
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from crm.core.imports import ValidatedRows
 from customers.records.selectors import customers_for
 
 from .models import RiskSignal, SignalSource
@@ -15,14 +15,6 @@ from .sources import RecordError, SignalRecord
 
 CHUNK = 5000
 MAX_ROWS = 200_000
-
-
-@dataclass
-class ValidationResult:
-    total: int = 0
-    existing: int = 0
-    valid: list[dict] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
 
 
 def dedupe_key(record: SignalRecord, customer_id: int) -> str:
@@ -39,9 +31,9 @@ def _error(e: RecordError) -> dict:
     return {"row": e.row, "column": e.column, "value": e.value, "reason": str(e.reason)}
 
 
-def validate(source, acting_user) -> ValidationResult:
+def validate(source, acting_user) -> ValidatedRows:
     """Run a source's records through the common checks (set-based look-ups in chunks)."""
-    result = ValidationResult()
+    result = ValidatedRows()
     src = SignalSource.objects.get(code=source.source_code)
     records: list[SignalRecord] = []
     rows = set()

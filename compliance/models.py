@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from customers.records.models import StagedImport
+from crm.core.models import StagedImport
 
 
 class SignalKind(models.TextChoices):

@@ -236,7 +236,7 @@ def metric_warnings_verified(users, start: datetime.date, end: datetime.date) ->
 
 def customer_risk_state(customer) -> dict:
     """The 360 panel's facts for a customer the caller has already fetched in scope
-    (get_customer_for), so no second scope look-up is needed."""
+    (access_customer), so no second scope look-up is needed."""
     # At most one active warning per kind (a DB constraint), so no LIMIT: sorting the few rows
     # here keeps PostgreSQL on the customer index instead of walking the deadline index.
     warnings = sorted(

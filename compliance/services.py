@@ -24,7 +24,7 @@ from crm.accounts.models import Team
 from crm.audit.models import AuditEntry
 from crm.audit.services import record, record_many
 from crm.calendar import BusinessCalendar
-from crm.core import downloads, planner
+from crm.core import planner
 from crm.core.approvals import request_approval
 from crm.core.models import Notification
 from crm.core.notifications import notify_many
@@ -35,7 +35,6 @@ from customers.records.selectors import customers_for
 from . import suitability
 from .models import (
     GRADE_RANK,
-    AuditExport,
     DisposalStep,
     Grade,
     GradingRule,
@@ -43,7 +42,6 @@ from .models import (
     MismatchSnapshot,
     RiskSignal,
     RiskWarning,
-    SignalImport,
     SignalSource,
     SuitabilityCheck,
     WatchListChange,
@@ -53,9 +51,6 @@ from .selectors import mismatching
 
 CHUNK = 5000
 WATCHLIST_KIND = "compliance.watchlist_change"
-AUDIT_EXPORT_KIND = "compliance.audit_export"
-AUDIT_EXPORT_WINDOW = datetime.timedelta(hours=24)
-AUDIT_EXPORT_MAX_ROWS = 100_000
 NOTIFY_GRADES = (Grade.RED, Grade.ORANGE)
 OPEN_STATUSES = (RiskWarning.Status.OPEN, RiskWarning.Status.VERIFIED, RiskWarning.Status.ESCALATED)
 
@@ -134,41 +129,6 @@ def record_signal(
     return signal
 
 
-def stage_import(acting_user, upload, *, source_code: str = "file") -> SignalImport:
-    """Validate every row of an uploaded CSV/XLSX and keep the result for a preview."""
-    from .importing import validate
-    from .sources import FileSource
-
-    _require(acting_user, "compliance.import_signals")
-    source = FileSource(upload, source_code=source_code)
-    result = validate(source, acting_user)
-    import hashlib
-
-    with transaction.atomic():
-        staged = SignalImport.objects.create(
-            created_by=acting_user,
-            source=SignalSource.objects.get(code=source_code),
-            file_name=upload.name[:200],
-            file_sha256=hashlib.sha256(source.data).hexdigest(),
-            total_rows=result.total,
-            valid_rows=result.valid,
-            existing_rows=result.existing,
-            errors=result.errors,
-        )
-        record(
-            acting_user,
-            "compliance.signal_import_staged",
-            staged,
-            after={
-                "rows": result.total,
-                "valid": len(result.valid),
-                "existing": result.existing,
-                "errors": len(result.errors),
-            },
-        )
-    return staged
-
-
 def _build_signals(rows: list[dict], source, acting_user, batch=None) -> list[RiskSignal]:
     return [
         RiskSignal(
@@ -185,79 +145,6 @@ def _build_signals(rows: list[dict], source, acting_user, batch=None) -> list[Ri
         )
         for r in rows
     ]
-
-
-def _insert_staged_signals(staged: SignalImport, acting_user) -> None:
-    """One INSERT … SELECT straight from the staged JSON rows (no per-row Python); rows already
-    present (same source and key) are skipped by the unique constraint."""
-    s_t = RiskSignal._meta.db_table
-    i_t = SignalImport._meta.db_table
-    if connection.vendor == "postgresql":
-        source = (
-            f'FROM "{i_t}" i, jsonb_to_recordset(i.valid_rows) AS r(customer_id int, kind text, '
-            "dedupe_key text, observed_on date, severity int, evidence text, value numeric) "
-            "WHERE i.id = %s"
-        )
-        cols = "r.customer_id, r.kind, r.dedupe_key, r.observed_on, r.severity, r.evidence, r.value"
-    else:
-        source = f'FROM "{i_t}" i, json_each(i.valid_rows) AS j WHERE i.id = %s'
-        cols = ", ".join(
-            f"json_extract(j.value, '$.{c}')"
-            for c in (
-                "customer_id",
-                "kind",
-                "dedupe_key",
-                "observed_on",
-                "severity",
-                "evidence",
-                "value",
-            )
-        )
-    with connection.cursor() as cur:
-        cur.execute(
-            f'INSERT INTO "{s_t}" (customer_id, kind, dedupe_key, observed_on, severity, evidence, '
-            "value, source_id, batch_id, created_by_id, created_at) "
-            f"SELECT {cols}, %s, %s, %s, %s {source} ON CONFLICT DO NOTHING",
-            [staged.source_id, staged.pk, acting_user.pk, timezone.now(), staged.pk],
-        )
-
-
-def confirm_import(acting_user, import_id: int) -> SignalImport:
-    """Write the valid rows (bulk, in chunks) and raise their warnings. Signals already present
-    (same source and id) are skipped by the database, so a repeated import creates nothing."""
-    _require(acting_user, "compliance.import_signals")
-    with transaction.atomic():
-        staged = (
-            SignalImport.objects.select_for_update()
-            .filter(pk=import_id, created_by=acting_user)
-            .select_related("source")
-            .first()
-        )
-        if staged is None:
-            raise SignalImport.DoesNotExist
-        if staged.status != SignalImport.Status.PENDING:
-            raise ValidationError(_("This import has already been confirmed or cancelled."))
-        _insert_staged_signals(staged, acting_user)
-        created = RiskSignal.objects.filter(batch=staged).count()
-        planner.analyze_after_bulk(created, RiskSignal)
-        staged.status = SignalImport.Status.CONFIRMED
-        staged.created_count = created
-        staged.confirmed_at = timezone.now()
-        staged.save(update_fields=["status", "created_count", "confirmed_at"])
-        record(acting_user, "compliance.signals_imported", staged, after={"created": created})
-        raise_warnings(Q(batch=staged), acting_user)
-    return staged
-
-
-def cancel_import(acting_user, import_id: int) -> None:
-    with transaction.atomic():
-        updated = SignalImport.objects.filter(
-            pk=import_id, created_by=acting_user, status=SignalImport.Status.PENDING
-        ).update(status=SignalImport.Status.CANCELLED)
-        if updated:
-            record(
-                acting_user, "compliance.signal_import_cancelled", None, after={"import": import_id}
-            )
 
 
 def ingest(source, acting_user) -> tuple[int, list[dict]]:
@@ -850,27 +737,3 @@ def refresh_mismatch_snapshot() -> MismatchRefresh:
             customers=Count("pk"), holdings=Coalesce(Sum("holdings"), 0)
         )
         return MismatchRefresh.objects.create(**totals)
-
-
-# ---- audit export -----------------------------------------------------------------------------
-
-
-def request_audit_export(acting_user, filters: dict, *, reason: str) -> AuditExport:
-    _require(acting_user, "compliance.review_audit")
-    return downloads.request_download(
-        AuditExport,
-        acting_user,
-        AUDIT_EXPORT_KIND,
-        summary=_("Audit-log export requested by %(user)s") % {"user": acting_user},
-        reason=reason,
-        filters=filters,
-    )
-
-
-def on_audit_export_approved(approval, acting_user) -> None:
-    downloads.open_window(AuditExport, approval, AUDIT_EXPORT_WINDOW)
-
-
-def take_audit_export(acting_user, export_id: int) -> AuditExport:
-    """Claim the one download of an approved audit export. Audited; a second call fails."""
-    return downloads.take_download(AuditExport, acting_user, export_id, action="audit.exported")

@@ -194,17 +194,17 @@ def parse_row(row_no: int, values: dict[str, str], today: datetime.date):
 
 
 class FileSource:
-    """A CSV (UTF-8 or GB18030) or XLSX upload, read with the customer import's reader."""
+    """A CSV (UTF-8 or GB18030) or XLSX upload, read with the staged imports' reader."""
 
     def __init__(self, upload, *, source_code: str = "file", today: datetime.date | None = None):
         from django.utils import timezone
 
-        # Reuses the customer import's file reader (size limit, encodings, damaged XLSX).
-        from customers.records.importing import _read_rows
+        # The staged imports' one file reader (size limit, encodings, damaged XLSX).
+        from crm.core.imports import read_rows
 
         self.source_code = source_code
         self.name = upload.name
-        rows, data = _read_rows(upload)
+        rows, data = read_rows(upload)
         self.data = data
         self._rows = [r for r in rows if any(v for v in r)]
         if not self._rows:

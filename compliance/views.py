@@ -1,13 +1,11 @@
 """Thin views of the risk watch: parse input, call a selector or service, render."""
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,17 +15,13 @@ from crm.accounts.access import is_read_only, staff_filter
 from crm.audit.selectors import audit_entries_for
 from crm.ui.forms import add_service_error
 from crm.ui.pagination import keyset_page
-from customers.records.exporting import table_response, table_xlsx, xlsx_response
-from customers.records.importing import error_report_rows
-from customers.records.selectors import get_customer_for
+from customers.records.access import access_customer
 
 from . import selectors, services, suitability
 from .filters import AuditReviewFilter
 from .forms import (
-    ExportRequestForm,
     OutcomeForm,
     SignalForm,
-    SignalImportForm,
     StepForm,
     SuitabilityForm,
     WatchChangeForm,
@@ -171,62 +165,6 @@ def signal_create(request):
                 return redirect("compliance:warning", signal.warning_id)
             return redirect("compliance:signals")
     return render(request, "compliance/form.html", {"form": form, "title": _("Record a signal")})
-
-
-def import_upload(request):
-    _write(request.user, "compliance.import_signals")
-    form = SignalImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            staged = services.stage_import(
-                request.user,
-                form.cleaned_data["file"],
-                source_code=form.cleaned_data["source"].code,
-            )
-        except ValidationError as exc:
-            form.add_error("file", exc)
-        else:
-            return redirect("compliance:import_preview", staged.pk)
-    recent = list(selectors.imports_for(request.user)[:10])
-    return render(request, "compliance/import.html", {"form": form, "recent": recent})
-
-
-def import_preview(request, pk):
-    staged = get_object_or_404(selectors.imports_for(request.user), pk=pk)
-    return render(
-        request,
-        "compliance/import_preview.html",
-        {"staged": staged, "errors": staged.errors[:200], "sample": staged.valid_rows[:20]},
-    )
-
-
-def import_errors(request, pk):
-    """The error report: row, column, value, reason — as XLSX or CSV."""
-    staged = get_object_or_404(selectors.imports_for(request.user), pk=pk)
-    return table_response(
-        error_report_rows(staged),
-        f"signal-import-{staged.pk}-errors",
-        as_csv=request.GET.get("format") == "csv",
-    )
-
-
-@require_POST
-def import_confirm(request, pk):
-    get_object_or_404(selectors.imports_for(request.user), pk=pk)
-    try:
-        staged = services.confirm_import(request.user, pk)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _messages_of(exc))
-    else:
-        messages.success(request, _("%(n)d signals imported.") % {"n": staged.created_count})
-    return redirect("compliance:import_preview", pk)
-
-
-@require_POST
-def import_cancel(request, pk):
-    get_object_or_404(selectors.imports_for(request.user), pk=pk)
-    services.cancel_import(request.user, pk)
-    return redirect("compliance:import")
 
 
 # ---- warnings ---------------------------------------------------------------------------------
@@ -482,90 +420,13 @@ def audit_review(request):
     )
 
 
-def audit_export_request(request):
-    _write(request.user, "compliance.review_audit")
-    filters = (
-        _filters_of(request)
-        if request.method == "GET"
-        else {k.removeprefix("f_"): v for k, v in request.POST.items() if k.startswith("f_") and v}
-    )
-    form = ExportRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.request_audit_export(request.user, filters, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(
-                request, _("Your request was sent for approval. You can download it once approved.")
-            )
-            return redirect("compliance:audit_exports")
-    return render(
-        request, "compliance/audit_export_request.html", {"form": form, "filters": filters}
-    )
-
-
-def audit_exports(request):
-    _perm(request.user, "compliance.review_audit")
-    exports = list(selectors.audit_exports_for(request.user).order_by("-pk")[:50])
-    return render(
-        request, "compliance/audit_exports.html", {"exports": exports, "now": timezone.now()}
-    )
-
-
-def _audit_rows(qs) -> list[list]:
-    header = [
-        _("At"),
-        _("Actor"),
-        _("Action"),
-        _("Target type"),
-        _("Target id"),
-        _("Target"),
-        _("Purpose"),
-        _("Before"),
-        _("After"),
-    ]
-    rows = [header]
-    for e in qs[: services.AUDIT_EXPORT_MAX_ROWS].iterator(chunk_size=2000):
-        rows.append(
-            [
-                timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-                e.actor.username if e.actor else "",
-                e.action,
-                e.target_type,
-                e.target_id,
-                e.target_repr,
-                e.purpose,
-                json.dumps(e.before, ensure_ascii=False, default=str) if e.before else "",
-                json.dumps(e.after, ensure_ascii=False, default=str) if e.after else "",
-            ]
-        )
-    return rows
-
-
-@require_POST
-def audit_export_download(request, pk):
-    _perm(request.user, "compliance.review_audit")
-    try:
-        export = services.take_audit_export(request.user, pk)
-    except services.AuditExport.DoesNotExist:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
-        return redirect("compliance:audit_exports")
-    params = QueryDict(mutable=True)
-    params.update(export.filters)
-    _filterset, qs = _audit_filtered(request, params)
-    return xlsx_response(table_xlsx(_audit_rows(qs)), f"audit-{timezone.localdate():%Y%m%d}.xlsx")
-
-
 # ---- panels -----------------------------------------------------------------------------------
 
 
 def panel_customer(request, pk):
     """Customer 360 risk panel: active warnings, watch-list status, suitability state."""
     _perm(request.user, "compliance.view_riskwarning")
-    customer = get_customer_for(request.user, pk)
+    customer = access_customer(request.user, pk)
     state = selectors.customer_risk_state(customer)
     assessment_expired = (
         customer.risk_assessed_on is None

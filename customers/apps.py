@@ -60,17 +60,10 @@ class CustomersConfig(AppConfig):
             NavItem("customers", _("Customers"), "customers:list", icon="people", order=10)
         )
 
-        from crm.core.approvals import ApprovalKind, register_kind
-        from customers.records.services import PII_EXPORT_KIND, on_pii_export_approved
+        from crm.core.downloads import register_download
+        from customers.records.transfers import PII_EXPORT
 
-        register_kind(
-            ApprovalKind(
-                PII_EXPORT_KIND,
-                _("Unmasked customer export"),
-                "customers.approve_pii_export",
-                on_approved=on_pii_export_approved,
-            )
-        )
+        register_download(PII_EXPORT)
 
         from crm.ui.registry import DemoSeeder, register_demo
         from customers.records.demo import seed_customers

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Count, F, Q, Sum
 
 from crm.accounts.access import Scope, book_filter, scope_of
-from customers.records.selectors import book_q, get_customer_for
+from customers.records.access import access_customer
+from customers.records.selectors import book_q
 
 from .models import TierAssignment, TierOverride, TierPolicy, TierRun, TierRunCell
 
@@ -36,7 +37,7 @@ def run_for(pk, *, kind=None) -> TierRun:
 def panel(user, pk) -> dict:
     """Everything the 360 panel shows, in four queries: the customer (scoped, 404 outside the
     book), the assignment history with runs and policies, open overrides."""
-    customer = get_customer_for(user, pk)
+    customer = access_customer(user, pk)
     history = list(
         TierAssignment.objects.filter(customer=customer, run__kind=TierRun.Kind.LIVE)
         .select_related("run__policy", "override")

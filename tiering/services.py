@@ -14,7 +14,7 @@ from crm.audit.services import record
 from crm.core.approvals import request_approval
 from customers.records.models import Customer
 from customers.records.selectors import customers_for
-from customers.records.services import apply_classifications, apply_classifications_from
+from customers.records.services import customers_classify, customers_classify_from
 
 from . import calculation
 from .models import TierAssignment, TierOverride, TierPolicy, TierRun
@@ -171,7 +171,7 @@ def _compute_into(run: TierRun, policy: TierPolicy) -> None:
 
 
 def _apply(run: TierRun, acting_user) -> None:
-    changed = apply_classifications_from(
+    changed = customers_classify_from(
         # In customer order: the update then walks the customer table and its indexes in
         # order instead of jumping around them once per changed customer.
         TierAssignment.objects.filter(run=run)
@@ -312,7 +312,7 @@ def on_override_approved(approval, acting_user) -> None:
     customer = Customer.objects.get(pk=override.customer_id)
     before = {"tier": customer.tier, "vip_level": customer.vip_level}
     vip = override.vip_level or customer.vip_level
-    apply_classifications([(customer.pk, override.tier, vip)])
+    customers_classify([(customer.pk, override.tier, vip)])
     record(
         acting_user,
         "tiering.override_approved",
@@ -372,7 +372,7 @@ def expire_overrides(today: datetime.date | None = None) -> int:
             .first()
         )
         if latest is not None:
-            apply_classifications_from(
+            customers_classify_from(
                 TierAssignment.objects.filter(run=latest, customer_id__in=customer_ids).values(
                     "customer_id", "base_class", "computed_vip"
                 ),

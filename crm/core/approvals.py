@@ -17,9 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.accounts.access import is_read_only
 from crm.audit.services import record
 
+from .access import access_in
 from .models import ApprovalRequest
 
 
@@ -86,7 +86,8 @@ def request_approval(
 
 
 def can_decide(user, req: ApprovalRequest) -> bool:
-    if not user.is_active or user.pk == req.requested_by_id or is_read_only(user):
+    # Read-only users (auditors) hold no approving permission (the permission backend).
+    if not user.is_active or user.pk == req.requested_by_id:
         return False
     if not (user.has_perm(req.approver_permission) or user.has_perm("core.decide_any_approval")):
         return False
@@ -176,6 +177,16 @@ def pending_for(user):
 
 def mine(user):
     return ApprovalRequest.objects.filter(requested_by=user).select_related("decided_by")
+
+
+def access_pending_approval(user, pk) -> ApprovalRequest:
+    """A pending request in the user's queue, or NotFound (ids cannot be probed)."""
+    return access_in(pending_for(user), pk)
+
+
+def access_own_approval(user, pk) -> ApprovalRequest:
+    """One of the user's own requests, or NotFound."""
+    return access_in(mine(user), pk)
 
 
 def approval_q_for_target(target) -> Q:

@@ -1,34 +1,98 @@
 """Approved downloads: an export someone asks for, a second person approves, and the requester
 downloads once within a window (DESIGN §5.1 PII export, §5.5 audit-log export).
 
-The app owns the model (approval one-to-one, `requested_by`, `filters`, `available_until`,
-`downloaded_at`), the approval kind and the audit action; this module owns the flow, so both
-exports refuse the same things with the same messages.
+An app describes its export once as a `DownloadKind` (the adapter: model, permissions, how to
+build the file from the saved filters, texts and URL names) and registers it with
+`register_download`; this module owns the flow (request → four-eyes → download once, audited as
+`<audit_entity>.downloaded`) and, with crm.core.views.transfers and
+templates/core/download*.html, the pages. So both exports refuse the same things with the same
+messages.
+
+The app's model has: approval (one-to-one), `requested_by`, `filters`, `available_until`,
+`downloaded_at`.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.accounts.permissions import require
 from crm.audit.services import record
 
-from .approvals import request_approval
+from .access import access_in
+from .approvals import ApprovalKind, register_kind, request_approval
 
 
-def request_download(
-    model: type[models.Model], acting_user, kind: str, *, summary: str, reason: str, filters: dict
-):
+@dataclass(frozen=True)
+class DownloadKind:
+    key: str  # the approval kind
+    label: str
+    model: type[models.Model]
+    permissions: tuple[str, ...]  # needed to request, list and download
+    approver_permission: str
+    audit_entity: str  # audit action "<audit_entity>.downloaded"
+    # The user's own export requests (their `<entity>s_for(user)`).
+    exports_for: Callable[[object], QuerySet]
+    # (requesting user, saved filters) → (file bytes, file name), in the user's current scope.
+    build: Callable[[object, dict], tuple[bytes, str]]
+    summary: str  # approval summary, "%(user)s" is the requester
+    window: datetime.timedelta
+    # Pages: URL names of the request form, the list and the download; texts.
+    request_url: str
+    list_url: str
+    download_url: str
+    request_title: str
+    request_intro: str
+    no_filters: str  # what an empty filter means ("your whole book")
+    list_title: str
+    form_class: type
+    nav_template: str = ""
+
+
+def register_download(kind: DownloadKind) -> None:
+    """Register the approval kind; approving it opens the download window."""
+    register_kind(
+        ApprovalKind(
+            kind.key,
+            kind.label,
+            kind.approver_permission,
+            on_approved=lambda approval, acting_user: open_window(
+                kind.model, approval, kind.window
+            ),
+        )
+    )
+
+
+def access_download(kind: DownloadKind, user, pk, *, for_write: bool = False):
+    """One of the user's own export requests, or NotFound (someone else's is "missing")."""
+    if for_write:
+        # Lock the export row only, not the approval it is joined to.
+        return access_in(kind.exports_for(user).select_for_update(of=("self",)), pk)
+    return access_in(kind.exports_for(user), pk)
+
+
+def download_request(kind: DownloadKind, acting_user, filters: dict, *, reason: str):
     """The approval request and the pending export, in one transaction."""
+    require(acting_user, *kind.permissions)
     with transaction.atomic():
         approval = request_approval(
-            acting_user, kind, summary=summary, reason=reason, payload={"filters": filters}
+            acting_user,
+            kind.key,
+            summary=kind.summary % {"user": acting_user},
+            reason=reason,
+            payload={"filters": filters},
         )
-        return model.objects.create(approval=approval, requested_by=acting_user, filters=filters)
+        return kind.model.objects.create(
+            approval=approval, requested_by=acting_user, filters=filters
+        )
 
 
 def open_window(model: type[models.Model], approval, window: datetime.timedelta) -> None:
@@ -36,19 +100,14 @@ def open_window(model: type[models.Model], approval, window: datetime.timedelta)
     model.objects.filter(approval=approval).update(available_until=timezone.now() + window)
 
 
-def take_download(model: type[models.Model], acting_user, export_id: int, *, action: str):
-    """Claim the one download of an approved export of `acting_user`'s and audit it in the same
-    transaction; a second claim, an unapproved or an expired one is refused. Someone else's
-    export raises `model.DoesNotExist` (the view answers 404)."""
+def download_take(kind: DownloadKind, acting_user, export) -> tuple[bytes, str]:
+    """Claim the one download of an approved export of `acting_user`'s, build the file and
+    audit it in the same transaction; a second claim, an unapproved or an expired one is
+    refused. The file re-applies the saved filters in the requester's *current* scope: an
+    approval never widens it."""
+    require(acting_user, *kind.permissions)
     with transaction.atomic():
-        export = (
-            model.objects.select_for_update(of=("self",))
-            .select_related("approval")
-            .filter(pk=export_id, requested_by=acting_user)
-            .first()
-        )
-        if export is None:
-            raise model.DoesNotExist
+        export = access_download(kind, acting_user, export.pk, for_write=True)
         if export.available_until is None:
             raise ValidationError(_("This export has not been approved."))
         if export.downloaded_at is not None:
@@ -59,9 +118,10 @@ def take_download(model: type[models.Model], acting_user, export_id: int, *, act
         export.save(update_fields=["downloaded_at"])
         record(
             acting_user,
-            action,
+            f"{kind.audit_entity}.downloaded",
             export,
             purpose=export.approval.reason,
             after={"filters": export.filters, "approval": export.approval_id},
         )
-    return export
+        # Built inside the claim: if building fails, the one download is not used up.
+        return kind.build(acting_user, export.filters)

@@ -17,11 +17,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, Subquery
 from django.db.models.lookups import LessThan
-from django.http import Http404
 from django.utils import timezone
 
 from crm.accounts import roles
 from crm.accounts.access import staff_filter
+from crm.core.access import NotFound
 from crm.ui.registry import Metric, metrics
 
 from .models import Course, KpiFigure, Target, TrainingRecord
@@ -244,7 +244,7 @@ class StaffFigures:
 
 
 def staff_figures(user, pk: int, period: Period, *, today=None) -> StaffFigures:
-    """One staff member in `user`'s scope (404 otherwise) with their targets and the snapshot
+    """One staff member in `user`'s scope (NotFound otherwise) with their targets and the snapshot
     rows of the period and its months, in ONE query whatever the number of metrics or months:
     the member row is repeated once per figure (a filtered LEFT JOIN, so a member without
     figures still comes back once) and carries the targets as scalar subqueries."""
@@ -265,7 +265,7 @@ def staff_figures(user, pk: int, period: Period, *, today=None) -> StaffFigures:
         )
     )
     if not rows:
-        raise Http404
+        raise NotFound
     member = rows[0]
     values, as_of = {}, None
     for r in rows:

@@ -2,22 +2,17 @@
 parse input, call a selector or service, render). Staff come only through scoped selectors."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.accounts.access import Scope, scope_of
+from crm.accounts.permissions import requires
 
 from . import charts, selectors, services
 from .models import Course
 from .periods import Period, recent_periods
-
-
-def _require(user, perm):
-    if not user.has_perm(perm):
-        raise PermissionDenied
 
 
 def _period(request) -> Period:
@@ -34,8 +29,8 @@ def _period(request) -> Period:
     return Period.current_quarter()
 
 
+@requires("performance.view_dashboard")
 def dashboard(request):
-    _require(request.user, "performance.view_dashboard")
     period = _period(request)
     data = selectors.dashboard(request.user, period)
     context = {
@@ -50,9 +45,8 @@ def dashboard(request):
     return render(request, "performance/dashboard.html", context)
 
 
+@requires("performance.view_dashboard", "performance.export_dashboard")
 def export(request):
-    _require(request.user, "performance.view_dashboard")
-    _require(request.user, "performance.export_dashboard")
     period = _period(request)
     content = services.export_dashboard(request.user, period)
     response = HttpResponse(
@@ -64,8 +58,8 @@ def export(request):
     return response
 
 
+@requires("performance.view_dashboard")
 def staff_detail(request, pk):
-    _require(request.user, "performance.view_dashboard")
     period = _period(request)
     today = timezone.localdate()
     figures = selectors.staff_figures(request.user, pk, period, today=today)
@@ -87,8 +81,8 @@ def staff_detail(request, pk):
     return render(request, "performance/staff_detail.html", context)
 
 
+@requires("performance.view_training_report")
 def training_overdue(request):
-    _require(request.user, "performance.view_training_report")
     kind = request.GET.get("kind", "")
     if kind and kind not in Course.Kind.values:
         messages.error(request, _("Unknown course kind; showing all kinds."))

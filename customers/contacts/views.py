@@ -31,7 +31,7 @@ from customers.contacts import selectors as fs
 from customers.contacts import services as services
 from customers.contacts.forms import InteractionForm, ManualTaskForm, SkipForm, TaskReassignForm
 from customers.contacts.models import CalendarFeedToken
-from customers.records import selectors
+from customers.records.access import access_customer
 from customers.records.models import FollowUpReason, FollowUpTask
 
 PANEL_LIMIT = 10
@@ -81,7 +81,7 @@ def _panel_context(request, customer, form=None, task=None):
 
 def customer_panel(request, pk):
     """Timeline, open tasks and cadence of one customer (slot "customer_360", htmx)."""
-    customer = selectors.get_customer_for(request.user, pk)
+    customer = access_customer(request.user, pk)
     return render(request, "customers/followups/_panel_360.html", _panel_context(request, customer))
 
 
@@ -90,7 +90,7 @@ def task_new(request, pk):
     """Add a manual follow-up from the 360 panel (htmx); the panel comes back refreshed."""
     if not _can_write(request.user, "customers.add_followuptask"):
         raise PermissionDenied
-    customer = selectors.get_customer_for(request.user, pk)
+    customer = access_customer(request.user, pk)
     form = ManualTaskForm(request.POST)
     error = None
     if form.is_valid():
@@ -125,7 +125,7 @@ def interaction_new(request, pk):
     """Log a contact or visit: inline on the 360 page (htmx) or as a page from a task."""
     if not _can_write(request.user, "customers.add_interaction"):
         raise PermissionDenied
-    customer = selectors.get_customer_for(request.user, pk)
+    customer = access_customer(request.user, pk)
     task = _task_from_query(request, customer)
     form = InteractionForm(
         request.POST or None, request.FILES or None, user=request.user, customer=customer

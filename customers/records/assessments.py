@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.accounts.permissions import require
 from crm.audit.services import record
+from customers.records.access import access_customer
 from customers.records.models import Customer, RiskAssessment, RiskClass
-from customers.records.services import _in_book, _require
 
 VALID_DAYS = 365
 
@@ -21,13 +22,13 @@ def _limit(key: str, default: int) -> int:
     return settings.FIDUCIA.get(key, default)
 
 
-def record_risk_assessment(
+def risk_assessment_create(
     acting_user, customer: Customer, *, risk_class: str, score: int | None = None, now=None
 ) -> RiskAssessment:
-    _require(
+    require(
         acting_user,
         "customers.add_riskassessment",
-        _("You may not record risk assessments."),
+        message=_("You may not record risk assessments."),
     )
     if risk_class not in RiskClass.values:
         raise ValidationError(_("Choose a risk class from C1 to C5."))
@@ -35,7 +36,7 @@ def record_risk_assessment(
     today = timezone.localdate(now)
     with transaction.atomic():
         # The customer row lock serialises two RMs recording at the same moment.
-        locked = _in_book(acting_user, customer)
+        locked = access_customer(acting_user, customer.pk, for_write=True)
         history = RiskAssessment.objects.filter(customer=locked)
         day_start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
         per_day = _limit("ASSESSMENTS_PER_DAY", 2)

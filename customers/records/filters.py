@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.access import Scope, scope_of
 from crm.accounts.models import Branch
+from customers.records.access import customers_for
 from customers.records.models import Customer, CustomerKind, RiskClass, Tier, VipLevel
 from customers.records.selectors import (
     ORDERINGS,
@@ -98,3 +99,11 @@ class CustomerFilter(django_filters.FilterSet):
     def ordering(self) -> list[str]:
         sort = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
         return ORDERINGS.get(sort or "number", ORDERINGS["number"])
+
+
+def customer_filter(user, params):
+    """The filter set for `params` and the filtered customers of the user's book (all of the
+    book while the filters are empty or invalid)."""
+    filterset = CustomerFilter(params or None, queryset=customers_for(user), user=user)
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    return filterset, qs

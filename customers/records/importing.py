@@ -1,19 +1,18 @@
 """Customer import (DESIGN §5.1): parse a CSV or XLSX file, validate every row, and report
-errors by row, column, value and reason. Nothing here writes; services stage and confirm."""
+errors by row, column, value and reason. Nothing here writes; customers.records.transfers
+stages and confirms through crm.core.imports."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
-import io
-from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from crm import crypto
+from crm.core.imports import ValidatedRows, read_rows
 from crm.ui.formatting import mask_email, mask_id_number, mask_phone
 from customers.records.models import Customer, CustomerKind, InstitutionType
 from customers.records.selectors import assignable_staff
@@ -25,7 +24,6 @@ from customers.records.validators import (
 )
 
 MAX_ROWS = 20_000
-MAX_BYTES = 10 * 1024 * 1024
 # Column headers accepted in English or Chinese.
 COLUMNS = {
     "number": ("number", "客户号"),
@@ -49,44 +47,6 @@ KIND_ALIASES = {
 _PII_MASK = {"id_number": mask_id_number, "mobile": mask_phone, "email": mask_email}
 
 
-@dataclass
-class ImportResult:
-    sha256: str
-    total: int = 0
-    existing: int = 0
-    valid: list[dict] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
-
-
-def _read_rows(upload) -> list[list[str]]:
-    name = upload.name.lower()
-    data = upload.read()
-    if len(data) > MAX_BYTES:
-        raise ValidationError(_("The file is larger than 10 MB; please split it."))
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ValidationError(_("The file is not a readable XLSX workbook.")) from exc
-        return [
-            ["" if v is None else str(v).strip() for v in row]
-            for row in sheet.iter_rows(values_only=True)
-        ], data
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationError(_("The CSV file is neither UTF-8 nor GB18030 encoded."))
-        return [[v.strip() for v in row] for row in csv.reader(io.StringIO(text))], data
-    raise ValidationError(_("Please upload a .csv or .xlsx file."))
-
-
 def _header_map(header: list[str]) -> dict[str, int]:
     lookup = {alias.lower(): key for key, aliases in COLUMNS.items() for alias in aliases}
     mapping = {}
@@ -102,9 +62,9 @@ def _header_map(header: list[str]) -> dict[str, int]:
     return mapping
 
 
-def parse_and_validate(upload, acting_user) -> ImportResult:
-    rows, data = _read_rows(upload)
-    result = ImportResult(sha256=hashlib.sha256(data).hexdigest())
+def parse_and_validate(upload, acting_user) -> ValidatedRows:
+    rows, data = read_rows(upload)
+    result = ValidatedRows(sha256=hashlib.sha256(data).hexdigest())
     rows = [r for r in rows if any(v for v in r)]
     if not rows:
         raise ValidationError(_("The file is empty."))
@@ -266,8 +226,3 @@ def build_customers(valid_rows: list[dict], owners: dict) -> list[Customer]:
         customer.refresh_search_keys()
         out.append(customer)
     return out
-
-
-def error_report_rows(staged) -> list[list]:
-    header = [_("Row"), _("Column"), _("Value"), _("Reason")]
-    return [header] + [[e["row"], e["column"], e["value"], e["reason"]] for e in staged.errors]

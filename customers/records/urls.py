@@ -4,6 +4,7 @@ from django.urls import path
 
 from customers.records.views import customers as views
 from customers.records.views import transfers as transfer_views
+from customers.records.views.transfers import customer_import, pii_export
 
 urlpatterns = [
     path("", views.customer_list, name="list"),
@@ -14,14 +15,14 @@ urlpatterns = [
     path("filters/<int:pk>/delete/", views.saved_filter_delete, name="filter_delete"),
     path("reassign/", views.bulk_reassign, name="bulk_reassign"),
     path("export/", transfer_views.export_masked, name="export"),
-    path("export/request/", transfer_views.export_request, name="export_request"),
-    path("exports/", transfer_views.export_list, name="exports"),
-    path("exports/<int:pk>/download/", transfer_views.export_download, name="export_download"),
-    path("import/", transfer_views.import_upload, name="import"),
-    path("import/<int:pk>/", transfer_views.import_preview, name="import_preview"),
-    path("import/<int:pk>/errors/", transfer_views.import_errors, name="import_errors"),
-    path("import/<int:pk>/confirm/", transfer_views.import_confirm, name="import_confirm"),
-    path("import/<int:pk>/cancel/", transfer_views.import_cancel, name="import_cancel"),
+    path("export/request/", pii_export.request, name="export_request"),
+    path("exports/", pii_export.list, name="exports"),
+    path("exports/<int:pk>/download/", pii_export.take, name="export_download"),
+    path("import/", customer_import.upload, name="import"),
+    path("import/<int:pk>/", customer_import.preview, name="import_preview"),
+    path("import/<int:pk>/errors/", customer_import.errors, name="import_errors"),
+    path("import/<int:pk>/confirm/", customer_import.confirm, name="import_confirm"),
+    path("import/<int:pk>/cancel/", customer_import.cancel, name="import_cancel"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/chart/", views.chart_data, name="chart"),

@@ -21,6 +21,7 @@ from crm.accounts.models import Branch, Team
 from crm.ui.forms import add_service_error
 from crm.ui.pagination import keyset_page
 from customers.records import selectors
+from customers.records.access import access_customer
 from customers.records.filters import CustomerFilter
 from customers.records.models import Customer
 from customers.sales.forms import (
@@ -285,7 +286,7 @@ def prospect_move(request, pk):
 @perm_required("customers.change_customer", write=True)
 @not_found(Customer.DoesNotExist)
 def customer_move(request, pk):
-    customer = selectors.get_customer_for(request.user, pk)
+    customer = access_customer(request.user, pk)
     try:
         pipeline.transition(
             request.user,
@@ -301,7 +302,7 @@ def customer_move(request, pk):
 
 @perm_required("customers.view_customer")
 def lifecycle_panel(request, pk):
-    customer = selectors.get_customer_for(request.user, pk)
+    customer = access_customer(request.user, pk)
     stage = pipeline.customer_stage(customer)
     return render(
         request,
@@ -751,7 +752,7 @@ def statement_pdf(request, pk):
 
 @perm_required("customers.view_satisfactionsurvey")
 def survey_panel(request, pk):
-    customer = selectors.get_customer_for(request.user, pk)
+    customer = access_customer(request.user, pk)
     return render(
         request,
         "customers/sales/_survey_panel.html",
@@ -769,7 +770,7 @@ def survey_panel(request, pk):
 @perm_required("customers.add_satisfactionsurvey", write=True)
 @not_found(Customer.DoesNotExist)
 def survey_create(request, pk):
-    customer = selectors.get_customer_for(request.user, pk)
+    customer = access_customer(request.user, pk)
     form = SurveyForm(request.POST)
     if form.is_valid():
         try:

@@ -353,7 +353,7 @@ def test_customer_reassignment_moves_open_warnings(make_user, team_lead_with_rms
     lead, rm_a, rm_b = team_lead_with_rms
     customer = CustomerFactory(owner=rm_a)
     warning = WarningFactory(customer=customer, owner=rm_a)
-    customer_services.reassign_customer(lead, customer, rm_b, reason="调岗")
+    customer_services.customer_reassign(lead, customer, rm_b, reason="调岗")
     warning.refresh_from_db()
     assert warning.owner == rm_b
 

@@ -248,7 +248,7 @@ def test_audit_export_needs_four_eyes_and_downloads_once(client, entries, make_u
     assert response.status_code == 200
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert {r[2] for r in rows[1:]} == {"customer.pii_revealed", "customer.exported"}
-    assert AuditEntry.objects.filter(action="audit.exported", actor=bob).count() == 1
+    assert AuditEntry.objects.filter(action="audit_export.downloaded", actor=bob).count() == 1
     second = client.post(url)
     assert second.status_code == 302
     client.force_login(carol)

@@ -7,8 +7,9 @@ from django.db.models import Q
 from crm.accounts import roles
 from crm.accounts.access import Scope, book_filter, scope_of, staff_filter
 from crm.accounts.models import Branch, User
+from customers.records.access import access_customer
 from customers.records.models import CustomerCoServer
-from customers.records.selectors import customers_for, get_customer_for
+from customers.records.selectors import customers_for
 from tests.factories import BranchFactory, CustomerFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,12 +132,14 @@ def test_book_filter_with_custom_field_paths(org):
     assert book_filter(UserFactory(role=roles.AUDITOR)) == Q()
 
 
-def test_get_customer_for_is_404_outside_scope(org):
-    from django.http import Http404
+def test_access_customer_is_not_found_outside_scope(org):
+    from crm.core.access import NotFound
 
-    assert get_customer_for(org["rm_a"], org["cust"]["rm_a"].pk) == org["cust"]["rm_a"]
-    with pytest.raises(Http404):
-        get_customer_for(org["rm_a"], org["cust"]["rm_b"].pk)
+    assert access_customer(org["rm_a"], org["cust"]["rm_a"].pk) == org["cust"]["rm_a"]
+    with pytest.raises(NotFound):
+        access_customer(org["rm_a"], org["cust"]["rm_b"].pk)
+    with pytest.raises(NotFound):
+        access_customer(org["rm_a"], "not-an-id")
 
 
 def test_customer_page_outside_scope_is_404_not_403(client, org):

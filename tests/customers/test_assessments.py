@@ -9,15 +9,16 @@ from django.utils import timezone
 
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
-from customers.records.assessments import record_risk_assessment
-from customers.records.models import Customer, RiskAssessment
+from crm.core.access import NotFound
+from customers.records.assessments import risk_assessment_create
+from customers.records.models import RiskAssessment
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_recording_sets_the_class_and_is_audited(rm_a, mine):
-    assessment = record_risk_assessment(rm_a, mine, risk_class="C4", score=72)
+    assessment = risk_assessment_create(rm_a, mine, risk_class="C4", score=72)
     mine.refresh_from_db()
     assert (mine.risk_class, mine.risk_assessed_on) == ("C4", timezone.localdate())
     assert assessment.valid_until == timezone.localdate() + datetime.timedelta(days=365)
@@ -27,40 +28,40 @@ def test_recording_sets_the_class_and_is_audited(rm_a, mine):
 
 def test_at_most_two_a_day(rm_a, mine):
     now = timezone.now()
-    record_risk_assessment(rm_a, mine, risk_class="C2", now=now)
-    record_risk_assessment(rm_a, mine, risk_class="C3", now=now)
+    risk_assessment_create(rm_a, mine, risk_class="C2", now=now)
+    risk_assessment_create(rm_a, mine, risk_class="C3", now=now)
     with pytest.raises(ValidationError, match="2"):
-        record_risk_assessment(rm_a, mine, risk_class="C4", now=now)
+        risk_assessment_create(rm_a, mine, risk_class="C4", now=now)
     assert RiskAssessment.objects.filter(customer=mine).count() == 2
     mine.refresh_from_db()
     assert mine.risk_class == "C3"  # the refused one changed nothing
-    record_risk_assessment(rm_a, mine, risk_class="C4", now=now + datetime.timedelta(days=1))
+    risk_assessment_create(rm_a, mine, risk_class="C4", now=now + datetime.timedelta(days=1))
 
 
 def test_at_most_eight_in_twelve_months(rm_a, mine):
     start = timezone.now() - datetime.timedelta(days=300)
     for week in range(8):
-        record_risk_assessment(
+        risk_assessment_create(
             rm_a, mine, risk_class="C3", now=start + datetime.timedelta(weeks=week * 4)
         )
     with pytest.raises(ValidationError, match="8"):
-        record_risk_assessment(rm_a, mine, risk_class="C3")
+        risk_assessment_create(rm_a, mine, risk_class="C3")
     # Once the oldest falls out of the 12 months, a new one is allowed again.
-    record_risk_assessment(rm_a, mine, risk_class="C3", now=start + datetime.timedelta(days=366))
+    risk_assessment_create(rm_a, mine, risk_class="C3", now=start + datetime.timedelta(days=366))
 
 
 def test_unknown_class_refused(rm_a, mine):
     with pytest.raises(ValidationError):
-        record_risk_assessment(rm_a, mine, risk_class="C9")
+        risk_assessment_create(rm_a, mine, risk_class="C9")
     assert not RiskAssessment.objects.exists()
 
 
 def test_outside_the_book_and_read_only_users(rm_b, mine, as_user):
-    with pytest.raises(Customer.DoesNotExist):
-        record_risk_assessment(rm_b, mine, risk_class="C2")
+    with pytest.raises(NotFound):
+        risk_assessment_create(rm_b, mine, risk_class="C2")
     auditor = UserFactory(role=roles.AUDITOR)
     with pytest.raises(PermissionDenied):
-        record_risk_assessment(auditor, mine, risk_class="C2")
+        risk_assessment_create(auditor, mine, risk_class="C2")
     response = as_user(rm_b).post(reverse("customers:assessment_new", args=[mine.pk]), {})
     assert response.status_code == 404
 

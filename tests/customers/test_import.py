@@ -74,7 +74,7 @@ def test_upload_preview_error_report_and_confirm(as_user, rm_a):
     assert zhang.decrypted_id_number() == GOOD_ID
     assert zhang.name_initials == "zw" and zhang.mobile_last4 == "5678"
     assert zhang.owner == rm_a and zhang.branch_id == rm_a.branch_id
-    assert AuditEntry.objects.filter(action="customer.imported").count() == 1
+    assert AuditEntry.objects.filter(action="customer_import.confirmed").count() == 1
 
 
 def test_reimporting_the_same_file_changes_nothing(as_user, rm_a):

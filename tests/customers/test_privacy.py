@@ -5,7 +5,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from crm.audit.models import AuditEntry
-from customers.records.services import reveal_pii
+from customers.records.services import customer_reveal_pii
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_reveal_without_purpose_shows_nothing_and_writes_nothing(as_user, rm_a, 
 
 
 def test_reveal_id_number_decrypts(rm_a, mine):
-    assert reveal_pii(rm_a, mine, "id_number", purpose="开户复核") == "11010519491231002X"
+    assert customer_reveal_pii(rm_a, mine, "id_number", purpose="开户复核") == "11010519491231002X"
 
 
 def test_auditor_cannot_reveal(as_user, auditor_user, mine):

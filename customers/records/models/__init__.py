@@ -21,7 +21,7 @@ from .customer import (
     VipLevel,
 )
 from .followups import FollowUpReason, FollowUpTask
-from .transfers import CustomerImport, PiiExport, SavedFilter, StagedImport
+from .transfers import CustomerImport, PiiExport, SavedFilter
 
 __all__ = [
     "CapitalSegment",
@@ -45,7 +45,6 @@ __all__ = [
     "RiskClass",
     "RiskLevel",
     "SavedFilter",
-    "StagedImport",
     "Tier",
     "VipLevel",
 ]

@@ -136,7 +136,7 @@ class Customer(models.Model):
         blank=True,
     )
 
-    # Written only by customers.records.services.apply_classifications (called by tiering). On the
+    # Written only by customers.records.services.customers_classify (called by tiering). On the
     # customer row, indexed with the list's sort keys, on purpose: a narrow 1:1 table was
     # measured (1M customers) and made a run that reclassifies 450k customers 2x faster, but
     # "gold customers, largest AUM first" for the whole bank took 4.4 s instead of milliseconds,

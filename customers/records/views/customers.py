@@ -6,39 +6,30 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.accounts.access import Scope, is_read_only, scope_of
-from crm.ui.forms import add_service_error
+from crm.accounts.access import Scope, scope_of
+from crm.accounts.permissions import require, requires
+from crm.core.access import NotFound
+from crm.ui.forms import add_service_error, message_service_error
 from crm.ui.pagination import capped_count, keyset_page
 from customers.records import assessments, selectors, services
-from customers.records.filters import CustomerFilter
+from customers.records.access import access_customer, access_saved_filter
+from customers.records.filters import customer_filter
 from customers.records.forms import CustomerForm, InlineEditForm, ReassignForm, RevealForm
 from customers.records.models import Customer, RiskClass, RiskLevel
 
-
-def _require(user, perm):
-    if is_read_only(user) or not user.has_perm(perm):
-        raise PermissionDenied
+VIEW = "customers.view_customer"
 
 
-def _filtered(request, params=None):
-    """The filter set and the filtered, scoped queryset for `params` (default: the query)."""
-    params = request.GET if params is None else params
-    filterset = CustomerFilter(
-        params or None, queryset=selectors.customers_for(request.user), user=request.user
-    )
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    return filterset, qs
-
-
+@requires(VIEW)
 def customer_list(request):
-    filterset, qs = _filtered(request)
+    filterset, qs = customer_filter(request.user, request.GET)
     ordering = filterset.ordering if filterset.is_bound else ["number", "pk"]
     page = keyset_page(
         selectors.customer_list_qs(qs),
@@ -64,6 +55,7 @@ def customer_list(request):
     return render(request, template or "customers/list.html", context)
 
 
+@requires(VIEW)
 def saved_filter_list(request):
     """htmx fragment: the user's saved filters (kept out of the list's own query budget)."""
     saved = list(selectors.saved_filters_for(request.user))
@@ -73,27 +65,30 @@ def saved_filter_list(request):
     )
 
 
+@requires(VIEW)
 def customer_count(request):
     """htmx fragment: how many customers match, counting at most CAPPED_COUNT rows."""
-    _filterset, qs = _filtered(request)
+    _filterset, qs = customer_filter(request.user, request.GET)
     count, more = capped_count(qs, settings.FIDUCIA["CAPPED_COUNT"])
     return render(request, "customers/_count.html", {"count": count, "count_more": more})
 
 
+@requires(VIEW)
 @require_POST
 def saved_filter_create(request):
     try:
-        services.save_filter(
+        services.saved_filter_save(
             request.user, request.POST.get("name", ""), request.POST.get("query", "")
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        message_service_error(request, exc)
     return redirect(f"{reverse('customers:list')}?{request.POST.get('query', '')}")
 
 
+@requires(VIEW)
 @require_POST
 def saved_filter_delete(request, pk):
-    services.delete_filter(request.user, pk)
+    services.saved_filter_delete(request.user, access_saved_filter(request.user, pk))
     return redirect("customers:list")
 
 
@@ -134,6 +129,7 @@ def _chart(aggregates) -> dict:
     }
 
 
+@requires(VIEW)
 def customer_detail(request, pk):
     """Customer 360: the profile plus panels that other apps register (slot "customer_360")."""
     customer = selectors.customer_360(request.user, pk)
@@ -154,52 +150,47 @@ def customer_detail(request, pk):
     context = {
         "customer": customer,
         "kyc": kyc,
-        "contacts": list(customer.contacts.order_by("-is_primary", "name"))
-        if customer.is_institution
-        else [],
+        "contacts": selectors.contacts_of(customer) if customer.is_institution else [],
         "holdings_by_risk": [g for g in by_risk.values() if g["items"]],
         "holdings_total": sum((h.market_value for h in holdings), Decimal(0)),
         "contracts": selectors.contracts_of(customer),
         "chart": _chart(aggregates),
         "has_chart": bool(aggregates),
-        "assessments": list(customer.risk_assessments.all()[:5]),
+        "assessments": selectors.recent_assessments(customer),
         "inline_fields": services.INLINE_FIELDS,
-        "can_edit": not is_read_only(request.user)
-        and request.user.has_perm("customers.change_customer"),
-        "can_reveal": not is_read_only(request.user)
-        and request.user.has_perm("customers.reveal_pii"),
-        "can_assess": not is_read_only(request.user)
-        and request.user.has_perm("customers.add_riskassessment"),
+        "can_edit": request.user.has_perm("customers.change_customer"),
+        "can_reveal": request.user.has_perm("customers.reveal_pii"),
+        "can_assess": request.user.has_perm("customers.add_riskassessment"),
         "risk_classes": RiskClass.choices,
         "kyc_expiring_days": selectors.KYC_EXPIRING_DAYS,
     }
     return render(request, "customers/detail.html", context)
 
 
+@requires(VIEW)
 def chart_data(request, pk):
     """The 12-month balance and contribution series as JSON (for refreshes and other pages)."""
-    customer = selectors.get_customer_for(request.user, pk)
+    customer = access_customer(request.user, pk)
     return HttpResponse(
         json.dumps(_chart(selectors.aggregates_of(customer)), ensure_ascii=False),
         content_type="application/json",
     )
 
 
+@requires(VIEW)
 def reveal(request, pk, field):
     """htmx: GET asks for a purpose; POST shows the clear value in this response only."""
-    customer = selectors.get_customer_for(request.user, pk)
-    _require(request.user, "customers.reveal_pii")
+    customer = access_customer(request.user, pk)
+    require(request.user, "customers.reveal_pii")  # after the scope: out of scope is 404, not 403
     if field not in services.REVEALABLE:
-        raise Http404
+        raise NotFound
     form = RevealForm(request.POST or None, field=field)
     context = {"customer": customer, "field": field, "form": form}
     if request.method == "POST" and form.is_valid():
         try:
-            context["value"] = services.reveal_pii(
+            context["value"] = services.customer_reveal_pii(
                 request.user, customer, field, purpose=form.cleaned_data["purpose"]
             )
-        except Customer.DoesNotExist:
-            raise Http404 from None
         except ValidationError as exc:
             add_service_error(form, exc)
     response = render(request, "customers/_reveal.html", context)
@@ -207,19 +198,20 @@ def reveal(request, pk, field):
     return response
 
 
+@requires(VIEW)
 def inline_edit(request, pk, field):
     """htmx: edit one small field in place; GET shows the input, POST saves (audited)."""
-    customer = selectors.get_customer_for(request.user, pk)
+    customer = access_customer(request.user, pk)
     if field not in services.INLINE_FIELDS:
-        raise Http404
+        raise NotFound
     if request.GET.get("cancel"):
         return render(
             request, "customers/_inline_value.html", {"customer": customer, "field": field}
         )
-    _require(request.user, "customers.change_customer")
+    require(request.user, "customers.change_customer")
     form = InlineEditForm(request.POST or None, instance=customer, field=field)
     if request.method == "POST" and form.is_valid():
-        customer = services.update_customer(
+        customer = services.customer_update(
             request.user, customer, {field: form.cleaned_data[field]}
         )
         return render(
@@ -233,13 +225,14 @@ def inline_edit(request, pk, field):
 # ---- create and edit ------------------------------------------------------------------------
 
 
+@requires("customers.add_customer")
 def customer_create(request):
-    _require(request.user, "customers.add_customer")
     form = CustomerForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = services.create_customer(
-                request.user, form.save(commit=False), id_number=form.cleaned_data["id_number"]
+            # The form built and validated the instance; the service saves it.
+            customer = services.customer_create(
+                request.user, form.instance, id_number=form.cleaned_data["id_number"]
             )
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -249,9 +242,12 @@ def customer_create(request):
     return render(request, "customers/form.html", {"form": form})
 
 
+@requires(VIEW)
 def customer_edit(request, pk):
-    customer = selectors.get_customer_for(request.user, pk)
-    _require(request.user, "customers.change_customer")
+    customer = access_customer(request.user, pk)
+    require(
+        request.user, "customers.change_customer"
+    )  # after the scope: out of scope is 404, not 403
     form = CustomerForm(request.POST or None, instance=customer, user=request.user)
     if request.method == "POST" and form.is_valid():
         changed = {
@@ -260,7 +256,7 @@ def customer_edit(request, pk):
         if form.cleaned_data["id_number"]:
             changed.update(id_type="resident_id", birth_date=form.cleaned_data["birth_date"])
         try:
-            services.update_customer(
+            services.customer_update(
                 request.user, customer, changed, id_number=form.cleaned_data["id_number"]
             )
         except ValidationError as exc:
@@ -274,13 +270,16 @@ def customer_edit(request, pk):
 # ---- reassignment ---------------------------------------------------------------------------
 
 
+@requires(VIEW)
 def reassign(request, pk):
-    customer = selectors.get_customer_for(request.user, pk)
-    _require(request.user, "customers.reassign_customer")
+    customer = access_customer(request.user, pk)
+    require(
+        request.user, "customers.reassign_customer"
+    )  # after the scope: out of scope is 404, not 403
     form = ReassignForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.reassign_customer(
+            services.customer_reassign(
                 request.user,
                 customer,
                 form.cleaned_data["owner"],
@@ -290,30 +289,25 @@ def reassign(request, pk):
             add_service_error(form, exc)
         else:
             messages.success(request, _("Customer reassigned."))
-            if selectors.customers_for(request.user).filter(pk=pk).exists():
+            # The new owner may be outside the user's book: back to the list then.
+            if selectors.in_book(request.user, pk):
                 return redirect("customers:detail", pk)
             return redirect("customers:list")
     return render(request, "customers/reassign.html", {"form": form, "customers": [customer]})
 
 
+@requires(VIEW, "customers.reassign_customer")
 @require_POST
 def bulk_reassign(request):
     """From the list: the selected customers (checkboxes) to one RM, with a reason."""
-    _require(request.user, "customers.reassign_customer")
     ids = [int(v) for v in request.POST.getlist("customer") if v.isdigit()]
     form = ReassignForm(request.POST if "reason" in request.POST else None, user=request.user)
-    customers = list(
-        selectors.customers_for(request.user).filter(pk__in=ids).select_related("owner")
-    )
-    if len(customers) != len(set(ids)):
-        raise Http404
+    customers = selectors.customers_by_ids(request.user, ids)  # NotFound unless all in the book
     if form.is_bound and form.is_valid():
         try:
-            n = services.bulk_reassign(
+            n = services.customers_reassign(
                 request.user, ids, form.cleaned_data["owner"], reason=form.cleaned_data["reason"]
             )
-        except Customer.DoesNotExist:
-            raise Http404 from None
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
@@ -324,20 +318,22 @@ def bulk_reassign(request):
     )
 
 
+@requires(VIEW)
 @require_POST
 def risk_assessment_new(request, pk):
     """Record a risk assessment from the 360 page's KYC card (limits enforced by the service)."""
-    customer = selectors.get_customer_for(request.user, pk)
+    customer = access_customer(request.user, pk)
+    require(request.user, "customers.add_riskassessment")
     score = request.POST.get("score", "").strip()
     try:
-        assessments.record_risk_assessment(
+        assessments.risk_assessment_create(
             request.user,
             customer,
             risk_class=request.POST.get("risk_class", ""),
             score=int(score) if score.isdigit() else None,
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        message_service_error(request, exc)
     else:
         messages.success(request, _("Risk assessment recorded."))
     return redirect("customers:detail", pk=customer.pk)

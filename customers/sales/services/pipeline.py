@@ -224,7 +224,7 @@ def _transition_prospect(acting_user, prospect, to_stage, reason, customer_numbe
 
 
 def _convert(acting_user, prospect: Prospect, customer_number: str) -> Customer:
-    from customers.records.services import create_customer
+    from customers.records.services import customer_create
 
     number = (customer_number or "").strip().upper()
     if not number:
@@ -235,7 +235,7 @@ def _convert(acting_user, prospect: Prospect, customer_number: str) -> Customer:
     if customer is None:
         if Customer.objects.filter(number=number).exists():
             raise ValidationError({"customer_number": _("This customer number is already taken.")})
-        customer = create_customer(
+        customer = customer_create(
             acting_user,
             Customer(number=number, kind=prospect.kind, name=prospect.name, owner=prospect.owner),
         )

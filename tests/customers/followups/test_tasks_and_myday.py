@@ -12,7 +12,7 @@ from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from customers.contacts import services as services
 from customers.records.models import CustomerCoServer, FollowUpTask
-from customers.records.services import reassign_customer
+from customers.records.services import customer_reassign
 from tests.factories import ContractFactory, CustomerFactory, UserFactory
 
 from .factories import InteractionFactory, TaskFactory
@@ -100,7 +100,7 @@ def test_lead_reassigns_within_team_only(lead, rm_a, rm_b, mine):
 def test_customer_reassignment_moves_open_tasks(lead, rm_a, rm_b, mine):
     open_task = TaskFactory(customer=mine, owner=rm_a)
     done_task = TaskFactory(customer=mine, owner=rm_a, status="done")
-    reassign_customer(lead, mine, rm_b, reason="客户经理调岗")
+    customer_reassign(lead, mine, rm_b, reason="客户经理调岗")
     open_task.refresh_from_db()
     done_task.refresh_from_db()
     assert open_task.owner == rm_b

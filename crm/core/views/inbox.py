@@ -1,13 +1,19 @@
+"""The approvals queue and the notifications of the signed-in user."""
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import approvals, notifications
-from .models import ApprovalRequest
+from crm.accounts.permissions import signed_in
+from crm.ui.forms import message_service_error
+
+from .. import approvals, notifications
 
 
+# Any signed-in user: the queue lists only what they may decide and their own requests.
+@signed_in
 def approval_queue(request):
     pending = list(approvals.pending_for(request.user)[:200])
     mine = list(approvals.mine(request.user)[:50])
@@ -17,41 +23,51 @@ def approval_queue(request):
     return render(request, "core/approvals.html", {"pending": pending, "mine": mine})
 
 
+# Any signed-in user: only a request in their queue is found (others are 404); the kind's
+# approver permission is checked by the service.
+@signed_in
 @require_POST
 def approval_decide(request, pk):
-    # 404 unless the request is one this user may decide (ids cannot be probed).
-    req = get_object_or_404(approvals.pending_for(request.user), pk=pk)
+    req = approvals.access_pending_approval(request.user, pk)
     if not approvals.can_decide(request.user, req):
         raise PermissionDenied
     approve = request.POST.get("decision") == "approve"
     try:
         approvals.decide(request.user, req.pk, approve=approve, note=request.POST.get("note", ""))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        message_service_error(request, exc)
     else:
         messages.success(request, _("Approved.") if approve else _("Rejected."))
     return redirect("core:approvals")
 
 
+# Any signed-in user: only their own requests are found.
+@signed_in
 @require_POST
 def approval_withdraw(request, pk):
-    req = get_object_or_404(ApprovalRequest, pk=pk, requested_by=request.user)
+    req = approvals.access_own_approval(request.user, pk)
     try:
         approvals.withdraw(request.user, req.pk)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        message_service_error(request, exc)
     return redirect("core:approvals")
 
 
+# Any signed-in user: their own notifications.
+@signed_in
 def notification_bell(request):
     return render(request, "core/_bell.html", {"unread": notifications.unread_count(request.user)})
 
 
+# Any signed-in user: their own notifications.
+@signed_in
 def notification_list(request):
     items = list(notifications.notifications_for(request.user)[:100])
     return render(request, "core/notifications.html", {"items": items})
 
 
+# Any signed-in user: marks only their own notifications.
+@signed_in
 @require_POST
 def notification_read(request, pk=None):
     notifications.mark_read(request.user, pk)

@@ -1,0 +1,80 @@
+"""Who may reach which customer record (the access contract, crm.core.access): each entity has
+`<entity>s_for(user)` (a scoped queryset) and `access_<entity>(user, pk, *, for_write=False)`,
+raising NotFound (404) alike for "missing" and "not yours"."""
+
+from django.db.models import Q, QuerySet
+
+from crm.accounts.access import Scope, book_filter, scope_of
+from crm.core.access import access_in
+from customers.records.models import (
+    Customer,
+    CustomerCoServer,
+    CustomerImport,
+    PiiExport,
+    SavedFilter,
+)
+
+
+def book_q(user, prefix: str = ""):
+    """The user's book as a Q for a model reaching Customer via `prefix` ("customer__").
+
+    Co-served customers are looked up first (one small indexed query) and added as a plain
+    `pk IN (…)`, so PostgreSQL combines the owner index and the primary key with a BitmapOr
+    instead of testing an EXISTS() on every row of a million-row table.
+    """
+    extra = None
+    if Scope.NONE < scope_of(user) < Scope.ALL:
+        coserved = list(
+            CustomerCoServer.objects.filter(user=user).values_list("customer_id", flat=True)
+        )
+        if coserved:
+            extra = Q(**{f"{prefix}pk__in": coserved})
+    return book_filter(
+        user,
+        owner=f"{prefix}owner",
+        team=f"{prefix}team",
+        branch=f"{prefix}branch",
+        own_extra=extra,
+    )
+
+
+def customers_for(user) -> QuerySet[Customer]:
+    return Customer.objects.filter(book_q(user))
+
+
+def access_customer(user, pk, *, for_write: bool = False) -> Customer:
+    """The customer if in the user's book (locked FOR UPDATE when `for_write`, inside the
+    caller's transaction), else NotFound: never 403, so ids cannot be probed."""
+    qs = customers_for(user)
+    if for_write:
+        qs = qs.select_for_update(of=("self",))
+    return access_in(qs, pk)
+
+
+def saved_filters_for(user) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(owner=user)
+
+
+def access_saved_filter(user, pk, *, for_write: bool = False) -> SavedFilter:
+    return access_in(saved_filters_for(user), pk, lock=for_write)
+
+
+def customer_imports_for(user) -> QuerySet[CustomerImport]:
+    """A user's own staged customer imports (nobody else's preview, report or confirmation)."""
+    return CustomerImport.objects.filter(created_by=user)
+
+
+def access_customer_import(user, pk, *, for_write: bool = False) -> CustomerImport:
+    return access_in(customer_imports_for(user), pk, lock=for_write)
+
+
+def pii_exports_for(user) -> QuerySet[PiiExport]:
+    """A user's own unmasked-export requests."""
+    return PiiExport.objects.filter(requested_by=user).select_related("approval")
+
+
+def access_pii_export(user, pk, *, for_write: bool = False) -> PiiExport:
+    qs = pii_exports_for(user)
+    if for_write:
+        qs = qs.select_for_update(of=("self",))
+    return access_in(qs, pk)
