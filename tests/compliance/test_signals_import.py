@@ -142,7 +142,9 @@ def test_bad_files_get_a_clear_message(risk_user, customers):
 
 def test_future_dates_are_rejected(risk_user, customers):
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-    staged = transfers.signal_import_stage(risk_user, _csv([["S0000", "overdue", tomorrow, "1", "x"]]))
+    staged = transfers.signal_import_stage(
+        risk_user, _csv([["S0000", "overdue", tomorrow, "1", "x"]])
+    )
     assert staged.errors[0]["column"] == "date"
 
 

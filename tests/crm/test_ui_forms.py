@@ -34,3 +34,18 @@ def test_a_plain_refusal_goes_above_the_form():
     form = _form()
     add_service_error(form, ValidationError(["already open", "try later"]))
     assert form.non_field_errors() == ["already open", "try later"]
+
+
+def test_message_service_error_shows_a_refusal_without_a_form(rf):
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.core.exceptions import PermissionDenied
+
+    from crm.ui.forms import message_service_error
+
+    request = rf.post("/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    message_service_error(request, ValidationError(["first", "second"]))
+    message_service_error(request, PermissionDenied("not yours"))
+    assert [str(m) for m in get_messages(request)] == ["first second", "not yours"]
