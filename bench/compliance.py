@@ -124,7 +124,8 @@ def bench_import(user, n):
     )
     before = RiskWarning.objects.count()
     timed(
-        "confirm (bulk insert + raise warnings)", lambda: transfers.signal_import_confirm(user, staged)
+        "confirm (bulk insert + raise warnings)",
+        lambda: transfers.signal_import_confirm(user, staged),
     )
     staged.refresh_from_db()
     print(
