@@ -4,14 +4,10 @@ parse input, call a selector or service, render)."""
 from __future__ import annotations
 
 import datetime
-import hashlib
-import secrets
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,25 +17,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.accounts.access import is_read_only
-from crm.accounts.permissions import public
-from crm.audit.services import record
+from crm.accounts.permissions import public, requires, signed_in
 from crm.ui.formatting import mask_name
+from crm.ui.forms import add_service_error, message_service_error, service_error_text
 from crm.ui.pagination import keyset_page
 from customers.contacts import cadence
 from customers.contacts import selectors as fs
 from customers.contacts import services as services
+from customers.contacts.access import access_interaction, access_task
 from customers.contacts.forms import InteractionForm, ManualTaskForm, SkipForm, TaskReassignForm
-from customers.contacts.models import CalendarFeedToken
 from customers.records import selectors
-from customers.records.models import FollowUpReason, FollowUpTask
+from customers.records.models import FollowUpReason
 
 PANEL_LIMIT = 10
 TASK_PAGE = 50
-
-
-def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 def _safe_next(request, default: str) -> str:
@@ -56,10 +47,6 @@ def _partial(request, template: str, context: dict, status: int = 200) -> HttpRe
     return HttpResponse(render_to_string(template, ctx), status=status)
 
 
-def _can_write(user, perm: str) -> bool:
-    return not is_read_only(user) and user.has_perm(perm)
-
-
 # ---- customer 360 panel ---------------------------------------------------------------------
 
 
@@ -69,8 +56,8 @@ def _panel_context(request, customer, form=None, task=None):
         "timeline": fs.timeline_of(customer),
         "open_tasks": fs.open_tasks_of(customer),
         "cadence": cadence.customer_cadence_status(customer),
-        "can_log": _can_write(request.user, "customers.add_interaction"),
-        "can_add_task": _can_write(request.user, "customers.add_followuptask"),
+        "can_log": request.user.has_perm("customers.add_interaction"),
+        "can_add_task": request.user.has_perm("customers.add_followuptask"),
         "form": form,
         "task": task,
         "today": timezone.localdate(),
@@ -79,6 +66,7 @@ def _panel_context(request, customer, form=None, task=None):
     }
 
 
+@requires("customers.view_interaction")
 def customer_panel(request, pk):
     """Timeline, open tasks and cadence of one customer (slot "customer_360", htmx)."""
     customer = selectors.get_customer_for(request.user, pk)
@@ -86,23 +74,22 @@ def customer_panel(request, pk):
 
 
 @require_POST
+@requires("customers.add_followuptask")
 def task_new(request, pk):
     """Add a manual follow-up from the 360 panel (htmx); the panel comes back refreshed."""
-    if not _can_write(request.user, "customers.add_followuptask"):
-        raise PermissionDenied
     customer = selectors.get_customer_for(request.user, pk)
     form = ManualTaskForm(request.POST)
     error = None
     if form.is_valid():
         try:
-            services.create_manual_task(
+            services.task_create(
                 request.user,
                 customer,
                 title=form.cleaned_data["title"],
                 due_on=form.cleaned_data["due_on"],
             )
         except ValidationError as exc:
-            error = _errors(exc)
+            error = service_error_text(exc)
     else:
         error = _("Please give the task a title and a due date.")
     context = _panel_context(request, customer)
@@ -112,19 +99,12 @@ def task_new(request, pk):
 
 def _task_from_query(request, customer):
     raw = request.POST.get("task") or request.GET.get("task")
-    if not raw:
-        return None
-    try:
-        task = fs.tasks_in_book(request.user).get(pk=int(raw), customer=customer)
-    except (ValueError, FollowUpTask.DoesNotExist) as exc:
-        raise Http404 from exc
-    return task
+    return access_task(request.user, raw, customer=customer) if raw else None
 
 
+@requires("customers.add_interaction")
 def interaction_new(request, pk):
     """Log a contact or visit: inline on the 360 page (htmx) or as a page from a task."""
-    if not _can_write(request.user, "customers.add_interaction"):
-        raise PermissionDenied
     customer = selectors.get_customer_for(request.user, pk)
     task = _task_from_query(request, customer)
     form = InteractionForm(
@@ -135,7 +115,7 @@ def interaction_new(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.log_interaction(
+            services.interaction_log(
                 request.user,
                 customer,
                 channel=data["channel"],
@@ -148,13 +128,10 @@ def interaction_new(request, pk):
                 contacts=data.get("contacts") or [],
                 other_participants=data["other_participants"],
                 attachment=data["attachment"],
-                task_id=task.pk if task else None,
+                task=task,
             )
         except ValidationError as exc:
-            errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
-            for field, errs in errors.items():
-                for err in errs:
-                    form.add_error(field if field in form.fields else None, err)
+            add_service_error(form, exc)
         else:
             if request.htmx:
                 return _partial(
@@ -190,10 +167,13 @@ def _purpose_for(task) -> str:
     }.get(task.reason, "service")
 
 
+# Whether this user may change this interaction (its author, within the edit window) is the
+# service's rule; anyone who reads interactions gets its message instead of a bare 403.
+@requires("customers.view_interaction")
 def interaction_edit(request, pk):
-    interaction = fs.get_interaction_for(request.user, pk)
+    interaction = access_interaction(request.user, pk)
     customer = interaction.customer
-    if not services.can_edit(request.user, interaction):
+    if not services.interaction_editable(request.user, interaction):
         messages.error(
             request,
             _("Interactions can only be changed by their author within %(hours)s hours.")
@@ -205,7 +185,7 @@ def interaction_edit(request, pk):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.edit_interaction(
+                services.interaction_edit(
                     request.user,
                     interaction,
                     staff=data["staff"],
@@ -213,9 +193,9 @@ def interaction_edit(request, pk):
                     **{f: data[f] for f in services.EDITABLE},
                 )
             except ValidationError as exc:
-                form.add_error(None, _errors(exc))
+                add_service_error(form, exc)
             except PermissionDenied as exc:
-                messages.error(request, str(exc))
+                message_service_error(request, exc)
                 return redirect("customers:detail", customer.pk)
             else:
                 messages.success(request, _("Contact updated."))
@@ -232,98 +212,79 @@ def interaction_edit(request, pk):
 
 # ---- tasks ----------------------------------------------------------------------------------
 
-TASK_FILTERS = ("open", "overdue", "done", "skipped", "all")
 
-
+@requires("customers.view_followuptask")
 def task_list(request):
     """All of my (or, for leads, my team's) tasks, keyset-paginated by due date."""
     status = request.GET.get("status", "open")
-    if status not in TASK_FILTERS:
+    if status not in fs.TASK_FILTERS:
         status = "open"
     who = request.GET.get("who", "mine")
-    team = fs.team_members(request.user)
-    if who == "team" and fs.scope_of(request.user) >= fs.Scope.TEAM:
-        qs = fs.tasks_in_book(request.user).filter(owner__in=team.values("pk"))
-    else:
+    if who != "team" or fs.scope_of(request.user) < fs.Scope.TEAM:
         who = "mine"
-        qs = fs.tasks_in_book(request.user).filter(owner=request.user)
     today = timezone.localdate()
-    if status == "overdue":
-        qs = qs.filter(status=FollowUpTask.Status.OPEN, due_on__lt=today)
-    elif status != "all":
-        qs = qs.filter(status=status)
-    page = keyset_page(fs.task_list_qs(qs), ["due_on", "pk"], request.GET.get("after"), TASK_PAGE)
+    qs = fs.task_list(request.user, status=status, who=who, today=today)
+    page = keyset_page(qs, ["due_on", "pk"], request.GET.get("after"), TASK_PAGE)
     context = {
         "page": page,
         "status": status,
         "who": who,
-        "filters": TASK_FILTERS,
+        "filters": fs.TASK_FILTERS,
         "today": today,
         "can_lead": request.user.has_perm("customers.reassign_followuptask"),
-        "staff": list(_reassign_targets(request.user)) if who == "team" else [],
+        "staff": list(fs.reassign_targets(request.user)) if who == "team" else [],
     }
     if request.htmx and request.GET.get("after"):
         return render(request, "customers/followups/_task_rows.html", context)
     return render(request, "customers/followups/task_list.html", context)
 
 
-def _reassign_targets(user):
-    return (
-        get_user_model()
-        .objects.filter(fs.staff_filter(user), branch__isnull=False)
-        .only("pk", "username", "display_name", "first_name", "last_name")
-        .order_by("display_name", "username")
-    )
-
-
 @require_POST
+@requires("customers.change_followuptask")
 def task_skip(request, pk):
+    task = access_task(request.user, pk)
     form = SkipForm(request.POST)
     target = _safe_next(request, reverse("customers:tasks"))
     if not form.is_valid():
         messages.error(request, _("Please give a reason for skipping the task."))
         return redirect(target)
     try:
-        services.skip_task(request.user, pk, reason=form.cleaned_data["reason"])
-    except FollowUpTask.DoesNotExist as exc:
-        raise Http404 from exc
+        services.task_skip(request.user, task, reason=form.cleaned_data["reason"])
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        message_service_error(request, exc)
     else:
         messages.success(request, _("Task skipped."))
     return redirect(target)
 
 
 @require_POST
+@requires("customers.change_followuptask")
 def task_done(request, pk):
+    task = access_task(request.user, pk)
     try:
-        services.complete_task(request.user, pk)
-    except FollowUpTask.DoesNotExist as exc:
-        raise Http404 from exc
+        services.task_complete(request.user, task)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        message_service_error(request, exc)
     else:
         messages.success(request, _("Task completed."))
     return redirect(_safe_next(request, reverse("customers:tasks")))
 
 
 @require_POST
+@requires("customers.reassign_followuptask")
 def task_reassign(request, pk):
-    if not _can_write(request.user, "customers.reassign_followuptask"):
-        raise PermissionDenied
-    form = TaskReassignForm(request.POST, staff=_reassign_targets(request.user))
+    task = access_task(request.user, pk)
+    form = TaskReassignForm(request.POST, staff=fs.reassign_targets(request.user))
     target = _safe_next(request, reverse("customers:tasks") + "?who=team")
     if not form.is_valid():
         messages.error(request, _("Choose a member of your team."))
         return redirect(target)
     try:
-        services.reassign_task(
-            request.user, pk, form.cleaned_data["owner"], reason=form.cleaned_data["reason"]
+        services.task_reassign(
+            request.user, task, form.cleaned_data["owner"], reason=form.cleaned_data["reason"]
         )
-    except FollowUpTask.DoesNotExist as exc:
-        raise Http404 from exc
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        message_service_error(request, exc)
     else:
         messages.success(request, _("Task reassigned."))
     return redirect(target)
@@ -337,6 +298,9 @@ def _rows(qs):
     return rows[:PANEL_LIMIT], len(rows) > PANEL_LIMIT
 
 
+# Any signed-in user: it lists only the user's own open tasks (selectors scope it), and it
+# stays within its query budget without loading the permissions.
+@signed_in
 def home_tasks(request):
     """My day: overdue, due today and later this week (one panel, three small queries)."""
     buckets = fs.my_day_buckets(request.user)  # one book look-up shared by the three
@@ -364,6 +328,8 @@ def home_tasks(request):
     )
 
 
+# Any signed-in user: only the user's own book (selectors scope it); see home_tasks.
+@signed_in
 def home_customers(request):
     """My day: customers out of cadence, upcoming maturities, recent contacts."""
     book = fs.customer_book(request.user)
@@ -382,9 +348,8 @@ def home_customers(request):
     )
 
 
+@requires("customers.reassign_followuptask")
 def home_team(request):
-    if not request.user.has_perm("customers.reassign_followuptask"):
-        raise PermissionDenied
     rows = list(fs.team_overdue(request.user)[: PANEL_LIMIT + 1])
     return _partial(
         request,
@@ -392,7 +357,7 @@ def home_team(request):
         {
             "tasks": rows[:PANEL_LIMIT],
             "more": len(rows) > PANEL_LIMIT,
-            "staff": list(_reassign_targets(request.user)),
+            "staff": list(fs.reassign_targets(request.user)),
             "today": timezone.localdate(),
             "next": reverse("ui:home"),
         },
@@ -401,36 +366,22 @@ def home_team(request):
 
 # ---- iCalendar feed -------------------------------------------------------------------------
 
-FEED_PAST_DAYS = 30
-FEED_FUTURE_DAYS = 180
-FEED_LIMIT = 500
 
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
+@requires("customers.view_followuptask")
 def calendar_settings(request):
     """Create, regenerate or revoke the user's secret feed link (shown once when created)."""
-    feed = CalendarFeedToken.objects.filter(user=request.user).first()
     new_url = None
     if request.method == "POST":
-        action = request.POST.get("action")
-        with transaction.atomic():
-            if action == "revoke":
-                CalendarFeedToken.objects.filter(user=request.user).delete()
-                record(request.user, "followup.calendar_feed_revoked", request.user)
-                messages.success(request, _("The calendar link no longer works."))
-                return redirect("customers:calendar_settings")
-            token = secrets.token_urlsafe(32)
-            CalendarFeedToken.objects.update_or_create(
-                user=request.user, defaults={"token_hash": _hash(token), "last_used_at": None}
-            )
-            record(request.user, "followup.calendar_feed_issued", request.user)
+        if request.POST.get("action") == "revoke":
+            services.feed_token_revoke(request.user)
+            messages.success(request, _("The calendar link no longer works."))
+            return redirect("customers:calendar_settings")
+        token = services.feed_token_issue(request.user)
         new_url = request.build_absolute_uri(reverse("customers:calendar_feed", args=[token]))
-        feed = CalendarFeedToken.objects.get(user=request.user)
     return render(
-        request, "customers/followups/calendar_settings.html", {"feed": feed, "new_url": new_url}
+        request,
+        "customers/followups/calendar_settings.html",
+        {"feed": fs.calendar_feed_of(request.user), "new_url": new_url},
     )
 
 
@@ -438,27 +389,8 @@ def calendar_settings(request):
 def calendar_feed(request, token):
     """Open tasks as all-day events. No session: the secret token identifies the user; an
     unknown or revoked token answers 404. Customer names are masked (the feed leaves the bank)."""
-    feed = (
-        CalendarFeedToken.objects.select_related("user")
-        .filter(token_hash=_hash(token), user__is_active=True)
-        .first()
-    )
-    if feed is None:
-        raise Http404
-    CalendarFeedToken.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
-    user = feed.user
-    today = timezone.localdate()
-    tasks = list(
-        fs.tasks_in_book(user)
-        .filter(
-            owner=user,
-            status=FollowUpTask.Status.OPEN,
-            due_on__gte=today - datetime.timedelta(days=FEED_PAST_DAYS),
-            due_on__lte=today + datetime.timedelta(days=FEED_FUTURE_DAYS),
-        )
-        .select_related("customer")
-        .order_by("due_on", "pk")[:FEED_LIMIT]
-    )
+    user = services.feed_token_use(token)
+    tasks = fs.feed_tasks(user, timezone.localdate())
     return HttpResponse(_ical(request, tasks), content_type="text/calendar; charset=utf-8")
 
 
