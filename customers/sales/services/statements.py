@@ -16,7 +16,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -24,7 +24,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crm.accounts.access import is_read_only
+from crm.accounts.permissions import require
 from crm.audit.services import record
 from customers.records.models import (
     Contract,
@@ -35,8 +35,9 @@ from customers.records.models import (
     InstitutionContact,
     MonthlyAggregate,
 )
-from customers.records.selectors import book_q
+from customers.sales.access import access_statement
 from customers.sales.models import PeriodKind, Statement, StatementRun
+from customers.sales.workflows import STATEMENT_FLOW
 
 VIP_LEVELS = ("platinum", "diamond", "private")
 MATURITY_HORIZON_DAYS = 90
@@ -343,7 +344,7 @@ def _file_name(customer_number: str, kind: str, start: datetime.date) -> str:
 # ---- generation -----------------------------------------------------------------------------
 
 
-def generate(
+def statements_generate(
     kind: str,
     period_start: datetime.date,
     *,
@@ -422,62 +423,40 @@ def generate(
 # ---- review and send ------------------------------------------------------------------------
 
 
-def statements_for(user):
-    return Statement.objects.filter(book_q(user, prefix="customer__")).select_related(
-        "customer", "owner"
-    )
-
-
-def get_statement_for(user, pk) -> Statement:
-    statement = statements_for(user).filter(pk=pk).first()
-    if statement is None:
-        raise Statement.DoesNotExist
-    return statement
-
-
 def _require(user) -> None:
-    if is_read_only(user) or not user.has_perm("customers.send_statement"):
-        raise PermissionDenied(_("You may not review or send statements."))
+    require(user, "customers.send_statement", message=_("You may not review or send statements."))
 
 
-def _locked(user, statement) -> Statement:
-    locked = statements_for(user).select_for_update(of=("self",)).filter(pk=statement.pk).first()
-    if locked is None:
-        raise Statement.DoesNotExist
-    return locked
-
-
-def review(acting_user, statement: Statement, *, market_note: str) -> Statement:
+def statement_review(acting_user, statement: Statement, *, market_note: str) -> Statement:
     """The RM checks the statement and may edit the market note; the PDF is rendered again."""
     _require(acting_user)
     note = (market_note or "").strip()
     if len(note) > 2000:
         raise ValidationError({"market_note": _("The market note is limited to 2,000 characters.")})
     with transaction.atomic():
-        locked = _locked(acting_user, statement)
-        if locked.status == Statement.Status.SENT:
-            raise ValidationError(_("This statement has already been sent."))
-        before = locked.market_note
-        locked.market_note = note
-        pdf = render_pdf(
-            locked.content, note, title=f"{locked.customer.name} {locked.period_start:%Y-%m}"
-        )
+        locked = access_statement(acting_user, statement.pk, for_write=True)
+        changed = locked.market_note != note
         old = locked.pdf.name if locked.pdf else ""
-        locked.pdf.save(
-            _file_name(locked.customer.number, locked.period_kind, locked.period_start),
-            ContentFile(pdf),
-            save=False,
-        )
-        locked.status = Statement.Status.REVIEWED
-        locked.reviewed_by = acting_user
-        locked.reviewed_at = timezone.now()
-        locked.save(update_fields=["market_note", "pdf", "status", "reviewed_by", "reviewed_at"])
-        record(
+
+        def effects(spec):
+            locked.market_note = note
+            pdf = render_pdf(
+                locked.content, note, title=f"{locked.customer.name} {locked.period_start:%Y-%m}"
+            )
+            locked.pdf.save(
+                _file_name(locked.customer.number, locked.period_kind, locked.period_start),
+                ContentFile(pdf),
+                save=False,
+            )
+            locked.reviewed_by = acting_user
+            locked.reviewed_at = timezone.now()
+
+        STATEMENT_FLOW.apply(
             acting_user,
-            "statement.reviewed",
             locked,
-            before={"note_changed": False},
-            after={"note_changed": before != note},
+            Statement.Status.REVIEWED,
+            effects=effects,
+            audit_after={"note_changed": changed},
         )
         if old and old != locked.pdf.name:
             transaction.on_commit(lambda: locked.pdf.storage.delete(old))
@@ -496,34 +475,39 @@ def recipient_for(customer: Customer) -> str:
     return contact.email if contact else ""
 
 
-def send(acting_user, statement: Statement, *, via: str) -> Statement:
+def statement_send(acting_user, statement: Statement, *, via: str) -> Statement:
     """Mark a reviewed statement sent: by e-mail (sent now, PDF attached) or handed over as a
     download. Recorded on the statement and in the audit log of the customer."""
     _require(acting_user)
     if via not in Statement.SentVia.values:
         raise ValidationError(_("Choose how the statement was sent."))
     with transaction.atomic():
-        locked = _locked(acting_user, statement)
-        if locked.status == Statement.Status.GENERATED:
-            raise ValidationError(_("Review the statement before sending it."))
-        if locked.status == Statement.Status.SENT:
-            raise ValidationError(_("This statement has already been sent."))
+        locked = access_statement(acting_user, statement.pk, for_write=True)
+        STATEMENT_FLOW.spec(locked, Statement.Status.SENT)  # "review first" before the address
         to = ""
         if via == Statement.SentVia.EMAIL:
             to = recipient_for(locked.customer)
             if not to:
                 raise ValidationError(_("The customer has no e-mail address."))
-        locked.status = Statement.Status.SENT
-        locked.sent_via = via
-        locked.sent_to = to
-        locked.sent_by = acting_user
-        locked.sent_at = timezone.now()
-        locked.save(update_fields=["status", "sent_via", "sent_to", "sent_by", "sent_at"])
-        record(
+
+        def effects(spec):
+            locked.sent_via = via
+            locked.sent_to = to
+            locked.sent_by = acting_user
+            locked.sent_at = timezone.now()
+
+        # Audited on the customer: the statement's history is the customer's.
+        STATEMENT_FLOW.apply(
             acting_user,
-            "statement.sent",
-            locked.customer,
-            after={"statement": locked.pk, "via": via, "period": locked.period_start.isoformat()},
+            locked,
+            Statement.Status.SENT,
+            effects=effects,
+            audit_target=locked.customer,
+            audit_after={
+                "statement": locked.pk,
+                "via": via,
+                "period": locked.period_start.isoformat(),
+            },
         )
         if via == Statement.SentVia.EMAIL:
             message = EmailMessage(
@@ -539,18 +523,10 @@ def send(acting_user, statement: Statement, *, via: str) -> Statement:
     return locked
 
 
-def record_download(acting_user, statement: Statement) -> None:
+def statement_download(acting_user, statement: Statement) -> None:
     record(
         acting_user, "statement.downloaded", statement, after={"customer": statement.customer_id}
     )
-
-
-def runs() -> list[StatementRun]:
-    return list(StatementRun.objects.order_by("-started_at")[:10])
-
-
-def customer_statements(customer, limit=6) -> list[Statement]:
-    return list(Statement.objects.filter(customer=customer).order_by("-period_start")[:limit])
 
 
 def in_period_q(start, end) -> Q:
