@@ -132,7 +132,8 @@ def _customer_in_book(user, customer: Customer) -> Customer:
     return customer
 
 
-def _edit_refused() -> PermissionDenied:
+def edit_refused() -> PermissionDenied:
+    """The refusal of a change outside the edit window or by someone else."""
     return PermissionDenied(
         _("Interactions can only be changed by their author within %(hours)s hours.")
         % {"hours": cadence.option("EDIT_WINDOW_HOURS")}
@@ -145,7 +146,7 @@ def interaction_edit(
     """Change an interaction within the edit window (its author only); later changes are
     refused. Writes the before/after audit row."""
     if not interaction_editable(acting_user, interaction):
-        raise _edit_refused()
+        raise edit_refused()
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -156,7 +157,7 @@ def interaction_edit(
     with transaction.atomic():
         locked = access_interaction(acting_user, interaction.pk, for_write=True)
         if not interaction_editable(acting_user, locked):
-            raise _edit_refused()
+            raise edit_refused()
         before = _snapshot(locked)
         for name, value in changes.items():
             setattr(locked, name, value.strip() if isinstance(value, str) else value)

@@ -118,16 +118,11 @@ def interaction_new(request, pk):
             services.interaction_log(
                 request.user,
                 customer,
-                channel=data["channel"],
-                occurred_at=data["occurred_at"],
-                purpose=data["purpose"],
-                summary=data["summary"],
-                outcomes=data["outcomes"],
-                next_steps=data["next_steps"],
                 staff=data["staff"],
                 contacts=data.get("contacts") or [],
                 other_participants=data["other_participants"],
                 attachment=data["attachment"],
+                **{f: data[f] for f in services.EDITABLE},
                 task=task,
             )
         except ValidationError as exc:
@@ -174,11 +169,7 @@ def interaction_edit(request, pk):
     interaction = access_interaction(request.user, pk)
     customer = interaction.customer
     if not services.interaction_editable(request.user, interaction):
-        messages.error(
-            request,
-            _("Interactions can only be changed by their author within %(hours)s hours.")
-            % {"hours": cadence.option("EDIT_WINDOW_HOURS")},
-        )
+        message_service_error(request, services.edit_refused())
         return redirect("customers:detail", customer.pk)
     if request.method == "POST":
         form = InteractionForm(request.POST, user=request.user, customer=customer)

@@ -55,21 +55,19 @@ def _cannot_move(kind):
     return refusal
 
 
-PROSPECT_FLOW = Workflow(
-    PROSPECT_MOVES,
-    audit_entity="prospect",
-    status_field="stage",
-    label_of=stage_label,
-    refusal=_cannot_move("prospect"),
-)
+def _stage_flow(table, audit_entity: str, kind: str) -> Workflow:
+    return Workflow(
+        table,
+        audit_entity=audit_entity,
+        status_field="stage",
+        label_of=stage_label,
+        refusal=_cannot_move(kind),
+    )
+
+
+PROSPECT_FLOW = _stage_flow(PROSPECT_MOVES, "prospect", "prospect")
 # Audited on the customer (the lifecycle row is its detail): "lifecycle.dormant", ….
-LIFECYCLE_FLOW = Workflow(
-    LIFECYCLE_MOVES,
-    audit_entity="lifecycle",
-    status_field="stage",
-    label_of=stage_label,
-    refusal=_cannot_move("customer"),
-)
+LIFECYCLE_FLOW = _stage_flow(LIFECYCLE_MOVES, "lifecycle", "customer")
 
 
 def moves_from(flow: Workflow, stage: str) -> list[tuple[str, Transition]]:

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.accounts.access import staff_filter
 from crm.accounts.permissions import require
@@ -36,8 +37,7 @@ class HandoverIncomplete(ValidationError):
     pass
 
 
-def _require(user) -> None:
-    require(user, PERM, message=_("You may not manage handovers."))
+DENIED = gettext_lazy("You may not manage handovers.")
 
 
 def _check_successor(acting_user, successor, departing, *, field: str = "successor") -> None:
@@ -58,7 +58,7 @@ def handover_start(
     acting_user, departing, default_successor, *, reason: str, note: str = ""
 ) -> HandoverPlan:
     """Create a draft plan listing every customer the departing person owns (set-based)."""
-    _require(acting_user)
+    require(acting_user, PERM, message=DENIED)
     if departing.pk == acting_user.pk:
         raise ValidationError(_("You cannot plan your own handover."))
     if not staff_in_scope(acting_user).filter(pk=departing.pk).exists():
@@ -114,7 +114,7 @@ def _draft(acting_user, plan) -> HandoverPlan:
 def handover_assign(acting_user, plan, customer_ids, successor, *, note: str | None = None) -> int:
     """Give the selected customers of the plan to `successor` (None: back to the default), and
     optionally set their handover note."""
-    _require(acting_user)
+    require(acting_user, PERM, message=DENIED)
     ids = {int(pk) for pk in customer_ids}
     if not ids:
         raise ValidationError(_("Select at least one customer."))
@@ -129,7 +129,7 @@ def handover_assign(acting_user, plan, customer_ids, successor, *, note: str | N
 
 
 def handover_set_note(acting_user, plan, customer_id: int, note: str) -> None:
-    _require(acting_user)
+    require(acting_user, PERM, message=DENIED)
     with transaction.atomic():
         locked = _draft(acting_user, plan)
         HandoverItem.objects.filter(plan=locked, customer_id=customer_id).update(
@@ -138,7 +138,7 @@ def handover_set_note(acting_user, plan, customer_id: int, note: str) -> None:
 
 
 def handover_cancel(acting_user, plan) -> None:
-    _require(acting_user)
+    require(acting_user, PERM, message=DENIED)
     with transaction.atomic():
         locked = access_handover_plan(acting_user, plan.pk, for_write=True)
         HANDOVER_FLOW.apply(acting_user, locked, HandoverPlan.Status.CANCELLED)
@@ -146,7 +146,7 @@ def handover_cancel(acting_user, plan) -> None:
 
 def handover_complete(acting_user, plan) -> HandoverPlan:
     """Move everything in one transaction; refuse (and change nothing) if anything is left."""
-    _require(acting_user)
+    require(acting_user, PERM, message=DENIED)
     with transaction.atomic():
         locked = _draft(acting_user, plan)
         HANDOVER_FLOW.apply(

@@ -16,9 +16,10 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
@@ -44,15 +45,14 @@ def sales_setting(name: str, default):
     return getattr(settings, "FIDUCIA_SALES", {}).get(name, default)
 
 
-def _require_pipeline(user, perm: str) -> None:
-    require(user, perm, message=_("You may not change the pipeline."))
+DENIED = gettext_lazy("You may not change the pipeline.")
 
 
 # ---- prospects ------------------------------------------------------------------------------
 
 
 def prospect_create(acting_user, prospect: Prospect) -> Prospect:
-    _require_pipeline(acting_user, "customers.add_prospect")
+    require(acting_user, "customers.add_prospect", message=DENIED)
     if not assignable_staff(acting_user).filter(pk=prospect.owner_id).exists():
         raise ValidationError({"owner": _("You cannot give prospects to this person.")})
     if prospect.source == ProspectSource.CHANNEL and prospect.channel_id is None:
@@ -84,7 +84,7 @@ def prospect_create(acting_user, prospect: Prospect) -> Prospect:
 def prospect_set_next_step(
     acting_user, prospect: Prospect, *, next_step: str, due: datetime.date | None
 ) -> Prospect:
-    _require_pipeline(acting_user, "customers.change_prospect")
+    require(acting_user, "customers.change_prospect", message=DENIED)
     with transaction.atomic():
         locked = access_prospect(acting_user, prospect.pk, for_write=True)
         locked.next_step = (next_step or "").strip()[:200]
@@ -109,6 +109,13 @@ def _reason(spec: Transition, reason: str) -> str:
     return reason[:200]
 
 
+def _event(acting_user, spec: Transition, before: str, reason: str, **subject) -> None:
+    """The history row of a move (of a prospect, a customer, or a prospect that became one)."""
+    LifecycleEvent.objects.create(
+        from_stage=before, to_stage=spec.target, reason=reason, actor=acting_user, **subject
+    )
+
+
 def prospect_move(
     acting_user,
     prospect: Prospect,
@@ -121,7 +128,7 @@ def prospect_move(
     """Move a prospect to `to_stage`, if PROSPECT_FLOW allows it. Converting it (onboarding →
     active) links it to a customer: an existing one in the acting user's book with
     `customer_number`, or a new one created from the prospect."""
-    _require_pipeline(acting_user, "customers.change_prospect")
+    require(acting_user, "customers.change_prospect", message=DENIED)
     with transaction.atomic():
         locked = access_prospect(acting_user, prospect.pk, for_write=True)
         before = locked.stage
@@ -141,14 +148,8 @@ def prospect_move(
             locked.stage_changed_at = timezone.now()
 
         def history(spec):
-            LifecycleEvent.objects.create(
-                prospect=locked,
-                customer=locked.customer if spec.target == S.ACTIVE else None,
-                from_stage=before,
-                to_stage=spec.target,
-                reason=text,
-                actor=acting_user,
-            )
+            customer = locked.customer if spec.target == S.ACTIVE else None
+            _event(acting_user, spec, before, text, prospect=locked, customer=customer)
 
         PROSPECT_FLOW.apply(
             acting_user,
@@ -197,7 +198,7 @@ def lifecycle_move(acting_user, customer: Customer, to_stage: str, *, reason: st
     """Move an existing customer to `to_stage` (active, dormant, exited), if LIFECYCLE_FLOW
     allows it. A customer without a lifecycle row is active; the row is made on the first move.
     Audited on the customer."""
-    _require_pipeline(acting_user, "customers.change_customer")
+    require(acting_user, "customers.change_customer", message=DENIED)
     with transaction.atomic():
         locked = access_in(customers_for(acting_user).select_for_update(of=("self",)), customer.pk)
         row = CustomerLifecycle.objects.select_for_update().filter(customer=locked).first()
@@ -211,13 +212,7 @@ def lifecycle_move(acting_user, customer: Customer, to_stage: str, *, reason: st
             row.reason = text
 
         def history(spec):
-            LifecycleEvent.objects.create(
-                customer=locked,
-                from_stage=before,
-                to_stage=spec.target,
-                reason=text,
-                actor=acting_user,
-            )
+            _event(acting_user, spec, before, text, customer=locked)
 
         LIFECYCLE_FLOW.apply(
             acting_user,
@@ -419,16 +414,3 @@ def _months_back(day: datetime.date, n: int) -> datetime.date:
 def _chunks(items, size):
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def converted_metric(users, start, end) -> dict:
-    """Metric "prospects_converted": prospects converted per RM in the period (one query)."""
-    ids = [getattr(u, "pk", u) for u in users]
-    rows = (
-        Prospect.objects.filter(
-            owner_id__in=ids, converted_at__date__gte=start, converted_at__date__lte=end
-        )
-        .values("owner_id")
-        .annotate(n=Count("pk"))
-    )
-    return {r["owner_id"]: r["n"] for r in rows}

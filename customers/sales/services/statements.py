@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
@@ -423,13 +424,12 @@ def statements_generate(
 # ---- review and send ------------------------------------------------------------------------
 
 
-def _require(user) -> None:
-    require(user, "customers.send_statement", message=_("You may not review or send statements."))
+DENIED = gettext_lazy("You may not review or send statements.")
 
 
 def statement_review(acting_user, statement: Statement, *, market_note: str) -> Statement:
     """The RM checks the statement and may edit the market note; the PDF is rendered again."""
-    _require(acting_user)
+    require(acting_user, "customers.send_statement", message=DENIED)
     note = (market_note or "").strip()
     if len(note) > 2000:
         raise ValidationError({"market_note": _("The market note is limited to 2,000 characters.")})
@@ -478,7 +478,7 @@ def recipient_for(customer: Customer) -> str:
 def statement_send(acting_user, statement: Statement, *, via: str) -> Statement:
     """Mark a reviewed statement sent: by e-mail (sent now, PDF attached) or handed over as a
     download. Recorded on the statement and in the audit log of the customer."""
-    _require(acting_user)
+    require(acting_user, "customers.send_statement", message=DENIED)
     if via not in Statement.SentVia.values:
         raise ValidationError(_("Choose how the statement was sent."))
     with transaction.atomic():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Avg
 from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
@@ -64,16 +63,3 @@ def survey_record(
     except IntegrityError:
         raise ValidationError(_("A survey for this occasion has already been recorded.")) from None
     return survey
-
-
-def satisfaction_metric(users, start, end) -> dict:
-    """Metric "satisfaction": average score per serving RM in the period (one query)."""
-    ids = [getattr(u, "pk", u) for u in users]
-    rows = (
-        SatisfactionSurvey.objects.filter(
-            owner_id__in=ids, recorded_at__date__gte=start, recorded_at__date__lte=end
-        )
-        .values("owner_id")
-        .annotate(avg=Avg("score"))
-    )
-    return {r["owner_id"]: round(float(r["avg"]), 2) for r in rows}

@@ -10,7 +10,7 @@ from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.core.access import NotFound
 from customers.records.models import Customer, FollowUpTask
-from customers.sales import access, selectors
+from customers.sales import access, metrics, selectors
 from customers.sales.models import CustomerLifecycle, LifecycleEvent, Prospect
 from customers.sales.services import pipeline
 from tests.customers.sales.factories import ChannelFactory, ProspectFactory
@@ -274,7 +274,7 @@ def test_converted_metric(rm_a, rm_b):
     pipeline.prospect_move(rm_a, p, "onboarding")
     pipeline.prospect_move(rm_a, p, "active", reason="ok", customer_number="M1")
     today = timezone.localdate()
-    assert pipeline.converted_metric([rm_a, rm_b], today, today) == {rm_a.pk: 1}
+    assert metrics.converted_metric([rm_a, rm_b], today, today) == {rm_a.pk: 1}
 
 
 def test_branch_head_sees_branch_prospects(head, rm_a, rm_other):
