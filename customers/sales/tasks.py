@@ -32,6 +32,6 @@ def generate_statements(kind: str, period_start: str) -> dict:
 @shared_task(name="customers.sales_tasks.detect_dormant")
 def detect_dormant() -> dict:
     """Scheduled weekly by beat: dormant customers → reactivation follow-ups (deduplicated)."""
-    from customers.sales.services.pipeline import customers_detect_dormant as run
+    from customers.sales.services.dormancy import customers_detect_dormant as run
 
     return run()

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand
 
-from customers.sales.services.pipeline import customers_detect_dormant
+from customers.sales.services.dormancy import customers_detect_dormant
 
 
 class Command(BaseCommand):

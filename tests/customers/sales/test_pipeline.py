@@ -12,7 +12,7 @@ from crm.core.access import NotFound
 from customers.records.models import Customer, FollowUpTask
 from customers.sales import access, metrics, selectors
 from customers.sales.models import CustomerLifecycle, LifecycleEvent, Prospect
-from customers.sales.services import pipeline
+from customers.sales.services import dormancy, pipeline
 from tests.customers.sales.factories import ChannelFactory, ProspectFactory
 from tests.factories import CustomerFactory, MonthlyAggregateFactory, UserFactory
 
@@ -241,7 +241,7 @@ def test_dormant_detection_feeds_follow_ups_once(rm_a):
         status="done",
         completed_at=timezone.now() - datetime.timedelta(days=20),
     )
-    result = pipeline.customers_detect_dormant(today=today, months=6)
+    result = dormancy.customers_detect_dormant(today=today, months=6)
     assert result["dormant"] == 1 and result["tasks"] == 1
     assert selectors.customer_stage(quiet) == "dormant"
     for c in (trading, contacted, new):
@@ -250,12 +250,12 @@ def test_dormant_detection_feeds_follow_ups_once(rm_a):
     assert task.owner == rm_a and task.dedupe_key.startswith(f"dormant:{quiet.pk}:")
     assert LifecycleEvent.objects.filter(customer=quiet, to_stage="dormant").count() == 1
     # A second run changes nothing.
-    again = pipeline.customers_detect_dormant(today=today, months=6)
+    again = dormancy.customers_detect_dormant(today=today, months=6)
     assert again == {"dormant": 0, "reactivated": 0, "tasks": 0}
     assert FollowUpTask.objects.filter(customer=quiet).count() == 1
     # Trading again reactivates.
     MonthlyAggregateFactory(customer=quiet, month=today.replace(day=1), trade_count=1)
-    assert pipeline.customers_detect_dormant(today=today, months=6)["reactivated"] == 1
+    assert dormancy.customers_detect_dormant(today=today, months=6)["reactivated"] == 1
     assert selectors.customer_stage(quiet) == "active"
 
 
@@ -266,7 +266,7 @@ def test_dormant_detection_query_count_is_fixed(rm_a, django_assert_max_num_quer
     )
     # Fixed statements plus schedule_follow_up's few per new task (bounded by the new dormant).
     with django_assert_max_num_queries(16 + 5 * 12):
-        assert pipeline.customers_detect_dormant(months=6)["dormant"] == 12
+        assert dormancy.customers_detect_dormant(months=6)["dormant"] == 12
 
 
 def test_converted_metric(rm_a, rm_b):
