@@ -169,12 +169,12 @@ def bench_handover(n):
                 ]
             )
     start = time.perf_counter()
-    plan = handover.start_plan(head, departing, first, reason="leaving", note="bench")
-    handover.assign(head, plan, ids[: n // 2], second, note="重点客户")
+    plan = handover.handover_start(head, departing, first, reason="leaving", note="bench")
+    handover.handover_assign(head, plan, ids[: n // 2], second, note="重点客户")
     planned = time.perf_counter() - start
     with CaptureQueriesContext(connection) as ctx:
         start = time.perf_counter()
-        done = handover.complete(head, plan)
+        done = handover.handover_complete(head, plan)
         seconds = time.perf_counter() - start
     print(
         f"handover of {n} customers        plan {planned:5.2f} s · complete {seconds:5.2f} s "
@@ -197,7 +197,7 @@ def bench_statements(n):
     )
     Statement.objects.filter(customer_id__in=ids, period_kind=kind, period_start=start).delete()
     t0 = time.perf_counter()
-    run = statements.generate(kind, start, customer_ids=ids)
+    run = statements.statements_generate(kind, start, customer_ids=ids)
     seconds = time.perf_counter() - t0
     per = seconds / max(run.done, 1)
     print(

@@ -56,6 +56,9 @@ class Workflow:
     audit_entity: str  # audit actions are "<audit_entity>.<target status>"
     status_field: str = "status"
     label_of: Callable[[str], Any] = str  # status -> human label, for messages
+    # (current, target) -> the app's own message for a move the table lacks, or None for the
+    # generic one ("This statement has already been sent." says more than "sent → reviewed").
+    refusal: Callable[[str, str], Any] | None = None
     by_key: dict[tuple[str, str], Transition] = field(init=False)
 
     def __post_init__(self):
@@ -89,6 +92,10 @@ class Workflow:
                 % {"obj": obj, "state": self.label_of(current)}
             )
         spec = self.by_key.get((current, str(target)))
+        if spec is None and self.refusal is not None:
+            message = self.refusal(current, str(target))
+            if message:
+                raise TransitionError(message)
         if spec is None:
             raise TransitionError(
                 _("“%(obj)s” is “%(state)s” and cannot move to “%(to)s”.")
@@ -117,6 +124,8 @@ class Workflow:
         purpose: str = "",
         on_commit: Callable[[], None] | None = None,
         check_permission: bool = True,
+        audit_target=None,
+        audit_after: dict | Callable[[], dict] | None = None,
     ) -> Transition:
         """Move `obj` (locked by the caller) to `target`.
 
@@ -124,6 +133,9 @@ class Workflow:
         raise ValidationError; `history(spec)` writes the app's own history row; `audited`
         names fields whose before/after go into the audit row besides the status;
         `on_commit` runs after the transaction commits (notifications, Celery tasks).
+        `audit_target` is what the audit row is about when not `obj` (a lifecycle row is
+        audited on its customer); `audit_after` adds values to the row's "after" (a dict, or
+        a function called after the effects, for values they compute).
         """
         with transaction.atomic():
             spec = self.spec(
@@ -140,13 +152,16 @@ class Workflow:
             obj.save()
             if history is not None:
                 history(spec)
+            after = {f: _plain(getattr(obj, f)) for f in fields}
+            if audit_after is not None:
+                after.update(audit_after() if callable(audit_after) else audit_after)
             record(
                 acting_user,
                 f"{self.audit_entity}.{spec.target}",
-                obj,
+                obj if audit_target is None else audit_target,
                 purpose=purpose,
                 before=before,
-                after={f: _plain(getattr(obj, f)) for f in fields},
+                after=after,
             )
             if on_commit is not None:
                 transaction.on_commit(on_commit)

@@ -1,4 +1,4 @@
-"""Showing a service's refusal on the form that asked for it."""
+"""Showing a service's refusal on the form that asked for it, or in the messages."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,7 +16,13 @@ def add_service_error(form, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def message_service_error(request, exc) -> None:
-    """Show a service's refusal (ValidationError or PermissionDenied) where there is no form to
-    put it on: as one error message on the next page."""
-    messages.error(request, " ".join(str(m) for m in getattr(exc, "messages", [exc])))
+def service_error_text(exc: Exception) -> str:
+    """A service's refusal (ValidationError or PermissionDenied) as one line for the user."""
+    texts = getattr(exc, "messages", None)
+    return " ".join(str(m) for m in texts) if texts else str(exc)
+
+
+def message_service_error(request, exc: Exception) -> None:
+    """Show a service's refusal in the page's messages, for actions that have no form to put
+    it on (buttons that post and redirect)."""
+    messages.error(request, service_error_text(exc))

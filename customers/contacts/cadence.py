@@ -270,6 +270,23 @@ def _case(whens, output_field):
     return Case(*whens, output_field=output_field)
 
 
+def _event_key(prefix: str, suffix) -> Concat:
+    """The dedupe key "<prefix>:<customer or contract id>:<event date>" of an event task."""
+    char_out = CharField()
+    return Concat(
+        Value(f"{prefix}:"), Cast("pk", char_out), Value(":"), suffix, output_field=char_out
+    )
+
+
+def _due_before(cal: BusinessCalendar, dated: dict) -> Case:
+    """The due date of an event task: the last workday before its event date. `dated` maps
+    each event date to the condition that selects rows having that date."""
+    return _case(
+        [When(cond, then=Value(previous_workday(cal, t))) for t, cond in dated.items()],
+        DateField(),
+    )
+
+
 def event_jobs(day: datetime.date, cal: BusinessCalendar, now) -> dict:
     """Event triggers for every event date in the look-ahead window (so a missed sweep day
     catches up): one statement per trigger, the per-date due dates and keys as CASE branches.
@@ -293,7 +310,7 @@ def create_event_tasks(day: datetime.date, cal: BusinessCalendar, now) -> SweepC
 
 
 def _maturity_statement(day, cal, now) -> int:
-    date_out, char_out = DateField(), CharField()
+    char_out = CharField()
     targets = _days(day, option("MATURITY_DAYS"))
     return insert_select(
         FollowUpTask,
@@ -302,17 +319,8 @@ def _maturity_statement(day, cal, now) -> int:
             owner=F("customer__owner_id"),
             title=_title("产品到期回访：", "title"),
             reason=FollowUpReason.MATURITY,
-            due_on=_case(
-                [When(matures_on=t, then=Value(previous_workday(cal, t))) for t in targets],
-                date_out,
-            ),
-            dedupe_key=Concat(
-                Value("maturity:"),
-                Cast("pk", char_out),
-                Value(":"),
-                Cast("matures_on", char_out),
-                output_field=char_out,
-            ),
+            due_on=_due_before(cal, {t: Q(matures_on=t) for t in targets}),
+            dedupe_key=_event_key("maturity", Cast("matures_on", char_out)),
             now=now,
         ),
         Contract.objects.filter(
@@ -323,7 +331,7 @@ def _maturity_statement(day, cal, now) -> int:
 
 def _kyc_statement(day, cal, now) -> int:
     active = Customer.objects.filter(is_active=True)
-    date_out, char_out = DateField(), CharField()
+    char_out = CharField()
     valid = datetime.timedelta(days=option("ASSESSMENT_VALID_DAYS"))
     targets = _days(day, option("KYC_EXPIRY_DAYS"))
     expiry = _case(
@@ -338,20 +346,8 @@ def _kyc_statement(day, cal, now) -> int:
                 Value("风险测评到期（"), expiry, Value("），请安排重新测评"), output_field=char_out
             ),
             reason=FollowUpReason.KYC_RENEWAL,
-            due_on=_case(
-                [
-                    When(risk_assessed_on=t - valid, then=Value(previous_workday(cal, t)))
-                    for t in targets
-                ],
-                date_out,
-            ),
-            dedupe_key=Concat(
-                Value("kyc-renewal:"),
-                Cast("pk", char_out),
-                Value(":"),
-                expiry,
-                output_field=char_out,
-            ),
+            due_on=_due_before(cal, {t: Q(risk_assessed_on=t - valid) for t in targets}),
+            dedupe_key=_event_key("kyc-renewal", expiry),
             now=now,
         ),
         active.filter(risk_assessed_on__in=[t - valid for t in targets]),
@@ -360,7 +356,7 @@ def _kyc_statement(day, cal, now) -> int:
 
 def _id_expiry_statement(day, cal, now) -> int:
     active = Customer.objects.filter(is_active=True)
-    date_out, char_out = DateField(), CharField()
+    char_out = CharField()
     targets = _days(day, option("ID_EXPIRY_DAYS"))
     return insert_select(
         FollowUpTask,
@@ -374,17 +370,8 @@ def _id_expiry_statement(day, cal, now) -> int:
                 output_field=char_out,
             ),
             reason=FollowUpReason.ID_EXPIRY,
-            due_on=_case(
-                [When(id_expires_on=t, then=Value(previous_workday(cal, t))) for t in targets],
-                date_out,
-            ),
-            dedupe_key=Concat(
-                Value("id-expiry:"),
-                Cast("pk", char_out),
-                Value(":"),
-                Cast("id_expires_on", char_out),
-                output_field=char_out,
-            ),
+            due_on=_due_before(cal, {t: Q(id_expires_on=t) for t in targets}),
+            dedupe_key=_event_key("id-expiry", Cast("id_expires_on", char_out)),
             now=now,
         ),
         active.filter(id_expires_on__in=targets),

@@ -18,7 +18,7 @@ def setup() -> None:
     from customers.contacts import metrics as interaction_metrics
     from customers.contacts import tasks  # noqa: F401  (registers the Celery tasks)
     from customers.contacts.demo import run_demo_sweep, seed_followups
-    from customers.contacts.services import move_open_tasks
+    from customers.contacts.services import tasks_move_open
     from customers.records.signals import customer_reassigned
 
     for role in roles.ROLES:
@@ -89,4 +89,4 @@ def setup() -> None:
     # After tiering, sales, complaints and compliance (they set tiers and add contracts and
     # warnings), before performance (its figures read the tasks).
     register_demo(DemoSeeder("followup-sweep", run_demo_sweep, order=80, requires=("followups",)))
-    customer_reassigned.connect(move_open_tasks, dispatch_uid="followups.move_open_tasks")
+    customer_reassigned.connect(tasks_move_open, dispatch_uid="followups.move_open_tasks")

@@ -216,8 +216,10 @@ def create_tasks(day: datetime.date, cal, now) -> cadence.SweepCounts:
     return counts
 
 
-def run_sweep(day: datetime.date | None = None, *, send=None) -> SweepResult:
-    """The whole daily job. `send(recipient_id, day)` queues one digest (default: Celery)."""
+def run_sweep(day: datetime.date | None = None, *, send) -> SweepResult:
+    """The whole daily job. `send(recipient_id, day)` queues one digest (the beat task passes
+    customers.contacts.tasks.queue_digest; this module does not import the tasks, which import
+    it)."""
     began = time.monotonic()
     day = day or timezone.localdate()
     now = timezone.now()
@@ -234,12 +236,6 @@ def run_sweep(day: datetime.date | None = None, *, send=None) -> SweepResult:
     result.emails_claimed = claim_emails(day, now)
     recipients = unsent_email_recipients(day)
     result.email_recipients = len(recipients)
-    if send is None:
-        from customers.contacts.tasks import send_reminder_email
-
-        def send(user_id, d):
-            send_reminder_email.delay(user_id, d.isoformat())
-
     for user_id in recipients:
         send(user_id, day)
     result.seconds = time.monotonic() - began

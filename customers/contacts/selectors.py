@@ -6,31 +6,16 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm.accounts.access import Scope, scope_of, staff_filter
-from customers.contacts.models import Interaction
+from customers.contacts.access import customer_book, interactions_for, tasks_for
+from customers.contacts.models import CalendarFeedToken, Interaction
 from customers.records.models import Contract, FollowUpReason, FollowUpTask
-from customers.records.selectors import book_q
 
 UPCOMING_MATURITY_DAYS = 30
 RECENT_DAYS = 30
 OPEN = FollowUpTask.Status.OPEN
-
-
-def customer_book(user):
-    """The user's book as a Q on models reaching Customer via "customer__" (one small query
-    for co-served customers); compute once per request and pass as `book=`."""
-    return book_q(user, prefix="customer__")
-
-
-def interactions_in_book(user, book=None) -> QuerySet[Interaction]:
-    return Interaction.objects.filter(customer_book(user) if book is None else book)
-
-
-def get_interaction_for(user, pk) -> Interaction:
-    return get_object_or_404(interactions_in_book(user).select_related("customer"), pk=pk)
 
 
 def timeline_of(customer, *, limit: int = 20) -> list[Interaction]:
@@ -50,14 +35,6 @@ def timeline_of(customer, *, limit: int = 20) -> list[Interaction]:
         .prefetch_related(*prefetch)
         .order_by("-occurred_at", "-pk")[:limit]
     )
-
-
-def tasks_in_book(user, book=None) -> QuerySet[FollowUpTask]:
-    return FollowUpTask.objects.filter(customer_book(user) if book is None else book)
-
-
-def get_task_for(user, pk) -> FollowUpTask:
-    return get_object_or_404(tasks_in_book(user).select_related("customer", "owner"), pk=pk)
 
 
 def task_list_qs(qs: QuerySet[FollowUpTask]) -> QuerySet[FollowUpTask]:
@@ -83,7 +60,7 @@ def task_list_qs(qs: QuerySet[FollowUpTask]) -> QuerySet[FollowUpTask]:
 
 def my_open_tasks(user, book=None) -> QuerySet[FollowUpTask]:
     # The book filter guards tasks of customers that left the user's book.
-    return task_list_qs(tasks_in_book(user, book).filter(owner=user, status=OPEN))
+    return task_list_qs(tasks_for(user, book).filter(owner=user, status=OPEN))
 
 
 def week_end(today: datetime.date) -> datetime.date:
@@ -112,7 +89,7 @@ def team_members(user) -> QuerySet:
 def team_overdue(user, today: datetime.date | None = None) -> QuerySet[FollowUpTask]:
     today = today or timezone.localdate()
     return task_list_qs(
-        tasks_in_book(user).filter(
+        tasks_for(user).filter(
             status=OPEN, due_on__lt=today, owner__in=team_members(user).values("pk")
         )
     ).order_by("due_on", "pk")
@@ -130,11 +107,11 @@ def recent_interactions(user, *, limit: int = 10, book=None) -> list[Interaction
     (created_by, -occurred_at) then yields a few hundred rows at most, where the join over
     interaction_staff read every contact of the RM's book (~100 ms at 1M customers; PostgreSQL
     cannot tell that an RM's contacts are of the RM's own customers, so without the window it
-    sorts them all). The author is always a staff participant (log_interaction adds them);
+    sorts them all). The author is always a staff participant (interaction_log adds them);
     contacts others logged with the user show on the customer's timeline."""
     since = timezone.now() - datetime.timedelta(days=RECENT_DAYS)
     return list(
-        interactions_in_book(user, book)
+        interactions_for(user, book)
         .filter(created_by=user, occurred_at__gte=since)
         .select_related("customer")
         .only(
@@ -170,4 +147,58 @@ def upcoming_maturities(user, today: datetime.date | None = None, *, limit: int 
 def open_tasks_of(customer) -> list[FollowUpTask]:
     return list(
         customer.follow_ups.filter(status=OPEN).select_related("owner").order_by("due_on", "pk")
+    )
+
+
+# ---- task list, reassignment, calendar feed -------------------------------------------------
+
+TASK_FILTERS = ("open", "overdue", "done", "skipped", "all")
+
+
+def task_list(user, *, status: str, who: str, today: datetime.date) -> QuerySet[FollowUpTask]:
+    """The tasks page: mine or (leads) my team's, by status filter ("overdue" is open and
+    past due). `status` and `who` are already checked against TASK_FILTERS and the scope."""
+    qs = tasks_for(user)
+    if who == "team":
+        qs = qs.filter(owner__in=team_members(user).values("pk"))
+    else:
+        qs = qs.filter(owner=user)
+    if status == "overdue":
+        qs = qs.filter(status=OPEN, due_on__lt=today)
+    elif status != "all":
+        qs = qs.filter(status=status)
+    return task_list_qs(qs)
+
+
+def reassign_targets(user) -> QuerySet:
+    """Staff a lead may hand tasks to (their team or branch, with a branch)."""
+    return (
+        get_user_model()
+        .objects.filter(staff_filter(user), branch__isnull=False)
+        .only("pk", "username", "display_name", "first_name", "last_name")
+        .order_by("display_name", "username")
+    )
+
+
+FEED_PAST_DAYS = 30
+FEED_FUTURE_DAYS = 180
+FEED_LIMIT = 500
+
+
+def calendar_feed_of(user) -> CalendarFeedToken | None:
+    return CalendarFeedToken.objects.filter(user=user).first()
+
+
+def feed_tasks(user, today: datetime.date) -> list[FollowUpTask]:
+    """The user's open tasks for the iCalendar feed: a month back, half a year ahead."""
+    return list(
+        tasks_for(user)
+        .filter(
+            owner=user,
+            status=OPEN,
+            due_on__gte=today - datetime.timedelta(days=FEED_PAST_DAYS),
+            due_on__lte=today + datetime.timedelta(days=FEED_FUTURE_DAYS),
+        )
+        .select_related("customer")
+        .order_by("due_on", "pk")[:FEED_LIMIT]
     )

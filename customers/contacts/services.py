@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,12 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.accounts.access import is_read_only, staff_filter
+from crm.accounts.access import staff_filter
+from crm.accounts.permissions import require
 from crm.audit.services import record
+from crm.core.access import NotFound
 from customers.contacts import cadence
-from customers.contacts.models import Interaction
+from customers.contacts.access import access_interaction, access_task
+from customers.contacts.models import CalendarFeedToken, Interaction
 from customers.records.models import Customer, FollowUpReason, FollowUpTask
-from customers.records.selectors import book_q, customers_for
+from customers.records.selectors import customers_for
 
 # Fields of an interaction that the edit window covers (participants too).
 EDITABLE = ("channel", "occurred_at", "purpose", "summary", "outcomes", "next_steps")
@@ -25,19 +30,15 @@ FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
 BACKDATE_LIMIT = datetime.timedelta(days=90)
 
 
-def _require(user, perm: str) -> None:
-    if is_read_only(user) or not user.has_perm(perm):
-        raise PermissionDenied(_("You may not do this."))
-
-
 def edit_window() -> datetime.timedelta:
     return datetime.timedelta(hours=cadence.option("EDIT_WINDOW_HOURS"))
 
 
-def can_edit(user, interaction: Interaction, now=None) -> bool:
+def interaction_editable(user, interaction: Interaction, now=None) -> bool:
+    """Its author, within the edit window (has_perm refuses read-only users)."""
     now = now or timezone.now()
     return (
-        not is_read_only(user)
+        user.has_perm("customers.change_interaction")
         and interaction.created_by_id == user.pk
         and now - interaction.created_at <= edit_window()
     )
@@ -60,20 +61,15 @@ def _snapshot(interaction: Interaction) -> dict:
     return data
 
 
-def _open_task_in_book(user, task_id: int, customer: Customer) -> FollowUpTask:
-    task = (
-        FollowUpTask.objects.select_for_update(of=("self",))
-        .filter(book_q(user, prefix="customer__"), pk=task_id, customer=customer)
-        .first()
-    )
-    if task is None:
-        raise FollowUpTask.DoesNotExist
-    if task.status != FollowUpTask.Status.OPEN:
+def _open_task(user, task: FollowUpTask, customer: Customer | None = None) -> FollowUpTask:
+    """`task` again, locked, if it is still open and in the user's book (of `customer`)."""
+    locked = access_task(user, task.pk, for_write=True, customer=customer)
+    if locked.status != FollowUpTask.Status.OPEN:
         raise ValidationError(_("This task is already closed."))
-    return task
+    return locked
 
 
-def log_interaction(
+def interaction_log(
     acting_user,
     customer: Customer,
     *,
@@ -87,21 +83,20 @@ def log_interaction(
     contacts=(),
     other_participants: str = "",
     attachment=None,
-    task_id: int | None = None,
+    task: FollowUpTask | None = None,
 ) -> Interaction:
-    """Record a contact or visit. With `task_id`, the open task is completed and linked."""
-    _require(acting_user, "customers.add_interaction")
+    """Record a contact or visit. With `task` (of this customer), the open task is completed
+    and linked."""
+    require(acting_user, "customers.add_interaction")
     if not (summary or "").strip():
         raise ValidationError({"summary": _("Please summarise the contact.")})
     _check_time(occurred_at)
     with transaction.atomic():
-        locked = customers_for(acting_user).filter(pk=customer.pk).first()
-        if locked is None:
-            raise Customer.DoesNotExist
+        locked = _customer_in_book(acting_user, customer)
         contact_ids = [c.pk for c in contacts]
         if contact_ids and locked.contacts.filter(pk__in=contact_ids).count() != len(contact_ids):
             raise ValidationError({"contacts": _("Choose contacts of this customer.")})
-        task = _open_task_in_book(acting_user, task_id, locked) if task_id else None
+        task = _open_task(acting_user, task, locked) if task is not None else None
         interaction = Interaction(
             customer=locked,
             channel=channel,
@@ -130,16 +125,28 @@ def log_interaction(
     return interaction
 
 
-def edit_interaction(
+def _customer_in_book(user, customer: Customer) -> Customer:
+    # NotFound (404) when the customer left the user's book since the page was opened.
+    if customer is None or not customers_for(user).filter(pk=customer.pk).exists():
+        raise NotFound
+    return customer
+
+
+def edit_refused() -> PermissionDenied:
+    """The refusal of a change outside the edit window or by someone else."""
+    return PermissionDenied(
+        _("Interactions can only be changed by their author within %(hours)s hours.")
+        % {"hours": cadence.option("EDIT_WINDOW_HOURS")}
+    )
+
+
+def interaction_edit(
     acting_user, interaction: Interaction, *, staff=None, contacts=None, **changes
 ):
     """Change an interaction within the edit window (its author only); later changes are
     refused. Writes the before/after audit row."""
-    if not can_edit(acting_user, interaction):
-        raise PermissionDenied(
-            _("Interactions can only be changed by their author within %(hours)s hours.")
-            % {"hours": cadence.option("EDIT_WINDOW_HOURS")}
-        )
+    if not interaction_editable(acting_user, interaction):
+        raise edit_refused()
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -148,9 +155,9 @@ def edit_interaction(
     if "occurred_at" in changes:
         _check_time(changes["occurred_at"])
     with transaction.atomic():
-        locked = Interaction.objects.select_for_update().get(pk=interaction.pk)
-        if not can_edit(acting_user, locked):
-            raise PermissionDenied
+        locked = access_interaction(acting_user, interaction.pk, for_write=True)
+        if not interaction_editable(acting_user, locked):
+            raise edit_refused()
         before = _snapshot(locked)
         for name, value in changes.items():
             setattr(locked, name, value.strip() if isinstance(value, str) else value)
@@ -172,21 +179,15 @@ def edit_interaction(
 # ---- tasks ----------------------------------------------------------------------------------
 
 
-def tasks_in_book(user):
-    return FollowUpTask.objects.filter(book_q(user, prefix="customer__"))
-
-
-def _task_for_update(user, task_id: int) -> FollowUpTask:
-    task = tasks_in_book(user).select_for_update(of=("self",)).filter(pk=task_id).first()
-    if task is None:
-        raise FollowUpTask.DoesNotExist
-    if task.status != FollowUpTask.Status.OPEN:
-        raise ValidationError(_("This task is already closed."))
-    return task
-
-
 def _may_work_on(user, task: FollowUpTask) -> bool:
     return task.owner_id == user.pk or user.has_perm("customers.reassign_followuptask")
+
+
+def _closable(user, task: FollowUpTask) -> FollowUpTask:
+    locked = _open_task(user, task)
+    if not _may_work_on(user, locked):
+        raise PermissionDenied(_("Only the task's owner or a team lead may close it."))
+    return locked
 
 
 def _complete(acting_user, task: FollowUpTask, *, interaction=None) -> FollowUpTask:
@@ -204,50 +205,48 @@ def _complete(acting_user, task: FollowUpTask, *, interaction=None) -> FollowUpT
     return task
 
 
-def complete_task(acting_user, task_id: int, *, interaction_id: int | None = None) -> FollowUpTask:
+def task_complete(
+    acting_user, task: FollowUpTask, *, interaction_id: int | None = None
+) -> FollowUpTask:
     """Mark a task done, optionally linking an interaction of the same customer."""
-    _require(acting_user, "customers.change_followuptask")
+    require(acting_user, "customers.change_followuptask")
     with transaction.atomic():
-        task = _task_for_update(acting_user, task_id)
-        if not _may_work_on(acting_user, task):
-            raise PermissionDenied(_("Only the task's owner or a team lead may close it."))
+        locked = _closable(acting_user, task)
         interaction = None
         if interaction_id:
             interaction = Interaction.objects.filter(
-                pk=interaction_id, customer_id=task.customer_id
+                pk=interaction_id, customer_id=locked.customer_id
             ).first()
             if interaction is None:
                 raise ValidationError(_("Choose an interaction with this customer."))
-        return _complete(acting_user, task, interaction=interaction)
+        return _complete(acting_user, locked, interaction=interaction)
 
 
-def skip_task(acting_user, task_id: int, *, reason: str) -> FollowUpTask:
-    _require(acting_user, "customers.change_followuptask")
+def task_skip(acting_user, task: FollowUpTask, *, reason: str) -> FollowUpTask:
+    require(acting_user, "customers.change_followuptask")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"skip_reason": _("Please give a reason for skipping the task.")})
     with transaction.atomic():
-        task = _task_for_update(acting_user, task_id)
-        if not _may_work_on(acting_user, task):
-            raise PermissionDenied(_("Only the task's owner or a team lead may close it."))
-        task.status = FollowUpTask.Status.SKIPPED
-        task.skip_reason = reason
-        task.completed_at = timezone.now()
-        task.completed_by = acting_user
-        task.save(update_fields=["status", "skip_reason", "completed_at", "completed_by"])
-        record(acting_user, "followup.skipped", task, purpose=reason)
-    return task
+        locked = _closable(acting_user, task)
+        locked.status = FollowUpTask.Status.SKIPPED
+        locked.skip_reason = reason
+        locked.completed_at = timezone.now()
+        locked.completed_by = acting_user
+        locked.save(update_fields=["status", "skip_reason", "completed_at", "completed_by"])
+        record(acting_user, "followup.skipped", locked, purpose=reason)
+    return locked
 
 
-def reassign_task(acting_user, task_id: int, new_owner, *, reason: str = "") -> FollowUpTask:
+def task_reassign(acting_user, task: FollowUpTask, new_owner, *, reason: str = "") -> FollowUpTask:
     """A team lead hands an open task to someone in their team/branch (staff_filter)."""
-    _require(acting_user, "customers.reassign_followuptask")
+    require(acting_user, "customers.reassign_followuptask")
     allowed = get_user_model().objects.filter(staff_filter(acting_user), pk=new_owner.pk)
     if not new_owner.is_active or not allowed.exists():
         raise ValidationError({"owner": _("You can only hand tasks to staff within your team.")})
     with transaction.atomic():
-        task = _task_for_update(acting_user, task_id)
-        if not customers_for(new_owner).filter(pk=task.customer_id).exists():
+        locked = _open_task(acting_user, task)
+        if not customers_for(new_owner).filter(pk=locked.customer_id).exists():
             # Need-to-know: a task never gives access to a customer outside the new owner's book.
             raise ValidationError(
                 {
@@ -258,31 +257,30 @@ def reassign_task(acting_user, task_id: int, new_owner, *, reason: str = "") -> 
                     % {"name": new_owner}
                 }
             )
-        before = {"owner": task.owner_id}
-        task.owner = new_owner
-        task.save(update_fields=["owner"])
+        before = {"owner": locked.owner_id}
+        locked.owner = new_owner
+        locked.save(update_fields=["owner"])
         record(
             acting_user,
             "followup.reassigned",
-            task,
+            locked,
             purpose=(reason or "").strip(),
             before=before,
             after={"owner": new_owner.pk},
         )
-    return task
+    return locked
 
 
-def create_manual_task(acting_user, customer: Customer, *, title: str, due_on, notes: str = ""):
-    _require(acting_user, "customers.add_followuptask")
+def task_create(acting_user, customer: Customer, *, title: str, due_on, notes: str = ""):
+    """A manual follow-up on a customer of the acting user's book."""
+    require(acting_user, "customers.add_followuptask")
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": _("Please give the task a title.")})
     if due_on < timezone.localdate():
         raise ValidationError({"due_on": _("The due date cannot be in the past.")})
     with transaction.atomic():
-        locked = customers_for(acting_user).filter(pk=customer.pk).first()
-        if locked is None:
-            raise Customer.DoesNotExist
+        locked = _customer_in_book(acting_user, customer)
         task = FollowUpTask.objects.create(
             customer=locked,
             owner=acting_user,
@@ -295,18 +293,57 @@ def create_manual_task(acting_user, customer: Customer, *, title: str, due_on, n
     return task
 
 
-def move_open_tasks(*, customer, old_owner_id, new_owner, acting_user, **kwargs) -> int:
-    """Receiver of customers.records.signals.customer_reassigned (inside the reassignment transaction):
-    the customer's open tasks held by the previous owner follow the customer."""
+def tasks_move_open(*, customer, old_owner_id, new_owner, acting_user, **kwargs) -> int:
+    """Receiver of customers.records.signals.customer_reassigned (inside the reassignment
+    transaction): the customer's open tasks held by the previous owner follow the customer."""
     moved = FollowUpTask.objects.filter(
         customer=customer, owner_id=old_owner_id, status=FollowUpTask.Status.OPEN
     ).update(owner=new_owner)
     if moved:
         record(
             acting_user,
-            "followup.tasks_moved",
+            "followup.moved",
             customer,
             before={"owner": old_owner_id},
             after={"owner": new_owner.pk, "tasks": moved},
         )
     return moved
+
+
+# ---- iCalendar feed -------------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed_token_issue(acting_user) -> str:
+    """A new secret feed link for the user (the old one stops working); returns the token,
+    which is shown once: only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        CalendarFeedToken.objects.update_or_create(
+            user=acting_user, defaults={"token_hash": _hash(token), "last_used_at": None}
+        )
+        record(acting_user, "calendar_feed.issued", acting_user)
+    return token
+
+
+def feed_token_revoke(acting_user) -> None:
+    with transaction.atomic():
+        CalendarFeedToken.objects.filter(user=acting_user).delete()
+        record(acting_user, "calendar_feed.revoked", acting_user)
+
+
+def feed_token_use(token: str):
+    """The active user this feed token belongs to (noting when it was used), or NotFound for
+    an unknown or revoked token."""
+    feed = (
+        CalendarFeedToken.objects.select_related("user")
+        .filter(token_hash=_hash(token), user__is_active=True)
+        .first()
+    )
+    if feed is None:
+        raise NotFound
+    CalendarFeedToken.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
+    return feed.user

@@ -16,7 +16,12 @@ from customers.contacts import cadence, reminders
 def daily_followup_sweep(day: str | None = None) -> dict:
     """Cadence gaps and event triggers → tasks; reminders in-app and by e-mail."""
     target = datetime.date.fromisoformat(day) if day else None
-    return reminders.run_sweep(target).as_dict()
+    return reminders.run_sweep(target, send=queue_digest).as_dict()
+
+
+def queue_digest(user_id: int, day: datetime.date) -> None:
+    """How the sweep sends one user's e-mail digest: as a Celery task of its own."""
+    send_reminder_email.delay(user_id, day.isoformat())
 
 
 def retry_countdown(retries: int) -> int:

@@ -184,11 +184,11 @@ def _invitations(activities, rnd):
                 )
             )
     ActivityInvitation.objects.bulk_create(rows, ignore_conflicts=True)
-    from customers.sales.services.marketing import schedule_attendee_follow_ups
+    from customers.sales.services.marketing import activity_schedule_follow_ups
 
     for activity in activities:
         if activity.status == Activity.Status.HELD:
-            schedule_attendee_follow_ups(activity)
+            activity_schedule_follow_ups(activity)
     return len(rows)
 
 
@@ -287,5 +287,5 @@ def _statements(today) -> int:
         .order_by("number")
         .values_list("pk", flat=True)[:20]
     )
-    run = statements.generate("monthly", start, customer_ids=ids)
+    run = statements.statements_generate("monthly", start, customer_ids=ids)
     return run.done

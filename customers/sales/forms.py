@@ -42,7 +42,7 @@ class ProspectForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from customers.sales.services.marketing import activities_for
+        from customers.sales.access import activities_for
 
         self.user = user
         self.fields["owner"].queryset = assignable_staff(user)
@@ -61,10 +61,12 @@ class ProspectForm(forms.ModelForm):
             raise forms.ValidationError(_("No customer with this number in your book."))
         return customer
 
-    def save(self, commit=False):
-        prospect = super().save(commit=False)
-        prospect.referred_by = self.cleaned_data.get("referred_by_number")
-        return prospect
+    def clean(self):
+        # The view hands `form.instance` to the service (pipeline.prospect_create), which
+        # saves it; the referring customer is found by number, not a model field of the form.
+        data = super().clean()
+        self.instance.referred_by = data.get("referred_by_number")
+        return data
 
 
 class NextStepForm(forms.Form):
@@ -91,7 +93,7 @@ class HandoverStartForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from customers.sales.services.handover import staff_in_scope
+        from customers.sales.selectors import staff_in_scope
 
         self.fields["departing"].queryset = staff_in_scope(user).order_by(
             "display_name", "username"

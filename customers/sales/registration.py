@@ -149,8 +149,12 @@ def ready() -> None:
         )
     )
 
-    from customers.sales.metrics import converted_monthly, satisfaction_monthly
-    from customers.sales.services.surveys import satisfaction_metric
+    from customers.sales.metrics import (
+        converted_metric,
+        converted_monthly,
+        satisfaction_metric,
+        satisfaction_monthly,
+    )
 
     register_metric(
         Metric(
@@ -163,8 +167,6 @@ def ready() -> None:
             monthly=satisfaction_monthly,
         )
     )
-    from customers.sales.services.pipeline import converted_metric
-
     register_metric(
         Metric(
             "prospects_converted",

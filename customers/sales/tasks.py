@@ -15,7 +15,7 @@ def generate_due_statements(today: str | None = None) -> dict:
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
     out = {}
     for kind, start in statements.due_periods(day):
-        run = statements.generate(kind, start)
+        run = statements.statements_generate(kind, start)
         out[f"{kind}:{start.isoformat()}"] = {"created": run.done, "skipped": run.skipped}
     return out
 
@@ -25,13 +25,13 @@ def generate_statements(kind: str, period_start: str) -> dict:
     """Started from the statements page for one period (runs in the background)."""
     from customers.sales.services import statements
 
-    run = statements.generate(kind, datetime.date.fromisoformat(period_start))
+    run = statements.statements_generate(kind, datetime.date.fromisoformat(period_start))
     return {"run": run.pk, "created": run.done, "skipped": run.skipped}
 
 
 @shared_task(name="customers.sales_tasks.detect_dormant")
 def detect_dormant() -> dict:
     """Scheduled weekly by beat: dormant customers → reactivation follow-ups (deduplicated)."""
-    from customers.sales.services.pipeline import detect_dormant as run
+    from customers.sales.services.dormancy import customers_detect_dormant as run
 
     return run()

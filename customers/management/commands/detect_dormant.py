@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand
 
-from customers.sales.services.pipeline import detect_dormant
+from customers.sales.services.dormancy import customers_detect_dormant
 
 
 class Command(BaseCommand):
@@ -13,4 +13,4 @@ class Command(BaseCommand):
         parser.add_argument("--today", type=datetime.date.fromisoformat, default=None)
 
     def handle(self, *args, months=None, today=None, **options):
-        detect_dormant(today=today, months=months, stdout=self.stdout)
+        customers_detect_dormant(today=today, months=months, stdout=self.stdout)

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         )
         for k, s in periods:
             try:
-                run = statements.generate(k, s, stdout=self.stdout)
+                run = statements.statements_generate(k, s, stdout=self.stdout)
             except ValidationError as exc:
                 raise CommandError(" ".join(exc.messages)) from None
             self.stdout.write(f"{k} {s}: created {run.done}, already there {run.skipped}\n")

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.contacts import reminders
+from customers.contacts import reminders, tasks
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
                 day = datetime.date.fromisoformat(options["date"])
             except ValueError as exc:
                 raise CommandError("--date must be YYYY-MM-DD") from exc
-        send = None
+        send = tasks.queue_digest
         if options["inline"]:
 
             def send(user_id, d):

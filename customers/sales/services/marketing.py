@@ -7,23 +7,24 @@ from __future__ import annotations
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.accounts.access import Scope, book_filter, is_read_only, scope_of
+from crm.accounts.access import Scope, scope_of
+from crm.accounts.permissions import require
 from crm.audit.services import record
 from customers.records.models import FollowUpReason, FollowUpTask
-from customers.records.selectors import assignable_staff, customers_for
+from customers.records.selectors import assignable_staff
+from customers.sales.access import access_activity
 from customers.sales.models import (
     Activity,
     ActivityInvitation,
     Channel,
     ChannelEvaluation,
-    Prospect,
 )
+from customers.sales.selectors import channel_results, invitable_customers
 
 # Weights of the four evaluation scores (sum 1); a compliance score of 2 or less means review.
 EVALUATION_WEIGHTS = {
@@ -37,17 +38,7 @@ RATING_B = Decimal("3.00")
 ATTENDEE_FOLLOW_UP_DAYS = 3
 
 
-def _require(user, perm: str) -> None:
-    if is_read_only(user) or not user.has_perm(perm):
-        raise PermissionDenied(_("You may not do this."))
-
-
 # ---- channels -------------------------------------------------------------------------------
-
-
-def channels_for(user):
-    """Channels are shared reference data; everybody signed in may read them."""
-    return Channel.objects.all()
 
 
 def overall_score(scores: dict) -> Decimal:
@@ -65,34 +56,7 @@ def rating_for(overall: Decimal, compliance: int) -> str:
     )
 
 
-def channel_results(channels=None, *, start=None, end=None) -> dict[int, dict]:
-    """Prospects created and AUM raised per channel, directly or through its activities
-    (one query)."""
-    cond = Q()
-    if start:
-        cond &= Q(created_at__date__gte=start)
-    if end:
-        cond &= Q(created_at__date__lte=end)
-    qs = Prospect.objects.filter(cond).filter(
-        Q(channel__isnull=False) | Q(activity__channel__isnull=False)
-    )
-    if channels is not None:
-        ids = [c.pk for c in channels]
-        qs = qs.filter(Q(channel_id__in=ids) | Q(activity__channel_id__in=ids))
-    out: dict[int, dict] = {}
-    rows = qs.values("channel_id", "activity__channel_id").annotate(
-        n=Count("pk"), won=Count("pk", filter=Q(customer__isnull=False)), aum=Sum("aum_raised")
-    )
-    for row in rows:
-        key = row["channel_id"] or row["activity__channel_id"]
-        agg = out.setdefault(key, {"prospects": 0, "won": 0, "aum": Decimal(0)})
-        agg["prospects"] += row["n"]
-        agg["won"] += row["won"]
-        agg["aum"] += row["aum"] or Decimal(0)
-    return out
-
-
-def evaluate_channel(
+def channel_evaluate(
     acting_user,
     channel: Channel,
     *,
@@ -103,7 +67,7 @@ def evaluate_channel(
 ) -> ChannelEvaluation:
     """Record one periodic evaluation; the overall score and rating are computed, the results of
     the period (prospects, AUM raised) are taken from the pipeline."""
-    _require(acting_user, "customers.add_channelevaluation")
+    require(acting_user, "customers.add_channelevaluation")
     if period_end < period_start:
         raise ValidationError({"period_end": _("The period cannot end before it starts.")})
     clean = {}
@@ -144,22 +108,8 @@ def evaluate_channel(
 # ---- activities -----------------------------------------------------------------------------
 
 
-def activities_for(user):
-    """Activities organised within the user's book (own, team, branch; all for head office)."""
-    return Activity.objects.filter(book_filter(user, owner="organiser")).select_related(
-        "organiser", "channel", "branch"
-    )
-
-
-def get_activity_for(user, pk) -> Activity:
-    activity = activities_for(user).filter(pk=pk).first()
-    if activity is None:
-        raise Activity.DoesNotExist
-    return activity
-
-
-def create_activity(acting_user, activity: Activity) -> Activity:
-    _require(acting_user, "customers.add_activity")
+def activity_create(acting_user, activity: Activity) -> Activity:
+    require(acting_user, "customers.add_activity")
     if not assignable_staff(acting_user).filter(pk=activity.organiser_id).exists():
         raise ValidationError({"organiser": _("You cannot make this person the organiser.")})
     if (activity.budget or 0) < 0 or (activity.actual_cost or 0) < 0:
@@ -177,24 +127,15 @@ def create_activity(acting_user, activity: Activity) -> Activity:
     return activity
 
 
-def invitable_customers(activity: Activity, acting_user=None):
-    """The customers that may be invited: the organiser's own scope, nobody else's (and, when
-    someone else acts, only those in both books)."""
-    qs = customers_for(activity.organiser)
-    if acting_user is not None and acting_user.pk != activity.organiser_id:
-        qs = qs.filter(pk__in=customers_for(acting_user).values("pk"))
-    return qs
-
-
-def invite(acting_user, activity: Activity, customer_ids) -> int:
+def activity_invite(acting_user, activity: Activity, customer_ids) -> int:
     """Invite customers. All or nothing: one customer outside the organiser's (or the acting
     user's) scope refuses the whole request. Already invited customers are left as they are."""
-    _require(acting_user, "customers.add_activityinvitation")
+    require(acting_user, "customers.add_activityinvitation")
     ids = sorted({int(pk) for pk in customer_ids})
     if not ids:
         raise ValidationError(_("Select at least one customer."))
     with transaction.atomic():
-        activity = get_activity_for(acting_user, activity.pk)
+        activity = access_activity(acting_user, activity.pk)
         if activity.status != Activity.Status.PLANNED:
             raise ValidationError(_("Invitations are only possible before the activity."))
         allowed = set(
@@ -228,16 +169,16 @@ _STATUS_TIME = {
 }
 
 
-def set_status(acting_user, activity: Activity, customer_ids, status: str) -> int:
+def invitations_set_status(acting_user, activity: Activity, customer_ids, status: str) -> int:
     """Registration, attendance or a decline for invited customers (one UPDATE)."""
-    _require(acting_user, "customers.change_activityinvitation")
+    require(acting_user, "customers.change_activityinvitation")
     if status not in ActivityInvitation.Status.values:
         raise ValidationError(_("Unknown invitation status."))
     ids = {int(pk) for pk in customer_ids}
     if not ids:
         raise ValidationError(_("Select at least one customer."))
     with transaction.atomic():
-        activity = get_activity_for(acting_user, activity.pk)
+        activity = access_activity(acting_user, activity.pk)
         changes = {"status": status}
         if status in _STATUS_TIME:
             changes[_STATUS_TIME[status]] = timezone.now()
@@ -248,14 +189,14 @@ def set_status(acting_user, activity: Activity, customer_ids, status: str) -> in
     return n
 
 
-def mark_held(acting_user, activity: Activity, *, actual_cost: Decimal | None = None) -> int:
+def activity_mark_held(
+    acting_user, activity: Activity, *, actual_cost: Decimal | None = None
+) -> int:
     """The activity took place: attendees' RMs get a follow-up task each (idempotent per
     attendee by dedupe key). Returns the number of tasks created."""
-    _require(acting_user, "customers.change_activity")
+    require(acting_user, "customers.change_activity")
     with transaction.atomic():
-        activity = Activity.objects.select_for_update().get(
-            pk=get_activity_for(acting_user, activity.pk).pk
-        )
+        activity = access_activity(acting_user, activity.pk, for_write=True)
         if activity.status == Activity.Status.CANCELLED:
             raise ValidationError(_("A cancelled activity cannot be held."))
         if actual_cost is not None:
@@ -264,12 +205,12 @@ def mark_held(acting_user, activity: Activity, *, actual_cost: Decimal | None = 
             activity.actual_cost = actual_cost
         activity.status = Activity.Status.HELD
         activity.save(update_fields=["status", "actual_cost"])
-        created = schedule_attendee_follow_ups(activity)
+        created = activity_schedule_follow_ups(activity)
         record(acting_user, "activity.held", activity, after={"tasks": created})
     return created
 
 
-def schedule_attendee_follow_ups(activity: Activity) -> int:
+def activity_schedule_follow_ups(activity: Activity) -> int:
     """Set-based: existing keys in one query, the missing tasks in one bulk insert."""
     attendees = list(
         activity.invitations.filter(status=ActivityInvitation.Status.ATTENDED).values_list(
@@ -300,53 +241,5 @@ def schedule_attendee_follow_ups(activity: Activity) -> int:
     return len(tasks)
 
 
-def activity_results(activities) -> dict[int, dict]:
-    """Invited / registered / attended, prospects created, converted, AUM raised (2 queries)."""
-    ids = [a.pk for a in activities]
-    out = {
-        pk: {
-            "invited": 0,
-            "registered": 0,
-            "attended": 0,
-            "prospects": 0,
-            "won": 0,
-            "aum": Decimal(0),
-        }
-        for pk in ids
-    }
-    for row in (
-        ActivityInvitation.objects.filter(activity_id__in=ids)
-        .values("activity_id")
-        .annotate(
-            invited=Count("pk"),
-            registered=Count("pk", filter=Q(status__in=["registered", "attended"])),
-            attended=Count("pk", filter=Q(status="attended")),
-        )
-    ):
-        out[row["activity_id"]].update(
-            invited=row["invited"], registered=row["registered"], attended=row["attended"]
-        )
-    for row in (
-        Prospect.objects.filter(activity_id__in=ids)
-        .values("activity_id")
-        .annotate(
-            n=Count("pk"), won=Count("pk", filter=Q(customer__isnull=False)), aum=Sum("aum_raised")
-        )
-    ):
-        out[row["activity_id"]].update(
-            prospects=row["n"], won=row["won"], aum=row["aum"] or Decimal(0)
-        )
-    for activity in activities:
-        r = out[activity.pk]
-        r["cost_per_prospect"] = (
-            (activity.actual_cost or activity.budget) / r["prospects"] if r["prospects"] else None
-        )
-    return out
-
-
 def can_organise(user) -> bool:
-    return (
-        not is_read_only(user)
-        and user.has_perm("customers.add_activity")
-        and scope_of(user) >= Scope.OWN
-    )
+    return user.has_perm("customers.add_activity") and scope_of(user) >= Scope.OWN

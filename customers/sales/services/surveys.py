@@ -1,28 +1,24 @@
 """Satisfaction surveys after visits, complaint closure and activities (issue 9 §7).
 
-Upper apps record one with `record_survey(...)` (a downward call); the customer page shows the
+Upper apps record one with `survey_record(...)` (a downward call); the customer page shows the
 results in a "customer_360" panel and the KPI dashboard reads the "satisfaction" metric.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count
 from django.utils.translation import gettext as _
 
-from crm.accounts.access import is_read_only
+from crm.accounts.permissions import require
 from crm.audit.services import record
+from crm.core.access import NotFound
 from customers.records.models import Customer
-from customers.records.selectors import book_q, customers_for
+from customers.records.selectors import customers_for
 from customers.sales.models import SatisfactionSurvey, SurveyContext
 
 
-def surveys_for(user):
-    return SatisfactionSurvey.objects.filter(book_q(user, prefix="customer__"))
-
-
-def record_survey(
+def survey_record(
     acting_user,
     customer: Customer,
     *,
@@ -33,8 +29,9 @@ def record_survey(
     activity=None,
 ) -> SatisfactionSurvey:
     """Record one survey for a customer in the acting user's book. Bad input changes nothing."""
-    if is_read_only(acting_user) or not acting_user.has_perm("customers.add_satisfactionsurvey"):
-        raise PermissionDenied(_("You may not record surveys."))
+    require(
+        acting_user, "customers.add_satisfactionsurvey", message=_("You may not record surveys.")
+    )
     if context not in SurveyContext.values:
         raise ValidationError({"context": _("Choose the occasion of the survey.")})
     try:
@@ -49,7 +46,7 @@ def record_survey(
         with transaction.atomic():
             locked = customers_for(acting_user).filter(pk=customer.pk).first()
             if locked is None:
-                raise Customer.DoesNotExist
+                raise NotFound
             survey = SatisfactionSurvey.objects.create(
                 customer=locked,
                 context=context,
@@ -66,24 +63,3 @@ def record_survey(
     except IntegrityError:
         raise ValidationError(_("A survey for this occasion has already been recorded.")) from None
     return survey
-
-
-def summary_for(customer) -> dict:
-    agg = SatisfactionSurvey.objects.filter(customer=customer).aggregate(
-        avg=Avg("score"), n=Count("pk")
-    )
-    recent = list(customer.surveys.select_related("recorded_by").order_by("-recorded_at")[:5])
-    return {"average": agg["avg"], "count": agg["n"], "recent": recent}
-
-
-def satisfaction_metric(users, start, end) -> dict:
-    """Metric "satisfaction": average score per serving RM in the period (one query)."""
-    ids = [getattr(u, "pk", u) for u in users]
-    rows = (
-        SatisfactionSurvey.objects.filter(
-            owner_id__in=ids, recorded_at__date__gte=start, recorded_at__date__lte=end
-        )
-        .values("owner_id")
-        .annotate(avg=Avg("score"))
-    )
-    return {r["owner_id"]: round(float(r["avg"]), 2) for r in rows}

@@ -90,10 +90,10 @@ def test_institution_contacts_must_belong_to_the_customer(rm_a):
         "purpose": "service",
         "summary": "拜访财务部",
     }
-    i = services.log_interaction(rm_a, inst, contacts=[mine_contact], **kw)
+    i = services.interaction_log(rm_a, inst, contacts=[mine_contact], **kw)
     assert list(i.contacts.all()) == [mine_contact]
     with pytest.raises(ValidationError):
-        services.log_interaction(rm_a, inst, contacts=[foreign], **kw)
+        services.interaction_log(rm_a, inst, contacts=[foreign], **kw)
 
 
 def test_other_rms_customer_is_404(client, rm_b, mine):
@@ -109,7 +109,7 @@ def test_auditor_cannot_log(client, auditor_user, mine):
     resp = client.post(reverse("customers:interaction_new", args=[mine.pk]), form_data())
     assert resp.status_code == 403
     with pytest.raises(PermissionDenied):
-        services.log_interaction(
+        services.interaction_log(
             auditor_user,
             mine,
             channel="phone",
@@ -121,20 +121,20 @@ def test_auditor_cannot_log(client, auditor_user, mine):
 
 def test_edit_within_window_is_audited_and_later_edits_are_refused(rm_a, rm_b, mine, settings):
     interaction = InteractionFactory(customer=mine, created_by=rm_a)
-    services.edit_interaction(rm_a, interaction, summary="更正：电话沟通到期续作")
+    services.interaction_edit(rm_a, interaction, summary="更正：电话沟通到期续作")
     entry = AuditEntry.objects.get(action="interaction.changed", target_id=str(interaction.pk))
     assert entry.before["summary"] == "电话回访，了解近期需求"
     assert entry.after["summary"] == "更正：电话沟通到期续作"
     with pytest.raises(PermissionDenied):  # not the author
-        services.edit_interaction(rm_b, interaction, summary="篡改")
+        services.interaction_edit(rm_b, interaction, summary="篡改")
     Interaction.objects.filter(pk=interaction.pk).update(
         created_at=timezone.now() - datetime.timedelta(hours=49)
     )
     interaction.refresh_from_db()
     with pytest.raises(PermissionDenied):
-        services.edit_interaction(rm_a, interaction, summary="太晚了")
+        services.interaction_edit(rm_a, interaction, summary="太晚了")
     settings.FIDUCIA_FOLLOWUPS = {"EDIT_WINDOW_HOURS": 72}
-    services.edit_interaction(rm_a, interaction, summary="窗口可配置")
+    services.interaction_edit(rm_a, interaction, summary="窗口可配置")
     interaction.refresh_from_db()
     assert interaction.summary == "窗口可配置"
 

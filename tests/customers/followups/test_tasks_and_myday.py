@@ -38,12 +38,12 @@ def test_overdue_is_computed(mine):
 def test_skip_needs_a_reason(rm_a, mine):
     task = TaskFactory(customer=mine)
     with pytest.raises(ValidationError):
-        services.skip_task(rm_a, task.pk, reason="  ")
-    services.skip_task(rm_a, task.pk, reason="客户长期出国")
+        services.task_skip(rm_a, task, reason="  ")
+    services.task_skip(rm_a, task, reason="客户长期出国")
     task.refresh_from_db()
     assert task.status == "skipped" and task.skip_reason == "客户长期出国"
     with pytest.raises(ValidationError):
-        services.complete_task(rm_a, task.pk)  # already closed
+        services.task_complete(rm_a, task)  # already closed
 
 
 def test_skip_via_view(client, rm_a, mine):
@@ -74,9 +74,9 @@ def test_complete_links_an_interaction_of_the_same_customer_only(rm_a, mine):
     task = TaskFactory(customer=mine)
     foreign = InteractionFactory(customer=CustomerFactory(owner=rm_a))
     with pytest.raises(ValidationError):
-        services.complete_task(rm_a, task.pk, interaction_id=foreign.pk)
+        services.task_complete(rm_a, task, interaction_id=foreign.pk)
     own = InteractionFactory(customer=mine)
-    services.complete_task(rm_a, task.pk, interaction_id=own.pk)
+    services.task_complete(rm_a, task, interaction_id=own.pk)
     task.refresh_from_db()
     assert task.interaction == own and task.status == "done"
 
@@ -85,16 +85,16 @@ def test_lead_reassigns_within_team_only(lead, rm_a, rm_b, mine):
     task = TaskFactory(customer=mine, due_on=ago(2))
     outsider = UserFactory(role=roles.RELATIONSHIP_MANAGER)
     with pytest.raises(ValidationError):
-        services.reassign_task(lead, task.pk, outsider)
+        services.task_reassign(lead, task, outsider)
     with pytest.raises(ValidationError):  # rm_b cannot see 王芳's customer yet
-        services.reassign_task(lead, task.pk, rm_b, reason="王芳休假")
+        services.task_reassign(lead, task, rm_b, reason="王芳休假")
     CustomerCoServer.objects.create(customer=mine, user=rm_b)
-    services.reassign_task(lead, task.pk, rm_b, reason="王芳休假")
+    services.task_reassign(lead, task, rm_b, reason="王芳休假")
     task.refresh_from_db()
     assert task.owner == rm_b
     assert AuditEntry.objects.filter(action="followup.reassigned", target_id=str(task.pk)).exists()
     with pytest.raises(PermissionDenied):
-        services.reassign_task(rm_a, task.pk, rm_a)
+        services.task_reassign(rm_a, task, rm_a)
 
 
 def test_customer_reassignment_moves_open_tasks(lead, rm_a, rm_b, mine):
@@ -105,7 +105,7 @@ def test_customer_reassignment_moves_open_tasks(lead, rm_a, rm_b, mine):
     done_task.refresh_from_db()
     assert open_task.owner == rm_b
     assert done_task.owner == rm_a  # history stays with who did it
-    assert AuditEntry.objects.filter(action="followup.tasks_moved").exists()
+    assert AuditEntry.objects.filter(action="followup.moved").exists()
 
 
 def _fill(rm, customer, n=12):
@@ -219,10 +219,10 @@ def test_task_list_filters(client, rm_a, mine):
 
 
 def test_manual_task(rm_a, mine):
-    task = services.create_manual_task(rm_a, mine, title="寄送生日贺卡", due_on=ago(-3))
+    task = services.task_create(rm_a, mine, title="寄送生日贺卡", due_on=ago(-3))
     assert task.reason == "manual" and task.owner == rm_a
     with pytest.raises(ValidationError):
-        services.create_manual_task(rm_a, mine, title="过去", due_on=ago(1))
+        services.task_create(rm_a, mine, title="过去", due_on=ago(1))
 
 
 def test_manual_task_from_the_360_panel(client, rm_a, rm_b, mine):

@@ -5,10 +5,12 @@ from django.utils import timezone
 
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
+from crm.core.access import NotFound
 from crm.ui.registry import panels_for
 from customers.records.models import Customer, CustomerCoServer, FollowUpTask
 from customers.records.selectors import customers_for
 from customers.records.signals import staff_handover
+from customers.sales import selectors
 from customers.sales.models import HandoverItem, HandoverPlan, Prospect
 from customers.sales.services import handover
 from tests.customers.sales.factories import ProspectFactory
@@ -55,12 +57,12 @@ def test_complete_with_two_successors_moves_everything(head, departing, rm_a, su
 
     staff_handover.connect(receiver)
     try:
-        plan = handover.start_plan(head, departing, rm_a, reason="leaving", note="离职交接")
+        plan = handover.handover_start(head, departing, rm_a, reason="leaving", note="离职交接")
         assert plan.items.count() == 6
         to_b = [c.pk for c in book[:2]]
-        handover.assign(head, plan, to_b, successor_b, note="重点客户，季度走访")
+        handover.handover_assign(head, plan, to_b, successor_b, note="重点客户，季度走访")
         audit_before = AuditEntry.objects.filter(action="customer.reassigned").count()
-        done = handover.complete(head, plan)
+        done = handover.handover_complete(head, plan)
     finally:
         staff_handover.disconnect(receiver)
 
@@ -94,13 +96,13 @@ def test_complete_with_two_successors_moves_everything(head, departing, rm_a, su
     assert received[0]["successor_for"][book[5].pk] == rm_a
     departing.refresh_from_db()
     assert departing.is_active is False
-    assert handover.leftovers(departing) == {"customers": 0, "tasks": 0, "prospects": 0}
+    assert selectors.leftovers(departing) == {"customers": 0, "tasks": 0, "prospects": 0}
     # The successors see the customers in their books.
     assert set(customers_for(successor_b).values_list("pk", flat=True)) >= set(to_b)
 
 
 def test_incomplete_handover_is_refused_and_changes_nothing(head, departing, rm_a, book):
-    plan = handover.start_plan(head, departing, rm_a, reason="leaving")
+    plan = handover.handover_start(head, departing, rm_a, reason="leaving")
 
     def sneaky(**kwargs):
         # Something gives the departing person a new customer inside the transaction.
@@ -109,7 +111,7 @@ def test_incomplete_handover_is_refused_and_changes_nothing(head, departing, rm_
     staff_handover.connect(sneaky)
     try:
         with pytest.raises(ValidationError) as exc:
-            handover.complete(head, plan)
+            handover.handover_complete(head, plan)
     finally:
         staff_handover.disconnect(sneaky)
     assert "1" in " ".join(exc.value.messages)
@@ -121,9 +123,9 @@ def test_incomplete_handover_is_refused_and_changes_nothing(head, departing, rm_
 
 
 def test_customers_gained_after_planning_go_to_the_default(head, departing, rm_a, book):
-    plan = handover.start_plan(head, departing, rm_a, reason="leaving")
+    plan = handover.handover_start(head, departing, rm_a, reason="leaving")
     late = CustomerFactory(owner=departing)
-    handover.complete(head, plan)
+    handover.handover_complete(head, plan)
     late.refresh_from_db()
     assert late.owner == rm_a
 
@@ -131,8 +133,8 @@ def test_customers_gained_after_planning_go_to_the_default(head, departing, rm_a
 def test_role_change_keeps_the_user_active(lead, departing, rm_a, rm_b, book):
     co_served = CustomerFactory(owner=rm_b)
     CustomerCoServer.objects.create(customer=co_served, user=departing)
-    plan = handover.start_plan(lead, departing, rm_a, reason="role_change")
-    done = handover.complete(lead, plan)
+    plan = handover.handover_start(lead, departing, rm_a, reason="role_change")
+    done = handover.handover_complete(lead, plan)
     departing.refresh_from_db()
     assert departing.is_active is True
     # No access to the old book remains: co-serving ended with the handover.
@@ -143,38 +145,38 @@ def test_role_change_keeps_the_user_active(lead, departing, rm_a, rm_b, book):
 
 def test_inactive_or_out_of_scope_successor_is_refused(lead, departing, rm_a, rm_other, book):
     with pytest.raises(ValidationError):
-        handover.start_plan(lead, departing, rm_other, reason="leaving")  # other team
-    plan = handover.start_plan(lead, departing, rm_a, reason="leaving")
+        handover.handover_start(lead, departing, rm_other, reason="leaving")  # other team
+    plan = handover.handover_start(lead, departing, rm_a, reason="leaving")
     with pytest.raises(ValidationError):
-        handover.assign(lead, plan, [book[0].pk], rm_other)
+        handover.handover_assign(lead, plan, [book[0].pk], rm_other)
     rm_a.is_active = False
     rm_a.save()
     with pytest.raises(ValidationError):
-        handover.complete(lead, plan)
+        handover.handover_complete(lead, plan)
     assert Customer.objects.filter(owner=departing).count() == 6
 
 
 def test_scope_and_permissions(lead, rm_a, rm_other, departing, book):
     with pytest.raises(ValidationError):
-        handover.start_plan(lead, rm_other, rm_a, reason="leaving")  # not in the lead's team
+        handover.handover_start(lead, rm_other, rm_a, reason="leaving")  # not in the lead's team
     with pytest.raises(PermissionDenied):
-        handover.start_plan(rm_a, departing, rm_a, reason="leaving")
-    plan = handover.start_plan(lead, departing, rm_a, reason="leaving")
+        handover.handover_start(rm_a, departing, rm_a, reason="leaving")
+    plan = handover.handover_start(lead, departing, rm_a, reason="leaving")
     with pytest.raises(ValidationError):
-        handover.start_plan(lead, departing, rm_a, reason="leaving")  # one open plan
+        handover.handover_start(lead, departing, rm_a, reason="leaving")  # one open plan
     other_lead = UserFactory(role=roles.TEAM_LEAD, team=rm_other.team, branch=rm_other.branch)
-    with pytest.raises(HandoverPlan.DoesNotExist):
-        handover.complete(other_lead, plan)
+    with pytest.raises(NotFound):
+        handover.handover_complete(other_lead, plan)
 
 
 def test_handover_of_many_customers_is_set_based(
     head, departing, rm_a, successor_b, django_assert_max_num_queries
 ):
     customers = [CustomerFactory(owner=departing) for _ in range(40)]
-    plan = handover.start_plan(head, departing, rm_a, reason="leaving")
-    handover.assign(head, plan, [c.pk for c in customers[:15]], successor_b)
+    plan = handover.handover_start(head, departing, rm_a, reason="leaving")
+    handover.handover_assign(head, plan, [c.pk for c in customers[:15]], successor_b)
     with django_assert_max_num_queries(40):
-        handover.complete(head, plan)
+        handover.handover_complete(head, plan)
     assert Customer.objects.filter(owner=successor_b).count() == 15
     assert AuditEntry.objects.filter(action="customer.reassigned").count() == 40
 
@@ -219,8 +221,8 @@ def test_staff_detail_panel(client, lead, head, departing, rm_other):
 
 
 def test_panel_of_someone_who_left_shows_the_plan(client, lead, departing, rm_a, book):
-    plan = handover.start_plan(lead, departing, rm_a, reason="leaving")
-    handover.complete(lead, plan)
+    plan = handover.handover_start(lead, departing, rm_a, reason="leaving")
+    handover.handover_complete(lead, plan)
     client.force_login(lead)
     body = client.get(
         reverse("customers:sales:handover_panel", args=[departing.pk])

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.records.models import FollowUpTask
+from customers.sales import selectors
 from customers.sales.models import ActivityInvitation, ChannelEvaluation
 from customers.sales.services import marketing
 from tests.customers.sales.factories import ActivityFactory, ChannelFactory, ProspectFactory
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _evaluate(user, channel, scores, end=datetime.date(2026, 9, 30)):
-    return marketing.evaluate_channel(
+    return marketing.channel_evaluate(
         user,
         channel,
         period_start=datetime.date(2026, 7, 1),
@@ -55,7 +56,7 @@ def test_evaluation_counts_the_channels_results_in_the_period(lead, rm_a):
     ProspectFactory(owner=rm_a, source="activity", activity=activity, aum_raised=Decimal("250000"))
     ProspectFactory(owner=rm_a, source="channel", channel=ChannelFactory())
     today = timezone.localdate()
-    evaluation = marketing.evaluate_channel(
+    evaluation = marketing.channel_evaluate(
         lead,
         channel,
         period_start=today - datetime.timedelta(days=30),
@@ -111,11 +112,11 @@ def test_invitations_are_limited_to_the_organisers_book(rm_a, rm_b):
     mine = [CustomerFactory(owner=rm_a) for _ in range(3)]
     theirs = CustomerFactory(owner=rm_b)
     with pytest.raises(ValidationError):
-        marketing.invite(rm_a, activity, [mine[0].pk, theirs.pk])
+        marketing.activity_invite(rm_a, activity, [mine[0].pk, theirs.pk])
     assert not ActivityInvitation.objects.exists()  # all or nothing
-    assert marketing.invite(rm_a, activity, [c.pk for c in mine]) == 3
+    assert marketing.activity_invite(rm_a, activity, [c.pk for c in mine]) == 3
     # Inviting again adds nobody twice.
-    marketing.invite(rm_a, activity, [mine[0].pk])
+    marketing.activity_invite(rm_a, activity, [mine[0].pk])
     assert activity.invitations.count() == 3
 
 
@@ -123,7 +124,7 @@ def test_lead_cannot_invite_outside_the_organisers_book(lead, rm_a, rm_b):
     activity = ActivityFactory(organiser=rm_a)
     theirs = CustomerFactory(owner=rm_b)  # in the lead's team, not in the organiser's book
     with pytest.raises(ValidationError):
-        marketing.invite(lead, activity, [theirs.pk])
+        marketing.activity_invite(lead, activity, [theirs.pk])
 
 
 def test_invite_page_lists_only_the_organisers_customers(
@@ -153,14 +154,14 @@ def test_activity_of_another_rm_is_404(client, rm_a, rm_other):
 def test_attendance_follow_ups_and_results(rm_a):
     activity = ActivityFactory(organiser=rm_a, budget=Decimal("30000"))
     customers = [CustomerFactory(owner=rm_a) for _ in range(4)]
-    marketing.invite(rm_a, activity, [c.pk for c in customers])
-    marketing.set_status(rm_a, activity, [c.pk for c in customers[:3]], "registered")
-    marketing.set_status(rm_a, activity, [c.pk for c in customers[:2]], "attended")
-    assert marketing.mark_held(rm_a, activity, actual_cost=Decimal("24000")) == 2
+    marketing.activity_invite(rm_a, activity, [c.pk for c in customers])
+    marketing.invitations_set_status(rm_a, activity, [c.pk for c in customers[:3]], "registered")
+    marketing.invitations_set_status(rm_a, activity, [c.pk for c in customers[:2]], "attended")
+    assert marketing.activity_mark_held(rm_a, activity, actual_cost=Decimal("24000")) == 2
     tasks = FollowUpTask.objects.filter(dedupe_key__startswith=f"activity:{activity.pk}:")
     assert {t.customer_id for t in tasks} == {customers[0].pk, customers[1].pk}
     assert all(t.owner == rm_a and t.status == "open" for t in tasks)
-    assert marketing.schedule_attendee_follow_ups(activity) == 0  # idempotent
+    assert marketing.activity_schedule_follow_ups(activity) == 0  # idempotent
     ProspectFactory(
         owner=rm_a,
         source="activity",
@@ -171,7 +172,7 @@ def test_attendance_follow_ups_and_results(rm_a):
     )
     ProspectFactory(owner=rm_a, source="activity", activity=activity)
     activity.refresh_from_db()
-    r = marketing.activity_results([activity])[activity.pk]
+    r = selectors.activity_results([activity])[activity.pk]
     assert (r["invited"], r["registered"], r["attended"], r["prospects"], r["won"]) == (
         4,
         3,
@@ -185,15 +186,15 @@ def test_attendance_follow_ups_and_results(rm_a):
 def test_invalid_status_and_cancelled_activity(rm_a):
     activity = ActivityFactory(organiser=rm_a)
     c = CustomerFactory(owner=rm_a)
-    marketing.invite(rm_a, activity, [c.pk])
+    marketing.activity_invite(rm_a, activity, [c.pk])
     with pytest.raises(ValidationError):
-        marketing.set_status(rm_a, activity, [c.pk], "bogus")
+        marketing.invitations_set_status(rm_a, activity, [c.pk], "bogus")
     activity.status = "cancelled"
     activity.save()
     with pytest.raises(ValidationError):
-        marketing.mark_held(rm_a, activity)
+        marketing.activity_mark_held(rm_a, activity)
     with pytest.raises(ValidationError):
-        marketing.invite(rm_a, activity, [c.pk])
+        marketing.activity_invite(rm_a, activity, [c.pk])
 
 
 def test_activity_list_query_budget(client, rm_a, django_assert_max_num_queries):

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.sales import selectors
 from customers.sales.models import Activity, Prospect
 from customers.sales.services import pipeline
 from tests.customers.sales.factories import ActivityFactory, ChannelFactory, ProspectFactory
@@ -119,7 +120,7 @@ def test_invite_and_attendance_through_views(client, rm_a):
 
 def test_customer_panels(client, rm_a, rm_b):
     c = CustomerFactory(owner=rm_a)
-    pipeline.transition(rm_a, c, "dormant", reason="长期未联系")
+    pipeline.lifecycle_move(rm_a, c, "dormant", reason="长期未联系")
     client.force_login(rm_a)
     body = client.get(reverse("customers:sales:lifecycle_panel", args=[c.pk])).content.decode()
     assert "休眠" in body and "长期未联系" in body
@@ -127,7 +128,7 @@ def test_customer_panels(client, rm_a, rm_b):
     assert reverse("customers:sales:lifecycle_panel", args=[c.pk]) in detail
     assert reverse("customers:sales:survey_panel", args=[c.pk]) in detail
     client.post(reverse("customers:sales:customer_move", args=[c.pk]), {"to": "active"})
-    assert pipeline.customer_stage(c) == "active"
+    assert selectors.customer_stage(c) == "active"
     client.force_login(rm_b)
     assert client.get(reverse("customers:sales:lifecycle_panel", args=[c.pk])).status_code == 404
     assert (

@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
+from crm.core.access import NotFound
 from customers.records.models import Customer, FollowUpTask
+from customers.sales import access, metrics, selectors
 from customers.sales.models import CustomerLifecycle, LifecycleEvent, Prospect
-from customers.sales.services import pipeline
+from customers.sales.services import dormancy, pipeline
 from tests.customers.sales.factories import ChannelFactory, ProspectFactory
 from tests.factories import CustomerFactory, MonthlyAggregateFactory, UserFactory
 
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _new(rm, **kw):
-    return pipeline.create_prospect(
+    return pipeline.prospect_create(
         rm, Prospect(name=kw.pop("name", "周建华"), owner=rm, source="walk_in", **kw)
     )
 
@@ -32,8 +34,8 @@ def test_create_prospect_records_history_and_follows_owner(rm_a):
 
 def test_channel_source_needs_a_channel(rm_a):
     with pytest.raises(ValidationError):
-        pipeline.create_prospect(rm_a, Prospect(name="x", owner=rm_a, source="channel"))
-    p = pipeline.create_prospect(
+        pipeline.prospect_create(rm_a, Prospect(name="x", owner=rm_a, source="channel"))
+    p = pipeline.prospect_create(
         rm_a, Prospect(name="x", owner=rm_a, source="channel", channel=ChannelFactory())
     )
     assert p.channel_id
@@ -41,7 +43,7 @@ def test_channel_source_needs_a_channel(rm_a):
 
 def test_rm_cannot_give_prospect_to_someone_else(rm_a, rm_b):
     with pytest.raises(ValidationError):
-        pipeline.create_prospect(rm_a, Prospect(name="x", owner=rm_b, source="walk_in"))
+        pipeline.prospect_create(rm_a, Prospect(name="x", owner=rm_b, source="walk_in"))
 
 
 @pytest.mark.parametrize(
@@ -58,7 +60,7 @@ def test_transition_table_is_enforced(rm_a, path, allowed):
     p = _new(rm_a)
     try:
         for to in path:
-            p = pipeline.transition(rm_a, p, to, reason="客户已选择他行")
+            p = pipeline.prospect_move(rm_a, p, to, reason="客户已选择他行")
     except ValidationError:
         assert not allowed
         p.refresh_from_db()
@@ -71,21 +73,21 @@ def test_transition_table_is_enforced(rm_a, path, allowed):
 def test_loss_needs_a_reason_and_nothing_changes_without(rm_a):
     p = _new(rm_a)
     with pytest.raises(ValidationError) as exc:
-        pipeline.transition(rm_a, p, "exited", reason="  ")
+        pipeline.prospect_move(rm_a, p, "exited", reason="  ")
     assert "原因" in " ".join(exc.value.messages) or "reason" in " ".join(exc.value.messages)
     p.refresh_from_db()
     assert p.stage == "prospect" and p.events.count() == 1
-    pipeline.transition(rm_a, p, "exited", reason="收益预期过高")
+    pipeline.prospect_move(rm_a, p, "exited", reason="收益预期过高")
     p.refresh_from_db()
     assert p.loss_reason == "收益预期过高"
 
 
 def test_conversion_creates_customer_and_keeps_history(rm_a):
     p = _new(rm_a, name="郑海燕")
-    pipeline.transition(rm_a, p, "onboarding")
+    pipeline.prospect_move(rm_a, p, "onboarding")
     with pytest.raises(ValidationError):
-        pipeline.transition(rm_a, p, "active", reason="认可服务")  # no customer number
-    p = pipeline.transition(
+        pipeline.prospect_move(rm_a, p, "active", reason="认可服务")  # no customer number
+    p = pipeline.prospect_move(
         rm_a, p, "active", reason="认可服务", customer_number="n0001", aum_raised=Decimal("6500000")
     )
     customer = Customer.objects.get(number="N0001")
@@ -93,48 +95,48 @@ def test_conversion_creates_customer_and_keeps_history(rm_a):
     assert p.aum_raised == Decimal("6500000") and p.win_reason == "认可服务"
     assert CustomerLifecycle.objects.get(customer=customer).stage == "active"
     # The whole pipeline history now belongs to the customer as well.
-    assert [e.to_stage for e in pipeline.history_of_customer(customer)] == [
+    assert [e.to_stage for e in selectors.history_of_customer(customer)] == [
         "prospect",
         "onboarding",
         "active",
     ]
-    assert pipeline.customer_stage(customer) == "active"
+    assert selectors.customer_stage(customer) == "active"
 
 
 def test_conversion_links_existing_customer_in_book_only(rm_a, rm_b):
     theirs = CustomerFactory(owner=rm_b, number="X0009")
     p = _new(rm_a)
-    pipeline.transition(rm_a, p, "onboarding")
+    pipeline.prospect_move(rm_a, p, "onboarding")
     with pytest.raises(ValidationError):
-        pipeline.transition(rm_a, p, "active", reason="ok", customer_number=theirs.number)
+        pipeline.prospect_move(rm_a, p, "active", reason="ok", customer_number=theirs.number)
     mine = CustomerFactory(owner=rm_a, number="X0010")
-    p = pipeline.transition(rm_a, p, "active", reason="ok", customer_number=mine.number)
+    p = pipeline.prospect_move(rm_a, p, "active", reason="ok", customer_number=mine.number)
     assert p.customer == mine
 
 
 def test_other_rms_prospect_is_out_of_scope(rm_a, rm_b):
     p = _new(rm_a)
-    with pytest.raises(Prospect.DoesNotExist):
-        pipeline.transition(rm_b, p, "onboarding")
+    with pytest.raises(NotFound):
+        pipeline.prospect_move(rm_b, p, "onboarding")
 
 
 def test_auditor_cannot_move(rm_a, auditor_user):
     p = _new(rm_a)
     with pytest.raises(PermissionDenied):
-        pipeline.transition(auditor_user, p, "onboarding")
+        pipeline.prospect_move(auditor_user, p, "onboarding")
 
 
 def test_customer_lifecycle_dormant_and_back(rm_a):
     c = CustomerFactory(owner=rm_a)
-    assert pipeline.customer_stage(c) == "active"
+    assert selectors.customer_stage(c) == "active"
     with pytest.raises(ValidationError):
-        pipeline.transition(rm_a, c, "dormant")  # needs a reason
-    pipeline.transition(rm_a, c, "dormant", reason="长期未联系")
-    assert pipeline.customer_stage(c) == "dormant"
+        pipeline.lifecycle_move(rm_a, c, "dormant")  # needs a reason
+    pipeline.lifecycle_move(rm_a, c, "dormant", reason="长期未联系")
+    assert selectors.customer_stage(c) == "dormant"
     with pytest.raises(ValidationError):
-        pipeline.transition(rm_a, c, "onboarding")
-    pipeline.transition(rm_a, c, "active")
-    assert pipeline.customer_stage(c) == "active"
+        pipeline.lifecycle_move(rm_a, c, "onboarding")
+    pipeline.lifecycle_move(rm_a, c, "active")
+    assert selectors.customer_stage(c) == "active"
     assert c.lifecycle_events.count() == 2
 
 
@@ -239,22 +241,22 @@ def test_dormant_detection_feeds_follow_ups_once(rm_a):
         status="done",
         completed_at=timezone.now() - datetime.timedelta(days=20),
     )
-    result = pipeline.detect_dormant(today=today, months=6)
+    result = dormancy.customers_detect_dormant(today=today, months=6)
     assert result["dormant"] == 1 and result["tasks"] == 1
-    assert pipeline.customer_stage(quiet) == "dormant"
+    assert selectors.customer_stage(quiet) == "dormant"
     for c in (trading, contacted, new):
-        assert pipeline.customer_stage(c) == "active"
+        assert selectors.customer_stage(c) == "active"
     task = FollowUpTask.objects.get(customer=quiet, status="open")
     assert task.owner == rm_a and task.dedupe_key.startswith(f"dormant:{quiet.pk}:")
     assert LifecycleEvent.objects.filter(customer=quiet, to_stage="dormant").count() == 1
     # A second run changes nothing.
-    again = pipeline.detect_dormant(today=today, months=6)
+    again = dormancy.customers_detect_dormant(today=today, months=6)
     assert again == {"dormant": 0, "reactivated": 0, "tasks": 0}
     assert FollowUpTask.objects.filter(customer=quiet).count() == 1
     # Trading again reactivates.
     MonthlyAggregateFactory(customer=quiet, month=today.replace(day=1), trade_count=1)
-    assert pipeline.detect_dormant(today=today, months=6)["reactivated"] == 1
-    assert pipeline.customer_stage(quiet) == "active"
+    assert dormancy.customers_detect_dormant(today=today, months=6)["reactivated"] == 1
+    assert selectors.customer_stage(quiet) == "active"
 
 
 def test_dormant_detection_query_count_is_fixed(rm_a, django_assert_max_num_queries):
@@ -264,15 +266,15 @@ def test_dormant_detection_query_count_is_fixed(rm_a, django_assert_max_num_quer
     )
     # Fixed statements plus schedule_follow_up's few per new task (bounded by the new dormant).
     with django_assert_max_num_queries(16 + 5 * 12):
-        assert pipeline.detect_dormant(months=6)["dormant"] == 12
+        assert dormancy.customers_detect_dormant(months=6)["dormant"] == 12
 
 
 def test_converted_metric(rm_a, rm_b):
     p = _new(rm_a)
-    pipeline.transition(rm_a, p, "onboarding")
-    pipeline.transition(rm_a, p, "active", reason="ok", customer_number="M1")
+    pipeline.prospect_move(rm_a, p, "onboarding")
+    pipeline.prospect_move(rm_a, p, "active", reason="ok", customer_number="M1")
     today = timezone.localdate()
-    assert pipeline.converted_metric([rm_a, rm_b], today, today) == {rm_a.pk: 1}
+    assert metrics.converted_metric([rm_a, rm_b], today, today) == {rm_a.pk: 1}
 
 
 def test_branch_head_sees_branch_prospects(head, rm_a, rm_other):
@@ -280,4 +282,4 @@ def test_branch_head_sees_branch_prospects(head, rm_a, rm_other):
     ProspectFactory(owner=rm_other)
     outsider = UserFactory(role=roles.RELATIONSHIP_MANAGER)
     ProspectFactory(owner=outsider)
-    assert pipeline.prospects_for(head).count() == 2
+    assert access.prospects_for(head).count() == 2

@@ -71,7 +71,7 @@ def institution(rm_a):
 
 
 def test_content_is_built_from_the_period(institution):
-    run = statements.generate("monthly", OCT, customer_ids=[institution.pk])
+    run = statements.statements_generate("monthly", OCT, customer_ids=[institution.pk])
     s = Statement.objects.get(customer=institution)
     assert run.done == 1 and s.period_end == datetime.date(2026, 10, 31)
     c = s.content
@@ -84,7 +84,7 @@ def test_content_is_built_from_the_period(institution):
 
 
 def test_pdf_has_chinese_text_in_stsong(institution):
-    statements.generate("monthly", OCT, customer_ids=[institution.pk])
+    statements.statements_generate("monthly", OCT, customer_ids=[institution.pk])
     s = Statement.objects.get(customer=institution)
     with s.pdf.open("rb") as fh:
         stored = fh.read()
@@ -104,11 +104,11 @@ def test_pdf_has_chinese_text_in_stsong(institution):
 def test_generation_is_idempotent_per_customer_and_period(institution, rm_a):
     vip = CustomerFactory(owner=rm_a, vip_level="diamond")
     ordinary = CustomerFactory(owner=rm_a)
-    first = statements.generate("monthly", OCT)
-    second = statements.generate("monthly", OCT)
+    first = statements.statements_generate("monthly", OCT)
+    second = statements.statements_generate("monthly", OCT)
     assert (first.done, first.skipped) == (1, 0)
     assert (second.done, second.skipped, second.total) == (0, 1, 1)
-    q = statements.generate("quarterly", datetime.date(2026, 7, 1))
+    q = statements.statements_generate("quarterly", datetime.date(2026, 7, 1))
     assert q.done == 1 and Statement.objects.get(period_kind="quarterly").customer == vip
     assert not Statement.objects.filter(customer=ordinary).exists()
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -148,16 +148,16 @@ def test_due_periods_and_beat_task(institution):
 
 
 def test_review_then_send_by_email(institution, rm_a):
-    statements.generate("monthly", OCT, customer_ids=[institution.pk])
+    statements.statements_generate("monthly", OCT, customer_ids=[institution.pk])
     s = Statement.objects.get(customer=institution)
     with pytest.raises(ValidationError):
-        statements.send(rm_a, s, via="email")  # review first
-    statements.review(rm_a, s, market_note="四季度关注利率下行")
+        statements.statement_send(rm_a, s, via="email")  # review first
+    statements.statement_review(rm_a, s, market_note="四季度关注利率下行")
     s.refresh_from_db()
     assert s.status == "reviewed" and s.reviewed_by == rm_a
     with s.pdf.open("rb") as fh:
         assert fh.read().startswith(b"%PDF")
-    statements.send(rm_a, s, via="email")
+    statements.statement_send(rm_a, s, via="email")
     s.refresh_from_db()
     assert s.status == "sent" and s.sent_to == institution.email and s.sent_at
     assert len(mail.outbox) == 1 and mail.outbox[0].attachments[0][2] == "application/pdf"
@@ -165,11 +165,11 @@ def test_review_then_send_by_email(institution, rm_a):
         action="statement.sent", target_id=str(institution.pk)
     ).exists()
     with pytest.raises(ValidationError):
-        statements.send(rm_a, s, via="download")
+        statements.statement_send(rm_a, s, via="download")
 
 
 def test_other_rm_gets_404_and_views_work(client, institution, rm_a, rm_b):
-    statements.generate("monthly", OCT, customer_ids=[institution.pk])
+    statements.statements_generate("monthly", OCT, customer_ids=[institution.pk])
     s = Statement.objects.get(customer=institution)
     client.force_login(rm_b)
     assert client.get(reverse("customers:sales:statement", args=[s.pk])).status_code == 404
@@ -188,7 +188,7 @@ def test_other_rm_gets_404_and_views_work(client, institution, rm_a, rm_b):
 
 def test_statement_list_query_budget(client, rm_a, django_assert_max_num_queries):
     ids = [InstitutionFactory(owner=rm_a).pk for _ in range(6)]
-    statements.generate("monthly", OCT, customer_ids=ids)
+    statements.statements_generate("monthly", OCT, customer_ids=ids)
     client.force_login(rm_a)
     with django_assert_max_num_queries(10):
         response = client.get(reverse("customers:sales:statements"))
@@ -199,12 +199,12 @@ def test_generation_queries_do_not_grow_per_customer(rm_a, django_assert_max_num
     ids = [InstitutionFactory(owner=rm_a).pk for _ in range(10)]
     # Per chunk: customers, holdings, contracts, aggregates, contacts, insert, progress.
     with django_assert_max_num_queries(20):
-        run = statements.generate("monthly", OCT, customer_ids=ids)
+        run = statements.statements_generate("monthly", OCT, customer_ids=ids)
     assert run.done == 10
 
 
 def test_pdf_in_english_when_asked(institution):
-    statements.generate("monthly", OCT, customer_ids=[institution.pk])
+    statements.statements_generate("monthly", OCT, customer_ids=[institution.pk])
     s = Statement.objects.get(customer=institution)
     text = pdf_text(statements.render_pdf(s.content, "", compress=False, language="en"))
     assert "Customer statement and service report" in text and "1. Holdings" in text

@@ -1,0 +1,45 @@
+"""Who may reach which interaction and follow-up task (the access contract, crm.core.access).
+
+Both follow the customer: a user reaches the interactions and tasks of the customers in their
+book (`book_q`), whoever owns the task. Missing and out-of-scope ids raise the same NotFound.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from crm.core.access import access_in
+from customers.contacts.models import Interaction
+from customers.records.models import FollowUpTask
+from customers.records.selectors import book_q
+
+
+def customer_book(user) -> Q:
+    """The user's book as a Q on models reaching Customer via "customer__" (one small query
+    for co-served customers); compute once per request and pass as `book=`."""
+    return book_q(user, prefix="customer__")
+
+
+def interactions_for(user, book: Q | None = None) -> QuerySet[Interaction]:
+    return Interaction.objects.filter(customer_book(user) if book is None else book)
+
+
+def access_interaction(user, pk, *, for_write: bool = False) -> Interaction:
+    if for_write:
+        # Lock the interaction only (the book filter joins the customer).
+        return access_in(interactions_for(user).select_for_update(of=("self",)), pk)
+    return access_in(interactions_for(user).select_related("customer"), pk)
+
+
+def tasks_for(user, book: Q | None = None) -> QuerySet[FollowUpTask]:
+    return FollowUpTask.objects.filter(customer_book(user) if book is None else book)
+
+
+def access_task(user, pk, *, for_write: bool = False, customer=None) -> FollowUpTask:
+    """The task with this id in the user's book (of `customer`, when given)."""
+    qs = tasks_for(user)
+    if customer is not None:
+        qs = qs.filter(customer=customer)
+    if for_write:
+        return access_in(qs.select_for_update(of=("self",)), pk)
+    return access_in(qs.select_related("customer", "owner"), pk)
