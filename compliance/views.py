@@ -20,6 +20,7 @@ from crm.ui.pagination import keyset_page
 from customers.records.exporting import table_response, table_xlsx, xlsx_response
 from customers.records.importing import error_report_rows
 from customers.records.selectors import get_customer_for
+from customers.records.validity import assessment_expires_on
 
 from . import selectors, services, suitability
 from .filters import AuditReviewFilter
@@ -569,8 +570,7 @@ def panel_customer(request, pk):
     state = selectors.customer_risk_state(customer)
     assessment_expired = (
         customer.risk_assessed_on is None
-        or suitability.add_months(customer.risk_assessed_on, suitability.ASSESSMENT_VALID_MONTHS)
-        <= timezone.localdate()
+        or assessment_expires_on(customer.risk_assessed_on) <= timezone.localdate()
     )
     return render(
         request,

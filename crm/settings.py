@@ -7,6 +7,7 @@ SECRET_KEY, FIELD_ENCRYPTION_KEY and ALLOWED_HOSTS.
 
 import base64
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -253,10 +254,58 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# Domain defaults (DESIGN §5): configurable, never literals in code.
+# Domain defaults (docs/domain-rules.md): configurable, never literals in code. Their one home:
+# these FIDUCIA_<SECTION> dictionaries, read with crm.core.config.fiducia(section, key). A
+# deployment that overrides a dictionary keeps the keys it does not change.
 FIDUCIA = {
     "LIST_PAGE_SIZE": 50,
     "CAPPED_COUNT": 1000,
     "DEMO_PASSWORD": env("DEMO_PASSWORD", default="Fiducia-demo-2026"),
 }
 FIDUCIA_TITLE = _("Fiducia CRM")
+# Risk-tolerance assessments (customers.records.validity holds the date arithmetic).
+FIDUCIA_ASSESSMENTS = {
+    "VALID_MONTHS": 12,  # the one definition of an assessment's validity
+    "PER_DAY": 2,  # per customer
+    "PER_YEAR": 8,  # per customer, in any 12 months
+    "EXPIRING_DAYS": 30,  # "expiring soon" on lists and the customer page
+}
+# Follow-ups: days ahead of the event at which the task is created, reminders, e-mail.
+FIDUCIA_FOLLOWUPS = {
+    "MATURITY_DAYS": 7,
+    "KYC_EXPIRY_DAYS": 30,
+    "ID_EXPIRY_DAYS": 30,
+    "BIRTHDAY_DAYS": 3,
+    # Reminders go out this many days before the due date, on it, and the day after (overdue).
+    "REMINDER_OFFSETS": (1, 0, -1),
+    "EDIT_WINDOW_HOURS": 48,
+    "EMAIL_MAX_RETRIES": 5,
+    "EMAIL_RETRY_BASE_SECONDS": 60,
+    # One SMTP session may block this long per operation; a row "sending" for longer than
+    # EMAIL_SENDING_TIMEOUT_SECONDS was interrupted (crash) and is reported as unknown.
+    "EMAIL_SMTP_TIMEOUT_SECONDS": 60,
+    "EMAIL_SENDING_TIMEOUT_SECONDS": 900,
+    # Database connections the sweep's task statements run on concurrently (PostgreSQL; one
+    # INSERT … SELECT uses one core, so a backlog takes half the time on two).
+    "SWEEP_WORKERS": 2,
+}
+# Sales: dormancy and reactivation.
+FIDUCIA_SALES = {
+    "DORMANT_MONTHS": 6,  # no contact and no transactions for this long → dormant
+    "REACTIVATION_DAYS": 14,  # the reactivation follow-up is due this many days later
+}
+# Periodic statements: institutions monthly, these VIP levels quarterly.
+FIDUCIA_STATEMENTS = {
+    "VIP_LEVELS": ("platinum", "diamond", "private"),
+    "MATURITY_HORIZON_DAYS": 90,  # maturities shown on a statement: up to this far ahead
+}
+# Suitability (适当性): who may buy what.
+FIDUCIA_SUITABILITY = {
+    "SENIOR_AGE": 65,  # from this age a sale needs the customer's recorded confirmation
+    # Qualified investor: 2 years' experience and household net financial assets ≥ 3M, or
+    # financial assets ≥ 5M, or average annual income ≥ 400k in the last 3 years.
+    "QI_EXPERIENCE_YEARS": 2,
+    "QI_NET_HOUSEHOLD": Decimal("3000000"),
+    "QI_FINANCIAL_ASSETS": Decimal("5000000"),
+    "QI_ANNUAL_INCOME": Decimal("400000"),
+}

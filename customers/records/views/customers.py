@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.access import Scope, is_read_only, scope_of
+from crm.core.config import fiducia
 from crm.ui.forms import add_service_error
 from crm.ui.pagination import capped_count, keyset_page
 from customers.records import assessments, selectors, services
@@ -171,7 +172,7 @@ def customer_detail(request, pk):
         "can_assess": not is_read_only(request.user)
         and request.user.has_perm("customers.add_riskassessment"),
         "risk_classes": RiskClass.choices,
-        "kyc_expiring_days": selectors.KYC_EXPIRING_DAYS,
+        "kyc_expiring_days": fiducia("ASSESSMENTS", "EXPIRING_DAYS"),
     }
     return render(request, "customers/detail.html", context)
 

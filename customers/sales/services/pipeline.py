@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.apps import apps
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.accounts.access import book_filter, is_read_only
 from crm.audit.services import record
+from crm.core.config import fiducia
 from customers.records.followups import schedule_follow_up
 from customers.records.models import Customer, FollowUpReason, FollowUpTask, MonthlyAggregate
 from customers.records.selectors import assignable_staff, customers_for
@@ -37,11 +37,6 @@ from customers.sales.models import (
 )
 
 S = LifecycleStage
-
-
-def sales_setting(name: str, default):
-    """Configurable defaults: settings.FIDUCIA_SALES = {"DORMANT_MONTHS": 6, …}."""
-    return getattr(settings, "FIDUCIA_SALES", {}).get(name, default)
 
 
 @dataclass(frozen=True)
@@ -403,7 +398,7 @@ def detect_dormant(*, today: datetime.date | None = None, months: int | None = N
     reactivation follow-up (once per customer and dormancy, by dedupe key). Set-based: a fixed
     number of statements per chunk of customers."""
     today = today or timezone.localdate()
-    months = months or sales_setting("DORMANT_MONTHS", 6)
+    months = months or fiducia("SALES", "DORMANT_MONTHS")
     cutoff_month = _months_back(today.replace(day=1), months - 1)
     cutoff = timezone.make_aware(
         datetime.datetime.combine(_months_back(today, months), datetime.time())
@@ -484,7 +479,7 @@ def detect_dormant(*, today: datetime.date | None = None, months: int | None = N
 
 def _schedule_reactivation(newly, today) -> int:
     """One follow-up per newly dormant customer; keys already present are skipped in one query."""
-    days = sales_setting("REACTIVATION_DAYS", 14)
+    days = fiducia("SALES", "REACTIVATION_DAYS")
     keys = {pk: f"dormant:{pk}:{today:%Y%m}" for pk, _owner in newly}
     existing = set()
     for chunk in _chunks(list(keys.values()), 5000):

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.access import is_read_only
 from crm.audit.services import record
+from crm.core.config import fiducia
 from customers.records.models import (
     Contract,
     Customer,
@@ -38,18 +39,12 @@ from customers.records.models import (
 from customers.records.selectors import book_q
 from customers.sales.models import PeriodKind, Statement, StatementRun
 
-VIP_LEVELS = ("platinum", "diamond", "private")
-MATURITY_HORIZON_DAYS = 90
 CHUNK = 200
 FONT = "STSong-Light"
 DEFAULT_MARKET_NOTE = (
     "本期市场回顾：货币政策保持稳健，市场流动性合理充裕；权益市场震荡，债券收益率低位运行。"
     "建议保持资产配置均衡，关注到期资金的再投资安排。以上内容仅供参考，不构成投资建议。"
 )
-
-
-def _setting(name, default):
-    return getattr(settings, "FIDUCIA_SALES", {}).get(name, default)
 
 
 # ---- periods and eligibility ----------------------------------------------------------------
@@ -86,7 +81,7 @@ def eligible(kind: str):
     if kind == PeriodKind.MONTHLY:
         return qs.filter(kind=CustomerKind.INSTITUTION)
     return qs.filter(
-        kind=CustomerKind.INDIVIDUAL, vip_level__in=_setting("STATEMENT_VIP_LEVELS", VIP_LEVELS)
+        kind=CustomerKind.INDIVIDUAL, vip_level__in=fiducia("STATEMENTS", "VIP_LEVELS")
     )
 
 
@@ -115,7 +110,7 @@ def build_contents(customers: list[Customer], start, end) -> dict[int, dict]:
                 "as_of": h.as_of.isoformat(),
             }
         )
-    horizon = end + datetime.timedelta(days=MATURITY_HORIZON_DAYS)
+    horizon = end + datetime.timedelta(days=fiducia("STATEMENTS", "MATURITY_HORIZON_DAYS"))
     contracts = defaultdict(list)
     for c in Contract.objects.filter(customer_id__in=ids, status=Contract.Status.ACTIVE).order_by(
         "matures_on", "pk"
