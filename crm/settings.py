@@ -217,6 +217,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Time limits for any task that does not set its own (every task of ours does, sized to its
+# work): the soft limit raises SoftTimeLimitExceeded inside the task, the hard one kills the
+# worker process. Both need the prefork pool; `--pool solo` (make run) cannot enforce them.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 
 # Content Security Policy: everything is served by the app itself.
 CONTENT_SECURITY_POLICY = {
