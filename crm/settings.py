@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "crm.ui.language.LocaleMiddleware",  # Django's, plus LANGUAGE_FROM_BROWSER
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,7 +155,11 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
+# The language: the user's own choice (language menu) wins, then the browser's Accept-Language,
+# then LANGUAGE_CODE. LANGUAGE_FROM_BROWSER=false skips the browser, so English browsers still
+# get Chinese until the user picks English (crm/ui/language.py).
 LANGUAGE_CODE = "zh-hans"
+LANGUAGE_FROM_BROWSER = env.bool("LANGUAGE_FROM_BROWSER", default=True)
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
