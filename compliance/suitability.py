@@ -1,6 +1,6 @@
 """Suitability (适当性, DESIGN §5.5): may this customer buy this product, and why.
 
-Rules (configurable defaults in settings.FIDUCIA["SUITABILITY"] when present):
+Rules (the numbers are settings.FIDUCIA_SUITABILITY and FIDUCIA_ASSESSMENTS):
 - a customer of risk class Cn may buy products up to risk level Rn; C1 only R1;
 - without a risk assessment, or with one older than 12 months, nothing may be sold;
 - products for qualified investors only need a verified qualified investor (KYC flag with
@@ -15,22 +15,11 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-ASSESSMENT_VALID_MONTHS = 12
-SENIOR_AGE = 65
-# Qualified investor (trust / asset management): 2 years' experience and household net financial
-# assets ≥ 3M, or financial assets ≥ 5M, or average annual income ≥ 400k in the last 3 years.
-QI_EXPERIENCE_YEARS = 2
-QI_NET_HOUSEHOLD = Decimal("3000000")
-QI_FINANCIAL_ASSETS = Decimal("5000000")
-QI_ANNUAL_INCOME = Decimal("400000")
-
-
-def _setting(name, default):
-    return getattr(settings, "FIDUCIA", {}).get("SUITABILITY", {}).get(name, default)
+from crm.core.config import fiducia
+from customers.records.validity import assessment_expires_on, assessment_valid_months
 
 
 @dataclass(frozen=True)
@@ -61,17 +50,6 @@ def level_number(value: str) -> int | None:
     return None
 
 
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month, d)
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
 def age_on(birth: datetime.date | None, today: datetime.date) -> int | None:
     if birth is None:
         return None
@@ -87,11 +65,11 @@ def meets_qualified_criteria(kyc) -> bool:
     income = kyc.annual_income or Decimal(0)
     return (
         (
-            experience >= _setting("QI_EXPERIENCE_YEARS", QI_EXPERIENCE_YEARS)
-            and net >= _setting("QI_NET_HOUSEHOLD", QI_NET_HOUSEHOLD)
+            experience >= fiducia("SUITABILITY", "QI_EXPERIENCE_YEARS")
+            and net >= fiducia("SUITABILITY", "QI_NET_HOUSEHOLD")
         )
-        or assets >= QI_FINANCIAL_ASSETS
-        or income >= QI_ANNUAL_INCOME
+        or assets >= fiducia("SUITABILITY", "QI_FINANCIAL_ASSETS")
+        or income >= fiducia("SUITABILITY", "QI_ANNUAL_INCOME")
     )
 
 
@@ -123,9 +101,8 @@ def check(customer, product, *, today: datetime.date | None = None) -> Suitabili
     if cls is None or customer.risk_assessed_on is None:
         block("no_assessment", _("The customer has no risk assessment."))
     else:
-        months = _setting("ASSESSMENT_VALID_MONTHS", ASSESSMENT_VALID_MONTHS)
-        expires = add_months(customer.risk_assessed_on, months)
-        if expires <= today:
+        months = assessment_valid_months()
+        if assessment_expires_on(customer.risk_assessed_on) <= today:
             block(
                 "assessment_expired",
                 _("The risk assessment of %(date)s has expired (valid for %(n)d months).")
@@ -156,7 +133,7 @@ def check(customer, product, *, today: datetime.date | None = None) -> Suitabili
                     _("The product is for qualified investors only."),
                 )
     age = age_on(customer.birth_date, today)
-    if age is not None and age >= _setting("SENIOR_AGE", SENIOR_AGE):
+    if age is not None and age >= fiducia("SUITABILITY", "SENIOR_AGE"):
         warn(
             "senior",
             _("The customer is %(age)d years old: explain the risks and record the confirmation.")

@@ -5,19 +5,19 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="compliance.tasks.sweep_warnings")
+@shared_task(name="compliance.tasks.sweep_warnings", soft_time_limit=600, time_limit=720)
 def sweep_warnings() -> int:
     """Escalate warnings past their verification deadline (daily, beat). A rerun finds nothing."""
     return services.sweep_warnings()
 
 
-@shared_task(name="compliance.tasks.warning_followups")
+@shared_task(name="compliance.tasks.warning_followups", soft_time_limit=300, time_limit=360)
 def warning_followups(warning_ids: list[int]) -> int:
     """Visit tasks and notifications for newly raised warnings (dedupe keys: idempotent)."""
     return services.schedule_followups(warning_ids)
 
 
-@shared_task(name="compliance.tasks.refresh_mismatches")
+@shared_task(name="compliance.tasks.refresh_mismatches", soft_time_limit=1800, time_limit=1920)
 def refresh_mismatches() -> int:
     """Rebuild the suitability-mismatch snapshot for the dashboard (daily, beat)."""
     return services.refresh_mismatch_snapshot().holdings

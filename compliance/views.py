@@ -16,6 +16,7 @@ from crm.audit.selectors import audit_entries_for
 from crm.ui.forms import add_service_error
 from crm.ui.pagination import keyset_page
 from customers.records.access import access_customer
+from customers.records.validity import assessment_expires_on
 
 from . import selectors, services, suitability
 from .filters import AuditReviewFilter
@@ -430,8 +431,7 @@ def panel_customer(request, pk):
     state = selectors.customer_risk_state(customer)
     assessment_expired = (
         customer.risk_assessed_on is None
-        or suitability.add_months(customer.risk_assessed_on, suitability.ASSESSMENT_VALID_MONTHS)
-        <= timezone.localdate()
+        or assessment_expires_on(customer.risk_assessed_on) <= timezone.localdate()
     )
     return render(
         request,

@@ -10,6 +10,7 @@ its methods, instead of the module functions that query per call.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 
 # Deadlines never run this far past the start; the window loaded for one computation.
@@ -133,3 +134,12 @@ _HOLIDAY_NAMES_ZH = {
 
 def _name(holiday: str) -> str:
     return _HOLIDAY_NAMES_ZH.get(holiday, holiday)
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus whole months; the 31st of a shorter month falls on its last day."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )

@@ -7,6 +7,7 @@ SECRET_KEY, FIELD_ENCRYPTION_KEY and ALLOWED_HOSTS.
 
 import base64
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -69,7 +70,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "crm.ui.language.LocaleMiddleware",  # Django's, plus LANGUAGE_FROM_BROWSER
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -154,7 +155,11 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
+# The language: the user's own choice (language menu) wins, then the browser's Accept-Language,
+# then LANGUAGE_CODE. LANGUAGE_FROM_BROWSER=false skips the browser, so English browsers still
+# get Chinese until the user picks English (crm/ui/language.py).
 LANGUAGE_CODE = "zh-hans"
+LANGUAGE_FROM_BROWSER = env.bool("LANGUAGE_FROM_BROWSER", default=True)
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
@@ -199,13 +204,15 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Fiducia CRM <noreply@fid
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
+        # kombu keeps its exchange bindings here; its default is ./control in the working dir.
+        "control_folder": str(_queue_dir / "control"),
     }
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
@@ -216,6 +223,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Time limits for any task that does not set its own (every task of ours does, sized to its
+# work): the soft limit raises SoftTimeLimitExceeded inside the task, the hard one kills the
+# worker process. Both need the prefork pool; `--pool solo` (make run) cannot enforce them.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 
 # Content Security Policy: everything is served by the app itself.
 CONTENT_SECURITY_POLICY = {
@@ -253,10 +265,58 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# Domain defaults (DESIGN §5): configurable, never literals in code.
+# Domain defaults (docs/domain-rules.md): configurable, never literals in code. Their one home:
+# these FIDUCIA_<SECTION> dictionaries, read with crm.core.config.fiducia(section, key). A
+# deployment that overrides a dictionary keeps the keys it does not change.
 FIDUCIA = {
     "LIST_PAGE_SIZE": 50,
     "CAPPED_COUNT": 1000,
     "DEMO_PASSWORD": env("DEMO_PASSWORD", default="Fiducia-demo-2026"),
 }
 FIDUCIA_TITLE = _("Fiducia CRM")
+# Risk-tolerance assessments (customers.records.validity holds the date arithmetic).
+FIDUCIA_ASSESSMENTS = {
+    "VALID_MONTHS": 12,  # the one definition of an assessment's validity
+    "PER_DAY": 2,  # per customer
+    "PER_YEAR": 8,  # per customer, in any 12 months
+    "EXPIRING_DAYS": 30,  # "expiring soon" on lists and the customer page
+}
+# Follow-ups: days ahead of the event at which the task is created, reminders, e-mail.
+FIDUCIA_FOLLOWUPS = {
+    "MATURITY_DAYS": 7,
+    "KYC_EXPIRY_DAYS": 30,
+    "ID_EXPIRY_DAYS": 30,
+    "BIRTHDAY_DAYS": 3,
+    # Reminders go out this many days before the due date, on it, and the day after (overdue).
+    "REMINDER_OFFSETS": (1, 0, -1),
+    "EDIT_WINDOW_HOURS": 48,
+    "EMAIL_MAX_RETRIES": 5,
+    "EMAIL_RETRY_BASE_SECONDS": 60,
+    # One SMTP session may block this long per operation; a row "sending" for longer than
+    # EMAIL_SENDING_TIMEOUT_SECONDS was interrupted (crash) and is reported as unknown.
+    "EMAIL_SMTP_TIMEOUT_SECONDS": 60,
+    "EMAIL_SENDING_TIMEOUT_SECONDS": 900,
+    # Database connections the sweep's task statements run on concurrently (PostgreSQL; one
+    # INSERT … SELECT uses one core, so a backlog takes half the time on two).
+    "SWEEP_WORKERS": 2,
+}
+# Sales: dormancy and reactivation.
+FIDUCIA_SALES = {
+    "DORMANT_MONTHS": 6,  # no contact and no transactions for this long → dormant
+    "REACTIVATION_DAYS": 14,  # the reactivation follow-up is due this many days later
+}
+# Periodic statements: institutions monthly, these VIP levels quarterly.
+FIDUCIA_STATEMENTS = {
+    "VIP_LEVELS": ("platinum", "diamond", "private"),
+    "MATURITY_HORIZON_DAYS": 90,  # maturities shown on a statement: up to this far ahead
+}
+# Suitability (适当性): who may buy what.
+FIDUCIA_SUITABILITY = {
+    "SENIOR_AGE": 65,  # from this age a sale needs the customer's recorded confirmation
+    # Qualified investor: 2 years' experience and household net financial assets ≥ 3M, or
+    # financial assets ≥ 5M, or average annual income ≥ 400k in the last 3 years.
+    "QI_EXPERIENCE_YEARS": 2,
+    "QI_NET_HOUSEHOLD": Decimal("3000000"),
+    "QI_FINANCIAL_ASSETS": Decimal("5000000"),
+    "QI_ANNUAL_INCOME": Decimal("400000"),
+}

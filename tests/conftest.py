@@ -1,4 +1,5 @@
-"""Shared pytest fixtures. App-specific fixtures live in tests/<app>/conftest.py."""
+"""Shared pytest fixtures. The people (rm, lead, compliance, …) are in tests/personas.py;
+app-specific data fixtures live in tests/<app>/conftest.py."""
 
 import os
 import shutil
@@ -7,8 +8,7 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections
 
-from crm.accounts import roles
-from tests.factories import UserFactory
+pytest_plugins = ["tests.personas", "tests.worker"]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -92,38 +92,6 @@ def _celery_eager(settings):
 def postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only (set DATABASE_URL); CI runs it")
-
-
-def _user(role, **kwargs):
-    return UserFactory(role=role, **kwargs)
-
-
-@pytest.fixture
-def make_user(db):
-    """make_user(role, **fields) → a staff member in that role."""
-    return _user
-
-
-@pytest.fixture
-def rm_user(db):
-    return _user(roles.RELATIONSHIP_MANAGER)
-
-
-@pytest.fixture
-def compliance_user(db):
-    return _user(roles.COMPLIANCE_OFFICER)
-
-
-@pytest.fixture
-def auditor_user(db):
-    return _user(roles.AUDITOR)
-
-
-@pytest.fixture
-def rm_client(client, rm_user):
-    client.force_login(rm_user)
-    client.user = rm_user
-    return client
 
 
 # ---- Browser tests (Playwright driving Debian's chromium; see shared/TESTING.md) -------------

@@ -8,7 +8,7 @@ from django.utils import timezone
 from . import services
 
 
-@shared_task(name="tiering.tasks.recalculate_tiers")
+@shared_task(name="tiering.tasks.recalculate_tiers", soft_time_limit=3600, time_limit=3720)
 def recalculate_tiers(as_of: str | None = None) -> dict:
     """The monthly live run (beat, editable in admin). Default date: the last day of the previous
     month, so the window holds complete months. Rerunning for a date already applied changes
@@ -25,6 +25,6 @@ def recalculate_tiers(as_of: str | None = None) -> dict:
     return {"run": run.pk, "as_of": run.as_of.isoformat(), "changed": run.customers_changed}
 
 
-@shared_task(name="tiering.tasks.expire_overrides")
+@shared_task(name="tiering.tasks.expire_overrides", soft_time_limit=300, time_limit=360)
 def expire_overrides() -> int:
     return services.expire_overrides()

@@ -1,33 +1,24 @@
 from django.db import migrations
 
+from crm.core.schedules import ensure_periodic_task, remove_periodic_tasks
+
 TASK_NAME = "Complaint deadline sweep"
 
 
 def create_schedule(apps, schema_editor):
     # Administrators can change the time or disable it in Django admin (django-celery-beat).
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    schedule, _ = CrontabSchedule.objects.get_or_create(
-        minute="15",
-        hour="7",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Shanghai",
-    )
-    PeriodicTask.objects.get_or_create(
-        name=TASK_NAME,
-        defaults={
-            "task": "complaints.tasks.sweep_deadlines",
-            "crontab": schedule,
-            "description": "Daily at 07:15: warnings before complaint deadlines and breach "
-            "escalation to compliance (each notice once).",
-        },
+    ensure_periodic_task(
+        apps,
+        TASK_NAME,
+        "complaints.tasks.sweep_deadlines",
+        crontab={"minute": "15", "hour": "7"},
+        description="Daily at 07:15: warnings before complaint deadlines and breach "
+        "escalation to compliance (each notice once).",
     )
 
 
 def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+    remove_periodic_tasks(apps, TASK_NAME)
 
 
 # Retention in the database too: a complaint younger than its retain_until date cannot be

@@ -3,6 +3,8 @@ escalation sweep (django-celery-beat, editable in admin)."""
 
 from django.db import migrations
 
+from crm.core.schedules import ensure_periodic_task, remove_periodic_tasks
+
 TASK_NAME = "Escalate risk warnings past their verification deadline"
 DAYS = {"red": 1, "orange": 3, "yellow": 5, "blue": 10}
 BASE = {1: "blue", 2: "yellow", 3: "orange", 4: "red"}
@@ -49,29 +51,18 @@ def seed(apps, schema_editor):
                 severity=severity,
                 defaults={"grade": grade, "verification_days": DAYS[grade]},
             )
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    schedule, _ = CrontabSchedule.objects.get_or_create(
-        minute="15",
-        hour="7",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Shanghai",
-    )
-    PeriodicTask.objects.get_or_create(
-        name=TASK_NAME,
-        defaults={
-            "task": "compliance.tasks.sweep_warnings",
-            "crontab": schedule,
-            "description": "Daily at 07:15: open warnings past their verification deadline → "
-            "escalated, with notifications (idempotent).",
-        },
+    ensure_periodic_task(
+        apps,
+        TASK_NAME,
+        "compliance.tasks.sweep_warnings",
+        crontab={"minute": "15", "hour": "7"},
+        description="Daily at 07:15: open warnings past their verification deadline → "
+        "escalated, with notifications (idempotent).",
     )
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+    remove_periodic_tasks(apps, TASK_NAME)
 
 
 class Migration(migrations.Migration):

@@ -4,33 +4,24 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from crm.core.schedules import ensure_periodic_task, remove_periodic_tasks
+
 TASK_NAME = "Refresh the suitability-mismatch snapshot"
 
 
 def schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="30",
-        hour="5",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Shanghai",
-    )
-    PeriodicTask.objects.get_or_create(
-        name=TASK_NAME,
-        defaults={
-            "task": "compliance.tasks.refresh_mismatches",
-            "crontab": crontab,
-            "description": "Daily at 05:30: holdings above the customer's risk class, counted "
-            "per customer for the compliance dashboard (shown with its as-of time).",
-        },
+    ensure_periodic_task(
+        apps,
+        TASK_NAME,
+        "compliance.tasks.refresh_mismatches",
+        crontab={"minute": "30", "hour": "5"},
+        description="Daily at 05:30: holdings above the customer's risk class, counted "
+        "per customer for the compliance dashboard (shown with its as-of time).",
     )
 
 
 def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+    remove_periodic_tasks(apps, TASK_NAME)
 
 
 class Migration(migrations.Migration):

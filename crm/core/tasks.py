@@ -5,7 +5,7 @@ from celery import shared_task
 from . import approvals
 
 
-@shared_task(name="crm.core.tasks.expire_approvals")
+@shared_task(name="crm.core.tasks.expire_approvals", soft_time_limit=60, time_limit=120)
 def expire_approvals() -> int:
     """Expire pending four-eyes requests past their deadline (scheduled daily by beat).
 

@@ -4,7 +4,6 @@ Metric keys are those of `crm.ui.registry.metrics()`; the core stores the key an
 the app that computes it.
 """
 
-import calendar
 import datetime
 
 from django.conf import settings
@@ -12,6 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from crm.calendar import add_months
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -271,12 +272,3 @@ class TrainingRecord(models.Model):
     def save(self, *args, **kwargs):
         self.expires_on = self.course.expiry_for(self.completed_on)
         super().save(*args, **kwargs)
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """`day` plus whole months; the 31st of a shorter month falls on its last day."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )

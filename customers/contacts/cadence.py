@@ -18,7 +18,6 @@ import datetime
 from dataclasses import dataclass
 from functools import partial
 
-from django.conf import settings
 from django.db.models import (
     Case,
     CharField,
@@ -37,35 +36,16 @@ from django.db.models.functions import Cast, Concat, Substr
 from django.utils import timezone
 
 from crm.calendar import BusinessCalendar
+from crm.core.config import fiducia
 from crm.core.setsql import insert_select
 from customers.contacts.models import CadenceRule, Interaction
 from customers.records.models import Contract, Customer, FollowUpReason, FollowUpTask
-
-# Days ahead of the event at which the task is created (DESIGN §5.2); overridable with
-# settings.FIDUCIA_FOLLOWUPS = {"MATURITY_DAYS": 7, …}.
-DEFAULTS = {
-    "MATURITY_DAYS": 7,
-    "KYC_EXPIRY_DAYS": 30,
-    "ID_EXPIRY_DAYS": 30,
-    "BIRTHDAY_DAYS": 3,
-    "ASSESSMENT_VALID_DAYS": 365,
-    # Reminders go out this many days before the due date, on it, and the day after (overdue).
-    "REMINDER_OFFSETS": (1, 0, -1),
-    "EDIT_WINDOW_HOURS": 48,
-    "EMAIL_MAX_RETRIES": 5,
-    "EMAIL_RETRY_BASE_SECONDS": 60,
-    # One SMTP session may block this long per operation; a row "sending" for longer than
-    # EMAIL_SENDING_TIMEOUT_SECONDS was interrupted (crash) and is reported as unknown.
-    "EMAIL_SMTP_TIMEOUT_SECONDS": 60,
-    "EMAIL_SENDING_TIMEOUT_SECONDS": 900,
-    # Database connections the sweep's task statements run on concurrently (PostgreSQL; one
-    # INSERT … SELECT uses one core, so a backlog takes half the time on two).
-    "SWEEP_WORKERS": 2,
-}
+from customers.records.validity import assessed_on_expiring
 
 
 def option(name: str):
-    return getattr(settings, "FIDUCIA_FOLLOWUPS", {}).get(name, DEFAULTS[name])
+    """A follow-up default (DESIGN §5.2): settings.FIDUCIA_FOLLOWUPS[name]."""
+    return fiducia("FOLLOWUPS", name)
 
 
 # Seeded by migration 0005_followups_cadence_defaults; editable in admin.
@@ -332,10 +312,11 @@ def _maturity_statement(day, cal, now) -> int:
 def _kyc_statement(day, cal, now) -> int:
     active = Customer.objects.filter(is_active=True)
     char_out = CharField()
-    valid = datetime.timedelta(days=option("ASSESSMENT_VALID_DAYS"))
     targets = _days(day, option("KYC_EXPIRY_DAYS"))
+    assessed = {t: assessed_on_expiring(t) for t in targets}
     expiry = _case(
-        [When(risk_assessed_on=t - valid, then=Value(t.isoformat())) for t in targets], char_out
+        [When(risk_assessed_on__in=assessed[t], then=Value(t.isoformat())) for t in targets],
+        char_out,
     )
     return insert_select(
         FollowUpTask,
@@ -346,11 +327,11 @@ def _kyc_statement(day, cal, now) -> int:
                 Value("风险测评到期（"), expiry, Value("），请安排重新测评"), output_field=char_out
             ),
             reason=FollowUpReason.KYC_RENEWAL,
-            due_on=_due_before(cal, {t: Q(risk_assessed_on=t - valid) for t in targets}),
+            due_on=_due_before(cal, {t: Q(risk_assessed_on__in=assessed[t]) for t in targets}),
             dedupe_key=_event_key("kyc-renewal", expiry),
             now=now,
         ),
-        active.filter(risk_assessed_on__in=[t - valid for t in targets]),
+        active.filter(risk_assessed_on__in=[d for t in targets for d in assessed[t]]),
     )
 
 

@@ -1,7 +1,7 @@
 """Celery tasks for follow-ups: thin, idempotent wrappers over customers.contacts.reminders.
 
 Imported from CustomersConfig.ready() so the worker registers them (autodiscovery only looks
-at `tasks.py`). The daily beat entry is created by migration 0005_followups_beat_schedule.
+at `tasks.py`). The daily beat entry is created by migration 0005_followups_interactions_cadence_reminders.
 """
 
 import datetime
@@ -12,7 +12,7 @@ from celery import shared_task
 from customers.contacts import cadence, reminders
 
 
-@shared_task(name="customers.followups.daily_sweep")
+@shared_task(name="customers.followups.daily_sweep", soft_time_limit=1800, time_limit=1920)
 def daily_followup_sweep(day: str | None = None) -> dict:
     """Cadence gaps and event triggers → tasks; reminders in-app and by e-mail."""
     target = datetime.date.fromisoformat(day) if day else None
@@ -29,13 +29,23 @@ def retry_countdown(retries: int) -> int:
     return min(cadence.option("EMAIL_RETRY_BASE_SECONDS") * 2**retries, 3600)
 
 
+# One digest: SMTP timeouts are EMAIL_SMTP_TIMEOUT_SECONDS per operation, well inside the limits.
 @shared_task(
-    bind=True, name="customers.followups.send_reminder_email", acks_late=True, max_retries=None
+    bind=True,
+    name="customers.followups.send_reminder_email",
+    acks_late=True,
+    max_retries=cadence.option("EMAIL_MAX_RETRIES"),
+    soft_time_limit=120,
+    time_limit=180,
 )
 def send_reminder_email(self, user_id: int, day: str) -> int:
     try:
         return reminders.send_digest(user_id, datetime.date.fromisoformat(day))
     except (smtplib.SMTPException, OSError) as exc:
-        if self.request.retries >= cadence.option("EMAIL_MAX_RETRIES"):
-            raise  # the failure stays recorded on the delivery rows (status failed)
-        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
+        # Past max_retries Celery raises `exc` itself: the failure stays recorded on the delivery
+        # rows (status failed). The bound is read per call so a changed setting applies at once.
+        raise self.retry(
+            exc=exc,
+            countdown=retry_countdown(self.request.retries),
+            max_retries=cadence.option("EMAIL_MAX_RETRIES"),
+        ) from exc

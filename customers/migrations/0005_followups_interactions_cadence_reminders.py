@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from crm.core.schedules import ensure_periodic_task, remove_periodic_tasks
+
 
 SWEEP_TASK_NAME = "Daily follow-up sweep (cadence, events, reminders)"
 
@@ -26,31 +28,18 @@ def unseed_cadence_rules(apps, schema_editor):
 
 
 def create_sweep_schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    schedule, _ = CrontabSchedule.objects.get_or_create(
-        minute="0",
-        hour="6",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Shanghai",
-    )
-    PeriodicTask.objects.get_or_create(
-        name=SWEEP_TASK_NAME,
-        defaults={
-            "task": "customers.followups.daily_sweep",
-            "crontab": schedule,
-            "description": "Daily at 06:00: cadence gaps and event triggers become follow-up "
-            "tasks; reminders go out in-app and by e-mail (each at most once a day).",
-        },
+    ensure_periodic_task(
+        apps,
+        SWEEP_TASK_NAME,
+        "customers.followups.daily_sweep",
+        crontab={"minute": "0", "hour": "6"},
+        description="Daily at 06:00: cadence gaps and event triggers become follow-up "
+        "tasks; reminders go out in-app and by e-mail (each at most once a day).",
     )
 
 
 def remove_sweep_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
-        name=SWEEP_TASK_NAME
-    ).delete()
+    remove_periodic_tasks(apps, SWEEP_TASK_NAME)
 
 
 class Migration(migrations.Migration):

@@ -1,10 +1,9 @@
 """Recording a risk-tolerance assessment (DESIGN §5.1): valid 12 months, at most 2 a day and 8 in
-12 months per customer (defaults in settings.FIDUCIA), audited; the latest sets the customer's
+12 months per customer (settings.FIDUCIA_ASSESSMENTS), audited; the latest sets the customer's
 risk class."""
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,14 +11,10 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
+from crm.core.config import fiducia
 from customers.records.access import access_customer
 from customers.records.models import Customer, RiskAssessment, RiskClass
-
-VALID_DAYS = 365
-
-
-def _limit(key: str, default: int) -> int:
-    return settings.FIDUCIA.get(key, default)
+from customers.records.validity import assessment_expires_on
 
 
 def risk_assessment_create(
@@ -39,14 +34,15 @@ def risk_assessment_create(
         locked = access_customer(acting_user, customer.pk, for_write=True)
         history = RiskAssessment.objects.filter(customer=locked)
         day_start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
-        per_day = _limit("ASSESSMENTS_PER_DAY", 2)
+        per_day = fiducia("ASSESSMENTS", "PER_DAY")
         if history.filter(assessed_at__gte=day_start).count() >= per_day:
             raise ValidationError(
                 _("At most %(n)d risk assessments a day are allowed for one customer.")
                 % {"n": per_day}
             )
-        per_year = _limit("ASSESSMENTS_PER_YEAR", 8)
-        year_start = now - datetime.timedelta(days=VALID_DAYS)
+        per_year = fiducia("ASSESSMENTS", "PER_YEAR")
+        # The rate limit's window ("in 12 months"), a rule of its own: not the validity.
+        year_start = now - datetime.timedelta(days=365)
         if history.filter(assessed_at__gt=year_start).count() >= per_year:
             raise ValidationError(
                 _("At most %(n)d risk assessments in 12 months are allowed for one customer.")
@@ -57,7 +53,7 @@ def risk_assessment_create(
             risk_class=risk_class,
             score=score,
             assessed_at=now,
-            valid_until=today + datetime.timedelta(days=VALID_DAYS),
+            valid_until=assessment_expires_on(today),
             assessed_by=acting_user,
         )
         before = {"risk_class": locked.risk_class, "risk_assessed_on": str(locked.risk_assessed_on)}

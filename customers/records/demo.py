@@ -25,6 +25,7 @@ from customers.records.models import (
     RiskAssessment,
 )
 from customers.records.validators import resident_id_check_digit, uscc_check_char
+from customers.records.validity import assessment_expires_on
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = [
@@ -281,7 +282,7 @@ def _seed_one(index, number, rms, products, today, months) -> None:
                 risk_class=customer.risk_class,
                 score=rnd.randint(20, 95),
                 assessed_at=assessed_at,
-                valid_until=customer.risk_assessed_on + datetime.timedelta(days=365),
+                valid_until=assessment_expires_on(customer.risk_assessed_on),
             ),
             RiskAssessment(
                 customer=customer,

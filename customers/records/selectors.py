@@ -13,6 +13,7 @@ from django.utils import timezone
 from crm import crypto
 from crm.accounts.access import staff_filter
 from crm.core.access import NotFound, access_in
+from crm.core.config import fiducia
 
 # book_q and customers_for live in access.py; upper apps keep importing them from here.
 from customers.records.access import book_q, customers_for  # noqa: F401
@@ -24,10 +25,7 @@ from customers.records.models import (
     MonthlyAggregate,
 )
 from customers.records.validators import validate_resident_id, validate_uscc
-
-# A risk assessment is valid for 12 months (DESIGN §5.1); "expiring" = within this many days.
-ASSESSMENT_VALID_DAYS = 365
-KYC_EXPIRING_DAYS = 30
+from customers.records.validity import assessed_between
 
 
 def assignable_staff(user) -> QuerySet:
@@ -114,12 +112,13 @@ ORDERINGS = {
 
 
 def kyc_expiring_q(today: datetime.date | None = None) -> Q:
-    """Assessment expires within 30 days (or has expired within the last year of validity)."""
+    """The assessment is still valid today and expires within the next EXPIRING_DAYS days."""
     today = today or timezone.localdate()
-    valid_from = today - datetime.timedelta(days=ASSESSMENT_VALID_DAYS)
+    days = fiducia("ASSESSMENTS", "EXPIRING_DAYS")
     return Q(
-        risk_assessed_on__gt=valid_from,
-        risk_assessed_on__lte=valid_from + datetime.timedelta(days=KYC_EXPIRING_DAYS),
+        risk_assessed_on__range=assessed_between(
+            today + datetime.timedelta(days=1), today + datetime.timedelta(days=days)
+        )
     )
 
 

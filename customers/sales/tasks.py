@@ -6,7 +6,9 @@ from celery import shared_task
 from django.utils import timezone
 
 
-@shared_task(name="customers.sales_tasks.generate_due_statements")
+@shared_task(
+    name="customers.sales_tasks.generate_due_statements", soft_time_limit=3600, time_limit=3720
+)
 def generate_due_statements(today: str | None = None) -> dict:
     """Scheduled daily by beat: statements of the periods that have just closed. Idempotent:
     a second run (or a retried worker) creates nothing new."""
@@ -20,7 +22,9 @@ def generate_due_statements(today: str | None = None) -> dict:
     return out
 
 
-@shared_task(name="customers.sales_tasks.generate_statements")
+@shared_task(
+    name="customers.sales_tasks.generate_statements", soft_time_limit=3600, time_limit=3720
+)
 def generate_statements(kind: str, period_start: str) -> dict:
     """Started from the statements page for one period (runs in the background)."""
     from customers.sales.services import statements
@@ -29,7 +33,7 @@ def generate_statements(kind: str, period_start: str) -> dict:
     return {"run": run.pk, "created": run.done, "skipped": run.skipped}
 
 
-@shared_task(name="customers.sales_tasks.detect_dormant")
+@shared_task(name="customers.sales_tasks.detect_dormant", soft_time_limit=1800, time_limit=1920)
 def detect_dormant() -> dict:
     """Scheduled weekly by beat: dormant customers → reactivation follow-ups (deduplicated)."""
     from customers.sales.services.dormancy import customers_detect_dormant as run

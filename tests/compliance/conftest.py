@@ -1,13 +1,6 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from crm.accounts import roles
-
-
-@pytest.fixture
-def risk_user(make_user):
-    return make_user(roles.RISK_OFFICER)
-
 
 @pytest.fixture
 def csv_upload():

@@ -14,7 +14,8 @@ PROBE = (
     "'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']),"
     "'host': s.DATABASES['default'].get('HOST', ''), 'debug': s.DEBUG,"
     "'broker': s.CELERY_BROKER_URL, 'secure_cookie': getattr(s, 'SESSION_COOKIE_SECURE', False),"
-    "'language': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE}))"
+    "'language': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE,"
+    "'broker_options': getattr(s, 'CELERY_BROKER_TRANSPORT_OPTIONS', {})}))"
 )
 SETTINGS_ENV = (
     "DATABASE_URL",
@@ -59,6 +60,11 @@ def test_embedded_default_is_sqlite_and_filesystem_broker():
     assert s["name"].endswith("var/db.sqlite3")
     assert s["debug"] is True
     assert s["broker"] == "filesystem://"
+    # Every folder of kombu's file-system transport is under var/ (git-ignored), including the
+    # exchange bindings, which kombu otherwise writes to ./control in the working directory.
+    folders = s["broker_options"]
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        assert Path(folders[key]).is_relative_to(ROOT / "var" / "celery"), key
     assert s["language"] == "zh-hans"
     assert s["tz"] == "Asia/Shanghai"
 

@@ -1,27 +1,8 @@
+"""Customers' own data; the people (rm_a, rm_b, lead, …) come from tests/personas.py."""
+
 import pytest
 
-from crm.accounts import roles
-from tests.factories import CustomerFactory, TeamFactory, UserFactory
-
-
-@pytest.fixture
-def team(db):
-    return TeamFactory()
-
-
-@pytest.fixture
-def rm_a(team):
-    return UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
-
-
-@pytest.fixture
-def rm_b(team):
-    return UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
-
-
-@pytest.fixture
-def lead(team):
-    return UserFactory(role=roles.TEAM_LEAD, team=team, branch=team.branch)
+from tests.factories import CustomerFactory
 
 
 @pytest.fixture
@@ -34,12 +15,3 @@ def mine(rm_a):
 @pytest.fixture
 def theirs(rm_b):
     return CustomerFactory(owner=rm_b, name="王芳", mobile="13987654321")
-
-
-@pytest.fixture
-def as_user(client):
-    def _login(user):
-        client.force_login(user)
-        return client
-
-    return _login

@@ -52,12 +52,3 @@ def org(db):
     o.head = person("head", roles.BRANCH_HEAD, o.sh, None, "孙丽")
     o.compliance = person("compliance", roles.COMPLIANCE_OFFICER, ho, None, "周静")
     return o
-
-
-@pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login

@@ -1,52 +1,32 @@
 from django.db import migrations
 
+from crm.core.schedules import ensure_periodic_task, remove_periodic_tasks
+
 RECALC = "Recalculate customer tiers (monthly)"
 EXPIRE = "Expire tier overrides (daily)"
 
 
 def create_schedule(apps, schema_editor):
     # Administrators change the time or disable these in Django admin (django-celery-beat).
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    monthly, _ = CrontabSchedule.objects.get_or_create(
-        minute="0",
-        hour="3",
-        day_of_week="*",
-        day_of_month="1",
-        month_of_year="*",
-        timezone="Asia/Shanghai",
+    ensure_periodic_task(
+        apps,
+        RECALC,
+        "tiering.tasks.recalculate_tiers",
+        crontab={"minute": "0", "hour": "3", "day_of_month": "1"},
+        description="1st of every month at 03:00: A/B/C and VIP as of the last day of the "
+        "previous month under the published policy. Rerunning changes nothing.",
     )
-    PeriodicTask.objects.get_or_create(
-        name=RECALC,
-        defaults={
-            "task": "tiering.tasks.recalculate_tiers",
-            "crontab": monthly,
-            "description": "1st of every month at 03:00: A/B/C and VIP as of the last day of the "
-            "previous month under the published policy. Rerunning changes nothing.",
-        },
-    )
-    daily, _ = CrontabSchedule.objects.get_or_create(
-        minute="45",
-        hour="1",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Shanghai",
-    )
-    PeriodicTask.objects.get_or_create(
-        name=EXPIRE,
-        defaults={
-            "task": "tiering.tasks.expire_overrides",
-            "crontab": daily,
-            "description": "Daily at 01:45: approved tier overrides past their end date expire.",
-        },
+    ensure_periodic_task(
+        apps,
+        EXPIRE,
+        "tiering.tasks.expire_overrides",
+        crontab={"minute": "45", "hour": "1"},
+        description="Daily at 01:45: approved tier overrides past their end date expire.",
     )
 
 
 def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
-        name__in=[RECALC, EXPIRE]
-    ).delete()
+    remove_periodic_tasks(apps, RECALC, EXPIRE)
 
 
 class Migration(migrations.Migration):

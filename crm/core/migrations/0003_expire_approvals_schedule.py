@@ -1,32 +1,23 @@
 from django.db import migrations
 
+from crm.core.schedules import ensure_periodic_task, remove_periodic_tasks
+
 TASK_NAME = "Expire overdue approval requests"
 
 
 def create_schedule(apps, schema_editor):
     # Administrators can change the time or disable it in Django admin (django-celery-beat).
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    schedule, _ = CrontabSchedule.objects.get_or_create(
-        minute="30",
-        hour="1",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Shanghai",
-    )
-    PeriodicTask.objects.get_or_create(
-        name=TASK_NAME,
-        defaults={
-            "task": "crm.core.tasks.expire_approvals",
-            "crontab": schedule,
-            "description": "Daily at 01:30: pending four-eyes requests past their expiry → expired.",
-        },
+    ensure_periodic_task(
+        apps,
+        TASK_NAME,
+        "crm.core.tasks.expire_approvals",
+        crontab={"minute": "30", "hour": "1"},
+        description="Daily at 01:30: pending four-eyes requests past their expiry → expired.",
     )
 
 
 def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+    remove_periodic_tasks(apps, TASK_NAME)
 
 
 class Migration(migrations.Migration):

@@ -1,33 +1,24 @@
 from django.db import migrations
 
+from crm.core.schedules import ensure_periodic_task, remove_periodic_tasks
+
 TASK_NAME = "Training expiry reminders"
 
 
 def create_schedule(apps, schema_editor):
     # Administrators can change the time or disable it in Django admin (django-celery-beat).
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    schedule, _ = CrontabSchedule.objects.get_or_create(
-        minute="0",
-        hour="7",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Shanghai",
-    )
-    PeriodicTask.objects.get_or_create(
-        name=TASK_NAME,
-        defaults={
-            "task": "crm.performance.tasks.sweep_training",
-            "crontab": schedule,
-            "description": "Daily at 07:00: remind staff before mandatory training expires; "
-            "notify them and their team lead once it has lapsed.",
-        },
+    ensure_periodic_task(
+        apps,
+        TASK_NAME,
+        "crm.performance.tasks.sweep_training",
+        crontab={"minute": "0", "hour": "7"},
+        description="Daily at 07:00: remind staff before mandatory training expires; "
+        "notify them and their team lead once it has lapsed.",
     )
 
 
 def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+    remove_periodic_tasks(apps, TASK_NAME)
 
 
 class Migration(migrations.Migration):

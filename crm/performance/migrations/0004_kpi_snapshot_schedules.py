@@ -1,47 +1,33 @@
 from django.db import migrations
 
+from crm.core.schedules import ensure_periodic_task, remove_periodic_tasks
+
 CURRENT = "KPI snapshot (current periods)"
 NIGHTLY = "KPI snapshot (this and last year)"
 
 
 def create_schedules(apps, schema_editor):
     # Administrators can change the times or disable them in Django admin (django-celery-beat).
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every, _ = IntervalSchedule.objects.get_or_create(every=15, period="minutes")
-    PeriodicTask.objects.get_or_create(
-        name=CURRENT,
-        defaults={
-            "task": "crm.performance.tasks.refresh_current_figures",
-            "interval": every,
-            "description": "Every 15 minutes: team KPI figures of this month, quarter and year "
-            "(the dashboard shows when they were computed).",
-        },
+    ensure_periodic_task(
+        apps,
+        CURRENT,
+        "crm.performance.tasks.refresh_current_figures",
+        interval=(15, "minutes"),
+        description="Every 15 minutes: team KPI figures of this month, quarter and year "
+        "(the dashboard shows when they were computed).",
     )
-    nightly, _ = CrontabSchedule.objects.get_or_create(
-        minute="30",
-        hour="2",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Shanghai",
-    )
-    PeriodicTask.objects.get_or_create(
-        name=NIGHTLY,
-        defaults={
-            "task": "crm.performance.tasks.refresh_figures",
-            "crontab": nightly,
-            "description": "Nightly at 02:30: team KPI figures of every month, quarter and year "
-            "of this and last year.",
-        },
+    ensure_periodic_task(
+        apps,
+        NIGHTLY,
+        "crm.performance.tasks.refresh_figures",
+        crontab={"minute": "30", "hour": "2"},
+        description="Nightly at 02:30: team KPI figures of every month, quarter and year "
+        "of this and last year.",
     )
 
 
 def remove_schedules(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
-        name__in=[CURRENT, NIGHTLY]
-    ).delete()
+    remove_periodic_tasks(apps, CURRENT, NIGHTLY)
 
 
 class Migration(migrations.Migration):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import require, requires
 from crm.core.access import NotFound
+from crm.core.config import fiducia
 from crm.ui.forms import add_service_error, message_service_error
 from crm.ui.pagination import capped_count, keyset_page
 from customers.records import assessments, selectors, services
@@ -162,7 +163,7 @@ def customer_detail(request, pk):
         "can_reveal": request.user.has_perm("customers.reveal_pii"),
         "can_assess": request.user.has_perm("customers.add_riskassessment"),
         "risk_classes": RiskClass.choices,
-        "kyc_expiring_days": selectors.KYC_EXPIRING_DAYS,
+        "kyc_expiring_days": fiducia("ASSESSMENTS", "EXPIRING_DAYS"),
     }
     return render(request, "customers/detail.html", context)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.audit.services import record
+from crm.core.config import fiducia
 from customers.contacts.models import Interaction
 from customers.records.followups import schedule_follow_up
 from customers.records.models import Customer, FollowUpReason, FollowUpTask, MonthlyAggregate
@@ -22,12 +22,6 @@ from customers.sales.models import (
     SatisfactionSurvey,
 )
 from customers.sales.workflows import S
-
-
-def sales_setting(name: str, default):
-    """Configurable defaults: settings.FIDUCIA_SALES = {"DORMANT_MONTHS": 6, …}."""
-    return getattr(settings, "FIDUCIA_SALES", {}).get(name, default)
-
 
 # ---- dormant detection ----------------------------------------------------------------------
 
@@ -74,7 +68,7 @@ def customers_detect_dormant(
     acting user) bypass LIFECYCLE_FLOW.apply on purpose: one UPDATE per chunk instead of a
     locked row, a history row and an audit row per customer; one audit row sums them up."""
     today = today or timezone.localdate()
-    months = months or sales_setting("DORMANT_MONTHS", 6)
+    months = months or fiducia("SALES", "DORMANT_MONTHS")
     cutoff_month = _months_back(today.replace(day=1), months - 1)
     cutoff = timezone.make_aware(
         datetime.datetime.combine(_months_back(today, months), datetime.time())
@@ -155,7 +149,7 @@ def customers_detect_dormant(
 
 def _schedule_reactivation(newly, today) -> int:
     """One follow-up per newly dormant customer; keys already present are skipped in one query."""
-    days = sales_setting("REACTIVATION_DAYS", 14)
+    days = fiducia("SALES", "REACTIVATION_DAYS")
     keys = {pk: f"dormant:{pk}:{today:%Y%m}" for pk, _owner in newly}
     existing = set()
     for chunk in _chunks(list(keys.values()), 5000):

@@ -12,6 +12,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from crm.core.config import fiducia
 from customers.records.models import (
     Contract,
     Customer,
@@ -20,7 +21,6 @@ from customers.records.models import (
     MonthlyAggregate,
 )
 
-MATURITY_HORIZON_DAYS = 90
 FONT = "STSong-Light"
 
 # ---- content --------------------------------------------------------------------------------
@@ -48,7 +48,7 @@ def build_contents(customers: list[Customer], start, end) -> dict[int, dict]:
                 "as_of": h.as_of.isoformat(),
             }
         )
-    horizon = end + datetime.timedelta(days=MATURITY_HORIZON_DAYS)
+    horizon = end + datetime.timedelta(days=fiducia("STATEMENTS", "MATURITY_HORIZON_DAYS"))
     contracts = defaultdict(list)
     for c in Contract.objects.filter(customer_id__in=ids, status=Contract.Status.ACTIVE).order_by(
         "matures_on", "pk"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
@@ -24,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
+from crm.core.config import fiducia
 from customers.records.models import (
     Customer,
     CustomerKind,
@@ -34,16 +34,11 @@ from customers.sales.models import PeriodKind, Statement, StatementRun
 from customers.sales.services.statement_document import build_contents, file_name, render_pdf
 from customers.sales.workflows import STATEMENT_FLOW
 
-VIP_LEVELS = ("platinum", "diamond", "private")
 CHUNK = 200
 DEFAULT_MARKET_NOTE = (
     "本期市场回顾：货币政策保持稳健，市场流动性合理充裕；权益市场震荡，债券收益率低位运行。"
     "建议保持资产配置均衡，关注到期资金的再投资安排。以上内容仅供参考，不构成投资建议。"
 )
-
-
-def _setting(name, default):
-    return getattr(settings, "FIDUCIA_SALES", {}).get(name, default)
 
 
 # ---- periods and eligibility ----------------------------------------------------------------
@@ -80,7 +75,7 @@ def eligible(kind: str):
     if kind == PeriodKind.MONTHLY:
         return qs.filter(kind=CustomerKind.INSTITUTION)
     return qs.filter(
-        kind=CustomerKind.INDIVIDUAL, vip_level__in=_setting("STATEMENT_VIP_LEVELS", VIP_LEVELS)
+        kind=CustomerKind.INDIVIDUAL, vip_level__in=fiducia("STATEMENTS", "VIP_LEVELS")
     )
 
 

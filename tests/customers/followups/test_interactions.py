@@ -133,7 +133,7 @@ def test_edit_within_window_is_audited_and_later_edits_are_refused(rm_a, rm_b, m
     interaction.refresh_from_db()
     with pytest.raises(PermissionDenied):
         services.interaction_edit(rm_a, interaction, summary="太晚了")
-    settings.FIDUCIA_FOLLOWUPS = {"EDIT_WINDOW_HOURS": 72}
+    settings.FIDUCIA_FOLLOWUPS = {**settings.FIDUCIA_FOLLOWUPS, "EDIT_WINDOW_HOURS": 72}
     services.interaction_edit(rm_a, interaction, summary="窗口可配置")
     interaction.refresh_from_db()
     assert interaction.summary == "窗口可配置"

@@ -336,7 +336,7 @@ def test_concurrent_sweep_on_postgresql_creates_what_the_serial_one_does(postgre
     cust(tier="C", owner=owner, birth_date=datetime.date(1980, 6, 16))
 
     def run(workers):
-        settings.FIDUCIA_FOLLOWUPS = {"SWEEP_WORKERS": workers}
+        settings.FIDUCIA_FOLLOWUPS = {**settings.FIDUCIA_FOLLOWUPS, "SWEEP_WORKERS": workers}
         result = reminders.run_sweep(D, send=lambda *a: None)
         assert not connection.in_atomic_block
         return result, set(FollowUpTask.objects.values_list("dedupe_key", "owner_id", "due_on"))

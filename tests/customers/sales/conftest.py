@@ -1,7 +1,7 @@
-import pytest
+"""Sales tests write files; the people (rm_a, rm_b, rm_other, lead, head) come from
+tests/personas.py."""
 
-from crm.accounts import roles
-from tests.factories import BranchFactory, TeamFactory, UserFactory
+import pytest
 
 
 @pytest.fixture(autouse=True)
@@ -11,43 +11,3 @@ def _media(settings, tmp_path):
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     }
-
-
-@pytest.fixture
-def branch(db):
-    return BranchFactory()
-
-
-@pytest.fixture
-def team(branch):
-    return TeamFactory(branch=branch)
-
-
-@pytest.fixture
-def other_team(branch):
-    return TeamFactory(branch=branch)
-
-
-@pytest.fixture
-def rm_a(team):
-    return UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
-
-
-@pytest.fixture
-def rm_b(team):
-    return UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
-
-
-@pytest.fixture
-def rm_other(other_team):
-    return UserFactory(role=roles.RELATIONSHIP_MANAGER, team=other_team, branch=other_team.branch)
-
-
-@pytest.fixture
-def lead(team):
-    return UserFactory(role=roles.TEAM_LEAD, team=team, branch=team.branch)
-
-
-@pytest.fixture
-def head(branch):
-    return UserFactory(role=roles.BRANCH_HEAD, branch=branch, team=None)
