@@ -1,5 +1,6 @@
-"""Showing a service's refusal on the form that asked for it."""
+"""Showing a service's refusal on the form that asked for it, or in the messages."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 
 
@@ -13,3 +14,15 @@ def add_service_error(form, exc: ValidationError) -> None:
         return
     for field, errors in exc.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def service_error_text(exc: Exception) -> str:
+    """A service's refusal (ValidationError or PermissionDenied) as one line for the user."""
+    texts = getattr(exc, "messages", None)
+    return " ".join(str(m) for m in texts) if texts else str(exc)
+
+
+def message_service_error(request, exc: Exception) -> None:
+    """Show a service's refusal in the page's messages, for actions that have no form to put
+    it on (buttons that post and redirect)."""
+    messages.error(request, service_error_text(exc))
