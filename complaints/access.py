@@ -68,12 +68,13 @@ RELATIONS = (
 
 def access_complaint(user, pk, *, for_write: bool = False) -> Complaint:
     """The complaint with this id in the user's scope, or NotFound. `for_write` locks its row
-    (FOR UPDATE) for the caller's transaction; nothing is joined then, so only that row is
-    locked (the SLA profile, shared by every complaint, loads on first use)."""
-    qs = complaints_for(user, few=True)
-    if not for_write:
-        qs = qs.select_related("profile")
-    return access_in(qs, pk, lock=for_write)
+    for the caller's transaction."""
+    qs = complaints_for(user, few=True).select_related("profile")
+    if for_write:
+        # FOR UPDATE OF the complaint only: the SLA profile is shared by every complaint, and
+        # team and branch scopes join the (nullable) customer, which PostgreSQL cannot lock.
+        qs = qs.select_for_update(of=("self",))
+    return access_in(qs, pk)
 
 
 def access_attachment(user, complaint_pk, pk) -> Attachment:

@@ -9,7 +9,9 @@ from django.urls import reverse
 
 from complaints import services
 from complaints.access import access_attachment, access_complaint, access_notice
+from crm.accounts import roles
 from crm.core.access import NotFound
+from tests.factories import UserFactory
 
 from .factories import make_complaint, move
 
@@ -56,12 +58,18 @@ def test_views_answer_404_outside_the_scope(client, rm, other_rm, customer, offi
     assert client.get(reverse("complaints:attachment", args=[c.pk, att.pk])).status_code == 200
 
 
-def test_for_write_locks_the_complaint_row_only(rm, customer):
+@pytest.mark.parametrize("role", ["rm", "lead", "head"])
+def test_for_write_locks_the_complaint_row_only(role, rm, customer):
+    """Team and branch scopes join the customer (an outer join PostgreSQL cannot lock), and a
+    lock on the shared SLA profile would serialise every complaint: only the complaint row."""
     c = make_complaint(rm, customer=customer)
+    user = {
+        "rm": rm,
+        "lead": UserFactory(role=roles.TEAM_LEAD, team=rm.team, branch=rm.branch),
+        "head": UserFactory(role=roles.BRANCH_HEAD, branch=rm.branch),
+    }[role]
     with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
-        assert access_complaint(rm, c.pk, for_write=True) == c
+        assert access_complaint(user, c.pk, for_write=True) == c
     sql = ctx.captured_queries[-1]["sql"]
     if connection.features.has_select_for_update:
-        assert "FOR UPDATE" in sql
-    # Nothing joined: a lock on the shared SLA profile would serialise every complaint.
-    assert "complaints_slaprofile" not in sql
+        assert 'FOR UPDATE OF "complaints_complaint"' in sql
