@@ -51,10 +51,11 @@ class ComplaintsConfig(AppConfig):
         from crm.core.approvals import ApprovalKind, register_kind
 
         from . import services
+        from .models import EXTENSION_KIND
 
         register_kind(
             ApprovalKind(
-                services.EXTENSION_KIND,
+                EXTENSION_KIND,
                 _("Complaint deadline extension"),
                 "complaints.approve_extension",
                 on_approved=services.on_extension_approved,

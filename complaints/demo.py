@@ -192,7 +192,7 @@ def seed_complaints(*, stdout, customers: int, users: dict) -> None:
             if intake == Intake.CUSTOMER_PAGE or (intake == Intake.REGULATOR and customer)
             else None
         )
-        c = services.log_complaint(
+        c = services.complaint_log(
             logged_by,
             intake=intake,
             customer=linked,
@@ -228,16 +228,18 @@ def seed_complaints(*, stdout, customers: int, users: dict) -> None:
             actor = officer
             if step in (State.REVIEW_REQUESTED, State.WITHDRAWN):
                 actor = rm if c.customer_id and c.customer.owner_id == rm.pk else officer
-            services.transition(actor, c.pk, step, now=step_at, **fields)
+            services.complaint_transition(actor, c.pk, step, now=step_at, **fields)
         if extra.get("pause"):
-            services.pause_clock(officer, c.pk, reason="appraisal", note="委托第三方鉴定录音真实性")
+            services.complaint_pause_clock(
+                officer, c.pk, reason="appraisal", note="委托第三方鉴定录音真实性"
+            )
         if extra.get("extend") and second is not None:
-            req = services.request_extension(
+            req = services.complaint_request_extension(
                 officer, c.pk, reason="案情复杂，需调取交易记录和录音", notice_via="sms"
             )
             from crm.core import approvals
 
             approvals.decide(second, req.pk, approve=True, note="同意延长")
         made += 1
-    result = services.sweep_deadlines()
+    result = services.complaints_sweep_deadlines()
     stdout.write(f"  complaints: {made} in every state; sweep {result}")

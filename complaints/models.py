@@ -8,13 +8,11 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-
-from . import figures
 
 # Records are kept at least this many years after receipt (DESIGN §5.4).
 RETENTION_YEARS = 3
@@ -184,70 +182,20 @@ class Intake(models.TextChoices):
 
 
 class ComplaintQuerySet(models.QuerySet):
-    """Bulk writes keep `MonthlyFigure` in step, in their transaction (see complaints.figures):
-    the rows are locked, their figures read before and after, the difference added.
-    (savepoint=False: a failure fails the caller's transaction anyway; no extra round trips.)"""
-
     def delete(self):
-        today = timezone.localdate()
-        if self.filter(retain_until__gt=today).exists():
-            raise ValidationError(
-                _("Complaint records must be kept at least %(years)s years; deletion refused.")
-                % {"years": RETENTION_YEARS}
-            )
-        total, per_model = 0, {}
-        with transaction.atomic(savepoint=False):
-            for chunk in figures.chunks(self):
-                stored = figures.of_queryset(chunk)
-                n, by_model = super(ComplaintQuerySet, chunk).delete()
-                figures.apply(figures.negate(stored))
-                total += n
-                for label, count in by_model.items():
-                    per_model[label] = per_model.get(label, 0) + count
-        return total, per_model
+        # Retention for every client; PostgreSQL's trigger (migration 0003) backs it up.
+        if self.filter(retain_until__gt=timezone.localdate()).exists():
+            raise ValidationError(_retention_message())
+        return super().delete()
 
     delete.alters_data = True
     delete.queryset_only = True
 
-    def update(self, **kwargs):
-        if not figures.FIELDS.intersection(kwargs):
-            return super().update(**kwargs)
-        count = 0
-        with transaction.atomic(savepoint=False):
-            for chunk in figures.chunks(self):
-                before = figures.of_queryset(chunk)
-                count += super(ComplaintQuerySet, chunk).update(**kwargs)
-                figures.apply(figures.difference(figures.of_queryset(chunk), before))
-        return count
 
-    update.alters_data = True
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        if not figures.FIELDS.intersection(fields):
-            return super().bulk_update(objs, fields, batch_size=batch_size)
-        objs = list(objs)
-        with transaction.atomic(savepoint=False):
-            rows = figures.lock(self.model.objects.filter(pk__in=[o.pk for o in objs]))
-            before = figures.of_queryset(rows)
-            count = super().bulk_update(objs, fields, batch_size=batch_size)
-            figures.apply(figures.difference(figures.of_queryset(rows), before))
-        for c in objs:
-            c.snapshot_figures()
-        return count
-
-    def bulk_create(self, objs, *args, **kwargs):
-        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
-            # Which rows were written is unknown: the figures could not follow.
-            raise NotImplementedError("bulk_create of complaints cannot skip or merge rows")
-        objs = list(objs)
-        for c in objs:
-            c.set_derived()
-        with transaction.atomic(savepoint=False):
-            created = super().bulk_create(objs, *args, **kwargs)
-            figures.apply(figures.of_rows(created))
-        for c in created:
-            c.snapshot_figures()
-        return created
+def _retention_message():
+    return _("Complaint records must be kept at least %(years)s years; deletion refused.") % {
+        "years": RETENTION_YEARS
+    }
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
@@ -445,45 +393,12 @@ class Complaint(models.Model):
 
     def save(self, *args, **kwargs):
         self.set_derived()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and not figures.FIELDS.intersection(update_fields):
-            return super().save(*args, **kwargs)
-        adding = self._state.adding
-        stored = None if adding else getattr(self, "_figures_row", None)
-        with transaction.atomic(savepoint=False):
-            if adding:
-                before = {}
-            elif stored is not None:
-                before = figures.of_rows([stored])
-            else:
-                # Loaded with .only()/.defer() or built by hand: the stored row is the baseline.
-                before = figures.of_queryset(figures.lock(Complaint.objects.filter(pk=self.pk)))
-            super().save(*args, **kwargs)
-            figures.apply(figures.difference(figures.of_rows([self]), before))
-        self.snapshot_figures()
+        return super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         if self.retain_until and self.retain_until > timezone.localdate():
-            raise ValidationError(
-                _("Complaint records must be kept at least %(years)s years; deletion refused.")
-                % {"years": RETENTION_YEARS}
-            )
-        with transaction.atomic(savepoint=False):
-            stored = figures.of_queryset(figures.lock(Complaint.objects.filter(pk=self.pk)))
-            result = super().delete(*args, **kwargs)
-            figures.apply(figures.negate(stored))
-        return result
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance.snapshot_figures()
-        return instance
-
-    def snapshot_figures(self) -> None:
-        """Remember the values this row's `MonthlyFigure` contribution depends on, so save()
-        applies only the change (a tuple: loading stays cheap)."""
-        self._figures_row = figures.row_of(self)
+            raise ValidationError(_retention_message())
+        return super().delete(*args, **kwargs)
 
     def set_derived(self) -> None:
         if self.received_at and not self.retain_until:
@@ -515,9 +430,9 @@ class MonthlyFigure(models.Model):
     """Additive statistics of the complaints received in one month, per dimension value.
 
     One row per (month of receipt, dimension, key); the statistics page sums whole months from
-    here instead of scanning the complaints. Maintained in the same transaction as every write
-    to a complaint (`Complaint.save`/`delete` and the queryset's bulk writes, see
-    `complaints.figures`); `manage.py rebuild_complaint_figures` recomputes it set-based.
+    here instead of scanning the complaints. Database triggers keep it in step with every write
+    to the complaints, in the same transaction (migration 0007, `complaints.figures`);
+    `manage.py rebuild_complaint_figures` recomputes it set-based.
     """
 
     class Dimension(models.TextChoices):

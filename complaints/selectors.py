@@ -1,115 +1,71 @@
-"""Complaint reads, scoped to the user (DESIGN §3, §6). Views get complaints only from here.
-
-Scope: compliance (and the other all-seeing roles) see every complaint; others see complaints
-of customers in their book, the ones they logged (or, for team leads / branch heads, that their
-team / branch logged) and the ones they handle.
-"""
+"""Complaint reads, scoped to the user (DESIGN §3, §6). Views get complaints only from here
+and from the access contract (`complaints.access`, which defines the scope)."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    CharField,
+    DateField,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from crm.accounts.access import Scope, book_filter, scope_of
-from customers.records.models import Customer
-from customers.records.selectors import book_q
+from crm.accounts.access import Scope, scope_of
+from crm.accounts.models import Branch
+from crm.core.access import access_in
+from crm.core.models import ApprovalRequest
+from customers.records.models import Product, RiskLevel
+from customers.records.selectors import customers_for
 
 from . import figures
+from .access import complaints_for
 from .models import (
     CLOCK_STATES,
     EXTENSION_KIND,
     OPEN_STATES,
+    Attachment,
     BusinessCategory,
     Cause,
     Channel,
+    ClockPause,
     Complaint,
+    History,
     MonthlyFigure,
+    Notice,
     State,
 )
 
-
-def complaints_for(user, *, few: bool = False) -> QuerySet[Complaint]:
-    """The complaints `user` may see. `few=True` for a look-up of one or a few by primary
-    key: the RM's book is then tested per row (EXISTS on the customer's primary key) instead of
-    listing every complaint of the book first."""
-    if not user.is_authenticated or not user.has_perm("complaints.view_complaint"):
-        return Complaint.objects.none()
-    scope = scope_of(user)
-    if scope is Scope.ALL:
-        return Complaint.objects.all()
-    if scope is Scope.NONE:
-        return Complaint.objects.none()
-    logged = book_filter(user, owner="logged_by", team="logged_by__team", branch="branch")
-    if scope is Scope.OWN and few:
-        in_book = Exists(Customer.objects.filter(book_q(user), pk=OuterRef("customer_id")))
-        return Complaint.objects.filter(in_book | logged | Q(handler=user))
-    if scope is Scope.OWN:
-        # An RM sees a few hundred complaints among 100k: their ids, read by one UNION of two
-        # index-friendly halves, become a plain list, so PostgreSQL knows how few rows a queue
-        # page has and fetches them by primary key. (Filtering on the book's customer ids was
-        # estimated ~10x too many rows, as most customers never complain; the planner then
-        # walked the due-date index to fill a page, reading 20k rows for 50.)
-        book = Complaint.objects.filter(
-            customer__in=Customer.objects.filter(book_q(user)).values("pk")
-        )
-        theirs = Complaint.objects.filter(logged | Q(handler=user))
-        ids = (
-            book.values_list("pk", flat=True)
-            .order_by()
-            .union(theirs.values_list("pk", flat=True).order_by())
-        )
-        return Complaint.objects.filter(pk__in=list(ids))
-    return Complaint.objects.filter(book_q(user, "customer__") | logged | Q(handler=user))
+# Complaints of the same complainant and matter within this many days are offered at intake.
+DUPLICATE_WINDOW_DAYS = 30
 
 
-def _with_relations(qs):
-    return qs.select_related(
-        "customer",
-        "channel",
-        "business_category",
-        "cause",
-        "product",
-        "handler",
-        "logged_by",
-        "branch",
-        "profile",
-    )
-
-
-def get_complaint_for(user, pk) -> Complaint:
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(_with_relations(complaints_for(user, few=True)), pk=pk)
-
-
-def get_complaint_page(user, pk) -> Complaint:
-    """The complaint for its page in one query, annotated with the summary of a pending
-    extension request (`pending_extension_summary`, None if none) and the labels of its codes,
-    product and branch (`channel_label`, `category_label`, `cause_label`, `product_name`,
-    `branch_name`)."""
-    from django.db.models import CharField
-    from django.db.models.functions import Cast
-    from django.shortcuts import get_object_or_404
-
-    from crm.core.models import ApprovalRequest
-
+def complaint_page(user, pk) -> Complaint:
+    """The complaint for its page in one query (NotFound outside the user's scope), annotated
+    with the summary of a pending extension request (`pending_extension_summary`, None if none)
+    and the labels of its codes, product and branch (`channel_label`, `category_label`,
+    `cause_label`, `product_name`, `branch_name`)."""
     pending = ApprovalRequest.objects.filter(
         kind=EXTENSION_KIND,
         status=ApprovalRequest.Status.PENDING,
         target_type=Complaint._meta.label_lower,
         target_id=Cast(OuterRef("pk"), output_field=CharField()),
     ).order_by("pk")
-    from crm.accounts.models import Branch
-    from customers.records.models import Product
-
     # The code tables, product and branch as scalar subqueries (labels only): a 10-table join
     # took longer to plan than to run.
-    return get_object_or_404(
+    return access_in(
         complaints_for(user, few=True)
         .select_related("customer", "handler", "logged_by", "profile")
         .annotate(
@@ -120,8 +76,54 @@ def get_complaint_page(user, pk) -> Complaint:
             product_name=Subquery(Product.objects.filter(pk=OuterRef("product_id")).values("name")),
             branch_name=Subquery(Branch.objects.filter(pk=OuterRef("branch_id")).values("name")),
         ),
-        pk=pk,
+        pk,
     )
+
+
+def complaint_duplicates(
+    user,
+    *,
+    customer=None,
+    complainant_name="",
+    complainant_contact="",
+    business_category=None,
+    cause=None,
+    product=None,
+    received_at=None,
+    window_days=DUPLICATE_WINDOW_DAYS,
+) -> list[Complaint]:
+    """Complaints of the same complainant about the same matter within the window (offered to
+    the person logging; never blocks)."""
+    received_at = received_at or timezone.now()
+    if customer is not None:
+        who = Q(customer=customer)
+    elif complainant_name:
+        who = Q(customer__isnull=True, complainant_name=complainant_name)
+        if complainant_contact:
+            who &= Q(complainant_contact=complainant_contact)
+    else:
+        return []
+    matter = Q(business_category=business_category, cause=cause)
+    if product is not None:
+        matter |= Q(product=product)
+    window = datetime.timedelta(days=window_days)
+    return list(
+        complaints_for(user)
+        .filter(
+            who,
+            matter,
+            received_at__gte=received_at - window,
+            received_at__lte=received_at + window,
+        )
+        .exclude(state=State.WITHDRAWN)
+        .only("pk", "reference", "state", "received_at")
+        .order_by("-received_at")[:5]
+    )
+
+
+def intake_customer_by_number(user, number: str):
+    """The customer with this number in the user's book, or None (the counter form links one)."""
+    return customers_for(user).filter(number=number).first()
 
 
 def case_file(complaint) -> dict:
@@ -131,11 +133,6 @@ def case_file(complaint) -> dict:
     Each part fills the same typed columns; the rows come back as unsaved model instances
     (staff as User instances with their display fields), so templates use them as usual.
     """
-    from django.contrib.auth import get_user_model
-    from django.db.models import CharField, DateField, DateTimeField, IntegerField
-    from django.db.models.functions import Cast
-
-    from .models import Attachment, ClockPause, History, Notice
 
     def text(value=""):
         return Value(value, output_field=CharField())
@@ -405,10 +402,6 @@ def _finish(row: dict) -> dict:
 def _reference_rows() -> list[tuple]:
     """(kind, id, code, name, name_en, order, sort, risk_level) of the code tables, branches and
     products, in one UNION query (they are small; sorted by the caller)."""
-    from django.db.models import CharField, IntegerField
-
-    from crm.accounts.models import Branch
-    from customers.records.models import Product
 
     def text(value):
         return Value(value, output_field=CharField())
@@ -458,8 +451,6 @@ def _labels() -> dict:
 
 def handler_choices():
     """Staff who may be given complaints to handle (active, placed in a branch)."""
-    from django.contrib.auth import get_user_model
-
     return (
         get_user_model()
         .objects.filter(is_active=True, branch__isnull=False)
@@ -470,8 +461,6 @@ def handler_choices():
 def queue_filter_choices() -> dict:
     """The queue filter's select lists, {field: [(id, label)]}: the code tables, branches and
     products from one UNION query, the handlers from one more (also the bulk-assign list)."""
-    from customers.records.models import RiskLevel
-
     english = (get_language() or "").startswith("en")
     risk = dict(RiskLevel.choices)
     out: dict = {k: [] for k in ("branch", "product", "channel", "business_category", "cause")}

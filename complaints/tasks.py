@@ -8,4 +8,4 @@ from . import services
 @shared_task(name="complaints.tasks.sweep_deadlines", soft_time_limit=600, time_limit=720)
 def sweep_deadlines() -> dict:
     """Warnings before and escalations after a breach (each notice once; safe to rerun)."""
-    return services.sweep_deadlines()
+    return services.complaints_sweep_deadlines()

@@ -7,20 +7,21 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.accounts.access import is_read_only
-from crm.audit.services import record
+from crm.accounts.permissions import requires
+from crm.core.access import NotFound
+from crm.ui.forms import add_service_error, message_service_error, service_error_text
 from crm.ui.pagination import keyset_page
 from customers.records.access import access_customer
-from customers.records.selectors import customers_for
 
-from . import exporting, selectors, services
+from . import selectors, services
+from .access import access_attachment, access_complaint, access_notice, complaints_for
 from .forms import (
     AssignForm,
     ExtensionForm,
@@ -34,18 +35,10 @@ from .forms import (
     StatsForm,
     TransitionForm,
 )
-from .models import CLOCK_STATES, Attachment, ClockPause, Intake, Notice, Remedy, State
+from .models import CLOCK_STATES, ClockPause, Intake, Notice, Remedy, Satisfaction, State
 
-
-def _require(user, perm):
-    if is_read_only(user) or not user.has_perm(perm):
-        raise PermissionDenied
-
-
-def _errors(exc) -> str:
-    if hasattr(exc, "message_dict"):
-        return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
-    return " ".join(getattr(exc, "messages", [str(exc)]))
+VIEW = "complaints.view_complaint"
+STATS = "complaints.view_statistics"
 
 
 # ---- queue --------------------------------------------------------------------------------------
@@ -57,12 +50,12 @@ def _queue_params(request):
     return form, params
 
 
+@requires(VIEW)
 def queue(request):
-    _require_view(request.user)
     form, params = _queue_params(request)
     status = params.get("status") or "clock"
     params = {**params, "status": status}
-    qs = selectors.filter_queue(selectors.complaints_for(request.user), params)
+    qs = selectors.filter_queue(complaints_for(request.user), params)
     clock_only = status == "clock" or status in CLOCK_STATES or params.get("due_within") is not None
     order = params.get("order") or ("due" if clock_only else "-received")
     if order == "due" and not clock_only:
@@ -83,10 +76,8 @@ def queue(request):
         "page": page,
         "query": query.urlencode(),
         "today": today,
-        "can_assign": not is_read_only(request.user)
-        and request.user.has_perm("complaints.assign_complaint"),
-        "can_accept": not is_read_only(request.user)
-        and request.user.has_perm("complaints.accept_complaint"),
+        "can_assign": request.user.has_perm("complaints.assign_complaint"),
+        "can_accept": request.user.has_perm("complaints.accept_complaint"),
         "vias": Notice.Via.choices,
     }
     template = (
@@ -102,14 +93,9 @@ def _mark_left(c, today):
     c.late = -c.left if c.left is not None and c.left < 0 else 0
 
 
-def _require_view(user):
-    if not user.has_perm("complaints.view_complaint"):
-        raise PermissionDenied
-
-
+@requires(VIEW)
 def queue_filters(request):
     """htmx fragment: the filter form (its select lists are kept out of the queue's budget)."""
-    _require_view(request.user)
     choices = selectors.queue_filter_choices()
     form = QueueFilterForm(request.GET or None, choices=choices)
     form.is_valid()
@@ -127,8 +113,10 @@ def queue_filters(request):
 
 
 @require_POST
+@requires("complaints.assign_complaint", "complaints.accept_complaint", any_of=True)
 def bulk(request):
-    """Bulk actions on selected complaints; each permission is checked by the services."""
+    """Bulk actions on selected complaints; each action's permission is checked by its service,
+    and complaints outside the user's scope are skipped."""
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     action = request.POST.get("action")
     back = reverse("complaints:queue") + (
@@ -143,20 +131,18 @@ def bulk(request):
             messages.error(request, _("Please choose a handler."))
             return redirect(back)
         try:
-            n = services.assign(
+            n = services.complaints_assign(
                 request.user, ids, form.cleaned_data["handler"], note=form.cleaned_data["note"]
             )
         except (PermissionDenied, ValidationError) as exc:
-            messages.error(
-                request, _errors(exc) or _("You are not allowed to do this with the complaint.")
-            )
+            message_service_error(request, exc)
         else:
             messages.success(request, _("%(n)s complaint(s) assigned.") % {"n": n})
     elif action == "accept":
         done, failed = 0, []
         for pk in ids:
             try:
-                services.transition(
+                services.complaint_transition(
                     request.user,
                     pk,
                     State.ACCEPTED,
@@ -164,12 +150,10 @@ def bulk(request):
                     notice_via=request.POST.get("notice_via", ""),
                 )
                 done += 1
-            except services.Complaint.DoesNotExist:
-                continue
+            except NotFound:
+                continue  # gone or outside the scope: skipped, as in assignment
             except (PermissionDenied, ValidationError) as exc:
-                failed.append(
-                    _errors(exc) or _("You are not allowed to do this with the complaint.")
-                )
+                failed.append(service_error_text(exc))
         if done:
             messages.success(request, _("%(n)s complaint(s) accepted.") % {"n": done})
         for msg in sorted(set(failed)):
@@ -182,10 +166,11 @@ def bulk(request):
 # ---- complaint page -----------------------------------------------------------------------------
 
 
+@requires(VIEW)
 def detail(request, pk):
-    c = selectors.get_complaint_page(request.user, pk)
-    allowed = services.allowed_transitions(request.user, c)
-    writer = not is_read_only(request.user)
+    c = selectors.complaint_page(request.user, pk)
+    allowed = services.complaint_transitions_allowed(request.user, c)
+    user = request.user
     today = timezone.localdate()
     pending = c.pending_extension_summary
     context = {
@@ -197,18 +182,16 @@ def detail(request, pk):
         ],
         "remedies": Remedy.choices,
         "vias": Notice.Via.choices,
-        "satisfactions": services.Satisfaction.choices,
+        "satisfactions": Satisfaction.choices,
         "pause_reasons": ClockPause.Reason.choices,
         "pending_extension": {"summary": pending} if pending is not None else None,
-        "can_extend": writer
-        and request.user.has_perm("complaints.request_extension")
+        "can_extend": user.has_perm("complaints.request_extension")
         and c.state in services.DECISION_CLOCK
         and c.profile.next_extension_level(c.extension_level) is not None,
-        "can_pause": writer
-        and request.user.has_perm("complaints.handle_complaint")
+        "can_pause": user.has_perm("complaints.handle_complaint")
         and c.state in services.DECISION_CLOCK,
-        "can_assign": writer and request.user.has_perm("complaints.assign_complaint") and c.is_open,
-        "can_attach": writer and request.user.has_perm("complaints.add_complaint"),
+        "can_assign": user.has_perm("complaints.assign_complaint") and c.is_open,
+        "can_attach": user.has_perm("complaints.add_complaint"),
         "assign_form": AssignForm(initial={"handler": c.handler_id}),
         "days_left": c.days_left(today),
         "today": today,
@@ -224,15 +207,10 @@ def _back(pk):
     return redirect("complaints:detail", pk)
 
 
-def _scoped(request, pk):
-    if not selectors.complaints_for(request.user, few=True).filter(pk=pk).exists():
-        raise Http404
-    return pk
-
-
 @require_POST
+@requires(VIEW)  # which transitions the user may make is the workflow table's business
 def transition(request, pk):
-    _scoped(request, pk)
+    access_complaint(request.user, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; nothing was changed."))
@@ -240,13 +218,9 @@ def transition(request, pk):
     data = dict(form.cleaned_data)
     to_state = data.pop("to_state")
     try:
-        services.transition(request.user, pk, to_state, **data)
-    except services.Complaint.DoesNotExist as exc:
-        raise Http404 from exc
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You are not allowed to do this with the complaint."))
-    except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        services.complaint_transition(request.user, pk, to_state, **data)
+    except (PermissionDenied, ValidationError) as exc:
+        message_service_error(request, exc)
     else:
         messages.success(
             request, _("Status changed to “%(state)s”.") % {"state": State(to_state).label}
@@ -255,31 +229,28 @@ def transition(request, pk):
 
 
 def _simple(request, pk, form_class, call, success):
-    _scoped(request, pk)
+    access_complaint(request.user, pk)
     form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; nothing was changed."))
         return _back(pk)
     try:
         call(form.cleaned_data)
-    except services.Complaint.DoesNotExist as exc:
-        raise Http404 from exc
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You are not allowed to do this with the complaint."))
-    except ValidationError as exc:
-        messages.error(request, _errors(exc))
+    except (PermissionDenied, ValidationError) as exc:
+        message_service_error(request, exc)
     else:
         messages.success(request, success)
     return _back(pk)
 
 
 @require_POST
+@requires("complaints.request_extension")
 def extension(request, pk):
     return _simple(
         request,
         pk,
         ExtensionForm,
-        lambda d: services.request_extension(
+        lambda d: services.complaint_request_extension(
             request.user, pk, reason=d["reason"], notice_via=d["notice_via"]
         ),
         _("Extension requested; a second person must approve it."),
@@ -287,12 +258,13 @@ def extension(request, pk):
 
 
 @require_POST
+@requires("complaints.handle_complaint")
 def pause(request, pk):
     return _simple(
         request,
         pk,
         PauseForm,
-        lambda d: services.pause_clock(
+        lambda d: services.complaint_pause_clock(
             request.user, pk, reason=d["reason"], started_on=d["started_on"], note=d["note"]
         ),
         _("The clock is stopped."),
@@ -300,12 +272,13 @@ def pause(request, pk):
 
 
 @require_POST
+@requires("complaints.handle_complaint")
 def resume(request, pk):
     return _simple(
         request,
         pk,
         ResumeForm,
-        lambda d: services.resume_clock(
+        lambda d: services.complaint_resume_clock(
             request.user, pk, ended_on=d["ended_on"], new_facts=d["new_facts"], note=d["note"]
         ),
         _("The clock runs again."),
@@ -313,39 +286,40 @@ def resume(request, pk):
 
 
 @require_POST
+@requires("complaints.handle_complaint")
 def new_facts(request, pk):
     return _simple(
         request,
         pk,
         NewFactsForm,
-        lambda d: services.record_new_facts(request.user, pk, on=d["on"], note=d["note"]),
+        lambda d: services.complaint_record_new_facts(request.user, pk, on=d["on"], note=d["note"]),
         _("New facts recorded; the period starts again."),
     )
 
 
 @require_POST
+@requires("complaints.assign_complaint")
 def assign_one(request, pk):
-    _scoped(request, pk)
+    access_complaint(request.user, pk)
     form = AssignForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please choose a handler."))
         return _back(pk)
     try:
-        services.assign(
+        services.complaints_assign(
             request.user, [pk], form.cleaned_data["handler"], note=form.cleaned_data["note"]
         )
     except (PermissionDenied, ValidationError) as exc:
-        messages.error(
-            request, _errors(exc) or _("You are not allowed to do this with the complaint.")
-        )
+        message_service_error(request, exc)
     else:
         messages.success(request, _("Handler assigned."))
     return _back(pk)
 
 
 @require_POST
+@requires("complaints.add_complaint")
 def attach(request, pk):
-    _scoped(request, pk)
+    access_complaint(request.user, pk)
     upload = request.FILES.get("file")
     if not upload:
         messages.error(request, _("Please choose a file."))
@@ -353,33 +327,32 @@ def attach(request, pk):
         messages.error(request, _("A document may be at most 10 MB."))
     else:
         try:
-            services.add_attachment(request.user, pk, upload)
-        except PermissionDenied:
-            messages.error(request, _("You are not allowed to add documents."))
+            services.complaint_attach(request.user, pk, upload)
+        except PermissionDenied as exc:
+            message_service_error(request, exc)
         else:
             messages.success(request, _("Document added."))
     return _back(pk)
 
 
+@requires(VIEW)
 def attachment(request, pk, attachment_pk):
-    _scoped(request, pk)
-    att = get_object_or_404(Attachment, pk=attachment_pk, complaint_id=pk)
+    att = access_attachment(request.user, pk, attachment_pk)
     return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
 
 
+@requires(VIEW)
 def notice_print(request, pk, notice_pk):
-    c = selectors.get_complaint_for(request.user, pk)
-    notice = get_object_or_404(Notice, pk=notice_pk, complaint=c)
-    return render(request, "complaints/notice_print.html", {"c": c, "notice": notice})
+    notice = access_notice(request.user, pk, notice_pk)
+    return render(
+        request, "complaints/notice_print.html", {"c": notice.complaint, "notice": notice}
+    )
 
 
 # ---- intake -------------------------------------------------------------------------------------
 
 
 def _intake(request, *, intake, customer=None, template_title=""):
-    _require(request.user, "complaints.add_complaint")
-    if intake == Intake.REGULATOR:
-        _require(request.user, "complaints.log_regulator_complaint")
     form = IntakeForm(
         request.POST or None,
         request.FILES or None,
@@ -392,13 +365,13 @@ def _intake(request, *, intake, customer=None, template_title=""):
         d = form.cleaned_data
         number = (request.POST.get("customer_number") or "").strip().upper()
         if customer is None and number:
-            linked = customers_for(request.user).filter(number=number).first()
+            linked = selectors.intake_customer_by_number(request.user, number)
             if linked is None:
                 form.add_error(None, _("No customer with this number in your book."))
         if not form.errors:
             anonymous = d.get("is_anonymous", False) and linked is None
             duplicates = (
-                services.find_duplicates(
+                selectors.complaint_duplicates(
                     request.user,
                     customer=linked,
                     complainant_name=d["complainant_name"],
@@ -420,7 +393,7 @@ def _intake(request, *, intake, customer=None, template_title=""):
                 )
             else:
                 try:
-                    c = services.log_complaint(
+                    c = services.complaint_log(
                         request.user,
                         intake=intake,
                         customer=linked,
@@ -437,11 +410,8 @@ def _intake(request, *, intake, customer=None, template_title=""):
                         regulator_reference=d.get("regulator_reference", ""),
                         files=d["files"],
                     )
-                except services.Complaint.DoesNotExist as exc:
-                    raise Http404 from exc
                 except ValidationError as exc:
-                    for field, msgs in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, msgs)
+                    add_service_error(form, exc)
                 else:
                     messages.success(
                         request,
@@ -463,6 +433,7 @@ def _intake(request, *, intake, customer=None, template_title=""):
     )
 
 
+@requires("complaints.add_complaint")
 def intake_customer(request, customer_pk):
     customer = access_customer(request.user, customer_pk)
     return _intake(
@@ -470,18 +441,21 @@ def intake_customer(request, customer_pk):
     )
 
 
+@requires("complaints.add_complaint")
 def intake_counter(request):
     return _intake(
         request, intake=Intake.COUNTER, template_title=_("Log a complaint at the counter")
     )
 
 
+@requires("complaints.add_complaint", "complaints.log_regulator_complaint")
 def intake_regulator(request):
     return _intake(
         request, intake=Intake.REGULATOR, template_title=_("Log a regulator-forwarded complaint")
     )
 
 
+@requires(VIEW)
 def customer_panel(request, customer_pk):
     """customer_360 panel: the customer's complaints with status and deadline."""
     customer = access_customer(request.user, customer_pk)
@@ -495,8 +469,7 @@ def customer_panel(request, customer_pk):
         {
             "customer": customer,
             "items": items,
-            "can_log": not is_read_only(request.user)
-            and request.user.has_perm("complaints.add_complaint"),
+            "can_log": request.user.has_perm("complaints.add_complaint"),
         },
     )
 
@@ -545,8 +518,8 @@ def _months_chart(rows):
     }
 
 
+@requires(STATS)
 def stats(request):
-    _require_stats(request.user)
     form, start, end = _period(request)
     data = selectors.statistics(request.user, start, end)
     g = data["groups"]
@@ -579,23 +552,10 @@ def stats(request):
     )
 
 
-def _require_stats(user):
-    if not user.has_perm("complaints.view_statistics"):
-        raise PermissionDenied
-
-
+@requires(STATS)
 def stats_export(request):
-    _require_stats(request.user)
     _form, start, end = _period(request)
-    data = selectors.statistics(request.user, start, end)
-    content = exporting.workbook(data, selectors.export_rows(request.user, start, end))
-    record(
-        request.user,
-        "complaint.statistics_exported",
-        None,
-        purpose=_("Regulatory complaint statistics"),
-        after={"start": start.isoformat(), "end": end.isoformat(), "total": data["summary"]["n"]},
-    )
+    content = services.complaints_statistics_export(request.user, start=start, end=end)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -605,9 +565,9 @@ def stats_export(request):
     return response
 
 
+@requires(STATS)
 def stats_json(request):
     """The statistics as JSON (for dashboards and refreshes)."""
-    _require_stats(request.user)
     _form, start, end = _period(request)
     data = selectors.statistics(request.user, start, end)
     return HttpResponse(

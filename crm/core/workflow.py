@@ -59,6 +59,10 @@ class Workflow:
     # (current, target) -> the app's own message for a move the table lacks, or None for the
     # generic one ("This statement has already been sent." says more than "sent → reviewed").
     refusal: Callable[[str, str], Any] | None = None
+    # The app's own wording (and translations) of the refusals, by kind: "changed" (someone
+    # else moved it), "impossible" (no such move), "denied"; placeholders %(obj)s, %(state)s,
+    # %(to)s. Kinds not given use the wording below.
+    messages: dict[str, Any] = field(default_factory=dict)
     by_key: dict[tuple[str, str], Transition] = field(init=False)
 
     def __post_init__(self):
@@ -85,9 +89,12 @@ class Workflow:
         current = str(getattr(obj, self.status_field))
         if expected is not None and current != str(expected):
             raise TransitionError(
-                _(
-                    "Someone else changed “%(obj)s” a moment ago: it is now “%(state)s”. "
-                    "Nothing was changed; please look at it again."
+                self.messages.get(
+                    "changed",
+                    _(
+                        "Someone else changed “%(obj)s” a moment ago: it is now “%(state)s”. "
+                        "Nothing was changed; please look at it again."
+                    ),
                 )
                 % {"obj": obj, "state": self.label_of(current)}
             )
@@ -98,7 +105,9 @@ class Workflow:
                 raise TransitionError(message)
         if spec is None:
             raise TransitionError(
-                _("“%(obj)s” is “%(state)s” and cannot move to “%(to)s”.")
+                self.messages.get(
+                    "impossible", _("“%(obj)s” is “%(state)s” and cannot move to “%(to)s”.")
+                )
                 % {
                     "obj": obj,
                     "state": self.label_of(current),
@@ -106,7 +115,9 @@ class Workflow:
                 }
             )
         if acting_user is not None and not self.may(acting_user, spec):
-            raise PermissionDenied(_("You are not allowed to do this."))
+            raise PermissionDenied(
+                str(self.messages.get("denied", _("You are not allowed to do this.")))
+            )
         return spec
 
     # ---- the one writer ------------------------------------------------------------------

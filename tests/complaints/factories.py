@@ -39,7 +39,7 @@ def make_complaint(user, *, customer=None, received_at=None, intake=Intake.CUSTO
     defaults.update(kwargs)
     if customer is None and not defaults.get("is_anonymous") and "complainant_name" not in kwargs:
         defaults["complainant_name"] = "钱先生"
-    return services.log_complaint(user, intake=intake, customer=customer, **defaults)
+    return services.complaint_log(user, intake=intake, customer=customer, **defaults)
 
 
 FIELDS = {
@@ -79,7 +79,9 @@ PATHS = {
 def move(officer, complaint, state, now=None):
     """Walk a complaint to `state` along the normal path, acting as a compliance officer."""
     for step in PATHS[state]:
-        complaint = services.transition(officer, complaint.pk, step, now=now, **FIELDS[step])
+        complaint = services.complaint_transition(
+            officer, complaint.pk, step, now=now, **FIELDS[step]
+        )
     return complaint
 
 

@@ -11,6 +11,7 @@ from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.core import approvals
 from crm.core.models import ApprovalRequest
+from crm.core.workflow import TransitionError
 from tests.factories import UserFactory
 
 from .factories import make_complaint, move, received
@@ -56,7 +57,7 @@ def test_regulator_forwarded_acknowledged_within_7_working_days(officer, receipt
     )
     assert c.ack_due == ack
     assert c.due_on == min(ack, c.decision_due)
-    c = services.transition(officer, c.pk, "accepted", notice_via="post")
+    c = services.complaint_transition(officer, c.pk, "accepted", notice_via="post")
     assert c.due_on == c.decision_due
     assert c.breached  # accepted today, long after the acknowledgement deadline
 
@@ -65,16 +66,18 @@ def test_pause_adds_the_paused_days_and_new_facts_restart(rm, customer, officer)
     c = make_complaint(rm, customer=customer, received_at=received(date(2026, 1, 20)))
     assert c.decision_due == date(2026, 2, 4)
     c = move(officer, c, "in_handling")
-    services.pause_clock(
+    services.complaint_pause_clock(
         officer, c.pk, reason="appraisal", started_on=date(2026, 1, 25), note="鉴定"
     )
     c.refresh_from_db()
     assert c.paused and c.decision_due == date(2026, 2, 4)
-    c = services.resume_clock(officer, c.pk, ended_on=date(2026, 1, 30))
+    c = services.complaint_resume_clock(officer, c.pk, ended_on=date(2026, 1, 30))
     assert not c.paused and c.paused_days == 5
     assert c.decision_due == date(2026, 2, 9)  # 01-25 + 15
     # New facts on 02-03: the 15 days start again from that day -> 02-18 (holiday) -> 02-24.
-    c = services.record_new_facts(officer, c.pk, on=date(2026, 2, 3), note="投诉人补充录音证据")
+    c = services.complaint_record_new_facts(
+        officer, c.pk, on=date(2026, 2, 3), note="投诉人补充录音证据"
+    )
     assert (c.clock_start, c.paused_days, c.decision_due) == (
         date(2026, 2, 3),
         0,
@@ -82,7 +85,9 @@ def test_pause_adds_the_paused_days_and_new_facts_restart(rm, customer, officer)
     )
     events = list(History.objects.filter(complaint=c).values_list("event", flat=True))
     assert events[-3:] == ["pause", "resume", "new_facts"]
-    assert AuditEntry.objects.filter(action="complaint.new_facts", target_id=str(c.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action="complaint.new_facts_recorded", target_id=str(c.pk)
+    ).exists()
 
 
 def test_resume_with_new_facts_restarts_from_the_resume_day(rm, customer, officer):
@@ -91,8 +96,8 @@ def test_resume_with_new_facts_restarts_from_the_resume_day(rm, customer, office
         make_complaint(rm, customer=customer, received_at=received(date(2025, 9, 10))),
         "accepted",
     )
-    services.pause_clock(officer, c.pk, reason="mediation", started_on=date(2025, 9, 12))
-    c = services.resume_clock(officer, c.pk, ended_on=date(2025, 9, 20), new_facts=True)
+    services.complaint_pause_clock(officer, c.pk, reason="mediation", started_on=date(2025, 9, 12))
+    c = services.complaint_resume_clock(officer, c.pk, ended_on=date(2025, 9, 20), new_facts=True)
     assert c.decision_due == date(2025, 10, 9)  # 09-20 + 15 = 10-05 (National Day) -> 10-09
     assert c.pauses.get().end_mode == "restart"
 
@@ -100,19 +105,19 @@ def test_resume_with_new_facts_restarts_from_the_resume_day(rm, customer, office
 def test_pause_rules(rm, customer, officer):
     c = move(officer, make_complaint(rm, customer=customer), "in_handling")
     with pytest.raises(PermissionDenied):
-        services.pause_clock(rm, c.pk, reason="appraisal")
+        services.complaint_pause_clock(rm, c.pk, reason="appraisal")
     with pytest.raises(ValidationError):
-        services.pause_clock(officer, c.pk, reason="holiday")
-    services.pause_clock(officer, c.pk, reason="appraisal")
-    with pytest.raises(services.TransitionError):
-        services.pause_clock(officer, c.pk, reason="appraisal")
+        services.complaint_pause_clock(officer, c.pk, reason="holiday")
+    services.complaint_pause_clock(officer, c.pk, reason="appraisal")
+    with pytest.raises(TransitionError):
+        services.complaint_pause_clock(officer, c.pk, reason="appraisal")
     assert c.pauses.count() == 1
 
 
 def test_decision_ends_an_open_pause(rm, customer, officer):
     c = move(officer, make_complaint(rm, customer=customer), "in_handling")
-    services.pause_clock(officer, c.pk, reason="appraisal")
-    c = services.transition(
+    services.complaint_pause_clock(officer, c.pk, reason="appraisal")
+    c = services.complaint_transition(
         officer, c.pk, "decision_issued", decision="维持", remedies=["review"], notice_via="post"
     )
     assert not c.paused
@@ -128,10 +133,10 @@ def test_extension_needs_a_second_person_and_moves_the_deadline(
         "in_handling",
     )
     assert c.decision_due == date(2025, 10, 9)
-    req = services.request_extension(officer, c.pk, reason="案情复杂", notice_via="sms")
+    req = services.complaint_request_extension(officer, c.pk, reason="案情复杂", notice_via="sms")
     assert req.payload["days"] == 30
-    with pytest.raises(services.TransitionError):
-        services.request_extension(officer, c.pk, reason="again", notice_via="sms")
+    with pytest.raises(TransitionError):
+        services.complaint_request_extension(officer, c.pk, reason="again", notice_via="sms")
     with pytest.raises(PermissionDenied):
         approvals.decide(officer, req.pk, approve=True)  # no self-approval
     c.refresh_from_db()
@@ -145,20 +150,20 @@ def test_extension_needs_a_second_person_and_moves_the_deadline(
     assert History.objects.filter(complaint=c, event="extension").exists()
     assert AuditEntry.objects.filter(action="complaint.extended", actor=second_officer).exists()
     # Second extension: 60 days in all (2025-11-19), again with approval.
-    req2 = services.request_extension(officer, c.pk, reason="特别复杂", notice_via="post")
+    req2 = services.complaint_request_extension(officer, c.pk, reason="特别复杂", notice_via="post")
     assert req2.payload["days"] == 60
     approvals.decide(second_officer, req2.pk, approve=True)
     c.refresh_from_db()
     assert (c.extension_level, c.decision_due) == (2, date(2025, 11, 19))
-    with pytest.raises(services.TransitionError):
-        services.request_extension(officer, c.pk, reason="more", notice_via="post")
+    with pytest.raises(TransitionError):
+        services.complaint_request_extension(officer, c.pk, reason="more", notice_via="post")
     assert c.notices.filter(kind=Notice.Kind.EXTENSION).count() == 2
 
 
 def test_rejected_extension_changes_nothing(rm, customer, officer, second_officer):
     c = move(officer, make_complaint(rm, customer=customer), "accepted")
     due = c.decision_due
-    req = services.request_extension(officer, c.pk, reason="复杂", notice_via="sms")
+    req = services.complaint_request_extension(officer, c.pk, reason="复杂", notice_via="sms")
     approvals.decide(second_officer, req.pk, approve=False, note="理由不足")
     c.refresh_from_db()
     assert c.decision_due == due and c.extension_level == 0
@@ -167,8 +172,8 @@ def test_rejected_extension_changes_nothing(rm, customer, officer, second_office
 
 def test_extension_approved_after_the_decision_is_refused(rm, customer, officer, second_officer):
     c = move(officer, make_complaint(rm, customer=customer), "in_handling")
-    req = services.request_extension(officer, c.pk, reason="复杂", notice_via="sms")
-    services.transition(
+    req = services.complaint_request_extension(officer, c.pk, reason="复杂", notice_via="sms")
+    services.complaint_transition(
         officer, c.pk, "decision_issued", decision="x", remedies=["review"], notice_via="sms"
     )
     with pytest.raises(ValidationError):
@@ -179,8 +184,8 @@ def test_extension_approved_after_the_decision_is_refused(rm, customer, officer,
 def test_rm_and_branch_head_roles_for_extensions(rm, customer, officer):
     c = move(officer, make_complaint(rm, customer=customer), "accepted")
     with pytest.raises(PermissionDenied):
-        services.request_extension(rm, c.pk, reason="x", notice_via="sms")
-    req = services.request_extension(officer, c.pk, reason="复杂", notice_via="sms")
+        services.complaint_request_extension(rm, c.pk, reason="x", notice_via="sms")
+    req = services.complaint_request_extension(officer, c.pk, reason="复杂", notice_via="sms")
     head = UserFactory(role=roles.BRANCH_HEAD)
     assert approvals.can_decide(head, req)
     assert not approvals.can_decide(rm, req)

@@ -8,6 +8,7 @@ from django.db import connection
 
 from complaints import services
 from complaints.models import History
+from crm.core import workflow
 
 from .factories import ensure_reference_data, make_complaint
 
@@ -19,22 +20,22 @@ def test_two_concurrent_transitions_one_wins(
 ):
     ensure_reference_data()
     c = make_complaint(rm, customer=customer)
-    original = services.record
+    original = workflow.record
 
     def slow_record(*args, **kwargs):
         time.sleep(0.4)  # hold the row lock long enough for the other thread to queue on it
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "record", slow_record)
+    monkeypatch.setattr(workflow, "record", slow_record)
     barrier = threading.Barrier(2)
     results = {}
 
     def act(user, to_state, fields):
         try:
             barrier.wait()
-            services.transition(user, c.pk, to_state, expected_state="received", **fields)
+            services.complaint_transition(user, c.pk, to_state, expected_state="received", **fields)
             results[user.pk] = "ok"
-        except services.TransitionError as exc:
+        except workflow.TransitionError as exc:
             results[user.pk] = " ".join(exc.messages)
         finally:
             connection.close()
@@ -67,21 +68,21 @@ def test_concurrent_transitions_of_two_complaints_lose_no_figure(
 
     ensure_reference_data()
     first, second = make_complaint(rm, customer=customer), make_complaint(rm, customer=customer)
-    original = services.record
+    original = workflow.record
 
     def slow_record(*args, **kwargs):
         time.sleep(0.4)  # the figures are already updated: hold their row locks meanwhile
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "record", slow_record)
+    monkeypatch.setattr(workflow, "record", slow_record)
     barrier = threading.Barrier(2)
     results = {}
 
     def act(user, complaint):
         try:
             barrier.wait()
-            services.transition(user, complaint.pk, "accepted", notice_via="sms")
-            services.transition(user, complaint.pk, "withdrawn", withdrawn_reason="撤回")
+            services.complaint_transition(user, complaint.pk, "accepted", notice_via="sms")
+            services.complaint_transition(user, complaint.pk, "withdrawn", withdrawn_reason="撤回")
             results[complaint.pk] = "ok"
         finally:
             connection.close()

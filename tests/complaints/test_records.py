@@ -96,7 +96,7 @@ def test_handover_moves_open_complaints_to_the_successor(rm, customer, officer):
     assert Complaint.objects.get(pk=open_one.pk).handler == successor
     assert Complaint.objects.get(pk=closed.pk).handler == rm  # closed ones keep their history
     assert Complaint.objects.get(pk=elsewhere.pk).handler == rm  # not in the handover map
-    entry = AuditEntry.objects.get(action="complaint.handover")
+    entry = AuditEntry.objects.get(action="complaint.handed_over")
     assert entry.actor == officer and entry.after == {"handler": successor.pk}
     assert History.objects.filter(complaint=open_one, event="assign").exists()
 
@@ -105,7 +105,7 @@ def test_handover_moves_open_complaints_to_the_successor(rm, customer, officer):
 def test_handover_queries_do_not_grow_with_the_complaints(
     rm, officer, count, django_assert_num_queries
 ):
-    from complaints.services import handover
+    from complaints.services import complaints_hand_over
 
     successor = UserFactory(role=roles.RELATIONSHIP_MANAGER)
     customers = CustomerFactory.create_batch(count, owner=rm)
@@ -113,11 +113,11 @@ def test_handover_queries_do_not_grow_with_the_complaints(
         Complaint.objects.filter(pk=make_complaint(rm, customer=c).pk).update(handler=rm)
     # lock + UPDATE + history INSERT + audit INSERT, whatever the number of complaints
     with django_assert_num_queries(4):
-        moved = handover(rm, {c.pk: successor for c in customers}, officer)
+        moved = complaints_hand_over(rm, {c.pk: successor for c in customers}, officer)
     assert moved == count
     assert Complaint.objects.filter(handler=successor).count() == count
     assert History.objects.filter(event="assign", actor=officer).count() == count
-    assert AuditEntry.objects.filter(action="complaint.handover").count() == count
+    assert AuditEntry.objects.filter(action="complaint.handed_over").count() == count
 
 
 def test_metrics_are_registered_and_set_based(rm, customer, officer, django_assert_max_num_queries):

@@ -25,22 +25,24 @@ def test_warning_then_breach_each_sent_once(rm, customer, officer, second_office
     due = c.due_on
     assert c.handler == officer
     # Four days before: nothing yet (default warning 3 days).
-    assert services.sweep_deadlines(due - datetime.timedelta(days=4))["warned"] == 0
-    result = services.sweep_deadlines(due - datetime.timedelta(days=2))
+    assert services.complaints_sweep_deadlines(due - datetime.timedelta(days=4))["warned"] == 0
+    result = services.complaints_sweep_deadlines(due - datetime.timedelta(days=2))
     assert result == {"breached": 0, "escalated": 0, "warned": 1}
     warned = _keys()
     assert warned == [(officer.pk, f"complaint:{c.pk}:warn:{due:%Y%m%d}")]
-    assert services.sweep_deadlines(due - datetime.timedelta(days=1))["warned"] == 0  # once
+    assert (
+        services.complaints_sweep_deadlines(due - datetime.timedelta(days=1))["warned"] == 0
+    )  # once
     assert _keys() == warned
     # The day after the deadline: breached, escalated to every compliance officer.
-    result = services.sweep_deadlines(due + datetime.timedelta(days=1))
+    result = services.complaints_sweep_deadlines(due + datetime.timedelta(days=1))
     assert result == {"breached": 1, "escalated": 1, "warned": 0}
     c.refresh_from_db()
     assert c.breached and c.escalated_for == due
     breach = {(r, k) for r, k in _keys() if ":breach:" in k}
     assert {r for r, _ in breach} == {officer.pk, second_officer.pk}
     before = _keys()
-    assert services.sweep_deadlines(due + datetime.timedelta(days=2)) == {
+    assert services.complaints_sweep_deadlines(due + datetime.timedelta(days=2)) == {
         "breached": 0,
         "escalated": 0,
         "warned": 0,
@@ -51,10 +53,10 @@ def test_warning_then_breach_each_sent_once(rm, customer, officer, second_office
 def test_notifications_dedupe_even_when_markers_are_lost(rm, customer, officer):
     c = make_complaint(rm, customer=customer)
     day = c.due_on + datetime.timedelta(days=1)
-    services.sweep_deadlines(day)
+    services.complaints_sweep_deadlines(day)
     n = Notification.objects.count()
     Complaint.objects.filter(pk=c.pk).update(escalated_for=None)  # a crash after notifying
-    services.sweep_deadlines(day)
+    services.complaints_sweep_deadlines(day)
     assert Notification.objects.count() == n
     assert n == 2  # the RM who logged it (no handler yet) and the compliance officer
 
@@ -63,19 +65,19 @@ def test_a_moved_deadline_is_warned_again(rm, customer, officer, second_officer)
     from crm.core import approvals
 
     c = move(officer, make_complaint(rm, customer=customer), "accepted")
-    services.sweep_deadlines(c.due_on - datetime.timedelta(days=1))
-    req = services.request_extension(officer, c.pk, reason="复杂", notice_via="sms")
+    services.complaints_sweep_deadlines(c.due_on - datetime.timedelta(days=1))
+    req = services.complaint_request_extension(officer, c.pk, reason="复杂", notice_via="sms")
     approvals.decide(second_officer, req.pk, approve=True)
     c.refresh_from_db()
-    assert services.sweep_deadlines(c.due_on - datetime.timedelta(days=1))["warned"] == 1
+    assert services.complaints_sweep_deadlines(c.due_on - datetime.timedelta(days=1))["warned"] == 1
 
 
 def test_paused_and_closed_complaints_are_not_swept(rm, customer, officer):
     paused = move(officer, make_complaint(rm, customer=customer), "in_handling")
-    services.pause_clock(officer, paused.pk, reason="appraisal")
+    services.complaint_pause_clock(officer, paused.pk, reason="appraisal")
     move(officer, make_complaint(rm, customer=customer), "closed")
     far = datetime.date.today() + datetime.timedelta(days=200)
-    assert services.sweep_deadlines(far) == {"breached": 0, "escalated": 0, "warned": 0}
+    assert services.complaints_sweep_deadlines(far) == {"breached": 0, "escalated": 0, "warned": 0}
     assert not Notification.objects.exists()
 
 
@@ -86,7 +88,7 @@ def test_sweep_finds_due_ones_in_a_fixed_number_of_queries(
         make_complaint(rm)
     # Nothing due today: finding that costs the same however many complaints are open.
     with django_assert_max_num_queries(8):
-        services.sweep_deadlines(datetime.date.today() - datetime.timedelta(days=30))
+        services.complaints_sweep_deadlines(datetime.date.today() - datetime.timedelta(days=30))
 
 
 def test_command_task_and_beat_entry(rm, customer, officer):

@@ -261,11 +261,11 @@ def test_complaint_page_with_every_kind_of_record_stays_within_10_queries(
     """Timeline, notices, pauses and documents come from one query, the pending extension
     with the complaint: a long case file costs no more than a new one."""
     c = move(officer, make_complaint(rm, customer=customer), "in_handling")
-    services.add_attachment(rm, c.pk, SimpleUploadedFile("合同.pdf", b"%PDF-1.4"))
-    services.pause_clock(officer, c.pk, reason="appraisal", note="司法鉴定")
-    services.resume_clock(officer, c.pk, note="鉴定完成")
-    services.assign(officer, [c.pk], second_officer, note="交接")
-    services.request_extension(officer, c.pk, reason="案情复杂", notice_via="post")
+    services.complaint_attach(rm, c.pk, SimpleUploadedFile("合同.pdf", b"%PDF-1.4"))
+    services.complaint_pause_clock(officer, c.pk, reason="appraisal", note="司法鉴定")
+    services.complaint_resume_clock(officer, c.pk, note="鉴定完成")
+    services.complaints_assign(officer, [c.pk], second_officer, note="交接")
+    services.complaint_request_extension(officer, c.pk, reason="案情复杂", notice_via="post")
     client.force_login(officer)
     # Session, user, permissions, groups, the session's save (3 in a test transaction), then
     # the complaint, its case file and the handler list of the assign form.
@@ -295,7 +295,7 @@ def test_transition_view_stale_page_gets_a_clear_message(
     client, officer, second_officer, rm, customer
 ):
     c = make_complaint(rm, customer=customer)
-    services.transition(second_officer, c.pk, "accepted", notice_via="sms")
+    services.complaint_transition(second_officer, c.pk, "accepted", notice_via="sms")
     client.force_login(officer)
     response = client.post(
         reverse("complaints:transition", args=[c.pk]),
@@ -354,7 +354,7 @@ def _stats_fixture(rm, officer):
     closed = move(officer, make_complaint(rm, product=product, customer=other), "closed")
     move(officer, make_complaint(rm), "in_handling")
     late = make_complaint(rm, received_at=timezone.now() - datetime.timedelta(days=40))
-    services.sweep_deadlines()
+    services.complaints_sweep_deadlines()
     return closed, late, product
 
 

@@ -7,6 +7,8 @@ from complaints import services
 from complaints.models import Complaint, History, Notice, State
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
+from crm.core.access import NotFound
+from crm.core.workflow import TransitionError
 from customers.records.models import FollowUpReason, FollowUpTask
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
 
@@ -45,7 +47,7 @@ def test_every_transition_per_role(role, spec):
     assert c.state == spec.source
     allowed = spec.target in EXPECTED[role]
     if allowed:
-        done = services.transition(actor, c.pk, spec.target, **FIELDS[spec.target])
+        done = services.complaint_transition(actor, c.pk, spec.target, **FIELDS[spec.target])
         assert done.state == spec.target
         row = History.objects.filter(complaint=c, event="transition").last()
         assert (row.from_state, row.to_state, row.actor_id) == (spec.source, spec.target, actor.pk)
@@ -54,7 +56,7 @@ def test_every_transition_per_role(role, spec):
         ).exists()
     else:
         with pytest.raises(PermissionDenied):
-            services.transition(actor, c.pk, spec.target, **FIELDS[spec.target])
+            services.complaint_transition(actor, c.pk, spec.target, **FIELDS[spec.target])
         c.refresh_from_db()
         assert c.state == spec.source
 
@@ -62,21 +64,21 @@ def test_every_transition_per_role(role, spec):
 def test_risk_officer_cannot_even_see_complaints(officer):
     risk = UserFactory(role=roles.RISK_OFFICER)
     c = make_complaint(UserFactory(role=roles.RELATIONSHIP_MANAGER))
-    with pytest.raises(Complaint.DoesNotExist):
-        services.transition(risk, c.pk, "withdrawn", withdrawn_reason="x")
+    with pytest.raises(NotFound):
+        services.complaint_transition(risk, c.pk, "withdrawn", withdrawn_reason="x")
 
 
 def test_rm_outside_the_book_gets_not_found(rm, other_rm, customer):
     c = make_complaint(rm, customer=customer)
-    with pytest.raises(Complaint.DoesNotExist):
-        services.transition(other_rm, c.pk, "withdrawn", withdrawn_reason="x")
+    with pytest.raises(NotFound):
+        services.complaint_transition(other_rm, c.pk, "withdrawn", withdrawn_reason="x")
 
 
 FORBIDDEN = [
     (source, target)
     for source in State.values
     for target in State.values
-    if (source, target) not in services.TABLE
+    if (source, target) not in services.WORKFLOW.by_key
 ]
 
 
@@ -90,8 +92,8 @@ def test_forbidden_transitions_are_refused_and_change_nothing(
     if source == "closed":
         assert c.state == "closed"
     before = History.objects.filter(complaint=c).count()
-    with pytest.raises(services.TransitionError) as exc:
-        services.transition(officer, c.pk, target, **FIELDS.get(target, {}))
+    with pytest.raises(TransitionError) as exc:
+        services.complaint_transition(officer, c.pk, target, **FIELDS.get(target, {}))
     assert c.reference in " ".join(exc.value.messages)
     c.refresh_from_db()
     assert c.state == source
@@ -112,7 +114,7 @@ def test_required_fields_from_received(target, missing, rm, customer, officer):
     fields = dict(FIELDS[target])
     fields.pop(missing)
     with pytest.raises(ValidationError) as exc:
-        services.transition(officer, c.pk, target, **fields)
+        services.complaint_transition(officer, c.pk, target, **fields)
     assert missing in exc.value.message_dict
     c.refresh_from_db()
     assert c.state == "received"
@@ -125,7 +127,7 @@ def test_decision_requires_decision_remedies_and_notice(missing, rm, customer, o
     fields = dict(FIELDS["decision_issued"])
     fields.pop(missing)
     with pytest.raises(ValidationError) as exc:
-        services.transition(officer, c.pk, "decision_issued", **fields)
+        services.complaint_transition(officer, c.pk, "decision_issued", **fields)
     assert missing in exc.value.message_dict
 
 
@@ -133,13 +135,13 @@ def test_unknown_remedy_is_refused(rm, customer, officer):
     c = move(officer, make_complaint(rm, customer=customer), "in_handling")
     fields = dict(FIELDS["decision_issued"], remedies=["prayer"])
     with pytest.raises(ValidationError):
-        services.transition(officer, c.pk, "decision_issued", **fields)
+        services.complaint_transition(officer, c.pk, "decision_issued", **fields)
 
 
 def test_closing_requires_satisfaction(rm, customer, officer):
     c = move(officer, make_complaint(rm, customer=customer), "decision_issued")
     with pytest.raises(ValidationError) as exc:
-        services.transition(officer, c.pk, "closed", satisfaction="9")
+        services.complaint_transition(officer, c.pk, "closed", satisfaction="9")
     assert "satisfaction" in exc.value.message_dict
 
 
@@ -161,9 +163,9 @@ def test_review_must_be_requested_within_30_days(rm, customer, officer):
     c = move(officer, make_complaint(rm, customer=customer), "decision_issued")
     late = timezone.now() + datetime.timedelta(days=45)
     with pytest.raises(ValidationError) as exc:
-        services.transition(rm, c.pk, "review_requested", now=late, review_reason="不服")
+        services.complaint_transition(rm, c.pk, "review_requested", now=late, review_reason="不服")
     assert "30" in " ".join(exc.value.messages)
-    ok = services.transition(rm, c.pk, "review_requested", review_reason="不服")
+    ok = services.complaint_transition(rm, c.pk, "review_requested", review_reason="不服")
     assert ok.review_due is not None and ok.due_on == ok.review_due
 
 
@@ -172,20 +174,31 @@ def test_anonymous_complaints_cannot_request_review(rm, officer):
     assert c.complainant_name == "" and c.customer_id is None
     c = move(officer, c, "decision_issued")
     with pytest.raises(ValidationError):
-        services.transition(officer, c.pk, "review_requested", review_reason="不服")
+        services.complaint_transition(officer, c.pk, "review_requested", review_reason="不服")
 
 
-def test_closing_schedules_the_satisfaction_call(rm, customer, officer):
-    c = move(officer, make_complaint(rm, customer=customer), "closed")
+def test_closing_schedules_the_satisfaction_call(
+    rm, customer, officer, django_capture_on_commit_callbacks
+):
+    c = make_complaint(rm, customer=customer)
+    with django_capture_on_commit_callbacks(execute=False) as scheduled:
+        c = move(officer, c, "closed")
+    # Scheduled for after the commit: a transition that rolls back leaves no call behind.
+    assert not FollowUpTask.objects.filter(customer=customer).exists()
+    for callback in scheduled:
+        callback()
     task = FollowUpTask.objects.get(customer=customer, reason=FollowUpReason.COMPLAINT_SATISFACTION)
     assert c.reference in task.title
     assert task.owner == rm
     assert c.satisfaction == 4 and c.closed_at is not None
 
 
-def test_closing_a_non_customer_complaint_schedules_nothing(rm, officer):
+def test_closing_a_non_customer_complaint_schedules_nothing(
+    rm, officer, django_capture_on_commit_callbacks
+):
     c = make_complaint(rm, intake="counter", customer=None, complainant_name="钱先生")
-    move(officer, c, "closed")
+    with django_capture_on_commit_callbacks(execute=True):
+        move(officer, c, "closed")
     assert not FollowUpTask.objects.exists()
 
 
@@ -196,9 +209,9 @@ def test_start_handling_assigns_the_actor_when_nobody_is_assigned(rm, customer, 
 
 def test_expected_state_gives_the_someone_else_message(rm, customer, officer, second_officer):
     c = make_complaint(rm, customer=customer)
-    services.transition(officer, c.pk, "accepted", notice_via="sms")
-    with pytest.raises(services.TransitionError) as exc:
-        services.transition(
+    services.complaint_transition(officer, c.pk, "accepted", notice_via="sms")
+    with pytest.raises(TransitionError) as exc:
+        services.complaint_transition(
             second_officer, c.pk, "accepted", expected_state="received", notice_via="sms"
         )
     assert "Someone else" in str(exc.value) or "他人" in str(exc.value) or "其他" in str(exc.value)
@@ -206,14 +219,14 @@ def test_expected_state_gives_the_someone_else_message(rm, customer, officer, se
 
 def test_allowed_transitions_lists_only_permitted_next_steps(rm, customer, officer):
     c = make_complaint(rm, customer=customer)
-    assert {t.target for t in services.allowed_transitions(officer, c)} == {
+    assert {t.target for t in services.complaint_transitions_allowed(officer, c)} == {
         "accepted",
         "not_accepted",
         "withdrawn",
     }
-    assert {t.target for t in services.allowed_transitions(rm, c)} == {"withdrawn"}
+    assert {t.target for t in services.complaint_transitions_allowed(rm, c)} == {"withdrawn"}
     auditor = UserFactory(role=roles.AUDITOR)
-    assert services.allowed_transitions(auditor, c) == []
+    assert services.complaint_transitions_allowed(auditor, c) == []
 
 
 def test_intake_validation_changes_nothing(rm, customer):
@@ -247,5 +260,5 @@ def test_only_compliance_logs_regulator_forwarded(rm, officer):
 
 
 def test_rm_cannot_log_for_a_customer_outside_the_book(rm, other_rm):
-    with pytest.raises(Complaint.DoesNotExist):
+    with pytest.raises(NotFound):
         make_complaint(rm, customer=CustomerFactory(owner=other_rm))

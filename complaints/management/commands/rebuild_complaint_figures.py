@@ -8,8 +8,8 @@ from complaints import figures
 class Command(BaseCommand):
     help = (
         "Recompute the complaint statistics summary (MonthlyFigure) from the complaints, "
-        "set-based. The complaint writes keep it in step; this repairs it after raw SQL "
-        "(restores, bulk loads). --check only compares."
+        "set-based. Database triggers keep it in step with every write; this repairs it after "
+        "a restore with triggers disabled or a hand edit of the summary. --check only compares."
     )
 
     def add_arguments(self, parser):

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from complaints.services import sweep_deadlines
+from complaints.services import complaints_sweep_deadlines
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError("--today must be YYYY-MM-DD") from exc
         started = time.monotonic()
-        result = sweep_deadlines(day, stdout=self.stdout)
+        result = complaints_sweep_deadlines(day, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"breached {result['breached']}, escalated {result['escalated']}, "

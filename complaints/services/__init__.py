@@ -1,0 +1,46 @@
+"""Complaint writes (DESIGN §5.4), one module per sub-domain: intake, the state machine
+(workflow), the SLA clocks, extensions, assignment, the deadline sweep and the statistics
+export. Every change goes
+through a function here: atomic, takes the acting user, takes the complaint through the access
+contract (locked), writes a history row and an audit row in the same transaction.
+
+The names below are the public ones; callers use `complaints.services.<name>`.
+"""
+
+from .assignment import complaints_assign, complaints_hand_over, on_staff_handover
+from .clocks import (
+    DECISION_CLOCK,
+    complaint_pause_clock,
+    complaint_record_new_facts,
+    complaint_resume_clock,
+)
+from .extension import complaint_request_extension, on_extension_approved
+from .intake import complaint_attach, complaint_log
+from .statistics import complaints_statistics_export
+from .sweep import complaints_sweep_deadlines
+from .workflow import (
+    TRANSITIONS,
+    WORKFLOW,
+    complaint_transition,
+    complaint_transitions_allowed,
+)
+
+__all__ = [
+    "DECISION_CLOCK",
+    "TRANSITIONS",
+    "WORKFLOW",
+    "complaint_attach",
+    "complaint_log",
+    "complaint_pause_clock",
+    "complaint_record_new_facts",
+    "complaint_request_extension",
+    "complaint_resume_clock",
+    "complaint_transition",
+    "complaint_transitions_allowed",
+    "complaints_assign",
+    "complaints_hand_over",
+    "complaints_statistics_export",
+    "complaints_sweep_deadlines",
+    "on_extension_approved",
+    "on_staff_handover",
+]
