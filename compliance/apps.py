@@ -54,32 +54,32 @@ class ComplianceConfig(AppConfig):
 
         from crm.core.approvals import ApprovalKind, register_kind
 
-        from . import services
+        from .services import disposal, exports, watchlist
 
         register_kind(
             ApprovalKind(
-                services.WATCHLIST_KIND,
+                watchlist.WATCHLIST_KIND,
                 _("Watch-list change"),
                 "compliance.approve_watchlist_change",
-                on_approved=services.on_watchlist_approved,
-                on_rejected=services.on_watchlist_rejected,
+                on_approved=watchlist.on_watchlist_approved,
+                on_rejected=watchlist.on_watchlist_rejected,
             )
         )
         register_kind(
             ApprovalKind(
-                services.AUDIT_EXPORT_KIND,
+                exports.AUDIT_EXPORT_KIND,
                 _("Audit-log export"),
                 "compliance.approve_audit_export",
-                on_approved=services.on_audit_export_approved,
+                on_approved=exports.on_audit_export_approved,
             )
         )
 
         from customers.records.signals import customer_reassigned, staff_handover
 
         customer_reassigned.connect(
-            services.on_customer_reassigned, dispatch_uid="compliance.reassigned"
+            disposal.on_customer_reassigned, dispatch_uid="compliance.reassigned"
         )
-        staff_handover.connect(services.on_staff_handover, dispatch_uid="compliance.handover")
+        staff_handover.connect(disposal.on_staff_handover, dispatch_uid="compliance.handover")
 
         from crm.ui.registry import (
             DemoSeeder,

@@ -1,5 +1,6 @@
 """Showing a service's refusal on the form that asked for it."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 
 
@@ -13,3 +14,9 @@ def add_service_error(form, exc: ValidationError) -> None:
         return
     for field, errors in exc.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def message_service_error(request, exc) -> None:
+    """Show a service's refusal (ValidationError or PermissionDenied) as an error message, for
+    actions that have no form to show it on (buttons, htmx actions)."""
+    messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))

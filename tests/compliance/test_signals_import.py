@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from compliance import services
 from compliance.importing import dedupe_key, validate
 from compliance.models import RiskSignal, RiskWarning, SignalImport
+from compliance.services import imports
 from compliance.sources import RecordError, SignalRecord, SignalSource
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
@@ -45,7 +45,7 @@ def _rows(today=None):
 
 
 def test_stage_validates_and_writes_nothing(risk_user, customers):
-    staged = services.stage_import(risk_user, _csv(_rows()))
+    staged = imports.stage_import(risk_user, _csv(_rows()))
     assert staged.total_rows == 5
     assert len(staged.valid_rows) == 3
     assert staged.error_rows == 2
@@ -54,12 +54,12 @@ def test_stage_validates_and_writes_nothing(risk_user, customers):
     assert {(6, "kind"), (6, "date"), (6, "severity"), (6, "evidence"), (6, "value")} <= columns
     assert RiskSignal.objects.count() == 0
     assert RiskWarning.objects.count() == 0
-    assert AuditEntry.objects.filter(action="compliance.signal_import_staged").count() == 1
+    assert AuditEntry.objects.filter(action="signal_import.staged").count() == 1
 
 
 def test_confirm_writes_signals_and_raises_graded_warnings(risk_user, customers):
-    staged = services.stage_import(risk_user, _csv(_rows()))
-    services.confirm_import(risk_user, staged.pk)
+    staged = imports.stage_import(risk_user, _csv(_rows()))
+    imports.confirm_import(risk_user, staged.pk)
     staged.refresh_from_db()
     assert staged.status == SignalImport.Status.CONFIRMED
     assert staged.created_count == 3
@@ -71,22 +71,22 @@ def test_confirm_writes_signals_and_raises_graded_warnings(risk_user, customers)
 
 
 def test_reimport_creates_no_duplicates(risk_user, customers):
-    first = services.stage_import(risk_user, _csv(_rows()))
-    services.confirm_import(risk_user, first.pk)
-    second = services.stage_import(risk_user, _csv(_rows()))
+    first = imports.stage_import(risk_user, _csv(_rows()))
+    imports.confirm_import(risk_user, first.pk)
+    second = imports.stage_import(risk_user, _csv(_rows()))
     assert second.existing_rows == 3
     assert second.valid_rows == []
     with pytest.raises(ValidationError):
-        services.confirm_import(risk_user, first.pk)  # confirming twice is refused
+        imports.confirm_import(risk_user, first.pk)  # confirming twice is refused
     assert RiskSignal.objects.count() == 3
     assert RiskWarning.objects.count() == 3
 
 
 def test_rows_staged_twice_are_skipped_by_the_database(risk_user, customers):
-    a = services.stage_import(risk_user, _csv(_rows()))
-    b = services.stage_import(risk_user, _csv(_rows()))
-    services.confirm_import(risk_user, a.pk)
-    services.confirm_import(risk_user, b.pk)
+    a = imports.stage_import(risk_user, _csv(_rows()))
+    b = imports.stage_import(risk_user, _csv(_rows()))
+    imports.confirm_import(risk_user, a.pk)
+    imports.confirm_import(risk_user, b.pk)
     b.refresh_from_db()
     assert b.created_count == 0
     assert RiskSignal.objects.count() == 3
@@ -95,7 +95,7 @@ def test_rows_staged_twice_are_skipped_by_the_database(risk_user, customers):
 def test_same_signal_twice_in_one_file_collapses(risk_user, customers):
     today = timezone.localdate().isoformat()
     row = ["S0002", "negative_news", today, "2", "同一条新闻", "", ""]
-    staged = services.stage_import(risk_user, _csv([row, row]))
+    staged = imports.stage_import(risk_user, _csv([row, row]))
     assert len(staged.valid_rows) == 1
     assert staged.existing_rows == 1
 
@@ -119,7 +119,7 @@ def test_xlsx_and_gb18030_and_chinese_headers(risk_user, customers):
     buf = io.BytesIO()
     wb.save(buf)
     upload = SimpleUploadedFile("s.xlsx", buf.getvalue())
-    staged = services.stage_import(risk_user, upload)
+    staged = imports.stage_import(risk_user, upload)
     assert len(staged.valid_rows) == 1, staged.errors
     assert staged.valid_rows[0]["kind"] == "large_outflow"
     gb = _csv(
@@ -127,29 +127,29 @@ def test_xlsx_and_gb18030_and_chinese_headers(risk_user, customers):
         header=["客户号", "信号类型", "日期", "严重程度", "证据"],
         encoding="gb18030",
     )
-    assert len(services.stage_import(risk_user, gb).valid_rows) == 1
+    assert len(imports.stage_import(risk_user, gb).valid_rows) == 1
 
 
 def test_bad_files_get_a_clear_message(risk_user, customers):
     with pytest.raises(ValidationError):
-        services.stage_import(risk_user, _csv([], header=["foo", "bar"]))
+        imports.stage_import(risk_user, _csv([], header=["foo", "bar"]))
     with pytest.raises(ValidationError):
-        services.stage_import(risk_user, SimpleUploadedFile("x.pdf", b"%PDF"))
+        imports.stage_import(risk_user, SimpleUploadedFile("x.pdf", b"%PDF"))
     with pytest.raises(ValidationError):
-        services.stage_import(risk_user, SimpleUploadedFile("x.xlsx", b"not a workbook"))
+        imports.stage_import(risk_user, SimpleUploadedFile("x.xlsx", b"not a workbook"))
     assert SignalImport.objects.count() == 0
 
 
 def test_future_dates_are_rejected(risk_user, customers):
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-    staged = services.stage_import(risk_user, _csv([["S0000", "overdue", tomorrow, "1", "x"]]))
+    staged = imports.stage_import(risk_user, _csv([["S0000", "overdue", tomorrow, "1", "x"]]))
     assert staged.errors[0]["column"] == "date"
 
 
 def test_rm_may_not_import_and_sees_only_their_book(make_user, customers):
     rm = customers[0].owner
     with pytest.raises(PermissionDenied):
-        services.stage_import(rm, _csv(_rows()))
+        imports.stage_import(rm, _csv(_rows()))
 
 
 def test_pluggable_source_protocol_and_ingest(risk_user, customers):
@@ -161,9 +161,9 @@ def test_pluggable_source_protocol_and_ingest(risk_user, customers):
             yield RecordError(2, "kind", "?", "bad")
 
     assert isinstance(Feed(), SignalSource)
-    created, errors = services.ingest(Feed(), risk_user)
+    created, errors = imports.ingest(Feed(), risk_user)
     assert created == 1 and len(errors) == 1
-    created, errors = services.ingest(Feed(), risk_user)
+    created, errors = imports.ingest(Feed(), risk_user)
     assert created == 0
     assert RiskWarning.objects.get().grade == "red"
 
@@ -203,7 +203,7 @@ def test_import_views_flow_and_error_report(client, risk_user, customers):
 
 
 def test_other_users_import_is_404(client, risk_user, make_user, customers):
-    staged = services.stage_import(risk_user, _csv(_rows()))
+    staged = imports.stage_import(risk_user, _csv(_rows()))
     other = make_user(roles.RISK_OFFICER)
     client.force_login(other)
     assert client.get(reverse("compliance:import_preview", args=[staged.pk])).status_code == 404
@@ -250,8 +250,8 @@ def test_big_batches_refresh_the_planner_statistics(risk_user, csv_upload, monke
             f"{customer.number},overdue,2026-01-05,4,逾期90天",
         ]
     )
-    staged = services.stage_import(risk_user, upload)
-    services.confirm_import(risk_user, staged.pk)
+    staged = imports.stage_import(risk_user, upload)
+    imports.confirm_import(risk_user, staged.pk)
     assert analysed == [RiskSignal, RiskWarning]
     assert RiskWarning.objects.get().customer == customer
     if connection.vendor == "postgresql":  # ANALYZE ran inside the import's transaction
