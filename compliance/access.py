@@ -97,7 +97,7 @@ def access_suitability_check(user, pk, *, for_write: bool = False) -> Suitabilit
     return _access(qs, pk, for_write)
 
 
-def access_book_customer(user, customer, *, for_write: bool = False):
-    """`customer` again, through the user's book: services that are handed a customer check
-    it here (NotFound outside the book, like every other out-of-scope object)."""
-    return _access(customers_for(user), customer.pk, for_write)
+def access_book_customer(user, customer):
+    """`customer` again, through the user's book: services handed a customer check it here
+    (NotFound outside the book; records' access contract once it has one)."""
+    return access_in(customers_for(user), customer.pk)
