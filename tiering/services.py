@@ -30,12 +30,6 @@ class NoPublishedPolicy(Exception):
     pass
 
 
-def _require(user, perm: str, message) -> None:
-    # Scheduled runs and the demo act without a user; a person needs the permission.
-    if user is not None:
-        require(user, perm, message=message)
-
-
 # ---- policies -------------------------------------------------------------------------------
 
 
@@ -57,7 +51,10 @@ def policy_ensure_default(acting_user=None) -> TierPolicy:
 
 def policy_draft(acting_user, source: TierPolicy | None = None, **changes) -> TierPolicy:
     """A new draft version (a copy of `source` or the defaults) with `changes` applied."""
-    _require(acting_user, "tiering.add_tierpolicy", _("You may not draft tier policies."))
+    if acting_user is not None:  # scheduled runs and the demo act without a person
+        require(
+            acting_user, "tiering.add_tierpolicy", message=_("You may not draft tier policies.")
+        )
     with transaction.atomic():
         last = TierPolicy.objects.select_for_update().order_by("-version").first()
         draft = TierPolicy()
@@ -88,7 +85,12 @@ def policy_draft(acting_user, source: TierPolicy | None = None, **changes) -> Ti
 
 def policy_publish(acting_user, policy: TierPolicy) -> TierPolicy:
     """Publish a draft; the previously published version is retired. Audited."""
-    _require(acting_user, "tiering.publish_tierpolicy", _("You may not publish tier policies."))
+    if acting_user is not None:  # scheduled runs and the demo act without a person
+        require(
+            acting_user,
+            "tiering.publish_tierpolicy",
+            message=_("You may not publish tier policies."),
+        )
     with transaction.atomic():
         locked = TierPolicy.objects.select_for_update().get(pk=policy.pk)
         if locked.status != TierPolicy.Status.DRAFT:
@@ -205,7 +207,10 @@ def policy_what_if(
 ) -> TierRun:
     """Compute `policy` (usually a draft) into a what-if run. Customers are not touched; the
     previous what-if run of this policy and date is replaced."""
-    _require(acting_user, "tiering.view_tierpolicy", _("You may not run what-if analyses."))
+    if acting_user is not None:  # scheduled runs and the demo act without a person
+        require(
+            acting_user, "tiering.view_tierpolicy", message=_("You may not run what-if analyses.")
+        )
     as_of = as_of or timezone.localdate()
     with transaction.atomic():
         TierRun.objects.filter(kind=TierRun.Kind.WHAT_IF, policy=policy, as_of=as_of).delete()
@@ -241,7 +246,7 @@ def override_propose(
     vip_level: str = "",
 ) -> TierOverride:
     """An RM or team lead asks for a manual class; a second person approves (four-eyes)."""
-    _require(acting_user, "tiering.propose_override", _("You may not propose overrides."))
+    require(acting_user, "tiering.propose_override", message=_("You may not propose overrides."))
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ValidationError({"reason": _("Please explain the override (at least 4 characters).")})
