@@ -35,7 +35,7 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from compliance import services, transfers  # noqa: E402
+from compliance import transfers  # noqa: E402
 from compliance.models import (  # noqa: E402
     DisposalStep,
     RiskSignal,
@@ -43,6 +43,8 @@ from compliance.models import (  # noqa: E402
     SignalImport,
     SignalKind,
 )
+from compliance.services import followups, raising, sweep  # noqa: E402
+from compliance.services import suitability as suitability_services  # noqa: E402
 from crm.accounts.models import User  # noqa: E402
 from crm.core.models import Notification  # noqa: E402
 from customers.records.models import Customer, FollowUpTask  # noqa: E402
@@ -114,7 +116,7 @@ def timed(label, func):
 def bench_import(user, n):
     data = signal_file(n)
     queued = []
-    services._schedule_followups = queued.extend  # the worker's job; timed separately below
+    raising._enqueue_followups = queued.extend  # the worker's job; timed separately below
     staged = timed(
         "stage (read, validate, preview)",
         lambda: transfers.signal_import_stage(user, SimpleUploadedFile("bench.csv", data)),
@@ -143,7 +145,7 @@ def bench_import(user, n):
         # As the worker runs them: one job per 1,000 warnings.
         started = time.perf_counter()
         for start in range(0, len(queued), 1000):
-            services.schedule_followups(queued[start : start + 1000])
+            followups.warning_schedule_followups(queued[start : start + 1000])
         took = time.perf_counter() - started
         print(
             f"  {f'follow-ups for {len(queued):,} warnings (visit + notify)':<44}{took:>8.2f} s"
@@ -186,8 +188,8 @@ def bench_sweep(target):
     RiskWarning.objects.filter(status="open").update(verify_by=today - datetime.timedelta(days=1))
     n_open = RiskWarning.objects.filter(status="open").count()
     print(f"\nescalation sweep over {n_open:,} open warnings past their deadline")
-    first = timed("first run", lambda: services.sweep_warnings(today))
-    second = timed("second run (idempotent)", lambda: services.sweep_warnings(today))
+    first = timed("first run", lambda: sweep.warning_sweep(today))
+    second = timed("second run (idempotent)", lambda: sweep.warning_sweep(today))
     print(f"    escalated: first {first:,}, second {second:,}")
 
 
@@ -262,7 +264,7 @@ def main():
     if args.warnings:
         bench_sweep(args.warnings)
     print("\nsuitability-mismatch snapshot (the dashboard's figure; daily job)")
-    run = timed("refresh", services.refresh_mismatch_snapshot)
+    run = timed("refresh", suitability_services.mismatch_snapshot_refresh)
     print(f"    {run.holdings:,} mismatched holdings of {run.customers:,} customers")
     # Tables the batches above just filled: statistics, and the visibility map that index-only
     # scans need, before anyone opens a page.

@@ -4,7 +4,7 @@
         .venv/bin/python bench/tiering.py --customers 20000 --sample 2000 --runs 3
 
 Generates the customers with bench/generate.py's loader if fewer are present, publishes the
-default policy if none is, then times `services.recalculate` (one INSERT … SELECT with window
+default policy if none is, then times `services.run_recalculate` (one INSERT … SELECT with window
 functions + one UPDATE … FROM) over every customer, printing seconds, query count and peak RSS
 of this process. Then times the naive path (per customer: sum the window's aggregates with the
 ORM, then save an assignment and the customer) on --sample customers inside a rolled-back
@@ -115,7 +115,7 @@ def set_based(as_of: datetime.date, policy: TierPolicy, runs: int, scrambled: bo
         vacuum()
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as ctx:
-            run = services.recalculate(as_of, policy=policy, force=i > 0)
+            run = services.run_recalculate(as_of, policy=policy, force=i > 0)
         times.append(time.perf_counter() - started)
         changed.append(run.customers_changed)
         print(
@@ -235,7 +235,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     ensure_data(args.customers)
-    policy = services.default_policy()
+    policy = services.policy_ensure_default()
     as_of = (
         datetime.date.fromisoformat(args.as_of)
         if args.as_of

@@ -60,15 +60,15 @@ class ComplianceConfig(AppConfig):
 
         from crm.core.approvals import ApprovalKind, register_kind
 
-        from . import services
+        from .services import disposal, watchlist
 
         register_kind(
             ApprovalKind(
-                services.WATCHLIST_KIND,
+                watchlist.WATCHLIST_KIND,
                 _("Watch-list change"),
                 "compliance.approve_watchlist_change",
-                on_approved=services.on_watchlist_approved,
-                on_rejected=services.on_watchlist_rejected,
+                on_approved=watchlist.on_watchlist_approved,
+                on_rejected=watchlist.on_watchlist_rejected,
             )
         )
         from crm.core.downloads import register_download
@@ -80,9 +80,9 @@ class ComplianceConfig(AppConfig):
         from customers.records.signals import customer_reassigned, staff_handover
 
         customer_reassigned.connect(
-            services.on_customer_reassigned, dispatch_uid="compliance.reassigned"
+            disposal.on_customer_reassigned, dispatch_uid="compliance.reassigned"
         )
-        staff_handover.connect(services.on_staff_handover, dispatch_uid="compliance.handover")
+        staff_handover.connect(disposal.on_staff_handover, dispatch_uid="compliance.handover")
 
         from crm.ui.registry import (
             DemoSeeder,

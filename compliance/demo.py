@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from customers.records.models import Customer, Product
 
-from . import services
 from .models import DisposalStep, RiskWarning, SignalKind, WatchAction, WatchListEntry
+from .services import disposal, ingest, suitability, sweep, watchlist
 from .sources import SignalRecord
 
 EVIDENCE = {
@@ -85,12 +85,12 @@ def seed_compliance(*, stdout, customers: int, users: dict) -> None:
         )
     created = 0
     for code, records in feeds.items():
-        n, _errors = services.ingest(DemoFeed(code, records), risk)
+        n, _errors = ingest.ingest(DemoFeed(code, records), risk)
         created += n
     # Age a few warnings past their deadline so the sweep and the dashboard have work to show.
     if created:
         aged = list(
-            RiskWarning.objects.filter(status="open", customer__number__in=chosen)
+            RiskWarning.objects.filter(status=RiskWarning.Status.OPEN, customer__number__in=chosen)
             .order_by("pk")
             .values_list("pk", flat=True)[:8]
         )
@@ -98,11 +98,11 @@ def seed_compliance(*, stdout, customers: int, users: dict) -> None:
             raised_on=today - datetime.timedelta(days=15),
             verify_by=today - datetime.timedelta(days=3),
         )
-        services.sweep_warnings(today)
+        sweep.warning_sweep(today)
         for warning in RiskWarning.objects.filter(
-            customer__number__in=chosen, status="open"
+            customer__number__in=chosen, status=RiskWarning.Status.OPEN
         ).select_related("owner", "customer")[:6]:
-            services.add_step(
+            disposal.step_add(
                 warning.owner,
                 warning,
                 kind=DisposalStep.Kind.VERIFY,
@@ -124,7 +124,7 @@ def _seed_watchlist(numbers, requester, approver, today) -> None:
     for i, customer in enumerate(
         Customer.objects.filter(number__in=numbers[:10]).order_by("number")
     ):
-        change = services.request_watchlist_change(
+        change = watchlist.watchlist_change_request(
             requester,
             customer,
             action=actions[i % len(actions)],
@@ -145,6 +145,6 @@ def _seed_checks(users, today) -> None:
     products = list(Product.objects.filter(is_active=True).order_by("risk_level", "code")[:5])
     for customer in Customer.objects.filter(owner=rm).order_by("number")[:3]:
         for product in products[:3]:
-            services.record_suitability_check(
+            suitability.suitability_check_record(
                 rm, customer, product, confirm=True, note="客户已阅读风险揭示书并签字确认"
             )

@@ -23,9 +23,9 @@ CATEGORIES = {
         _("Workflow transitions"),
         Q(action__contains="transition")
         | Q(action__startswith="complaint")
-        | Q(action__startswith="compliance.warning")
-        | Q(action__startswith="compliance.step")
-        | Q(action__startswith="compliance.watchlist"),
+        | Q(action__startswith="warning.")
+        | Q(action__startswith="step.")
+        | Q(action__startswith="watchlist."),
     ),
     "approval": (_("Approvals"), Q(action__startswith="approval.")),
     "import": (_("Imports"), Q(action__contains="import")),

@@ -100,12 +100,26 @@ class SignalImport(StagedImport):
         verbose_name_plural = _("signal imports")
 
 
+class WarningStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting verification")
+    VERIFIED = "verified", _("Verified, in disposal")
+    ESCALATED = "escalated", _("Escalated")
+    RELEASED = "released", _("Released")
+
+
+# What "active" means for a warning, defined once: everything but released. The partial indexes
+# and the one-active-warning-per-kind constraint below are written with it, so every query that
+# filters with it (RiskWarning.objects.active()) can use them; the set-based SQL binds RELEASED.
+ACTIVE_WARNING = ~Q(status=WarningStatus.RELEASED)
+
+
+class RiskWarningQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ACTIVE_WARNING)
+
+
 class RiskWarning(models.Model):
-    class Status(models.TextChoices):
-        OPEN = "open", _("Awaiting verification")
-        VERIFIED = "verified", _("Verified, in disposal")
-        ESCALATED = "escalated", _("Escalated")
-        RELEASED = "released", _("Released")
+    Status = WarningStatus
 
     customer = models.ForeignKey(
         "customers.Customer",
@@ -133,6 +147,8 @@ class RiskWarning(models.Model):
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
 
+    objects = RiskWarningQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("risk warning")
         verbose_name_plural = _("risk warnings")
@@ -142,17 +158,19 @@ class RiskWarning(models.Model):
             models.Index(
                 fields=["owner", "grade"],
                 name="warning_owner_open",
-                condition=~Q(status="released"),
+                condition=ACTIVE_WARNING,
             ),
             models.Index(
-                fields=["verify_by"], name="warning_verify_open", condition=Q(status="open")
+                fields=["verify_by"],
+                name="warning_verify_open",
+                condition=Q(status=WarningStatus.OPEN),
             ),
             models.Index(fields=["status", "grade"], name="warning_status_grade"),
             # My day / urgent lists: active warnings by deadline.
             models.Index(
                 fields=["verify_by", "id"],
                 name="warning_active_deadline",
-                condition=~Q(status="released"),
+                condition=ACTIVE_WARNING,
             ),
             models.Index(fields=["customer", "status"], name="warning_customer_status"),
             # Dashboard: active warnings by grade and age, and overdue verification, counted
@@ -160,14 +178,14 @@ class RiskWarning(models.Model):
             models.Index(
                 fields=["grade", "raised_on", "status", "verify_by"],
                 name="warning_active_ages",
-                condition=~Q(status="released"),
+                condition=ACTIVE_WARNING,
             ),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "kind"],
                 name="warning_one_open_per_kind",
-                condition=~Q(status="released"),
+                condition=ACTIVE_WARNING,
             ),
         ]
 
@@ -176,7 +194,7 @@ class RiskWarning(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status != self.Status.RELEASED
+        return self.status != WarningStatus.RELEASED
 
 
 class RiskSignal(models.Model):

@@ -4,46 +4,27 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Substr
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from crm.accounts.access import Scope, scope_of
+from crm.accounts.access import Scope, scope_of, staff_filter
 from customers.records.models import CustomerCoServer, Holding
-from customers.records.selectors import book_q, customers_for
+from customers.records.selectors import book_q
 
+from .access import signals_for, warnings_for, watchlist_entries_for
 from .models import (
     AuditExport,
     DisposalStep,
     Grade,
     MismatchRefresh,
     MismatchSnapshot,
-    RiskSignal,
     RiskWarning,
     SignalImport,
     SuitabilityCheck,
-    WatchListChange,
     WatchListEntry,
 )
-
-ACTIVE = ~Q(status=RiskWarning.Status.RELEASED)
-
-
-def _scoped(model, user) -> QuerySet:
-    """Rows of a model with a customer FK, in the user's book.
-
-    For an RM's own book the customer ids are fetched first (one indexed query, a book is a few
-    hundred to a few thousand customers) so the database walks the (customer, …) index instead
-    of scanning the newest rows of the whole table for the few that belong to the book."""
-    if scope_of(user) == Scope.OWN:
-        ids = list(customers_for(user).values_list("pk", flat=True))
-        return model.objects.filter(customer_id__in=ids)
-    return model.objects.filter(book_q(user, "customer__"))
-
-
-def warnings_for(user) -> QuerySet[RiskWarning]:
-    return _scoped(RiskWarning, user)
 
 
 def active_warnings_for(user) -> QuerySet[RiskWarning]:
@@ -54,7 +35,7 @@ def active_warnings_for(user) -> QuerySet[RiskWarning]:
     and moved with the customer on reassignment and handover, services.move_open_work). The
     customer's owner is still checked on the joined row, so a warning whose customer has left
     the book is never shown; co-served customers are added by id."""
-    active = RiskWarning.objects.filter(ACTIVE)
+    active = RiskWarning.objects.active()
     if scope_of(user) != Scope.OWN:
         return active.filter(book_q(user, "customer__"))
     own = Q(owner=user, customer__owner=user)
@@ -62,14 +43,6 @@ def active_warnings_for(user) -> QuerySet[RiskWarning]:
         CustomerCoServer.objects.filter(user=user).values_list("customer_id", flat=True)
     )
     return active.filter(own | Q(customer_id__in=coserved) if coserved else own)
-
-
-def get_warning_for(user, pk) -> RiskWarning:
-    # One row by primary key: the book as a join costs nothing here.
-    return get_object_or_404(
-        RiskWarning.objects.filter(book_q(user, "customer__")).select_related("customer", "owner"),
-        pk=pk,
-    )
 
 
 def warning_list(user, *, grade="", status="active", mine=False) -> QuerySet[RiskWarning]:
@@ -102,22 +75,35 @@ def steps_of(warning: RiskWarning) -> list[DisposalStep]:
     return list(warning.steps.select_related("owner").order_by("done_at", "due_on", "pk"))
 
 
-def signals_for(user) -> QuerySet[RiskSignal]:
-    return _scoped(RiskSignal, user)
+def signals_of(warning: RiskWarning, limit: int = 50) -> list:
+    return list(warning.signals.select_related("source")[:limit])
+
+
+def step_owners(user, warning: RiskWarning) -> QuerySet:
+    """Who may own a step: staff the user may assign work to, plus the warning's owner."""
+    return (
+        get_user_model()
+        .objects.filter(staff_filter(user) | Q(pk=warning.owner_id, is_active=True))
+        .order_by("display_name", "username")
+    )
+
+
+def signal_list(user, *, kind: str = "") -> QuerySet:
+    qs = signals_for(user).select_related("customer", "source", "warning")
+    return qs.filter(kind=kind) if kind else qs
+
+
+def watchlist_entry_list(user, *, action: str = "") -> QuerySet[WatchListEntry]:
+    qs = watchlist_entries_for(user)
+    return qs.filter(action=action) if action else qs
+
+
+def recent_checks(customer, limit: int = 10) -> list[SuitabilityCheck]:
+    return list(customer.suitability_checks.select_related("product", "checked_by")[:limit])
 
 
 def imports_for(user) -> QuerySet[SignalImport]:
     return SignalImport.objects.filter(created_by=user)
-
-
-def watchlist_for(user) -> QuerySet[WatchListEntry]:
-    return WatchListEntry.objects.filter(book_q(user, "customer__")).select_related("customer")
-
-
-def watch_changes_for(user) -> QuerySet[WatchListChange]:
-    return WatchListChange.objects.filter(book_q(user, "customer__")).select_related(
-        "customer", "requested_by", "decided_by"
-    )
 
 
 def audit_exports_for(user) -> QuerySet[AuditExport]:
@@ -240,7 +226,7 @@ def customer_risk_state(customer) -> dict:
     # At most one active warning per kind (a DB constraint), so no LIMIT: sorting the few rows
     # here keeps PostgreSQL on the customer index instead of walking the deadline index.
     warnings = sorted(
-        RiskWarning.objects.filter(ACTIVE, customer=customer),
+        RiskWarning.objects.active().filter(customer=customer),
         key=lambda w: (w.verify_by, w.pk),
     )
     entry = WatchListEntry.objects.filter(customer=customer).first()

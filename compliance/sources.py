@@ -4,7 +4,7 @@ A source is anything that yields signal records: a CSV/XLSX file uploaded by com
 first implementation, `FileSource`), or a feed from a court list, credit bureau or news service
 that a scheduled job pulls. Every source implements the small `SignalSource` protocol below and
 hands its output to `compliance.importing.validate()` (customer look-up, dedupe, error list),
-then either to the preview/confirm flow (files) or to `services.ingest()` (trusted feeds).
+then either to the preview/confirm flow (files) or to `services.ingest.ingest()` (trusted feeds).
 
     class CourtListFeed:
         source_code = "court"                 # a SignalSource.code row (admin code table)

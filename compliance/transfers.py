@@ -23,7 +23,7 @@ from .filters import AuditReviewFilter
 from .forms import ExportRequestForm, SignalImportForm
 from .importing import validate
 from .models import AuditExport, RiskSignal, SignalImport, SignalSource
-from .services import raise_warnings
+from .services.raising import warning_raise
 from .sources import FileSource
 
 AUDIT_EXPORT_MAX_ROWS = 100_000
@@ -81,7 +81,7 @@ def _write(acting_user, staged: SignalImport) -> tuple[int, dict]:
     _insert_staged_signals(staged, acting_user)
     created = RiskSignal.objects.filter(batch=staged).count()
     planner.analyze_after_bulk(created, RiskSignal)
-    raise_warnings(Q(batch=staged), acting_user)
+    warning_raise(Q(batch=staged), acting_user)
     return created, {}
 
 

@@ -2,24 +2,21 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.accounts.access import is_read_only, staff_filter
-from crm.audit.selectors import audit_entries_for
-from crm.ui.forms import add_service_error
+from crm.accounts.permissions import require, requires
+from crm.ui.forms import add_service_error, message_service_error
 from crm.ui.pagination import keyset_page
 from customers.records.access import access_customer
 from customers.records.validity import assessment_expires_on
 
-from . import selectors, services, suitability
-from .filters import AuditReviewFilter
+from . import selectors, suitability
+from .access import access_step, access_warning, watch_changes_for
 from .forms import (
     OutcomeForm,
     SignalForm,
@@ -28,26 +25,12 @@ from .forms import (
     WatchChangeForm,
 )
 from .models import DisposalStep, Grade, RiskWarning, WatchAction
+from .services import disposal, signals
+from .services.suitability import suitability_check_record
+from .services.watchlist import watchlist_change_request
+from .transfers import audit_filter
 
 PAGE = settings.FIDUCIA["LIST_PAGE_SIZE"]
-
-
-def _perm(user, perm):
-    if not user.has_perm(perm):
-        raise PermissionDenied
-
-
-def _write(user, perm):
-    if is_read_only(user) or not user.has_perm(perm):
-        raise PermissionDenied
-
-
-def _can(user, perm) -> bool:
-    return not is_read_only(user) and user.has_perm(perm)
-
-
-def _messages_of(exc) -> str:
-    return " ".join(getattr(exc, "messages", [str(exc)]))
 
 
 def _query_without_after(request) -> str:
@@ -109,8 +92,8 @@ def _charts(data) -> dict:
     return {"by_grade": by_grade, "by_age": by_age, "overdue": overdue}
 
 
+@requires("compliance.view_dashboard")
 def dashboard(request):
-    _perm(request.user, "compliance.view_dashboard")
     data = selectors.dashboard(request.user)
     return render(
         request,
@@ -122,12 +105,10 @@ def dashboard(request):
 # ---- signals ----------------------------------------------------------------------------------
 
 
+@requires("compliance.view_risksignal")
 def signal_list(request):
-    _perm(request.user, "compliance.view_risksignal")
-    qs = selectors.signals_for(request.user).select_related("customer", "source", "warning")
     kind = request.GET.get("kind", "")
-    if kind:
-        qs = qs.filter(kind=kind)
+    qs = selectors.signal_list(request.user, kind=kind)
     page = keyset_page(qs, ["-observed_on", "-pk"], request.GET.get("after"), PAGE)
     return render(
         request,
@@ -137,19 +118,19 @@ def signal_list(request):
             "query": _query_without_after(request),
             "kind": kind,
             "kinds": RiskWarning._meta.get_field("kind").choices,
-            "can_add": _can(request.user, "compliance.add_risksignal"),
-            "can_import": _can(request.user, "compliance.import_signals"),
+            "can_add": request.user.has_perm("compliance.add_risksignal"),
+            "can_import": request.user.has_perm("compliance.import_signals"),
         },
     )
 
 
+@requires("compliance.add_risksignal")
 def signal_create(request):
-    _write(request.user, "compliance.add_risksignal")
     form = SignalForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            signal = services.record_signal(
+            signal = signals.signal_record(
                 request.user,
                 customer=data["customer"],
                 kind=data["kind"],
@@ -171,8 +152,8 @@ def signal_create(request):
 # ---- warnings ---------------------------------------------------------------------------------
 
 
+@requires("compliance.view_riskwarning")
 def warning_list(request):
-    _perm(request.user, "compliance.view_riskwarning")
     grade = request.GET.get("grade", "")
     status = request.GET.get("status", "active")
     mine = request.GET.get("mine") == "1"
@@ -198,23 +179,14 @@ def warning_list(request):
     )
 
 
-def _step_staff(user, warning):
-    """Who may own a step: staff the user may assign work to, plus the warning's owner."""
-    return (
-        get_user_model()
-        .objects.filter(staff_filter(user) | Q(pk=warning.owner_id, is_active=True))
-        .order_by("display_name", "username")
-    )
-
-
+@requires("compliance.view_riskwarning")
 def warning_detail(request, pk):
-    _perm(request.user, "compliance.view_riskwarning")
-    warning = selectors.get_warning_for(request.user, pk)
-    can_dispose = _can(request.user, "compliance.dispose_riskwarning") and warning.is_active
+    warning = access_warning(request.user, pk)
+    can_dispose = request.user.has_perm("compliance.dispose_riskwarning") and warning.is_active
     form = None
     if can_dispose:
         form = StepForm(
-            staff=_step_staff(request.user, warning),
+            staff=selectors.step_owners(request.user, warning),
             initial={"owner": warning.owner_id, "due_on": warning.verify_by},
         )
     return render(
@@ -223,7 +195,7 @@ def warning_detail(request, pk):
         {
             "warning": warning,
             "steps": selectors.steps_of(warning),
-            "signals": list(warning.signals.select_related("source")[:50]),
+            "signals": selectors.signals_of(warning),
             "form": form,
             "can_dispose": can_dispose,
             "today": timezone.localdate(),
@@ -232,14 +204,14 @@ def warning_detail(request, pk):
 
 
 @require_POST
+@requires("compliance.dispose_riskwarning")
 def step_add(request, pk):
-    _write(request.user, "compliance.dispose_riskwarning")
-    warning = selectors.get_warning_for(request.user, pk)
-    form = StepForm(request.POST, staff=_step_staff(request.user, warning))
+    warning = access_warning(request.user, pk)
+    form = StepForm(request.POST, staff=selectors.step_owners(request.user, warning))
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.add_step(
+            disposal.step_add(
                 request.user,
                 warning,
                 kind=data["kind"],
@@ -247,27 +219,25 @@ def step_add(request, pk):
                 due_on=data["due_on"],
                 outcome=data["outcome"],
             )
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _messages_of(exc))
+        except ValidationError as exc:
+            message_service_error(request, exc)
         else:
             messages.success(request, _("Disposal step saved."))
     else:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        message_service_error(request, ValidationError(form.errors.as_data()))
     return redirect("compliance:warning", warning.pk)
 
 
 @require_POST
+@requires("compliance.dispose_riskwarning")
 def step_done(request, pk):
-    _write(request.user, "compliance.dispose_riskwarning")
-    step = get_object_or_404(
-        DisposalStep.objects.filter(warning__in=selectors.warnings_for(request.user)), pk=pk
-    )
+    step = access_step(request.user, pk)
     form = OutcomeForm(request.POST)
     if form.is_valid():
         try:
-            services.complete_step(request.user, step, outcome=form.cleaned_data["outcome"])
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _messages_of(exc))
+            disposal.step_complete(request.user, step, outcome=form.cleaned_data["outcome"])
+        except ValidationError as exc:
+            message_service_error(request, exc)
         else:
             messages.success(request, _("Outcome recorded."))
     else:
@@ -278,18 +248,18 @@ def step_done(request, pk):
 # ---- watch list -------------------------------------------------------------------------------
 
 
+@requires("compliance.view_watchlistentry")
 def watchlist(request):
-    _perm(request.user, "compliance.view_watchlistentry")
-    can_request = _can(request.user, "compliance.request_watchlist_change")
+    can_request = request.user.has_perm("compliance.request_watchlist_change")
     form = WatchChangeForm(
         request.POST or None, user=request.user, initial={"customer": request.GET.get("customer")}
     )
     if request.method == "POST":
-        _write(request.user, "compliance.request_watchlist_change")
+        require(request.user, "compliance.request_watchlist_change")
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.request_watchlist_change(
+                watchlist_change_request(
                     request.user,
                     data["customer"],
                     action=data["action"],
@@ -302,11 +272,11 @@ def watchlist(request):
                 messages.success(request, _("The change was sent for approval."))
                 return redirect("compliance:watchlist")
     action = request.GET.get("action", "")
-    qs = selectors.watchlist_for(request.user)
-    if action in WatchAction.values:
-        qs = qs.filter(action=action)
+    if action not in WatchAction.values:
+        action = ""
+    qs = selectors.watchlist_entry_list(request.user, action=action)
     page = keyset_page(qs, ["review_on", "pk"], request.GET.get("after"), PAGE)
-    changes = list(selectors.watch_changes_for(request.user)[:30])
+    changes = list(watch_changes_for(request.user)[:30])
     return render(
         request,
         "compliance/watchlist.html",
@@ -324,9 +294,9 @@ def watchlist(request):
 # ---- suitability ------------------------------------------------------------------------------
 
 
+@requires("compliance.view_suitabilitycheck")
 def suitability_check(request):
     """Pre-sale check: pick a customer (in the user's book) and a product; record the result."""
-    _perm(request.user, "compliance.view_suitabilitycheck")
     if request.method == "POST":
         data = request.POST
     else:
@@ -339,9 +309,9 @@ def suitability_check(request):
         customer, product = form.cleaned_data["customer"], form.cleaned_data["product"]
         result = suitability.check(customer, product)
         if request.method == "POST":
-            _write(request.user, "compliance.add_suitabilitycheck")
+            require(request.user, "compliance.add_suitabilitycheck")
             try:
-                check = services.record_suitability_check(
+                check = suitability_check_record(
                     request.user,
                     customer,
                     product,
@@ -349,7 +319,7 @@ def suitability_check(request):
                     note=request.POST.get("note", ""),
                 )
             except ValidationError as exc:
-                messages.error(request, _messages_of(exc))
+                message_service_error(request, exc)
             else:
                 if check.confirmed:
                     messages.success(request, _("Check and customer confirmation recorded."))
@@ -358,11 +328,7 @@ def suitability_check(request):
                 query = QueryDict(mutable=True)
                 query.update({"customer": customer.number, "product": product.pk})
                 return redirect(f"{request.path}?{query.urlencode()}")
-    recent = (
-        list(customer.suitability_checks.select_related("product", "checked_by")[:10])
-        if customer
-        else []
-    )
+    recent = selectors.recent_checks(customer) if customer else []
     return render(
         request,
         "compliance/suitability.html",
@@ -372,13 +338,13 @@ def suitability_check(request):
             "customer": customer,
             "product": product,
             "recent": recent,
-            "can_record": _can(request.user, "compliance.add_suitabilitycheck"),
+            "can_record": request.user.has_perm("compliance.add_suitabilitycheck"),
         },
     )
 
 
+@requires("compliance.view_dashboard")
 def mismatches(request):
-    _perm(request.user, "compliance.view_dashboard")
     qs = selectors.mismatches_for(request.user)
     page = keyset_page(qs, ["-pk"], request.GET.get("after"), PAGE)
     return render(
@@ -391,20 +357,13 @@ def mismatches(request):
 # ---- audit review -----------------------------------------------------------------------------
 
 
-def _audit_filtered(request, params=None):
-    _perm(request.user, "compliance.review_audit")
-    params = request.GET if params is None else params
-    filterset = AuditReviewFilter(params or None, queryset=audit_entries_for(request.user))
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    return filterset, qs
-
-
 def _filters_of(request) -> dict:
     return {k: v for k, v in request.GET.items() if k not in {"after", "csrfmiddlewaretoken"} and v}
 
 
+@requires("compliance.review_audit")
 def audit_review(request):
-    filterset, qs = _audit_filtered(request)
+    filterset, qs = audit_filter(request.user, request.GET)
     # The log is append-only, so the primary key follows time; ordering by it alone lets the
     # database walk the primary key even when a batch job wrote many rows with one timestamp.
     page = keyset_page(qs.order_by("-pk"), ["-pk"], request.GET.get("after"), PAGE)
@@ -416,7 +375,7 @@ def audit_review(request):
             "page": page,
             "query": _query_without_after(request),
             "filters": _filters_of(request),
-            "can_export": _can(request.user, "compliance.review_audit"),
+            "can_export": request.user.has_perm("compliance.add_auditexport"),
         },
     )
 
@@ -424,9 +383,9 @@ def audit_review(request):
 # ---- panels -----------------------------------------------------------------------------------
 
 
+@requires("compliance.view_riskwarning")
 def panel_customer(request, pk):
     """Customer 360 risk panel: active warnings, watch-list status, suitability state."""
-    _perm(request.user, "compliance.view_riskwarning")
     customer = access_customer(request.user, pk)
     state = selectors.customer_risk_state(customer)
     assessment_expired = (
@@ -446,8 +405,8 @@ def panel_customer(request, pk):
     )
 
 
+@requires("compliance.view_riskwarning")
 def panel_home(request):
-    _perm(request.user, "compliance.view_riskwarning")
     return render(
         request,
         "compliance/_panel_home.html",

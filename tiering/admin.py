@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.audit.services import record
+from crm.ui.forms import message_service_error
 
 from . import services
 from .models import TierAssignment, TierOverride, TierPolicy, TierRun
@@ -47,7 +48,7 @@ class TierPolicyAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         record(
             request.user,
-            "tiering.policy_changed" if change else "tiering.policy_drafted",
+            "tier_policy.changed" if change else "tier_policy.drafted",
             obj,
             after={"version": obj.version, "fields": form.changed_data},
         )
@@ -56,9 +57,9 @@ class TierPolicyAdmin(admin.ModelAdmin):
     def publish(self, request, queryset):
         for policy in queryset[:1]:
             try:
-                services.publish_policy(request.user, policy)
+                services.policy_publish(request.user, policy)
             except ValidationError as exc:
-                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                message_service_error(request, exc)
             else:
                 self.message_user(request, _("Published."), messages.SUCCESS)
 

@@ -101,3 +101,10 @@ class TieringConfig(AppConfig):
             )
         )
         register_demo(DemoSeeder("tiering", seed_tiering, order=30, requires=("customers",)))
+
+        from crm.ui.registry import MONTHLY_CONTRIBUTION, register_provider
+
+        from .selectors import monthly_contributions
+
+        # The customer 360 chart's contribution line, under the published policy.
+        register_provider(MONTHLY_CONTRIBUTION, monthly_contributions)

@@ -66,6 +66,19 @@ def contribution_sql(policy: TierPolicy) -> tuple[str, list]:
     return ("(" + " + ".join(terms) + ")" if terms else "0"), params
 
 
+def contributions_of(policy: TierPolicy, aggregate_ids: list[int]) -> dict[int, Decimal]:
+    """{monthly aggregate id: that month's contribution under `policy`}: the expression a run
+    sums (contribution_sql), evaluated per month for pages that show the months."""
+    if not aggregate_ids:
+        return {}
+    expr, params = contribution_sql(policy)
+    marks = ", ".join(["%s"] * len(aggregate_ids))
+    sql = f"SELECT a.id, {expr} FROM customers_monthlyaggregate a WHERE a.id IN ({marks})"  # noqa: S608 (formula from code and the WEIGHT_FIELDS whitelist; values bound)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *aggregate_ids])
+        return {pk: Decimal(str(value or 0)) for pk, value in cursor.fetchall()}
+
+
 def previous_live_run(as_of: datetime.date, *, exclude_pk=None) -> TierRun | None:
     qs = TierRun.objects.filter(
         kind=TierRun.Kind.LIVE, status=TierRun.Status.APPLIED, as_of__lt=as_of

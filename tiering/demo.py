@@ -24,17 +24,17 @@ def _month_ends(today: datetime.date, n: int) -> list[datetime.date]:
 
 def seed_tiering(*, stdout, customers: int, users: dict) -> None:
     admin = users.get("admin")
-    policy = services.default_policy(admin)
+    policy = services.policy_ensure_default(admin)
     today = timezone.localdate()
     latest = TierRun.objects.filter(kind=TierRun.Kind.LIVE).order_by("-as_of").first()
     # Runs spread over the demo's 13 months of figures, so windows differ and customers move.
     ends = _month_ends(today, 9)
     for as_of in (ends[0], ends[4], ends[8]):
         if latest is None or as_of >= latest.as_of:
-            services.recalculate(as_of, acting_user=admin, policy=policy)
+            services.run_recalculate(as_of, acting_user=admin, policy=policy)
     draft = TierPolicy.objects.filter(status=TierPolicy.Status.DRAFT).first()
     if draft is None and admin is not None:
-        draft = services.create_draft(
+        draft = services.policy_draft(
             admin,
             policy,
             name="券商贡献度口径（草案）",
@@ -43,7 +43,7 @@ def seed_tiering(*, stdout, customers: int, users: dict) -> None:
             notes="按 001 号文件公式：保证金余额×存款利差×时间＋佣金率×交易量－佣金返还。",
         )
     if draft is not None and not TierRun.objects.filter(policy=draft).exists():
-        services.what_if(draft, _month_ends(today, 1)[0], acting_user=admin)
+        services.policy_what_if(draft, _month_ends(today, 1)[0], acting_user=admin)
     _overrides(users)
     latest = TierRun.objects.filter(kind=TierRun.Kind.LIVE).order_by("-as_of").first()
     stdout.write(
@@ -62,7 +62,7 @@ def _overrides(users: dict) -> None:
     mine = list(Customer.objects.filter(owner=rm, tier="C").order_by("number")[:2])
     if len(mine) < 2:
         return
-    approved = services.propose_override(
+    approved = services.override_propose(
         lead,
         mine[0],
         tier="B",
@@ -70,7 +70,7 @@ def _overrides(users: dict) -> None:
         expires_on=timezone.localdate() + datetime.timedelta(days=90),
     )
     decide(head, approved.approval_id, approve=True, note="同意，季度末复核。")
-    services.propose_override(
+    services.override_propose(
         rm,
         mine[1],
         tier="A",

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.models import ApprovalRequest
 from customers.records.models import CapitalSegment, Customer, Tier, VipLevel
 
 # Aggregate columns a "custom weights" formula may use (a whitelist: the SQL is built from it).
@@ -315,6 +316,21 @@ class TierOverride(models.Model):
 
     def __str__(self):
         return f"{self.customer_id} → {self.tier} ({self.get_status_display()})"
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def is_open(self) -> bool:
+        """In force, or still waiting for a decision. A pending override whose approval request
+        was withdrawn or has expired is no longer open, even before sync_withdrawn catches up
+        (reads `approval`: select it with the override)."""
+        if self.in_force:
+            return True
+        return self.status == self.Status.PENDING and (
+            self.approval is None or self.approval.status == ApprovalRequest.Status.PENDING
+        )
 
 
 class TierRunCell(models.Model):

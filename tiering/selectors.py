@@ -8,6 +8,8 @@ from crm.accounts.access import Scope, book_filter, scope_of
 from customers.records.access import access_customer
 from customers.records.selectors import book_q
 
+from . import calculation
+from .labels import SEGMENT_LABELS
 from .models import TierAssignment, TierOverride, TierPolicy, TierRun, TierRunCell
 
 CLASSES = ("A", "B", "C")
@@ -27,16 +29,22 @@ def latest_live_run() -> TierRun | None:
     return live_runs().filter(status=TierRun.Status.APPLIED).order_by("-as_of", "-pk").first()
 
 
-def run_for(pk, *, kind=None) -> TierRun:
-    qs = TierRun.objects.select_related("policy")
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs.get(pk=pk)
+def published_policy() -> TierPolicy | None:
+    return TierPolicy.objects.filter(status=TierPolicy.Status.PUBLISHED).first()
+
+
+def latest_what_if(policy: TierPolicy) -> TierRun | None:
+    return (
+        TierRun.objects.filter(kind=TierRun.Kind.WHAT_IF, policy=policy)
+        .order_by("-started_at")
+        .first()
+    )
 
 
 def panel(user, pk) -> dict:
     """Everything the 360 panel shows, in four queries: the customer (scoped, 404 outside the
-    book), the assignment history with runs and policies, open overrides."""
+    book), the assignment history with runs and policies, the latest overrides and, among them,
+    the open one (in force or waiting for a decision)."""
     customer = access_customer(user, pk)
     history = list(
         TierAssignment.objects.filter(customer=customer, run__kind=TierRun.Kind.LIVE)
@@ -48,7 +56,12 @@ def panel(user, pk) -> dict:
         .select_related("proposed_by", "decided_by", "approval")
         .order_by("-created_at")[:5]
     )
-    return {"customer": customer, "history": history, "overrides": overrides}
+    return {
+        "customer": customer,
+        "history": history,
+        "overrides": overrides,
+        "open_override": next((o for o in overrides if o.is_open), None),
+    }
 
 
 # ---- reports (all aggregation in SQL, scoped by the user's book) ----------------------------
@@ -167,7 +180,36 @@ def tier_moves_by_owner(users, start, end) -> dict[int, int]:
     return {r["customer__owner_id"]: r["n"] for r in rows}
 
 
-def open_override(customer) -> TierOverride | None:
-    return TierOverride.objects.filter(
-        customer=customer, status__in=[TierOverride.Status.PENDING, TierOverride.Status.APPROVED]
-    ).first()
+def report(user, run: TierRun, to: str = "applied_class") -> dict:
+    """A report's tables for the user's book: class distribution, the movement matrix (rows:
+    the classes customers came from) and the segment × class matrix."""
+    distribution = class_distribution(user, run, to)
+    moves = movement(user, run, to)
+    cells = segment_matrix(user, run, to)
+    froms = [c for c in ("A", "B", "C", "") if any(k[0] == c for k in moves)]
+    movement_rows = [
+        {"from": f or "—", "cells": [moves.get((f, t), 0) for t in CLASSES]} for f in froms
+    ]
+    segment_rows = [
+        {
+            "segment": str(SEGMENT_LABELS[s]),
+            "cells": [cells.get((s, c), {"n": 0, "avg": 0, "total": 0}) for c in CLASSES],
+        }
+        for s in SEGMENTS
+    ]
+    return {
+        "distribution": distribution,
+        "movement_rows": movement_rows,
+        "segment_rows": segment_rows,
+    }
+
+
+def monthly_contributions(aggregates) -> list | None:
+    """Each monthly aggregate's contribution under the published policy, in the order given
+    (the customer 360 chart, through crm.ui.registry), or None when no policy is published.
+    The formula is the calculation's own SQL, so the chart and the class explanation agree."""
+    policy = published_policy()
+    if policy is None:
+        return None
+    by_id = calculation.contributions_of(policy, [a.pk for a in aggregates])
+    return [by_id.get(a.pk, 0) for a in aggregates]

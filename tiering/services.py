@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import datetime
+import io
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.accounts.access import is_read_only
+from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.approvals import request_approval
+from crm.core.models import ApprovalRequest
+from customers.records.access import access_customer
 from customers.records.models import Customer
 from customers.records.selectors import customers_for
 from customers.records.services import customers_classify, customers_classify_from
 
 from . import calculation
 from .models import TierAssignment, TierOverride, TierPolicy, TierRun
+from .selectors import CLASSES, published_policy
 
 OVERRIDE_KIND = "tiering.override"
 
@@ -26,19 +30,10 @@ class NoPublishedPolicy(Exception):
     pass
 
 
-def _require(user, perm: str, message: str) -> None:
-    if user is not None and (is_read_only(user) or not user.has_perm(perm)):
-        raise PermissionDenied(message)
-
-
 # ---- policies -------------------------------------------------------------------------------
 
 
-def published_policy() -> TierPolicy | None:
-    return TierPolicy.objects.filter(status=TierPolicy.Status.PUBLISHED).first()
-
-
-def default_policy(acting_user=None) -> TierPolicy:
+def policy_ensure_default(acting_user=None) -> TierPolicy:
     """The published policy, creating and publishing version 1 with DESIGN §5.3 defaults if
     there is none (demo seeding, first run)."""
     policy = published_policy()
@@ -50,13 +45,16 @@ def default_policy(acting_user=None) -> TierPolicy:
             defaults={"name": _("Default policy"), "formula": TierPolicy.Formula.BANK},
         )
         if policy.status != TierPolicy.Status.PUBLISHED:
-            policy = publish_policy(acting_user, policy)
+            policy = policy_publish(acting_user, policy)
     return policy
 
 
-def create_draft(acting_user, source: TierPolicy | None = None, **changes) -> TierPolicy:
+def policy_draft(acting_user, source: TierPolicy | None = None, **changes) -> TierPolicy:
     """A new draft version (a copy of `source` or the defaults) with `changes` applied."""
-    _require(acting_user, "tiering.add_tierpolicy", _("You may not draft tier policies."))
+    if acting_user is not None:  # scheduled runs and the demo act without a person
+        require(
+            acting_user, "tiering.add_tierpolicy", message=_("You may not draft tier policies.")
+        )
     with transaction.atomic():
         last = TierPolicy.objects.select_for_update().order_by("-version").first()
         draft = TierPolicy()
@@ -81,13 +79,18 @@ def create_draft(acting_user, source: TierPolicy | None = None, **changes) -> Ti
             draft.name = _("Policy v%(version)s") % {"version": draft.version}
         draft.full_clean()
         draft.save()
-        record(acting_user, "tiering.policy_drafted", draft, after={"version": draft.version})
+        record(acting_user, "tier_policy.drafted", draft, after={"version": draft.version})
     return draft
 
 
-def publish_policy(acting_user, policy: TierPolicy) -> TierPolicy:
+def policy_publish(acting_user, policy: TierPolicy) -> TierPolicy:
     """Publish a draft; the previously published version is retired. Audited."""
-    _require(acting_user, "tiering.publish_tierpolicy", _("You may not publish tier policies."))
+    if acting_user is not None:  # scheduled runs and the demo act without a person
+        require(
+            acting_user,
+            "tiering.publish_tierpolicy",
+            message=_("You may not publish tier policies."),
+        )
     with transaction.atomic():
         locked = TierPolicy.objects.select_for_update().get(pk=policy.pk)
         if locked.status != TierPolicy.Status.DRAFT:
@@ -102,7 +105,7 @@ def publish_policy(acting_user, policy: TierPolicy) -> TierPolicy:
         locked.save(update_fields=["status", "published_at", "published_by"])
         record(
             acting_user,
-            "tiering.policy_published",
+            "tier_policy.published",
             locked,
             before={"published": old.version if old else None},
             after={"published": locked.version},
@@ -113,7 +116,7 @@ def publish_policy(acting_user, policy: TierPolicy) -> TierPolicy:
 # ---- runs -----------------------------------------------------------------------------------
 
 
-def recalculate(
+def run_recalculate(
     as_of: datetime.date | None = None,
     *,
     acting_user=None,
@@ -185,7 +188,7 @@ def _apply(run: TierRun, acting_user) -> None:
     run.save()
     record(
         acting_user,
-        "tiering.run_applied",
+        "tier_run.applied",
         run,
         after={
             "as_of": run.as_of.isoformat(),
@@ -199,10 +202,15 @@ def _apply(run: TierRun, acting_user) -> None:
     )
 
 
-def what_if(policy: TierPolicy, as_of: datetime.date | None = None, *, acting_user=None) -> TierRun:
+def policy_what_if(
+    policy: TierPolicy, as_of: datetime.date | None = None, *, acting_user=None
+) -> TierRun:
     """Compute `policy` (usually a draft) into a what-if run. Customers are not touched; the
     previous what-if run of this policy and date is replaced."""
-    _require(acting_user, "tiering.view_tierpolicy", _("You may not run what-if analyses."))
+    if acting_user is not None:  # scheduled runs and the demo act without a person
+        require(
+            acting_user, "tiering.view_tierpolicy", message=_("You may not run what-if analyses.")
+        )
     as_of = as_of or timezone.localdate()
     with transaction.atomic():
         TierRun.objects.filter(kind=TierRun.Kind.WHAT_IF, policy=policy, as_of=as_of).delete()
@@ -228,7 +236,7 @@ def what_if(policy: TierPolicy, as_of: datetime.date | None = None, *, acting_us
 # ---- overrides ------------------------------------------------------------------------------
 
 
-def propose_override(
+def override_propose(
     acting_user,
     customer: Customer,
     *,
@@ -238,7 +246,7 @@ def propose_override(
     vip_level: str = "",
 ) -> TierOverride:
     """An RM or team lead asks for a manual class; a second person approves (four-eyes)."""
-    _require(acting_user, "tiering.propose_override", _("You may not propose overrides."))
+    require(acting_user, "tiering.propose_override", message=_("You may not propose overrides."))
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ValidationError({"reason": _("Please explain the override (at least 4 characters).")})
@@ -256,9 +264,8 @@ def propose_override(
             {"expires_on": _("An override may last at most %(days)s days.") % {"days": max_days}}
         )
     with transaction.atomic():
-        if not customers_for(acting_user).filter(pk=customer.pk).exists():
-            raise Customer.DoesNotExist
-        sync_withdrawn_overrides(customer)
+        customer = access_customer(acting_user, customer.pk)
+        override_sync_withdrawn(customer)
         if TierOverride.objects.filter(
             customer=customer,
             status__in=[TierOverride.Status.PENDING, TierOverride.Status.APPROVED],
@@ -291,7 +298,7 @@ def propose_override(
         override.save(update_fields=["approval"])
         record(
             acting_user,
-            "tiering.override_proposed",
+            "tier_override.proposed",
             customer,
             purpose=reason,
             before={"tier": customer.tier},
@@ -315,7 +322,7 @@ def on_override_approved(approval, acting_user) -> None:
     customers_classify([(customer.pk, override.tier, vip)])
     record(
         acting_user,
-        "tiering.override_approved",
+        "tier_override.approved",
         customer,
         purpose=override.reason,
         before=before,
@@ -334,10 +341,8 @@ def may_decide_override(user, approval) -> bool:
     return customers_for(user).filter(pk=approval.target_id).exists()
 
 
-def sync_withdrawn_overrides(customer=None) -> int:
+def override_sync_withdrawn(customer=None) -> int:
     """Overrides whose approval request was withdrawn or expired follow it (set-based)."""
-    from crm.core.models import ApprovalRequest
-
     pending = TierOverride.objects.filter(status=TierOverride.Status.PENDING)
     if customer is not None:
         pending = pending.filter(customer=customer)
@@ -350,11 +355,11 @@ def sync_withdrawn_overrides(customer=None) -> int:
     return n
 
 
-def expire_overrides(today: datetime.date | None = None) -> int:
+def override_expire(today: datetime.date | None = None) -> int:
     """Approved overrides past their end date expire; the customer goes back to the class the
     rules gave in the latest live run. Set-based; idempotent."""
     today = today or timezone.localdate()
-    sync_withdrawn_overrides()
+    override_sync_withdrawn()
     with transaction.atomic():
         ids = list(
             TierOverride.objects.select_for_update()
@@ -379,5 +384,46 @@ def expire_overrides(today: datetime.date | None = None) -> int:
                 tier="base_class",
                 vip_level="computed_vip",
             )
-        record(None, "tiering.overrides_expired", None, after={"overrides": ids})
+        record(None, "tier_override.expired", None, after={"overrides": ids})
     return len(ids)
+
+
+# ---- reports --------------------------------------------------------------------------------
+
+
+def report_export(acting_user, run: TierRun, data: dict) -> bytes:
+    """The report's tables (selectors.report) as an XLSX workbook. Audited: the export leaves
+    the system."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Classes")[:31]
+    sheet.append([_("Class"), _("Customers"), _("Contribution"), _("Share of contribution")])
+    for d in data["distribution"]:
+        sheet.append([d["class"], d["customers"], float(d["contribution"]), float(d["share"])])
+    sheet = book.create_sheet(_("Movement")[:31])
+    sheet.append([_("from / to"), *CLASSES])
+    for row in data["movement_rows"]:
+        sheet.append([row["from"], *row["cells"]])
+    sheet = book.create_sheet(_("Segments")[:31])
+    sheet.append(
+        [_("Capital segment")]
+        + [f"{c} {_('customers')}" for c in CLASSES]
+        + [f"{c} {_('average contribution')}" for c in CLASSES]
+    )
+    for row in data["segment_rows"]:
+        sheet.append(
+            [row["segment"]]
+            + [cell["n"] for cell in row["cells"]]
+            + [round(float(cell["avg"]), 2) for cell in row["cells"]]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    record(
+        acting_user,
+        "tier_report.exported",
+        run,
+        after={"as_of": run.as_of.isoformat(), "format": "xlsx"},
+    )
+    return buffer.getvalue()

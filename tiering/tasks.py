@@ -19,7 +19,7 @@ def recalculate_tiers(as_of: str | None = None) -> dict:
         else timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
     )
     try:
-        run = services.recalculate(day)
+        run = services.run_recalculate(day)
     except services.NoPublishedPolicy:
         return {"skipped": "no published policy"}
     return {"run": run.pk, "as_of": run.as_of.isoformat(), "changed": run.customers_changed}
@@ -27,4 +27,4 @@ def recalculate_tiers(as_of: str | None = None) -> dict:
 
 @shared_task(name="tiering.tasks.expire_overrides", soft_time_limit=300, time_limit=360)
 def expire_overrides() -> int:
-    return services.expire_overrides()
+    return services.override_expire()

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.accounts.access import is_read_only
-from crm.audit.services import record
-from customers.records.models import Customer
+from crm.accounts.permissions import require, requires
+from crm.ui.forms import add_service_error, message_service_error
 
 from . import selectors, services
+from .access import access_policy, access_run
 from .forms import AsOfForm, OverrideForm, PolicyForm
 from .labels import SEGMENT_LABELS, VIP_LABELS, class_label
 from .models import TierPolicy, TierRun
-
-
-def _need(user, perm: str, *, write: bool = False) -> None:
-    if not user.has_perm(perm) or (write and is_read_only(user)):
-        raise PermissionDenied
-
 
 # ---- 360 panel ------------------------------------------------------------------------------
 
@@ -43,18 +35,7 @@ def _panel_context(request, pk, form=None) -> dict:
     data["vip_label"] = VIP_LABELS.get(customer.vip_level, customer.vip_level)
     latest = data["history"][0] if data["history"] else None
     policy = latest.run.policy if latest else None
-    can_propose = not is_read_only(request.user) and request.user.has_perm(
-        "tiering.propose_override"
-    )
-    open_override = next(
-        (
-            o
-            for o in data["overrides"]
-            if o.status == "approved"
-            or (o.status == "pending" and (o.approval is None or o.approval.status == "pending"))
-        ),
-        None,
-    )
+    can_propose = request.user.has_perm("tiering.propose_override")
     return {
         **data,
         "latest": latest,
@@ -64,26 +45,25 @@ def _panel_context(request, pk, form=None) -> dict:
         "share_pct": latest.cumulative_share * 100 if latest else None,
         "a_line": policy.a_share * latest.run.total_contribution if latest else None,
         "b_line": policy.b_share * latest.run.total_contribution if latest else None,
-        "open_override": open_override,
-        "can_propose": can_propose and open_override is None,
+        "can_propose": can_propose and data["open_override"] is None,
         "form": form or OverrideForm(max_days=policy.override_days if policy else 180),
     }
 
 
+@requires("tiering.view_tierassignment")
 def panel(request, pk):
-    _need(request.user, "tiering.view_tierassignment")
     return render(request, "tiering/_panel.html", _panel_context(request, pk))
 
 
 @require_POST
+@requires("tiering.propose_override")
 def propose_override(request, pk):
-    _need(request.user, "tiering.propose_override", write=True)
     context = _panel_context(request, pk)
     customer = context["customer"]
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:
-            services.propose_override(
+            services.override_propose(
                 request.user,
                 customer,
                 tier=form.cleaned_data["tier"],
@@ -91,14 +71,8 @@ def propose_override(request, pk):
                 reason=form.cleaned_data["reason"],
                 expires_on=form.cleaned_data["expires_on"],
             )
-        except Customer.DoesNotExist:
-            raise Http404 from None
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            add_service_error(form, exc)
         else:
             context = _panel_context(request, pk)
             context["proposed"] = True
@@ -114,37 +88,8 @@ def propose_override(request, pk):
 def _pick_run(request) -> TierRun | None:
     pk = request.GET.get("run")
     if pk and pk.isdigit():
-        try:
-            return selectors.run_for(int(pk), kind=TierRun.Kind.LIVE)
-        except TierRun.DoesNotExist:
-            raise Http404 from None
+        return access_run(request.user, pk, kind=TierRun.Kind.LIVE)
     return selectors.latest_live_run()
-
-
-def _report_data(user, run: TierRun, to: str = "applied_class") -> dict:
-    distribution = selectors.class_distribution(user, run, to)
-    moves = selectors.movement(user, run, to)
-    cells = selectors.segment_matrix(user, run, to)
-    froms = [c for c in ("A", "B", "C", "") if any(k[0] == c for k in moves)]
-    movement_rows = [
-        {
-            "from": f or "—",
-            "cells": [moves.get((f, t), 0) for t in selectors.CLASSES],
-        }
-        for f in froms
-    ]
-    segment_rows = [
-        {
-            "segment": str(SEGMENT_LABELS[s]),
-            "cells": [cells.get((s, c), {"n": 0, "avg": 0, "total": 0}) for c in selectors.CLASSES],
-        }
-        for s in selectors.SEGMENTS
-    ]
-    return {
-        "distribution": distribution,
-        "movement_rows": movement_rows,
-        "segment_rows": segment_rows,
-    }
 
 
 def _charts(data: dict) -> dict:
@@ -210,57 +155,25 @@ def _charts(data: dict) -> dict:
     return {"distribution": distribution, "movement": movement, "segments": segments}
 
 
+@requires("tiering.view_tierrun")
 def reports(request):
-    _need(request.user, "tiering.view_tierrun")
     run = _pick_run(request)
     context = {"run": run, "runs": selectors.run_history()}
     if run is not None:
-        data = _report_data(request.user, run)
+        data = selectors.report(request.user, run)
         context.update(data)
         context["charts"] = _charts(data)
     return render(request, "tiering/reports.html", context)
 
 
+@requires("tiering.view_tierrun")
 def export_xlsx(request):
-    _need(request.user, "tiering.view_tierrun")
     run = _pick_run(request)
     if run is None:
         raise Http404
-    from openpyxl import Workbook
-
-    data = _report_data(request.user, run)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Classes")[:31]
-    sheet.append([_("Class"), _("Customers"), _("Contribution"), _("Share of contribution")])
-    for d in data["distribution"]:
-        sheet.append([d["class"], d["customers"], float(d["contribution"]), float(d["share"])])
-    sheet = book.create_sheet(_("Movement")[:31])
-    sheet.append([_("from / to"), *selectors.CLASSES])
-    for row in data["movement_rows"]:
-        sheet.append([row["from"], *row["cells"]])
-    sheet = book.create_sheet(_("Segments")[:31])
-    sheet.append(
-        [_("Capital segment")]
-        + [f"{c} {_('customers')}" for c in selectors.CLASSES]
-        + [f"{c} {_('average contribution')}" for c in selectors.CLASSES]
-    )
-    for row in data["segment_rows"]:
-        sheet.append(
-            [row["segment"]]
-            + [cell["n"] for cell in row["cells"]]
-            + [round(float(cell["avg"]), 2) for cell in row["cells"]]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    record(
-        request.user,
-        "tiering.report_exported",
-        run,
-        after={"as_of": run.as_of.isoformat(), "format": "xlsx"},
-    )
+    content = services.report_export(request.user, run, selectors.report(request.user, run))
     response = HttpResponse(
-        buffer.getvalue(),
+        content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="tiering-{run.as_of}.xlsx"'
@@ -270,17 +183,17 @@ def export_xlsx(request):
 # ---- policies and what-if -------------------------------------------------------------------
 
 
+@requires("tiering.change_tierpolicy")
 def policy_list(request):
-    _need(request.user, "tiering.change_tierpolicy")
-    published = services.published_policy()
+    published = selectors.published_policy()
     form = PolicyForm(request.POST or None, initial=_policy_initial(published))
     if request.method == "POST":
-        _need(request.user, "tiering.add_tierpolicy", write=True)
+        require(request.user, "tiering.add_tierpolicy")
         if form.is_valid():
             try:
-                draft = services.create_draft(request.user, None, **form.cleaned_data)
+                draft = services.policy_draft(request.user, None, **form.cleaned_data)
             except ValidationError as exc:
-                form.add_error(None, exc.messages)
+                add_service_error(form, exc)
             else:
                 messages.success(request, _("Draft v%(v)s saved.") % {"v": draft.version})
                 return redirect("tiering:policies")
@@ -298,41 +211,33 @@ def _policy_initial(policy: TierPolicy | None) -> dict:
 
 
 @require_POST
+@requires("tiering.publish_tierpolicy")
 def policy_publish(request, pk):
-    _need(request.user, "tiering.publish_tierpolicy", write=True)
-    policy = get_object_or_404(TierPolicy, pk=pk)
+    policy = access_policy(request.user, pk)
     try:
-        services.publish_policy(request.user, policy)
+        services.policy_publish(request.user, policy)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        message_service_error(request, exc)
     else:
         messages.success(request, _("Policy v%(v)s published.") % {"v": policy.version})
     return redirect("tiering:policies")
 
 
+@requires("tiering.change_tierpolicy")
 def policy_whatif(request, pk):
-    _need(request.user, "tiering.change_tierpolicy")
-    policy = get_object_or_404(TierPolicy, pk=pk)
+    policy = access_policy(request.user, pk)
     form = AsOfForm(request.POST or None)
-    run = (
-        TierRun.objects.filter(kind=TierRun.Kind.WHAT_IF, policy=policy)
-        .order_by("-started_at")
-        .first()
-    )
-    if request.method == "POST":
-        _need(request.user, "tiering.change_tierpolicy", write=True)
-        if form.is_valid():
-            run = services.what_if(
-                policy, form.cleaned_data["as_of"] or timezone.localdate(), acting_user=request.user
-            )
-            messages.success(
-                request, _("What-if computed for %(n)s customers.") % {"n": run.customers}
-            )
-            return redirect("tiering:whatif", pk=policy.pk)
+    run = selectors.latest_what_if(policy)
+    if request.method == "POST" and form.is_valid():
+        run = services.policy_what_if(
+            policy, form.cleaned_data["as_of"] or timezone.localdate(), acting_user=request.user
+        )
+        messages.success(request, _("What-if computed for %(n)s customers.") % {"n": run.customers})
+        return redirect("tiering:whatif", pk=policy.pk)
     context = {"policy": policy, "form": form, "run": run}
     if run is not None:
         # The rules' classes (before grace): what the draft would do once downgrades take effect.
-        data = _report_data(request.user, run, "computed_class")
+        data = selectors.report(request.user, run, "computed_class")
         moved = sum(
             n
             for row in data["movement_rows"]

@@ -83,6 +83,15 @@ class Workflow:
     def targets_from(self, status) -> set[str]:
         return {t.target for t in self.table if t.source == str(status)}
 
+    def sources_of(self, target) -> tuple[str, ...]:
+        """The statuses `target` may be reached from: what a set-based mover (a sweep that
+        changes many rows in one UPDATE) filters by, so it follows the same table."""
+        return tuple(sorted({t.source for t in self.table if t.target == str(target)}))
+
+    def audit_action(self, target) -> str:
+        """The audit action of a move to `target` (set-based movers write the same one)."""
+        return f"{self.audit_entity}.{target}"
+
     def spec(self, obj, target, *, acting_user=None, expected=None) -> Transition:
         """The transition from `obj`'s status to `target`, or TransitionError /
         PermissionDenied with a message for the user."""
@@ -168,7 +177,7 @@ class Workflow:
                 after.update(audit_after() if callable(audit_after) else audit_after)
             record(
                 acting_user,
-                f"{self.audit_entity}.{spec.target}",
+                self.audit_action(spec.target),
                 obj if audit_target is None else audit_target,
                 purpose=purpose,
                 before=before,

@@ -4,7 +4,9 @@
   slot "staff_detail" holds actions on a staff member's KPI page (reversed with the user's pk);
 - navigation: the top menu, filtered by permission or role;
 - metrics: team figures each app computes for the KPI dashboard;
-- demo seeders: each app's part of `seed_demo`.
+- demo seeders: each app's part of `seed_demo`;
+- providers: a figure an upper app owns and a lower page shows (the customer 360's monthly
+  contribution comes from tiering's published policy).
 Apps register from AppConfig.ready().
 """
 
@@ -130,6 +132,12 @@ _nav: dict[str, NavItem] = {}
 _nav_groups: dict[str, NavGroup] = {}
 _metrics: dict[str, Metric] = {}
 _demo: dict[str, DemoSeeder] = {}
+_providers: dict[str, Callable] = {}
+
+# Provider keys and what the function promises:
+# "monthly_contribution": fn(aggregates) -> a contribution per MonthlyAggregate, in order, or
+# None when there is nothing to compute it with (no published policy).
+MONTHLY_CONTRIBUTION = "monthly_contribution"
 
 
 def register_panel(panel: Panel) -> None:
@@ -173,3 +181,12 @@ def register_demo(seeder: DemoSeeder) -> None:
 
 def demo_seeders() -> list[DemoSeeder]:
     return sorted(_demo.values(), key=lambda s: (s.order, s.key))
+
+
+def register_provider(key: str, fn: Callable) -> None:
+    _providers[key] = fn
+
+
+def provider(key: str) -> Callable | None:
+    """The registered function for `key`, or None: the page then goes without that figure."""
+    return _providers.get(key)

@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
-from compliance import services, tasks
+from compliance import tasks
 from compliance.models import MismatchRefresh, MismatchSnapshot
 from compliance.selectors import mismatch_count, mismatches_for
+from compliance.services import suitability as suitability_services
 from crm.accounts import roles
 from customers.records.models import Customer, CustomerCoServer, Holding
 from tests.factories import (
@@ -64,7 +65,7 @@ def _live(user) -> int:
 
 
 def test_snapshot_equals_the_live_report_in_every_scope(book):
-    run = services.refresh_mismatch_snapshot()
+    run = suitability_services.mismatch_snapshot_refresh()
     assert (run.holdings, run.customers) == (8, 6)
     assert run.holdings == _live(book["officer"])
     for user in book.values():
@@ -76,14 +77,14 @@ def test_snapshot_equals_the_live_report_in_every_scope(book):
 
 
 def test_rerun_replaces_the_snapshot(book):
-    services.refresh_mismatch_snapshot()
+    suitability_services.mismatch_snapshot_refresh()
     # A reassessment, a sale and a new unsuitable purchase change the figures at the next run.
     Customer.objects.filter(risk_class="C2").update(risk_class="C5")
     Holding.objects.filter(customer__risk_class="C4").update(market_value=0)
     suitable = Customer.objects.get(risk_class="C3")
     HoldingFactory(customer=suitable, product=ProductFactory(risk_level="R4"))
     assert mismatch_count(book["officer"])[0] == 8  # the snapshot until the job runs again
-    run = services.refresh_mismatch_snapshot()
+    run = suitability_services.mismatch_snapshot_refresh()
     assert (run.holdings, run.customers) == (4, 4)
     assert MismatchRefresh.objects.count() == 2
     for user in book.values():
@@ -103,7 +104,7 @@ def test_before_the_first_refresh_the_dashboard_says_not_counted(client, book):
 def test_dashboard_shows_the_snapshot_figure_and_its_as_of_time(
     client, book, django_assert_max_num_queries
 ):
-    services.refresh_mismatch_snapshot()
+    suitability_services.mismatch_snapshot_refresh()
     client.force_login(book["officer"])
     with django_assert_max_num_queries(10):
         response = client.get(reverse("compliance:dashboard"))

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from compliance import services, transfers
+from compliance import transfers
 from compliance.importing import dedupe_key, validate
 from compliance.models import RiskSignal, RiskWarning, SignalImport
+from compliance.services import ingest
 from compliance.sources import RecordError, SignalRecord, SignalSource
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
@@ -163,9 +164,9 @@ def test_pluggable_source_protocol_and_ingest(risk_user, customers):
             yield RecordError(2, "kind", "?", "bad")
 
     assert isinstance(Feed(), SignalSource)
-    created, errors = services.ingest(Feed(), risk_user)
+    created, errors = ingest.ingest(Feed(), risk_user)
     assert created == 1 and len(errors) == 1
-    created, errors = services.ingest(Feed(), risk_user)
+    created, errors = ingest.ingest(Feed(), risk_user)
     assert created == 0
     assert RiskWarning.objects.get().grade == "red"
 

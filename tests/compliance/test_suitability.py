@@ -5,9 +5,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from compliance import services, suitability
+from compliance import suitability
 from compliance.models import SuitabilityCheck
+from compliance.services import suitability as suitability_services
 from crm.audit.models import AuditEntry
+from crm.core.access import NotFound
 from customers.records.models import KYCProfile
 from tests.factories import CustomerFactory, HoldingFactory, ProductFactory
 
@@ -124,20 +126,23 @@ def test_record_check_with_confirmation(rm_user):
     customer = CustomerFactory(owner=rm_user, risk_class="C1")
     product = ProductFactory(risk_level="R1")
     with pytest.raises(ValidationError):
-        services.record_suitability_check(rm_user, customer, product, confirm=True, note="")
-    check = services.record_suitability_check(
+        suitability_services.suitability_check_record(
+            rm_user, customer, product, confirm=True, note=""
+        )
+    check = suitability_services.suitability_check_record(
         rm_user, customer, product, confirm=True, note="已签署风险揭示书"
     )
     assert check.allowed and check.needs_confirmation and check.confirmed
-    assert AuditEntry.objects.filter(action="compliance.suitability_checked").count() == 1
+    assert AuditEntry.objects.filter(action="suitability.checked").count() == 1
 
 
 def test_record_check_outside_book_refused(rm_user, auditor_user):
     other = CustomerFactory()
+    # Outside the book the customer does not exist for the RM (404), as in every app.
+    with pytest.raises(NotFound):
+        suitability_services.suitability_check_record(rm_user, other, ProductFactory())
     with pytest.raises(PermissionDenied):
-        services.record_suitability_check(rm_user, other, ProductFactory())
-    with pytest.raises(PermissionDenied):
-        services.record_suitability_check(auditor_user, other, ProductFactory())
+        suitability_services.suitability_check_record(auditor_user, other, ProductFactory())
     assert SuitabilityCheck.objects.count() == 0
 
 

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from compliance import services
 from compliance.models import DisposalStep, RiskWarning
+from compliance.services import suitability as suitability_services
 from crm.accounts import roles
 from tests.factories import (
     CustomerFactory,
@@ -155,7 +155,7 @@ def test_dashboard_figures_and_query_count(client, make_user, django_assert_max_
     HoldingFactory(
         customer=CustomerFactory(risk_class="C1"), product=ProductFactory(risk_level="R3")
     )
-    services.refresh_mismatch_snapshot()  # the daily job behind the mismatch figure
+    suitability_services.mismatch_snapshot_refresh()  # the daily job behind the mismatch figure
     client.force_login(compliance)
     with django_assert_max_num_queries(10):
         response = client.get(reverse("compliance:dashboard"))

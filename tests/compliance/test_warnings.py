@@ -5,7 +5,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db.models import Q
 
-from compliance import services
 from compliance.models import (
     DEFAULT_VERIFICATION_DAYS,
     DisposalStep,
@@ -14,8 +13,10 @@ from compliance.models import (
     RiskWarning,
     SignalKind,
 )
+from compliance.services import disposal, followups, raising, sweep
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
+from crm.core.access import NotFound
 from crm.core.models import CalendarDay, Notification
 from customers.records.models import FollowUpTask
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
@@ -62,7 +63,7 @@ def test_rules_are_seeded_as_data_for_every_kind_and_severity():
 def test_grading_rules_grade_and_deadline(kind, severity, grade, days, holiday_week):
     signal = SignalFactory(kind=kind, severity=severity)
     start = datetime.date(2031, 4, 7)  # a Monday without holidays within 10 working days
-    services.raise_warnings(Q(pk=signal.pk), today=start)
+    raising.warning_raise(Q(pk=signal.pk), today=start)
     warning = RiskWarning.objects.get()
     assert warning.grade == grade
     expected = start
@@ -79,14 +80,14 @@ def test_changed_rule_changes_the_grade():
         grade="red", verification_days=1
     )
     signal = SignalFactory(kind="negative_news", severity=1)
-    services.raise_warnings(Q(pk=signal.pk))
+    raising.warning_raise(Q(pk=signal.pk))
     assert RiskWarning.objects.get().grade == "red"
 
 
 def test_inactive_rule_keeps_the_signal_without_warning():
     GradingRule.objects.filter(kind="negative_news", severity=1).update(is_active=False)
     signal = SignalFactory(kind="negative_news", severity=1)
-    services.raise_warnings(Q(pk=signal.pk))
+    raising.warning_raise(Q(pk=signal.pk))
     assert RiskWarning.objects.count() == 0
     signal.refresh_from_db()
     assert signal.warning_id is None
@@ -95,27 +96,27 @@ def test_inactive_rule_keeps_the_signal_without_warning():
 def test_deadline_skips_holidays_and_counts_makeup_day(holiday_week):
     # Raised Wed 04-30: 1 working day → Sun 05-04 (make-up day; Thu/Fri holidays, Sat rest).
     signal = SignalFactory(kind="overdue", severity=4)
-    services.raise_warnings(Q(pk=signal.pk), today=datetime.date(2031, 4, 30))
+    raising.warning_raise(Q(pk=signal.pk), today=datetime.date(2031, 4, 30))
     assert RiskWarning.objects.get().verify_by == MAKEUP
     # 3 working days from Wed 04-30: 05-04 (Sun, make-up), 05-05 (Mon), 05-06 (Tue).
     other = SignalFactory(kind="large_outflow", severity=3)
-    services.raise_warnings(Q(pk=other.pk), today=datetime.date(2031, 4, 30))
+    raising.warning_raise(Q(pk=other.pk), today=datetime.date(2031, 4, 30))
     assert RiskWarning.objects.get(kind="large_outflow").verify_by == datetime.date(2031, 5, 6)
 
 
 def test_signals_collapse_into_one_warning_and_upgrade_it():
     customer = CustomerFactory()
     low = SignalFactory(customer=customer, kind="overdue", severity=1)
-    services.raise_warnings(Q(pk=low.pk))
+    raising.warning_raise(Q(pk=low.pk))
     warning = RiskWarning.objects.get()
     assert warning.grade == "blue"
     high = SignalFactory(customer=customer, kind="overdue", severity=4)
-    services.raise_warnings(Q(pk=high.pk))
+    raising.warning_raise(Q(pk=high.pk))
     warning.refresh_from_db()
     assert RiskWarning.objects.count() == 1
     assert warning.grade == "red"
     assert warning.signals.count() == 2
-    assert AuditEntry.objects.filter(action="compliance.warning_upgraded").count() == 1
+    assert AuditEntry.objects.filter(action="warning.upgraded").count() == 1
 
 
 def test_one_active_warning_per_customer_and_kind_in_the_database():
@@ -132,12 +133,12 @@ def test_one_active_warning_per_customer_and_kind_in_the_database():
 def test_raising_schedules_a_visit_and_notifies_the_owner(django_capture_on_commit_callbacks):
     signal = SignalFactory(kind="overdue", severity=4)
     with django_capture_on_commit_callbacks(execute=True):
-        services.raise_warnings(Q(pk=signal.pk))
+        raising.warning_raise(Q(pk=signal.pk))
     warning = RiskWarning.objects.get()
     task = FollowUpTask.objects.get(dedupe_key=f"risk-warning-visit:W{warning.pk}")
     assert task.customer == warning.customer and task.due_on == warning.verify_by
     assert Notification.objects.filter(recipient=warning.owner).count() == 1
-    services.schedule_followups([warning.pk])  # idempotent
+    followups.warning_schedule_followups([warning.pk])  # idempotent
     assert FollowUpTask.objects.filter(customer=warning.customer).count() == 1
     assert Notification.objects.filter(recipient=warning.owner).count() == 1
 
@@ -154,7 +155,7 @@ def test_followups_for_many_warnings_in_a_fixed_number_of_queries(
     ids = [w.pk for w in warnings] + [released.pk]
     # Warnings, one bulk insert of visits, one of notifications — whatever the number.
     with django_assert_num_queries(3):
-        assert services.schedule_followups(ids) == len(warnings)
+        assert followups.warning_schedule_followups(ids) == len(warnings)
     tasks = {t.dedupe_key: t for t in FollowUpTask.objects.all()}
     assert set(tasks) == {f"risk-warning-visit:W{w.pk}" for w in warnings}
     for w in warnings:
@@ -170,7 +171,7 @@ def test_followups_for_many_warnings_in_a_fixed_number_of_queries(
         for w in warnings
         if w.grade in ("red", "orange")
     )
-    services.schedule_followups(ids)
+    followups.warning_schedule_followups(ids)
     assert FollowUpTask.objects.count() == len(warnings)
     assert Notification.objects.count() == 3
 
@@ -178,7 +179,7 @@ def test_followups_for_many_warnings_in_a_fixed_number_of_queries(
 def test_blue_warning_gets_a_visit_but_no_notification(django_capture_on_commit_callbacks):
     signal = SignalFactory(kind="overdue", severity=1)
     with django_capture_on_commit_callbacks(execute=True):
-        services.raise_warnings(Q(pk=signal.pk))
+        raising.warning_raise(Q(pk=signal.pk))
     assert FollowUpTask.objects.count() == 1
     assert Notification.objects.count() == 0
 
@@ -218,7 +219,7 @@ def overdue_setup(db):
 
 def test_sweep_escalates_only_overdue_open_warnings(overdue_setup):
     s = overdue_setup
-    assert services.sweep_warnings(s["today"], chunk=2) == 3
+    assert sweep.warning_sweep(s["today"], chunk=2) == 3
     statuses = dict(RiskWarning.objects.values_list("pk", "status"))
     assert all(statuses[w.pk] == "escalated" for w in s["late"])
     assert statuses[s["on_time"].pk] == "open"
@@ -228,26 +229,26 @@ def test_sweep_escalates_only_overdue_open_warnings(overdue_setup):
     assert set(steps.values_list("owner", flat=True)) == {s["lead"].pk}
     assert Notification.objects.filter(recipient=s["rm"]).count() == 3
     assert Notification.objects.filter(recipient=s["lead"]).count() == 3
-    assert AuditEntry.objects.filter(action="compliance.warning_escalated").count() == 3
+    assert AuditEntry.objects.filter(action="warning.escalated").count() == 3
 
 
 def test_sweep_is_idempotent(overdue_setup):
     s = overdue_setup
-    services.sweep_warnings(s["today"])
+    sweep.warning_sweep(s["today"])
     counts = (
         DisposalStep.objects.count(),
         Notification.objects.count(),
         AuditEntry.objects.count(),
     )
-    assert services.sweep_warnings(s["today"]) == 0
+    assert sweep.warning_sweep(s["today"]) == 0
     assert counts == (
         DisposalStep.objects.count(),
         Notification.objects.count(),
         AuditEntry.objects.count(),
     )
     # Later, only the warning that has since run past its deadline is escalated, once.
-    assert services.sweep_warnings(s["today"] + datetime.timedelta(days=3)) == 1
-    assert services.sweep_warnings(s["today"] + datetime.timedelta(days=3)) == 0
+    assert sweep.warning_sweep(s["today"] + datetime.timedelta(days=3)) == 1
+    assert sweep.warning_sweep(s["today"] + datetime.timedelta(days=3)) == 0
     assert DisposalStep.objects.filter(automatic=True).count() == 4
 
 
@@ -271,31 +272,32 @@ def test_sweep_is_scheduled_by_beat():
 
 def test_verify_then_release(rm_user):
     warning = WarningFactory(customer=CustomerFactory(owner=rm_user))
-    step = services.add_step(
+    step = disposal.step_add(
         rm_user, warning, kind="verify", owner=rm_user, due_on=warning.verify_by, outcome="已核实"
     )
     warning.refresh_from_db()
     assert step.is_done and warning.status == "verified" and warning.verified_at
-    plan = services.add_step(
+    plan = disposal.step_add(
         rm_user, warning, kind="release", owner=rm_user, due_on=warning.verify_by
     )
     assert not plan.is_done
     with pytest.raises(ValidationError):
-        services.complete_step(rm_user, plan, outcome="  ")
-    services.complete_step(rm_user, plan, outcome="风险已化解，解除预警")
+        disposal.step_complete(rm_user, plan, outcome="  ")
+    disposal.step_complete(rm_user, plan, outcome="风险已化解，解除预警")
     warning.refresh_from_db()
     assert warning.status == "released" and warning.outcome == "风险已化解，解除预警"
     with pytest.raises(ValidationError):
-        services.add_step(rm_user, warning, kind="visit", owner=rm_user, due_on=warning.verify_by)
-    assert AuditEntry.objects.filter(action="compliance.step_done").count() == 2
+        disposal.step_add(rm_user, warning, kind="visit", owner=rm_user, due_on=warning.verify_by)
+    assert AuditEntry.objects.filter(action="step.completed").count() == 2
 
 
 def test_rm_cannot_dispose_outside_their_book_and_auditor_never(rm_user, auditor_user):
     other = WarningFactory()
+    # Outside the book the warning does not exist for the RM (404), as in every app.
+    with pytest.raises(NotFound):
+        disposal.step_add(rm_user, other, kind="verify", owner=rm_user, due_on=other.verify_by)
     with pytest.raises(PermissionDenied):
-        services.add_step(rm_user, other, kind="verify", owner=rm_user, due_on=other.verify_by)
-    with pytest.raises(PermissionDenied):
-        services.add_step(
+        disposal.step_add(
             auditor_user, other, kind="verify", owner=auditor_user, due_on=other.verify_by
         )
     assert DisposalStep.objects.count() == 0
@@ -343,7 +345,7 @@ def test_staff_handover_moves_open_warnings_and_steps(make_user, compliance_user
     other_customer.refresh_from_db()
     assert open_w.owner == successor and step.owner == successor
     assert done.owner == leaving and closed.owner == leaving and other_customer.owner == leaving
-    entry = AuditEntry.objects.get(action="compliance.warnings_reassigned")
+    entry = AuditEntry.objects.get(action="warning.reassigned")
     assert entry.after["warnings"] == [open_w.pk]
 
 
@@ -379,7 +381,7 @@ def test_metric_counts_verified_warnings_per_owner(rm_user, make_user):
 
     metric = next(m for m in metrics() if m.key == "compliance_warnings_verified")
     warning = WarningFactory(customer=CustomerFactory(owner=rm_user))
-    services.add_step(
+    disposal.step_add(
         rm_user, warning, kind="verify", owner=rm_user, due_on=warning.verify_by, outcome="ok"
     )
     other = make_user(roles.RELATIONSHIP_MANAGER)

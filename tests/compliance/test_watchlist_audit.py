@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from compliance import services
 from compliance.models import AuditExport, WatchListChange, WatchListEntry
+from compliance.services import watchlist
 from crm.accounts import roles
 from crm.audit.models import AppendOnlyError, AuditEntry
 from crm.audit.services import record
@@ -30,7 +30,7 @@ def pair(make_user):
 def test_change_waits_for_second_person_then_applies(pair):
     requester, approver = pair
     customer = CustomerFactory()
-    change = services.request_watchlist_change(
+    change = watchlist.watchlist_change_request(
         requester, customer, action="reduce", reason="逾期风险上升", review_on=REVIEW
     )
     assert change.status == "pending"
@@ -43,7 +43,7 @@ def test_change_waits_for_second_person_then_applies(pair):
     assert entry.action == "reduce" and entry.review_on == REVIEW
     change.refresh_from_db()
     assert change.status == "applied" and change.decided_by == approver
-    audit = AuditEntry.objects.get(action="compliance.watchlist_changed")
+    audit = AuditEntry.objects.get(action="watchlist.changed")
     assert audit.actor == approver and audit.before is None and audit.after["action"] == "reduce"
 
 
@@ -51,7 +51,7 @@ def test_history_of_changes_and_removal(pair):
     requester, approver = pair
     customer = CustomerFactory()
     for action in ["maintain", "exit", ""]:
-        change = services.request_watchlist_change(
+        change = watchlist.watchlist_change_request(
             requester, customer, action=action, reason="复核", review_on=REVIEW if action else None
         )
         approvals.decide(approver, change.approval_id, approve=True)
@@ -67,7 +67,7 @@ def test_history_of_changes_and_removal(pair):
 def test_rejection_changes_nothing(pair):
     requester, approver = pair
     customer = CustomerFactory()
-    change = services.request_watchlist_change(
+    change = watchlist.watchlist_change_request(
         requester, customer, action="exit", reason="x", review_on=REVIEW
     )
     with pytest.raises(ValidationError):
@@ -81,24 +81,24 @@ def test_bad_requests_are_refused(pair, rm_user):
     requester, _approver = pair
     customer = CustomerFactory()
     with pytest.raises(ValidationError):
-        services.request_watchlist_change(
+        watchlist.watchlist_change_request(
             requester, customer, action="exit", reason="x", review_on=timezone.localdate()
         )
     with pytest.raises(ValidationError):
-        services.request_watchlist_change(requester, customer, action="", reason="x")
+        watchlist.watchlist_change_request(requester, customer, action="", reason="x")
     with pytest.raises(ValidationError):
-        services.request_watchlist_change(
+        watchlist.watchlist_change_request(
             requester, customer, action="reduce", reason=" ", review_on=REVIEW
         )
-    services.request_watchlist_change(
+    watchlist.watchlist_change_request(
         requester, customer, action="reduce", reason="x", review_on=REVIEW
     )
     with pytest.raises(ValidationError):
-        services.request_watchlist_change(
+        watchlist.watchlist_change_request(
             requester, customer, action="exit", reason="y", review_on=REVIEW
         )
     with pytest.raises(PermissionDenied):
-        services.request_watchlist_change(
+        watchlist.watchlist_change_request(
             rm_user, CustomerFactory(owner=rm_user), action="exit", reason="y", review_on=REVIEW
         )
     assert WatchListChange.objects.count() == 1
@@ -106,7 +106,7 @@ def test_bad_requests_are_refused(pair, rm_user):
 
 def test_watchlist_kinds_show_in_the_approvals_queue(client, pair):
     requester, approver = pair
-    services.request_watchlist_change(
+    watchlist.watchlist_change_request(
         requester, CustomerFactory(), action="support", reason="重点支持", review_on=REVIEW
     )
     client.force_login(approver)
@@ -147,7 +147,7 @@ def entries(make_user):
     record(alice, "customer.exported", None, after={"rows": 3})
     record(bob, "accounts.permissions_changed", alice)
     record(bob, "customer.reassigned", customer)
-    record(bob, "compliance.warning_escalated", None)
+    record(bob, "warning.escalated", None)
     return alice, bob, customer
 
 
@@ -158,7 +158,7 @@ def entries(make_user):
         ({"category": "export"}, {"customer.exported"}),
         ({"category": "permission"}, {"accounts.permissions_changed"}),
         ({"category": "reassign"}, {"customer.reassigned"}),
-        ({"category": "transition"}, {"compliance.warning_escalated"}),
+        ({"category": "transition"}, {"warning.escalated"}),
         ({"actor": "alice"}, {"customer.pii_revealed", "customer.exported"}),
         (
             {"action": "customer."},

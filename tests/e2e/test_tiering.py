@@ -32,7 +32,7 @@ def test_override_proposed_approved_and_explained(page, login):
     MonthlyAggregateFactory(
         customer=small, month=month, net_interest_income=Decimal(100), fee_income=Decimal(0)
     )
-    services.recalculate(timezone.localdate(), policy=policy)
+    services.run_recalculate(timezone.localdate(), policy=policy)
     assert Customer.objects.get(pk=small.pk).tier == "C"
 
     login(users["lead1"], password=password)

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from crm.audit.models import AuditEntry
 from customers.records.models import Customer
 from tests.factories import InstitutionFactory
-from tiering import rules, services
+from tiering import rules, selectors, services
 from tiering.models import TierAssignment, TierPolicy, TierRun
 
 from .factories import AS_OF, MONTH, CustomerFactory, PolicyFactory, contribute
@@ -33,7 +34,7 @@ def test_classes_follow_pareto_and_inputs_are_stored(policy, rm):
     for number, amount in amounts.items():
         customers[number] = CustomerFactory(number=number, owner=rm, aum=D(600_000))
         contribute(customers[number], amount)
-    run = services.recalculate(AS_OF, policy=policy)
+    run = services.run_recalculate(AS_OF, policy=policy)
     assert run.status == TierRun.Status.APPLIED
     # total 1000: C001 50 %, C002 crosses 80 % → A; C003 crosses 95 % → B
     assert _classes(run) == {
@@ -60,7 +61,7 @@ def test_window_excludes_old_and_future_months(policy, rm):
     contribute(customer, 1000, month=datetime.date(2025, 6, 1))  # 13 months back: outside
     contribute(customer, 1000, month=datetime.date(2026, 7, 1))  # after as_of: outside
     contribute(customer, 10, month=datetime.date(2025, 7, 1))  # first month of the window
-    run = services.recalculate(AS_OF, policy=policy)
+    run = services.run_recalculate(AS_OF, policy=policy)
     assert TierAssignment.objects.get(run=run).contribution == D("110.00")
 
 
@@ -84,7 +85,7 @@ def test_brokerage_formula_in_sql_matches_rules(rm):
                 rebate=D(rebate),
             )
         )
-    run = services.recalculate(AS_OF, policy=policy)
+    run = services.run_recalculate(AS_OF, policy=policy)
     expected = rules.to_cents(
         sum(
             rules.brokerage_contribution(
@@ -107,7 +108,7 @@ def test_custom_weights(rm):
     )
     customer = CustomerFactory(owner=rm)
     contribute(customer, 999, commission=D(500), rebate=D(120))
-    run = services.recalculate(AS_OF, policy=policy)
+    run = services.run_recalculate(AS_OF, policy=policy)
     assert TierAssignment.objects.get(run=run).contribution == D("380.00")
 
 
@@ -118,7 +119,7 @@ def test_institutions_and_vip_criteria(rm):
     inst = InstitutionFactory(owner=rm, aum=D(100))
     contribute(busy, 10, trade_count=12)
     contribute(idle, 10, trade_count=1)
-    run = services.recalculate(AS_OF, policy=policy)
+    run = services.run_recalculate(AS_OF, policy=policy)
     rows = {a.customer_id: a for a in TierAssignment.objects.filter(run=run)}
     assert rows[busy.pk].vip_level == "private" and rows[busy.pk].capital_segment == "large"
     assert rows[idle.pk].vip_level == "ordinary"
@@ -143,7 +144,7 @@ def test_database_agrees_with_pareto_classes(rm, amounts, shares):
             contribute(customer, D(cents) / 100)
             if i % 3 == 0:  # a second month for some customers
                 contribute(customer, D(cents % 997) / 100, month=datetime.date(2026, 1, 1))
-        run = services.recalculate(AS_OF, policy=policy)
+        run = services.run_recalculate(AS_OF, policy=policy)
         stored = {
             a.customer.number: a
             for a in TierAssignment.objects.filter(run=run).select_related("customer")
@@ -160,7 +161,7 @@ def test_database_agrees_with_pareto_classes(rm, amounts, shares):
 def _run_with(policy, customer, amount, as_of):
     customer.aggregates.all().delete()
     contribute(customer, amount, month=as_of.replace(day=1))
-    return services.recalculate(as_of, policy=policy)
+    return services.run_recalculate(as_of, policy=policy)
 
 
 def test_downgrade_waits_for_grace_upgrade_is_immediate(policy, rm):
@@ -185,13 +186,13 @@ def test_downgrade_waits_for_grace_upgrade_is_immediate(policy, rm):
 def test_rerun_for_the_same_date_has_no_double_effect(policy, rm):
     customer = CustomerFactory(owner=rm)
     contribute(customer, 100)
-    first = services.recalculate(AS_OF, policy=policy)
+    first = services.run_recalculate(AS_OF, policy=policy)
     audit = AuditEntry.objects.count()
-    again = services.recalculate(AS_OF, policy=policy)
+    again = services.run_recalculate(AS_OF, policy=policy)
     assert again.pk == first.pk
     assert TierAssignment.objects.count() == 1 and TierRun.objects.count() == 1
     assert AuditEntry.objects.count() == audit
-    forced = services.recalculate(AS_OF, policy=policy, force=True)
+    forced = services.run_recalculate(AS_OF, policy=policy, force=True)
     assert forced.pk == first.pk and TierAssignment.objects.count() == 1
     assert forced.customers_changed == 0  # same answer: nothing to write
 
@@ -202,22 +203,22 @@ def test_interrupted_run_is_resumed(policy, rm):
     TierRun.objects.create(
         as_of=AS_OF, policy=policy, policy_version=policy.version, status=TierRun.Status.RUNNING
     )
-    run = services.recalculate(AS_OF, policy=policy)
+    run = services.run_recalculate(AS_OF, policy=policy)
     assert run.status == TierRun.Status.APPLIED and run.customers == 1
     assert Customer.objects.get(pk=customer.pk).tier == "A"
 
 
 def test_earlier_date_after_a_later_run_is_refused(policy, rm):
     contribute(CustomerFactory(owner=rm), 100)
-    services.recalculate(AS_OF, policy=policy)
-    with pytest.raises(services.ValidationError):
-        services.recalculate(datetime.date(2026, 5, 31), policy=policy)
+    services.run_recalculate(AS_OF, policy=policy)
+    with pytest.raises(ValidationError):
+        services.run_recalculate(datetime.date(2026, 5, 31), policy=policy)
 
 
 def test_draft_cannot_run_live(rm):
     draft = PolicyFactory(status=TierPolicy.Status.DRAFT)
-    with pytest.raises(services.ValidationError):
-        services.recalculate(AS_OF, policy=draft)
+    with pytest.raises(ValidationError):
+        services.run_recalculate(AS_OF, policy=draft)
 
 
 def test_what_if_leaves_live_data_untouched(policy, rm, admin_user):
@@ -225,13 +226,13 @@ def test_what_if_leaves_live_data_untouched(policy, rm, admin_user):
     b = CustomerFactory(owner=rm)
     contribute(a, 900)
     contribute(b, 100)
-    live = services.recalculate(AS_OF, policy=policy)
+    live = services.run_recalculate(AS_OF, policy=policy)
     before = list(Customer.objects.order_by("pk").values_list("pk", "tier", "vip_level"))
     live_rows = list(
         TierAssignment.objects.filter(run=live).values_list("customer_id", "applied_class")
     )
-    draft = services.create_draft(admin_user, policy, a_share=D("0.95"), b_share=D("0.99"))
-    run = services.what_if(draft, AS_OF + datetime.timedelta(days=1), acting_user=admin_user)
+    draft = services.policy_draft(admin_user, policy, a_share=D("0.95"), b_share=D("0.99"))
+    run = services.policy_what_if(draft, AS_OF + datetime.timedelta(days=1), acting_user=admin_user)
     assert run.kind == TierRun.Kind.WHAT_IF
     assert _classes(run)[b.number] == "A"  # would move up under the draft
     assert list(Customer.objects.order_by("pk").values_list("pk", "tier", "vip_level")) == before
@@ -245,17 +246,17 @@ def test_what_if_leaves_live_data_untouched(policy, rm, admin_user):
 
 
 def test_publish_retires_the_previous_policy(policy, admin_user):
-    draft = services.create_draft(admin_user, policy, name="v2")
-    services.publish_policy(admin_user, draft)
+    draft = services.policy_draft(admin_user, policy, name="v2")
+    services.policy_publish(admin_user, draft)
     policy.refresh_from_db()
     assert policy.status == TierPolicy.Status.RETIRED
-    assert services.published_policy().pk == draft.pk
+    assert selectors.published_policy().pk == draft.pk
 
 
 def test_publish_needs_permission(policy, rm):
     draft = PolicyFactory(status=TierPolicy.Status.DRAFT)
-    with pytest.raises(services.PermissionDenied):
-        services.publish_policy(rm, draft)
+    with pytest.raises(PermissionDenied):
+        services.policy_publish(rm, draft)
 
 
 money = st.decimals(min_value=0, max_value=5_000_000, places=2, allow_nan=False)
@@ -294,7 +295,7 @@ def test_brokerage_contribution_in_sql_agrees_with_rules(rm, months):
                     rebate=rebate,
                 )
             )
-        run = services.recalculate(AS_OF, policy=policy)
+        run = services.run_recalculate(AS_OF, policy=policy)
         got = TierAssignment.objects.get(run=run).contribution
         expected = rules.to_cents(
             sum(
@@ -321,7 +322,7 @@ def test_customer_update_walks_customers_in_order(policy, rm):
     for amount in (300, 200, 100):
         contribute(CustomerFactory(owner=rm, tier="C"), amount)
     with CaptureQueriesContext(connection) as ctx:
-        run = services.recalculate(AS_OF, policy=policy)
+        run = services.run_recalculate(AS_OF, policy=policy)
     assert run.customers_changed == 3
     (update,) = [
         q["sql"]
@@ -338,7 +339,7 @@ def test_calculation_refreshes_statistics_and_tunes_its_transaction(postgres_onl
     without JIT and with enough memory for its aggregate; ids come 1,000 at a time."""
     for amount in (300, 200, 100):
         contribute(CustomerFactory(owner=rm), amount)
-    services.recalculate(AS_OF, policy=policy)
+    services.run_recalculate(AS_OF, policy=policy)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT reltuples FROM pg_class WHERE oid = 'tiering_tierassignment'::regclass"

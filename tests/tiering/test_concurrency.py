@@ -22,7 +22,7 @@ def test_concurrent_runs_for_the_same_date_have_one_effect(postgres_only, rm):
 
     def work():
         try:
-            results.append(services.recalculate(AS_OF, policy=policy).pk)
+            results.append(services.run_recalculate(AS_OF, policy=policy).pk)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
+from crm.core.access import NotFound
 from crm.core.approvals import decide
 from crm.core.models import ApprovalRequest
 from customers.records.models import Customer
@@ -27,7 +28,7 @@ def classified(policy, rm):
     small = CustomerFactory(owner=rm, number="O2")
     contribute(big, 1000)
     contribute(small, 1)
-    services.recalculate(AS_OF, policy=policy)
+    services.run_recalculate(AS_OF, policy=policy)
     small.refresh_from_db()
     assert small.tier == "C"
     return small
@@ -38,7 +39,7 @@ def _until(days=30):
 
 
 def test_lead_proposes_head_approves_class_changes(classified, lead, head):
-    override = services.propose_override(
+    override = services.override_propose(
         lead, classified, tier="A", reason="集团客户整体授信", expires_on=_until()
     )
     assert override.status == TierOverride.Status.PENDING
@@ -48,11 +49,11 @@ def test_lead_proposes_head_approves_class_changes(classified, lead, head):
     assert override.status == TierOverride.Status.APPROVED and override.decided_by == head
     assert Customer.objects.get(pk=classified.pk).tier == "A"
     actions = set(AuditEntry.objects.values_list("action", flat=True))
-    assert {"tiering.override_proposed", "tiering.override_approved"} <= actions
+    assert {"tier_override.proposed", "tier_override.approved"} <= actions
 
 
 def test_self_approval_is_refused(classified, lead):
-    override = services.propose_override(
+    override = services.override_propose(
         lead, classified, tier="B", reason="测试自批", expires_on=_until()
     )
     with pytest.raises(PermissionDenied):
@@ -63,7 +64,7 @@ def test_self_approval_is_refused(classified, lead):
 
 def test_an_rm_cannot_approve(classified, rm, lead, team):
     other_rm = UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
-    override = services.propose_override(
+    override = services.override_propose(
         lead, classified, tier="B", reason="理由充分", expires_on=_until()
     )
     with pytest.raises(PermissionDenied):
@@ -72,7 +73,7 @@ def test_an_rm_cannot_approve(classified, rm, lead, team):
 
 def test_approver_must_see_the_customer(classified, lead):
     outsider = UserFactory(role=roles.TEAM_LEAD)  # another team
-    override = services.propose_override(
+    override = services.override_propose(
         lead, classified, tier="B", reason="理由充分", expires_on=_until()
     )
     with pytest.raises(PermissionDenied):
@@ -80,7 +81,7 @@ def test_approver_must_see_the_customer(classified, lead):
 
 
 def test_rejection_leaves_the_class(classified, lead, head):
-    override = services.propose_override(
+    override = services.override_propose(
         lead, classified, tier="A", reason="理由充分", expires_on=_until()
     )
     decide(head, override.approval_id, approve=False, note="证据不足")
@@ -103,21 +104,21 @@ def test_bad_proposals_change_nothing(classified, lead, kwargs, field):
     elif kwargs.get("expires_on") == "far":
         kwargs["expires_on"] = _until(181)
     with pytest.raises(ValidationError) as exc:
-        services.propose_override(lead, classified, **kwargs)
+        services.override_propose(lead, classified, **kwargs)
     assert field in exc.value.message_dict
     assert not TierOverride.objects.exists() and not ApprovalRequest.objects.exists()
 
 
 def test_one_open_override_per_customer(classified, lead, rm):
-    services.propose_override(lead, classified, tier="A", reason="理由充分", expires_on=_until())
+    services.override_propose(lead, classified, tier="A", reason="理由充分", expires_on=_until())
     with pytest.raises(ValidationError):
-        services.propose_override(rm, classified, tier="B", reason="理由充分", expires_on=_until())
+        services.override_propose(rm, classified, tier="B", reason="理由充分", expires_on=_until())
 
 
 def test_outside_the_book_is_not_found(classified):
     stranger = UserFactory(role=roles.RELATIONSHIP_MANAGER)
-    with pytest.raises(Customer.DoesNotExist):
-        services.propose_override(
+    with pytest.raises(NotFound):
+        services.override_propose(
             stranger, classified, tier="A", reason="理由充分", expires_on=_until()
         )
 
@@ -125,54 +126,54 @@ def test_outside_the_book_is_not_found(classified):
 def test_auditor_cannot_propose(classified):
     auditor = UserFactory(role=roles.AUDITOR)
     with pytest.raises(PermissionDenied):
-        services.propose_override(
+        services.override_propose(
             auditor, classified, tier="A", reason="理由充分", expires_on=_until()
         )
 
 
 def test_next_run_honours_the_override_then_expiry_reverts(classified, lead, head, policy):
-    override = services.propose_override(
+    override = services.override_propose(
         lead, classified, tier="A", reason="理由充分", expires_on=_until(10)
     )
     decide(head, override.approval_id, approve=True)
     later = AS_OF + datetime.timedelta(days=1)
-    run = services.recalculate(later, policy=policy)
+    run = services.run_recalculate(later, policy=policy)
     row = TierAssignment.objects.get(run=run, customer=classified)
     assert (row.computed_class, row.base_class, row.applied_class) == ("C", "C", "A")
     assert row.override_id == override.pk
     assert Customer.objects.get(pk=classified.pk).tier == "A"
     # not expired yet: nothing happens
-    assert services.expire_overrides(_until(10)) == 0
-    assert services.expire_overrides(_until(11)) == 1
+    assert services.override_expire(_until(10)) == 0
+    assert services.override_expire(_until(11)) == 1
     assert TierOverride.objects.get(pk=override.pk).status == TierOverride.Status.EXPIRED
     assert Customer.objects.get(pk=classified.pk).tier == "C"
-    assert services.expire_overrides(_until(11)) == 0  # idempotent
+    assert services.override_expire(_until(11)) == 0  # idempotent
 
 
 def test_expired_override_is_ignored_by_a_run(classified, lead, head, policy):
-    override = services.propose_override(
+    override = services.override_propose(
         lead, classified, tier="A", reason="理由充分", expires_on=_until(10)
     )
     decide(head, override.approval_id, approve=True)
     far = max(_until(40), AS_OF + datetime.timedelta(days=40))
-    run = services.recalculate(far, policy=policy)
+    run = services.run_recalculate(far, policy=policy)
     assert TierAssignment.objects.get(run=run, customer=classified).applied_class == "C"
 
 
 def test_withdrawn_request_withdraws_the_override(classified, lead):
     from crm.core.approvals import withdraw
 
-    override = services.propose_override(
+    override = services.override_propose(
         lead, classified, tier="A", reason="理由充分", expires_on=_until()
     )
     withdraw(lead, override.approval_id)
     # a new proposal is possible again; the withdrawn one follows its request
-    services.propose_override(lead, classified, tier="B", reason="新的理由", expires_on=_until())
+    services.override_propose(lead, classified, tier="B", reason="新的理由", expires_on=_until())
     assert TierOverride.objects.get(pk=override.pk).status == TierOverride.Status.WITHDRAWN
 
 
 def test_vip_override(classified, lead, head):
-    override = services.propose_override(
+    override = services.override_propose(
         lead, classified, tier="B", vip_level="diamond", reason="理由充分", expires_on=_until()
     )
     decide(head, override.approval_id, approve=True)

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand
 
-from compliance import services
+from compliance.services.sweep import warning_sweep
 
 
 class Command(BaseCommand):
@@ -13,5 +13,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         today = datetime.date.fromisoformat(options["date"]) if options["date"] else None
-        n = services.sweep_warnings(today, stdout=self.stdout)
+        n = warning_sweep(today, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"{n} warnings escalated"))

@@ -19,6 +19,7 @@ from crm.core.access import NotFound
 from crm.core.config import fiducia
 from crm.ui.forms import add_service_error, message_service_error
 from crm.ui.pagination import capped_count, keyset_page
+from crm.ui.registry import MONTHLY_CONTRIBUTION, provider
 from customers.records import assessments, selectors, services
 from customers.records.access import access_customer, access_saved_filter
 from customers.records.filters import customer_filter
@@ -96,37 +97,42 @@ def saved_filter_delete(request, pk):
 # ---- 360 ------------------------------------------------------------------------------------
 
 
-def _contribution(row) -> Decimal:
-    """Bank formula (DESIGN §5.3): net interest income + fee income. Tiering owns the policy;
-    this is only the 360 chart's view of it."""
-    return row.net_interest_income + row.fee_income
+def _contributions(aggregates) -> list | None:
+    """Each month's contribution under the published tier policy (tiering registers the
+    provider, so the chart and the class explanation use one formula), or None: no line."""
+    compute = provider(MONTHLY_CONTRIBUTION)
+    return compute(aggregates) if compute is not None and aggregates else None
 
 
 def _chart(aggregates) -> dict:
     months = [a.month.strftime("%Y-%m") for a in aggregates]
-    return {
-        "tooltip": {"trigger": "axis"},
-        "legend": {"data": [_("Average balance"), _("Contribution")]},
-        "grid": {"left": 60, "right": 60, "top": 40, "bottom": 30},
-        "xAxis": {"type": "category", "data": months},
-        "yAxis": [
-            {"type": "value", "name": _("Balance")},
-            {"type": "value", "name": _("Contribution")},
-        ],
-        "series": [
-            {
-                "name": _("Average balance"),
-                "type": "bar",
-                "data": [float(a.average_balance) for a in aggregates],
-            },
+    contributions = _contributions(aggregates)
+    series = [
+        {
+            "name": _("Average balance"),
+            "type": "bar",
+            "data": [float(a.average_balance) for a in aggregates],
+        }
+    ]
+    axes = [{"type": "value", "name": _("Balance")}]
+    if contributions is not None:
+        axes.append({"type": "value", "name": _("Contribution")})
+        series.append(
             {
                 "name": _("Contribution"),
                 "type": "line",
                 "yAxisIndex": 1,
                 "smooth": True,
-                "data": [float(_contribution(a)) for a in aggregates],
-            },
-        ],
+                "data": [float(c) for c in contributions],
+            }
+        )
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [s["name"] for s in series]},
+        "grid": {"left": 60, "right": 60, "top": 40, "bottom": 30},
+        "xAxis": {"type": "category", "data": months},
+        "yAxis": axes,
+        "series": series,
     }
 
 

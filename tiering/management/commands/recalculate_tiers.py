@@ -31,15 +31,15 @@ class Command(BaseCommand):
             day = datetime.date.fromisoformat(as_of) if as_of else timezone.localdate()
         except ValueError:
             raise CommandError(_("--as-of must be a date like 2026-11-30.")) from None
-        policy = services.published_policy()
+        policy = selectors.published_policy()
         if policy is None:
             raise CommandError(_("No tier policy is published."))
         began = time.monotonic()
         try:
             if dry_run:
-                run = services.what_if(policy, day)
+                run = services.policy_what_if(policy, day)
             else:
-                run = services.recalculate(day, policy=policy, force=force)
+                run = services.run_recalculate(day, policy=policy, force=force)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         elapsed = time.monotonic() - began
