@@ -186,7 +186,7 @@ def check_figures(when: str) -> None:
 def time_pages(user, runs: int) -> None:
     client = Client()
     client.force_login(user)
-    queue = reverse("complaints:queue")
+    queue = reverse("complaints:complaint-queue")
     branch = (
         Complaint.objects.filter(reference__startswith=PREFIX)
         .values_list("branch_id", flat=True)
@@ -198,8 +198,8 @@ def time_pages(user, runs: int) -> None:
         ("queue: due within 3 days + branch", queue, {"due_within": 3, "branch": branch}),
         ("queue: all statuses, newest", queue, {"status": "all"}),
         ("queue: closed, by cause", queue, {"status": "closed", "cause": Cause.objects.first().pk}),
-        ("queue filter fragment (htmx)", reverse("complaints:queue_filters"), {}),
-        ("statistics (12 months)", reverse("complaints:stats"), {}),
+        ("queue filter fragment (htmx)", reverse("complaints:complaint-queue-filters"), {}),
+        ("statistics (12 months)", reverse("complaints:statistics-detail"), {}),
     ]
     mine = (
         selectors.complaints_for(user)
@@ -208,7 +208,9 @@ def time_pages(user, runs: int) -> None:
         .first()
     )
     if mine:
-        scenarios.insert(-1, ("complaint page", reverse("complaints:detail", args=[mine]), {}))
+        scenarios.insert(
+            -1, ("complaint page", reverse("complaints:complaint-detail", args=[mine]), {})
+        )
     if not user.has_perm("complaints.view_statistics"):
         scenarios = scenarios[:-1]
     print(f"\nas {user.username} ({', '.join(sorted(user.role_names))})")

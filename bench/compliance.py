@@ -197,18 +197,26 @@ def pages(user, runs):
     sample = RiskWarning.objects.filter(services_q(user)).select_related("customer").first()
     customer = sample.customer if sample else Customer.objects.filter(owner=user).first()
     urls = [
-        ("warnings list", reverse("compliance:warnings"), {}),
-        ("warnings: red, open", reverse("compliance:warnings"), {"grade": "red", "status": "open"}),
-        ("signals list", reverse("compliance:signals"), {}),
-        ("watch list", reverse("compliance:watchlist"), {}),
-        ("home panel (My day)", reverse("compliance:panel_home"), {}),
-        ("customer risk panel", reverse("compliance:panel_customer", args=[customer.pk]), {}),
+        ("warnings list", reverse("compliance:warning-list"), {}),
+        (
+            "warnings: red, open",
+            reverse("compliance:warning-list"),
+            {"grade": "red", "status": "open"},
+        ),
+        ("signals list", reverse("compliance:signal-list"), {}),
+        ("watch list", reverse("compliance:watch-list"), {}),
+        ("home panel (My day)", reverse("compliance:home-panel"), {}),
+        ("customer risk panel", reverse("compliance:customer-panel", args=[customer.pk]), {}),
     ]
     if user.has_perm("compliance.view_dashboard"):
         urls += [
-            ("dashboard", reverse("compliance:dashboard"), {}),
-            ("suitability mismatches", reverse("compliance:mismatches"), {}),
-            ("audit review: transitions", reverse("compliance:audit"), {"category": "transition"}),
+            ("dashboard", reverse("compliance:risk-dashboard"), {}),
+            ("suitability mismatches", reverse("compliance:mismatch-list"), {}),
+            (
+                "audit review: transitions",
+                reverse("compliance:audit-review"),
+                {"category": "transition"},
+            ),
         ]
     client = Client()
     client.force_login(user)

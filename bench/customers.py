@@ -54,7 +54,7 @@ def scenarios(user) -> list[tuple[str, str, dict]]:
     from customers.records.search_keys import pinyin_keys
 
     full, initials = pinyin_keys(sample.name)
-    lst = reverse("customers:list")
+    lst = reverse("customers:customer-list")
     return [
         ("list", lst, {}),
         ("filtered list", lst, {"kind": "individual", "vip_level": "gold", "sort": "-aum"}),
@@ -66,7 +66,7 @@ def scenarios(user) -> list[tuple[str, str, dict]]:
         ("search: phone last 4", lst, {"q": sample.mobile[-4:]}),
         ("search: ID number", lst, {"q": id_number}),
         ("search: USCC", lst, {"q": institution.uscc}),
-        ("customer 360", reverse("customers:detail", args=[sample.pk]), {}),
+        ("customer 360", reverse("customers:customer-detail", args=[sample.pk]), {}),
     ]
 
 

@@ -108,18 +108,18 @@ def main() -> None:
         f"in-app reminders {second.notifications}, e-mail claims {second.emails_claimed}"
     )
     urls = [
-        ("my day: tasks", reverse("customers:home_tasks")),
-        ("my day: customers", reverse("customers:home_customers")),
-        ("task list", reverse("customers:tasks")),
-        ("task list overdue", reverse("customers:tasks") + "?status=overdue"),
+        ("my day: tasks", reverse("customers:task-home-panel")),
+        ("my day: customers", reverse("customers:customer-home-panel")),
+        ("task list", reverse("customers:task-list")),
+        ("task list overdue", reverse("customers:task-list") + "?status=overdue"),
     ]
     for username, extra in (
         ("bench_rm001", []),
         (
             "bench_lead",
             [
-                ("home_team", reverse("customers:home_team")),
-                ("team tasks", reverse("customers:tasks") + "?who=team&status=overdue"),
+                ("home_team", reverse("customers:team-home-panel")),
+                ("team tasks", reverse("customers:task-list") + "?who=team&status=overdue"),
             ],
         ),
     ):

@@ -187,7 +187,7 @@ def main() -> None:
     def report_rows(response):
         return len(response.context["rows"])
 
-    dashboard = reverse("performance:dashboard")
+    dashboard = reverse("performance:team-dashboard")
     year = timezone.localdate().year
     for username in ("bench_head", "bench_lead", "bench_rm001"):
         user = User.objects.get(username=username)
@@ -202,14 +202,16 @@ def main() -> None:
             measure(
                 client,
                 "drill-down (year trend)",
-                reverse("performance:staff_detail", args=[rm.pk]) + f"?period={year}",
+                reverse("performance:staff-detail", args=[rm.pk]) + f"?period={year}",
                 max(5, args.runs // 3),
             )
-            measure(client, "export XLSX", reverse("performance:export"), max(5, args.runs // 3))
+            measure(
+                client, "export XLSX", reverse("performance:figure-export"), max(5, args.runs // 3)
+            )
             measure(
                 client,
                 "training overdue report",
-                reverse("performance:training_overdue"),
+                reverse("performance:training-overdue"),
                 args.runs,
                 report_rows,
             )

@@ -92,11 +92,11 @@ def time_requests(client, url, runs):
 def bench_board(runs):
     rm = User.objects.get(username="bench_rm001")
     lead = User.objects.get(username="bench_lead")
-    board = reverse("customers:sales:board")
+    board = reverse("customers:prospect-board")
     for label, user, url in (
         ("board, RM", rm, board),
         ("board, team lead (team)", lead, f"{board}?team={lead.team_id}"),
-        ("reference: customer list, RM", rm, reverse("customers:list")),
+        ("reference: customer list, RM", rm, reverse("customers:customer-list")),
     ):
         client = Client()
         client.force_login(user)

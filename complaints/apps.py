@@ -83,7 +83,7 @@ class ComplaintsConfig(AppConfig):
             NavItem(
                 "complaints",
                 _("Complaints"),
-                "complaints:queue",
+                "complaints:complaint-queue",
                 icon="megaphone",
                 order=40,
                 permission="complaints.view_complaint",
@@ -95,7 +95,7 @@ class ComplaintsConfig(AppConfig):
                 "customer_360",
                 "complaints",
                 _("Complaints"),
-                "complaints:customer_panel",
+                "complaints:customer-panel",
                 order=40,
                 permission="complaints.view_complaint",
             )

@@ -119,7 +119,7 @@ def bulk(request):
     and complaints outside the user's scope are skipped."""
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     action = request.POST.get("action")
-    back = reverse("complaints:queue") + (
+    back = reverse("complaints:complaint-queue") + (
         "?" + request.POST.get("query", "") if request.POST.get("query") else ""
     )
     if not ids:
@@ -204,7 +204,7 @@ def detail(request, pk):
 
 
 def _back(pk):
-    return redirect("complaints:detail", pk)
+    return redirect("complaints:complaint-detail", pk)
 
 
 @require_POST
@@ -418,7 +418,7 @@ def _intake(request, *, intake, customer=None, template_title=""):
                         _("Complaint %(ref)s logged; decision due by %(due)s.")
                         % {"ref": c.reference, "due": c.decision_due},
                     )
-                    return redirect("complaints:detail", c.pk)
+                    return redirect("complaints:complaint-detail", c.pk)
     return render(
         request,
         "complaints/intake.html",

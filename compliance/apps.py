@@ -97,7 +97,7 @@ class ComplianceConfig(AppConfig):
             NavItem(
                 "compliance_warnings",
                 _("Risk warnings"),
-                "compliance:warnings",
+                "compliance:warning-list",
                 icon="exclamation-triangle",
                 order=60,
                 permission="compliance.view_riskwarning",
@@ -108,7 +108,7 @@ class ComplianceConfig(AppConfig):
             NavItem(
                 "compliance_dashboard",
                 _("Risk & compliance"),
-                "compliance:dashboard",
+                "compliance:risk-dashboard",
                 icon="shield-check",
                 order=70,
                 permission="compliance.view_dashboard",
@@ -119,7 +119,7 @@ class ComplianceConfig(AppConfig):
             NavItem(
                 "compliance_suitability",
                 _("Suitability check"),
-                "compliance:suitability",
+                "compliance:suitability-check",
                 icon="clipboard-check",
                 order=65,
                 permission="compliance.add_suitabilitycheck",
@@ -131,7 +131,7 @@ class ComplianceConfig(AppConfig):
                 "customer_360",
                 "compliance_risk",
                 _("Risk and suitability"),
-                "compliance:panel_customer",
+                "compliance:customer-panel",
                 order=40,
                 permission="compliance.view_riskwarning",
             )
@@ -141,7 +141,7 @@ class ComplianceConfig(AppConfig):
                 "home",
                 "compliance_warnings",
                 _("My red and orange warnings"),
-                "compliance:panel_home",
+                "compliance:home-panel",
                 order=20,
                 permission="compliance.view_riskwarning",
                 width=6,

@@ -93,7 +93,7 @@ SIGNAL_IMPORT = imports.ImportKind(
     validate=_validate,
     write=_write,
     form_class=SignalImportForm,
-    url_name="compliance:import",
+    url_name="compliance:signal-import",
     title=_("Import signals"),
     intro=_(
         "Every row is checked first; nothing is written until you confirm the valid rows. A "
@@ -188,9 +188,9 @@ AUDIT_EXPORT = downloads.DownloadKind(
     build=_build_audit,
     summary=_("Audit-log export requested by %(user)s"),
     window=datetime.timedelta(hours=24),
-    request_url="compliance:audit_export_request",
-    list_url="compliance:audit_exports",
-    download_url="compliance:audit_export_download",
+    request_url="compliance:audit-export-request",
+    list_url="compliance:audit-export-list",
+    download_url="compliance:audit-export-download",
     request_title=_("Request an audit-log export"),
     request_intro=_(
         "Exports of the audit log need a second person's approval. Once approved you can "

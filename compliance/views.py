@@ -144,8 +144,8 @@ def signal_create(request):
         else:
             messages.success(request, _("Signal recorded."))
             if signal.warning_id:
-                return redirect("compliance:warning", signal.warning_id)
-            return redirect("compliance:signals")
+                return redirect("compliance:warning-detail", signal.warning_id)
+            return redirect("compliance:signal-list")
     return render(request, "compliance/form.html", {"form": form, "title": _("Record a signal")})
 
 
@@ -225,7 +225,7 @@ def step_add(request, pk):
             messages.success(request, _("Disposal step saved."))
     else:
         message_service_error(request, ValidationError(form.errors.as_data()))
-    return redirect("compliance:warning", warning.pk)
+    return redirect("compliance:warning-detail", warning.pk)
 
 
 @require_POST
@@ -242,7 +242,7 @@ def step_done(request, pk):
             messages.success(request, _("Outcome recorded."))
     else:
         messages.error(request, _("Please record the outcome."))
-    return redirect("compliance:warning", step.warning_id)
+    return redirect("compliance:warning-detail", step.warning_id)
 
 
 # ---- watch list -------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def watchlist(request):
                 add_service_error(form, exc)
             else:
                 messages.success(request, _("The change was sent for approval."))
-                return redirect("compliance:watchlist")
+                return redirect("compliance:watch-list")
     action = request.GET.get("action", "")
     if action not in WatchAction.values:
         action = ""

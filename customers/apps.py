@@ -57,7 +57,7 @@ class CustomersConfig(AppConfig):
         from crm.ui.registry import NavItem, register_nav
 
         register_nav(
-            NavItem("customers", _("Customers"), "customers:list", icon="people", order=10)
+            NavItem("customers", _("Customers"), "customers:customer-list", icon="people", order=10)
         )
 
         from crm.core.downloads import register_download

@@ -65,7 +65,7 @@ class TieringConfig(AppConfig):
                 "customer_360",
                 "tiering",
                 _("Value class and VIP level"),
-                "tiering:panel",
+                "tiering:customer-panel",
                 order=20,
                 permission="tiering.view_tierassignment",
             )
@@ -74,7 +74,7 @@ class TieringConfig(AppConfig):
             NavItem(
                 "tiering",
                 _("Tiering"),
-                "tiering:reports",
+                "tiering:report-list",
                 icon="bar-chart-steps",
                 order=30,
                 permission="tiering.view_tierrun",

@@ -196,7 +196,7 @@ def policy_list(request):
                 add_service_error(form, exc)
             else:
                 messages.success(request, _("Draft v%(v)s saved.") % {"v": draft.version})
-                return redirect("tiering:policies")
+                return redirect("tiering:policy-list")
     return render(
         request,
         "tiering/policies.html",
@@ -220,7 +220,7 @@ def policy_publish(request, pk):
         message_service_error(request, exc)
     else:
         messages.success(request, _("Policy v%(v)s published.") % {"v": policy.version})
-    return redirect("tiering:policies")
+    return redirect("tiering:policy-list")
 
 
 @requires("tiering.change_tierpolicy")
@@ -233,7 +233,7 @@ def policy_whatif(request, pk):
             policy, form.cleaned_data["as_of"] or timezone.localdate(), acting_user=request.user
         )
         messages.success(request, _("What-if computed for %(n)s customers.") % {"n": run.customers})
-        return redirect("tiering:whatif", pk=policy.pk)
+        return redirect("tiering:policy-whatif", pk=policy.pk)
     context = {"policy": policy, "form": form, "run": run}
     if run is not None:
         # The rules' classes (before grace): what the draft would do once downgrades take effect.

@@ -72,7 +72,7 @@ def complaints_sweep_deadlines(today=None, stdout=None) -> dict:
             items = []
             for row in chunk:
                 text = title % {"ref": row["reference"], "due": row["due_on"]}
-                url = reverse("complaints:detail", args=[row["pk"]])
+                url = reverse("complaints:complaint-detail", args=[row["pk"]])
                 key = f"complaint:{row['pk']}:{kind}:{row['due_on']:%Y%m%d}"
                 items += [
                     {"recipient_id": user_id, "title": text, "url": url, "dedupe_key": key}

@@ -34,7 +34,7 @@ def warning_schedule_followups(warning_ids: list[int]) -> int:
             "title": _("%(grade)s warning: %(customer)s")
             % {"grade": w.get_grade_display(), "customer": w.customer.name},
             "body": w.title,
-            "url": reverse("compliance:warning", args=[w.pk]),
+            "url": reverse("compliance:warning-detail", args=[w.pk]),
             "dedupe_key": f"warning-raised:{w.pk}:{w.grade}",
         }
         for w in warnings

@@ -44,7 +44,7 @@ def warning_sweep(today: datetime.date | None = None, *, chunk: int = 20_000, st
     due = cal.deadline(today, 1, working_days=True)
     title = _("Warning escalated: %(customer)s (verification overdue)")
     pre, _sep, post = title.partition("%(customer)s")
-    url = reverse("compliance:warning", args=[999999999])
+    url = reverse("compliance:warning-detail", args=[999999999])
     url_pre, _sep, url_post = url.partition("999999999")
     w_t = RiskWarning._meta.db_table
     u_t = get_user_model()._meta.db_table

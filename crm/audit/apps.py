@@ -20,7 +20,7 @@ class AuditConfig(AppConfig):
             NavItem(
                 "audit",
                 _("Audit log"),
-                "audit:list",
+                "audit:entry-list",
                 icon="journal-text",
                 order=90,
                 permission="audit.view_auditentry",

@@ -56,7 +56,7 @@ class ImportKind:
     # (acting_user, locked staged import) → (rows created, audit details); inside the
     # confirmation's transaction.
     write: Callable[..., tuple[int, dict]]
-    # Pages: the upload form and the URL names ("<url_name>", "<url_name>_preview", …).
+    # Pages: the upload form and the URL names "<url_name>-upload", "<url_name>-preview", …
     form_class: type
     url_name: str
     title: str
@@ -69,8 +69,8 @@ class ImportKind:
     nav_template: str = ""  # the app's sub-navigation, included at the top of each page
     error_report_stem: str = "import"
 
-    def url(self, step: str = "") -> str:
-        return f"{self.url_name}_{step}" if step else self.url_name
+    def url(self, step: str = "upload") -> str:
+        return f"{self.url_name}-{step}"
 
 
 def staged_imports_for(kind: ImportKind, user) -> QuerySet:

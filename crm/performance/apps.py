@@ -51,7 +51,7 @@ class PerformanceConfig(AppConfig):
             NavItem(
                 "team_dashboard",
                 _("Team KPIs"),
-                "performance:dashboard",
+                "performance:team-dashboard",
                 icon="bar-chart-line",
                 order=70,
                 roles=(roles.TEAM_LEAD, roles.BRANCH_HEAD),
@@ -62,7 +62,7 @@ class PerformanceConfig(AppConfig):
             NavItem(
                 "training_report",
                 _("Training"),
-                "performance:training_overdue",
+                "performance:training-overdue",
                 icon="mortarboard",
                 order=72,
                 permission="performance.view_training_report",

@@ -196,7 +196,7 @@ def sweep_training(today: datetime.date | None = None) -> dict:
                 counts["skipped"] += 1
                 continue
             subject = people[subject_id]
-            url = reverse("performance:staff_detail", args=[subject_id])
+            url = reverse("performance:staff-detail", args=[subject_id])
             context = {"course": course.title, "date": f"{expiry:%Y-%m-%d}", "name": subject}
             if kind == "expiring":
                 title = _("Training “%(course)s” expires on %(date)s") % context

@@ -26,7 +26,7 @@ class UIConfig(AppConfig):
             NavItem(
                 "approvals",
                 _("Approvals"),
-                "core:approvals",
+                "core:approval-list",
                 icon="check2-square",
                 order=80,
             )

@@ -48,12 +48,12 @@ def setup() -> None:
 
     work = "customers.change_followuptask"
     for key, title, url_name, order, width, perm in (
-        ("fu_tasks", _("My follow-ups"), "customers:home_tasks", 10, 7, work),
-        ("fu_customers", _("My customers"), "customers:home_customers", 11, 5, work),
+        ("fu_tasks", _("My follow-ups"), "customers:task-home-panel", 10, 7, work),
+        ("fu_customers", _("My customers"), "customers:customer-home-panel", 11, 5, work),
         (
             "fu_team",
             _("My team's overdue work"),
-            "customers:home_team",
+            "customers:team-home-panel",
             14,
             12,
             "customers.reassign_followuptask",
@@ -67,7 +67,7 @@ def setup() -> None:
             "customer_360",
             "interactions",
             _("Contacts and follow-ups"),
-            "customers:interactions_panel",
+            "customers:interaction-panel",
             order=5,
             width=12,
             permission="customers.view_interaction",
@@ -77,7 +77,7 @@ def setup() -> None:
         NavItem(
             "followups",
             _("Follow-ups"),
-            "customers:tasks",
+            "customers:task-list",
             icon="calendar-check",
             order=12,
             permission=work,

@@ -79,7 +79,7 @@ def reminder_tasks(day: datetime.date):
 
 def _customer_url_parts() -> tuple[str, str]:
     marker = "987654321"
-    prefix, suffix = reverse("customers:detail", args=[int(marker)]).split(marker)
+    prefix, suffix = reverse("customers:customer-detail", args=[int(marker)]).split(marker)
     return prefix, suffix
 
 

@@ -65,7 +65,7 @@ def ready() -> None:
         NavItem(
             "pipeline",
             _("Pipeline"),
-            "customers:sales:board",
+            "customers:prospect-board",
             icon="kanban",
             order=20,
             permission="customers.view_prospect",
@@ -76,7 +76,7 @@ def ready() -> None:
         NavItem(
             "activities",
             _("Activities"),
-            "customers:sales:activities",
+            "customers:activity-list",
             icon="megaphone",
             order=22,
             permission="customers.view_activity",
@@ -87,7 +87,7 @@ def ready() -> None:
         NavItem(
             "statements",
             _("Statements"),
-            "customers:sales:statements",
+            "customers:statement-list",
             icon="file-earmark-pdf",
             order=24,
             permission="customers.view_statement",
@@ -98,7 +98,7 @@ def ready() -> None:
         NavItem(
             "handovers",
             _("Handovers"),
-            "customers:sales:handovers",
+            "customers:handover-list",
             icon="arrow-left-right",
             order=26,
             permission="customers.manage_handover",
@@ -111,7 +111,7 @@ def ready() -> None:
             "customer_360",
             "lifecycle",
             _("Lifecycle and statements"),
-            "customers:sales:lifecycle_panel",
+            "customers:lifecycle-panel",
             order=40,
             width=6,
         )
@@ -121,7 +121,7 @@ def ready() -> None:
             "customer_360",
             "satisfaction",
             _("Satisfaction"),
-            "customers:sales:survey_panel",
+            "customers:survey-panel",
             order=45,
             width=6,
             permission="customers.view_satisfactionsurvey",
@@ -132,7 +132,7 @@ def ready() -> None:
             "staff_detail",
             "handover",
             _("Handover"),
-            "customers:sales:handover_panel",
+            "customers:handover-panel",
             order=50,
             permission="customers.manage_handover",
         )
@@ -142,7 +142,7 @@ def ready() -> None:
             "home",
             "pipeline",
             _("My pipeline"),
-            "customers:sales:home_panel",
+            "customers:prospect-home-panel",
             order=40,
             width=6,
             permission="customers.add_prospect",

@@ -44,18 +44,21 @@ def test_views_answer_404_outside_the_scope(client, rm, other_rm, customer, offi
     notice = c.notices.get()
     client.force_login(other_rm)
     for url in [
-        reverse("complaints:detail", args=[c.pk]),
-        reverse("complaints:attachment", args=[c.pk, att.pk]),
-        reverse("complaints:notice_print", args=[c.pk, notice.pk]),
+        reverse("complaints:complaint-detail", args=[c.pk]),
+        reverse("complaints:attachment-download", args=[c.pk, att.pk]),
+        reverse("complaints:notice-print", args=[c.pk, notice.pk]),
     ]:
         assert client.get(url).status_code == 404, url
     for name, data in [
-        ("complaints:transition", {"to_state": "withdrawn", "withdrawn_reason": "x"}),
-        ("complaints:attach", {"file": SimpleUploadedFile("b.pdf", b"%PDF")}),
+        ("complaints:complaint-transition", {"to_state": "withdrawn", "withdrawn_reason": "x"}),
+        ("complaints:attachment-create", {"file": SimpleUploadedFile("b.pdf", b"%PDF")}),
     ]:
         assert client.post(reverse(name, args=[c.pk]), data).status_code == 404, name
     client.force_login(rm)
-    assert client.get(reverse("complaints:attachment", args=[c.pk, att.pk])).status_code == 200
+    assert (
+        client.get(reverse("complaints:attachment-download", args=[c.pk, att.pk])).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize("role", ["rm", "lead", "head"])

@@ -260,12 +260,12 @@ def test_the_page_and_the_export_show_the_same_figures(
     # Session, user, permissions, groups, the session's save (3 in a test transaction), then
     # the figures and the labels: two queries of its own whatever the number of complaints.
     with django_assert_max_num_queries(9):
-        page = client.get(reverse("complaints:stats"))
+        page = client.get(reverse("complaints:statistics-detail"))
     data = page.context["data"]
     start, end = data["start"], data["end"]
     assert shown(data) == expected(start, end)
     assert f'id="stat-total">{data["summary"]["n"]}<' in page.content.decode()
-    book = load_workbook(io.BytesIO(client.get(reverse("complaints:stats_export")).content))
+    book = load_workbook(io.BytesIO(client.get(reverse("complaints:statistics-export")).content))
     summary = {r[0]: r[1] for r in book["汇总 Summary"].iter_rows(min_row=6, values_only=True)}
     values = list(summary.values())
     s = data["summary"]

@@ -37,13 +37,13 @@ def _intake_data(**extra):
 
 def test_rm_logs_from_the_customer_page_with_a_document(client, rm, customer):
     client.force_login(rm)
-    url = reverse("complaints:intake_customer", args=[customer.pk])
+    url = reverse("complaints:complaint-intake-customer", args=[customer.pk])
     assert client.get(url).status_code == 200
     doc = SimpleUploadedFile("录音说明.pdf", b"%PDF-1.4 test", content_type="application/pdf")
     response = client.post(url, _intake_data(complainant_name="", files=doc))
     assert response.status_code == 302
     c = Complaint.objects.get()
-    assert response.url == reverse("complaints:detail", args=[c.pk])
+    assert response.url == reverse("complaints:complaint-detail", args=[c.pk])
     assert (c.customer, c.complainant_name, c.intake, c.logged_by) == (
         customer,
         "张伟",
@@ -53,19 +53,22 @@ def test_rm_logs_from_the_customer_page_with_a_document(client, rm, customer):
     assert c.reference.startswith("TS")
     att = Attachment.objects.get(complaint=c)
     assert att.name == "录音说明.pdf"
-    download = client.get(reverse("complaints:attachment", args=[c.pk, att.pk]))
+    download = client.get(reverse("complaints:attachment-download", args=[c.pk, att.pk]))
     assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
 
 
 def test_intake_for_a_customer_outside_the_book_is_404(client, rm, other_rm):
     client.force_login(rm)
     theirs = CustomerFactory(owner=other_rm)
-    assert client.get(reverse("complaints:intake_customer", args=[theirs.pk])).status_code == 404
+    assert (
+        client.get(reverse("complaints:complaint-intake-customer", args=[theirs.pk])).status_code
+        == 404
+    )
 
 
 def test_bad_intake_shows_messages_and_writes_nothing(client, rm, customer):
     client.force_login(rm)
-    url = reverse("complaints:intake_customer", args=[customer.pk])
+    url = reverse("complaints:complaint-intake-customer", args=[customer.pk])
     response = client.post(url, _intake_data(demands="", received_at="not a date"))
     assert response.status_code == 200
     assert not Complaint.objects.exists()
@@ -75,7 +78,7 @@ def test_bad_intake_shows_messages_and_writes_nothing(client, rm, customer):
 def test_duplicates_are_offered_not_forced(client, rm, customer):
     client.force_login(rm)
     first = make_complaint(rm, customer=customer)
-    url = reverse("complaints:intake_customer", args=[customer.pk])
+    url = reverse("complaints:complaint-intake-customer", args=[customer.pk])
     response = client.post(url, _intake_data())
     assert response.status_code == 200
     assert [d.pk for d in response.context["duplicates"]] == [first.pk]
@@ -88,7 +91,7 @@ def test_duplicates_are_offered_not_forced(client, rm, customer):
 
 def test_counter_intake_anonymous_and_by_customer_number(client, rm, customer):
     client.force_login(rm)
-    url = reverse("complaints:intake_counter")
+    url = reverse("complaints:complaint-intake")
     assert (
         client.post(url, _intake_data(is_anonymous="on", complainant_contact="")).status_code == 302
     )
@@ -105,9 +108,9 @@ def test_counter_intake_anonymous_and_by_customer_number(client, rm, customer):
 
 def test_regulator_intake_is_for_compliance(client, rm, officer):
     client.force_login(rm)
-    assert client.get(reverse("complaints:intake_regulator")).status_code == 403
+    assert client.get(reverse("complaints:complaint-intake-regulator")).status_code == 403
     client.force_login(officer)
-    url = reverse("complaints:intake_regulator")
+    url = reverse("complaints:complaint-intake-regulator")
     response = client.post(
         url, _intake_data(complainant_name="孙女士", regulator_reference="沪银保监转〔2026〕12号")
     )
@@ -122,19 +125,19 @@ def test_scope_rm_sees_book_and_own_logged_others_404(client, rm, other_rm, cust
     theirs = make_complaint(other_rm)
     client.force_login(rm)
     for c in (mine, counter):
-        assert client.get(reverse("complaints:detail", args=[c.pk])).status_code == 200
-    assert client.get(reverse("complaints:detail", args=[theirs.pk])).status_code == 404
+        assert client.get(reverse("complaints:complaint-detail", args=[c.pk])).status_code == 200
+    assert client.get(reverse("complaints:complaint-detail", args=[theirs.pk])).status_code == 404
     assert (
         client.post(
-            reverse("complaints:transition", args=[theirs.pk]), {"to_state": "withdrawn"}
+            reverse("complaints:complaint-transition", args=[theirs.pk]), {"to_state": "withdrawn"}
         ).status_code
         == 404
     )
-    response = client.get(reverse("complaints:queue"))
+    response = client.get(reverse("complaints:complaint-queue"))
     refs = {c.reference for c in response.context["page"]}
     assert refs == {mine.reference, counter.reference}
     client.force_login(officer)
-    refs = {c.reference for c in client.get(reverse("complaints:queue")).context["page"]}
+    refs = {c.reference for c in client.get(reverse("complaints:complaint-queue")).context["page"]}
     assert refs == {mine.reference, counter.reference, theirs.reference}
 
 
@@ -148,23 +151,25 @@ def test_queue_is_within_10_queries_whatever_the_page(
             move(officer, c, "in_handling")
     client.force_login(officer)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("complaints:queue"))
+        response = client.get(reverse("complaints:complaint-queue"))
     assert len(response.context["page"]) == 12
     html = response.content.decode()
     assert "银行理财" in html and "营销方式和手段" in html  # code labels (category, cause)
     with django_assert_max_num_queries(10):
-        client.get(reverse("complaints:queue"), {"status": "all", "product": product.pk})
+        client.get(reverse("complaints:complaint-queue"), {"status": "all", "product": product.pk})
     # The filter fragment (select lists for six filters and the bulk handler) is loaded apart:
     # one UNION for the code tables, branches and products, one query for the handlers.
     with django_assert_max_num_queries(9):
-        fragment = client.get(reverse("complaints:queue_filters"), {"product": product.pk})
+        fragment = client.get(
+            reverse("complaints:complaint-queue-filters"), {"product": product.pk}
+        )
     html = fragment.content.decode()
     assert f'<option value="{product.pk}" selected>{product}</option>' in html
     assert str(officer) in html and 'id="bulk-handler"' in html
     assert "银行理财" in html and "营销方式和手段" in html
     client.force_login(rm)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("complaints:queue"))
+        response = client.get(reverse("complaints:complaint-queue"))
     assert len(response.context["page"]) == 12
 
 
@@ -179,7 +184,8 @@ def test_queue_filters(client, officer, rm, customer):
 
     def refs(**params):
         return {
-            c.reference for c in client.get(reverse("complaints:queue"), params).context["page"]
+            c.reference
+            for c in client.get(reverse("complaints:complaint-queue"), params).context["page"]
         }
 
     assert refs(product=product.pk) == {a.reference}
@@ -197,10 +203,10 @@ def test_queue_keyset_pagination(client, officer, rm, settings):
     settings.FIDUCIA = {**settings.FIDUCIA, "LIST_PAGE_SIZE": 5}
     made = {make_complaint(rm).reference for _ in range(7)}
     client.force_login(officer)
-    first = client.get(reverse("complaints:queue")).context["page"]
+    first = client.get(reverse("complaints:complaint-queue")).context["page"]
     assert len(first) == 5 and first.has_next
     second = client.get(
-        reverse("complaints:queue"), {"after": first.next_cursor}, HTTP_HX_REQUEST="true"
+        reverse("complaints:complaint-queue"), {"after": first.next_cursor}, HTTP_HX_REQUEST="true"
     )
     page2 = second.context["page"]
     assert {c.reference for c in first} | {c.reference for c in page2} == made
@@ -215,22 +221,26 @@ def test_bulk_assign_and_accept_with_permission_checks(client, officer, rm, cust
     helper = UserFactory(role=roles.COMPLIANCE_OFFICER)
     client.force_login(rm)
     client.post(
-        reverse("complaints:bulk"), {"ids": [a.pk, b.pk], "action": "assign", "handler": rm.pk}
+        reverse("complaints:complaint-bulk"),
+        {"ids": [a.pk, b.pk], "action": "assign", "handler": rm.pk},
     )
     assert not Complaint.objects.filter(handler__isnull=False).exists()
     client.force_login(officer)
     client.post(
-        reverse("complaints:bulk"), {"ids": [a.pk, b.pk], "action": "assign", "handler": helper.pk}
+        reverse("complaints:complaint-bulk"),
+        {"ids": [a.pk, b.pk], "action": "assign", "handler": helper.pk},
     )
     assert set(Complaint.objects.values_list("handler", flat=True)) == {helper.pk}
     assert AuditEntry.objects.filter(action="complaint.assigned").count() == 2
     client.post(
-        reverse("complaints:bulk"), {"ids": [a.pk, b.pk], "action": "accept", "notice_via": "sms"}
+        reverse("complaints:complaint-bulk"),
+        {"ids": [a.pk, b.pk], "action": "accept", "notice_via": "sms"},
     )
     assert set(Complaint.objects.values_list("state", flat=True)) == {"accepted"}
     client.force_login(rm)
     client.post(
-        reverse("complaints:bulk"), {"ids": [a.pk], "action": "accept", "notice_via": "sms"}
+        reverse("complaints:complaint-bulk"),
+        {"ids": [a.pk], "action": "accept", "notice_via": "sms"},
     )
     assert History.objects.filter(complaint=a, event="transition").count() == 1
 
@@ -241,17 +251,17 @@ def test_complaint_page_shows_only_allowed_actions(
     c = make_complaint(rm, customer=customer)
     client.force_login(officer)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("complaints:detail", args=[c.pk]))
+        response = client.get(reverse("complaints:complaint-detail", args=[c.pk]))
     html = response.content.decode()
     assert 'id="action-accepted"' in html and 'id="action-not_accepted"' in html
     assert 'id="action-decision_issued"' not in html
     client.force_login(rm)
-    html = client.get(reverse("complaints:detail", args=[c.pk])).content.decode()
+    html = client.get(reverse("complaints:complaint-detail", args=[c.pk])).content.decode()
     assert 'id="action-withdrawn"' in html and 'id="action-accepted"' not in html
     assert 'id="extension-form"' not in html
     auditor = UserFactory(role=roles.AUDITOR)
     client.force_login(auditor)
-    html = client.get(reverse("complaints:detail", args=[c.pk])).content.decode()
+    html = client.get(reverse("complaints:complaint-detail", args=[c.pk])).content.decode()
     assert 'id="no-actions"' in html
 
 
@@ -270,7 +280,7 @@ def test_complaint_page_with_every_kind_of_record_stays_within_10_queries(
     # Session, user, permissions, groups, the session's save (3 in a test transaction), then
     # the complaint, its case file and the handler list of the assign form.
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("complaints:detail", args=[c.pk]))
+        response = client.get(reverse("complaints:complaint-detail", args=[c.pk]))
     ctx = response.context
     assert [h.event for h in ctx["timeline"]] == [
         h.event for h in History.objects.filter(complaint=c).order_by("at", "pk")
@@ -283,12 +293,12 @@ def test_complaint_page_with_every_kind_of_record_stays_within_10_queries(
     assert 'id="pending-extension"' in html and "司法鉴定" in html and "合同.pdf" in html
     assert "银行理财" in html and "营销方式和手段" in html  # code labels (category, cause)
     assert customer.branch.name in html
-    assert reverse("complaints:notice_print", args=[c.pk, ctx["notices"][0].pk]) in html
+    assert reverse("complaints:notice-print", args=[c.pk, ctx["notices"][0].pk]) in html
     assert 'id="extension-form"' not in html  # one request is already waiting
     # The RM's scope costs one look-up (co-served customers), tested on this complaint only.
     client.force_login(rm)
     with django_assert_max_num_queries(10):
-        assert client.get(reverse("complaints:detail", args=[c.pk])).status_code == 200
+        assert client.get(reverse("complaints:complaint-detail", args=[c.pk])).status_code == 200
 
 
 def test_transition_view_stale_page_gets_a_clear_message(
@@ -298,7 +308,7 @@ def test_transition_view_stale_page_gets_a_clear_message(
     services.complaint_transition(second_officer, c.pk, "accepted", notice_via="sms")
     client.force_login(officer)
     response = client.post(
-        reverse("complaints:transition", args=[c.pk]),
+        reverse("complaints:complaint-transition", args=[c.pk]),
         {
             "to_state": "not_accepted",
             "expected_state": "received",
@@ -317,7 +327,7 @@ def test_transition_view_missing_field_changes_nothing(client, officer, rm, cust
     c = make_complaint(rm, customer=customer)
     client.force_login(officer)
     response = client.post(
-        reverse("complaints:transition", args=[c.pk]),
+        reverse("complaints:complaint-transition", args=[c.pk]),
         {"to_state": "not_accepted", "expected_state": "received", "notice_via": "sms"},
         follow=True,
     )
@@ -331,7 +341,7 @@ def test_notice_print_page(client, officer, rm, customer):
     c = move(officer, make_complaint(rm, customer=customer), "accepted")
     notice = c.notices.get()
     client.force_login(rm)
-    response = client.get(reverse("complaints:notice_print", args=[c.pk, notice.pk]))
+    response = client.get(reverse("complaints:notice-print", args=[c.pk, notice.pk]))
     assert response.status_code == 200
     assert c.reference in response.content.decode()
 
@@ -339,13 +349,13 @@ def test_notice_print_page(client, officer, rm, customer):
 def test_customer_panel_lists_status_and_deadline(client, rm, customer, other_rm):
     c = make_complaint(rm, customer=customer)
     client.force_login(rm)
-    html = client.get(reverse("complaints:customer_panel", args=[customer.pk])).content.decode()
+    html = client.get(reverse("complaints:customer-panel", args=[customer.pk])).content.decode()
     assert c.reference in html and c.due_on.strftime("%Y-%m-%d") in html
-    assert reverse("complaints:intake_customer", args=[customer.pk]) in html
-    detail = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
-    assert reverse("complaints:customer_panel", args=[customer.pk]) in detail
+    assert reverse("complaints:complaint-intake-customer", args=[customer.pk]) in html
+    detail = client.get(reverse("customers:customer-detail", args=[customer.pk])).content.decode()
+    assert reverse("complaints:customer-panel", args=[customer.pk]) in detail
     client.force_login(other_rm)
-    assert client.get(reverse("complaints:customer_panel", args=[customer.pk])).status_code == 404
+    assert client.get(reverse("complaints:customer-panel", args=[customer.pk])).status_code == 404
 
 
 def _stats_fixture(rm, officer):
@@ -362,7 +372,7 @@ def test_statistics_page_within_10_queries(client, officer, rm, django_assert_ma
     _stats_fixture(rm, officer)
     client.force_login(officer)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("complaints:stats"))
+        response = client.get(reverse("complaints:statistics-detail"))
     data = response.context["data"]
     assert data["summary"]["n"] == 3
     assert data["summary"]["breaches"] == 1
@@ -377,14 +387,14 @@ def test_statistics_page_within_10_queries(client, officer, rm, django_assert_ma
 
 def test_statistics_need_permission(client, rm):
     client.force_login(rm)
-    assert client.get(reverse("complaints:stats")).status_code == 403
-    assert client.get(reverse("complaints:stats_export")).status_code == 403
+    assert client.get(reverse("complaints:statistics-detail")).status_code == 403
+    assert client.get(reverse("complaints:statistics-export")).status_code == 403
 
 
 def test_export_content_in_regulator_layout(client, officer, rm):
     closed, late, product = _stats_fixture(rm, officer)
     client.force_login(officer)
-    response = client.get(reverse("complaints:stats_export"))
+    response = client.get(reverse("complaints:statistics-export"))
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames[0] == "汇总 Summary"
@@ -411,7 +421,9 @@ def test_export_content_in_regulator_layout(client, officer, rm):
 
 def test_bad_statistics_period_is_a_message_not_a_500(client, officer):
     client.force_login(officer)
-    response = client.get(reverse("complaints:stats"), {"start": "2026-05-01", "end": "2026-01-01"})
+    response = client.get(
+        reverse("complaints:statistics-detail"), {"start": "2026-05-01", "end": "2026-01-01"}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors
 

@@ -64,13 +64,13 @@ def test_views_answer_404_not_403_for_another_rms_rows(client, two_books):
     step = StepFactory(warning=theirs)
     client.force_login(rm)
     data = {"kind": "verify", "owner": rm.pk, "due_on": theirs.verify_by.isoformat()}
-    assert client.get(reverse("compliance:warning", args=[theirs.pk])).status_code == 404
-    assert client.post(reverse("compliance:step_add", args=[theirs.pk]), data).status_code == 404
+    assert client.get(reverse("compliance:warning-detail", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("compliance:step-create", args=[theirs.pk]), data).status_code == 404
     assert (
-        client.post(reverse("compliance:step_done", args=[step.pk]), {"outcome": "x"}).status_code
+        client.post(reverse("compliance:step-done", args=[step.pk]), {"outcome": "x"}).status_code
         == 404
     )
     assert (
-        client.get(reverse("compliance:panel_customer", args=[theirs.customer.pk])).status_code
+        client.get(reverse("compliance:customer-panel", args=[theirs.customer.pk])).status_code
         == 404
     )

@@ -97,7 +97,7 @@ def test_rerun_replaces_the_snapshot(book):
 def test_before_the_first_refresh_the_dashboard_says_not_counted(client, book):
     assert mismatch_count(book["officer"]) == (None, None)
     client.force_login(book["officer"])
-    page = client.get(reverse("compliance:dashboard")).content.decode()
+    page = client.get(reverse("compliance:risk-dashboard")).content.decode()
     assert "尚未统计" in page
 
 
@@ -107,10 +107,10 @@ def test_dashboard_shows_the_snapshot_figure_and_its_as_of_time(
     suitability_services.mismatch_snapshot_refresh()
     client.force_login(book["officer"])
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("compliance:dashboard"))
+        response = client.get(reverse("compliance:risk-dashboard"))
     assert response.context["data"]["mismatches"] == 8
     client.force_login(book["head"])
-    response = client.get(reverse("compliance:dashboard"))
+    response = client.get(reverse("compliance:risk-dashboard"))
     assert response.context["data"]["mismatches"] == 5
     assert 'id="mismatches-as-of"' in response.content.decode()
     assert "截至 " in response.content.decode()

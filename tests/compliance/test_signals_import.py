@@ -188,20 +188,24 @@ def test_validate_only_sees_customers_in_scope(make_user, customers):
 
 def test_import_views_flow_and_error_report(client, risk_user, customers):
     client.force_login(risk_user)
-    response = client.post(reverse("compliance:import"), {"source": "file", "file": _csv(_rows())})
+    response = client.post(
+        reverse("compliance:signal-import-upload"), {"source": "file", "file": _csv(_rows())}
+    )
     staged = SignalImport.objects.get()
     assert response.status_code == 302
-    page = client.get(reverse("compliance:import_preview", args=[staged.pk]))
+    page = client.get(reverse("compliance:signal-import-preview", args=[staged.pk]))
     assert page.status_code == 200
     assert 'data-count="errors">2<' in page.content.decode()
-    report = client.get(reverse("compliance:import_errors", args=[staged.pk]))
+    report = client.get(reverse("compliance:signal-import-errors", args=[staged.pk]))
     sheet = load_workbook(io.BytesIO(report.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + len(staged.errors)
     assert rows[1][0] == 5 and rows[1][1] == "customer_number" and rows[1][2] == "S9999"
-    csv_report = client.get(reverse("compliance:import_errors", args=[staged.pk]) + "?format=csv")
+    csv_report = client.get(
+        reverse("compliance:signal-import-errors", args=[staged.pk]) + "?format=csv"
+    )
     assert "S9999" in csv_report.content.decode("utf-8-sig")
-    client.post(reverse("compliance:import_confirm", args=[staged.pk]))
+    client.post(reverse("compliance:signal-import-confirm", args=[staged.pk]))
     assert RiskSignal.objects.count() == 3
 
 
@@ -209,8 +213,13 @@ def test_other_users_import_is_404(client, risk_user, make_user, customers):
     staged = transfers.signal_import_stage(risk_user, _csv(_rows()))
     other = make_user(roles.RISK_OFFICER)
     client.force_login(other)
-    assert client.get(reverse("compliance:import_preview", args=[staged.pk])).status_code == 404
-    assert client.post(reverse("compliance:import_confirm", args=[staged.pk])).status_code == 404
+    assert (
+        client.get(reverse("compliance:signal-import-preview", args=[staged.pk])).status_code == 404
+    )
+    assert (
+        client.post(reverse("compliance:signal-import-confirm", args=[staged.pk])).status_code
+        == 404
+    )
     assert RiskSignal.objects.count() == 0
 
 
@@ -223,13 +232,13 @@ def test_manual_signal_entry(client, risk_user, customers):
         "observed_on": timezone.localdate().isoformat(),
         "evidence": "环保处罚",
     }
-    response = client.post(reverse("compliance:signal_create"), data)
+    response = client.post(reverse("compliance:signal-create"), data)
     warning = RiskWarning.objects.get()
     assert response.status_code == 302 and response.url == reverse(
-        "compliance:warning", args=[warning.pk]
+        "compliance:warning-detail", args=[warning.pk]
     )
     assert warning.grade == "orange"
-    again = client.post(reverse("compliance:signal_create"), data)
+    again = client.post(reverse("compliance:signal-create"), data)
     assert again.status_code == 200  # duplicate refused with a message
     assert RiskSignal.objects.count() == 1
 

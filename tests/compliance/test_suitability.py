@@ -151,7 +151,7 @@ def test_presale_page_scoped_and_records(rm_client):
     mine = CustomerFactory(owner=rm, risk_class="C2")
     other = CustomerFactory(risk_class="C5")
     product = ProductFactory(risk_level="R4")
-    url = reverse("compliance:suitability")
+    url = reverse("compliance:suitability-check")
     page = rm_client.get(url, {"customer": mine.number, "product": product.pk})
     assert page.status_code == 200 and 'data-allowed="0"' in page.content.decode()
     assert 'data-code="above_class"' in page.content.decode()
@@ -181,5 +181,5 @@ def test_mismatch_report_is_set_based(client, compliance_user, django_assert_max
     assert above.pk in ids and unknown.pk in ids and len(ids) == 7
     client.force_login(compliance_user)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("compliance:mismatches"))
+        response = client.get(reverse("compliance:mismatch-list"))
     assert response.status_code == 200

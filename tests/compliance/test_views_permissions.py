@@ -42,17 +42,22 @@ def world(db):
 
 def _visible(client, user):
     client.force_login(user)
-    response = client.get(reverse("compliance:warnings"))
+    response = client.get(reverse("compliance:warning-list"))
     assert response.status_code == 200
     return {w.pk for w in response.context["page"]}
 
 
 def test_rm_sees_only_their_customers_warnings(client, world):
     assert _visible(client, world["rm"]) == {world["mine"].pk}
-    assert client.get(reverse("compliance:warning", args=[world["theirs"].pk])).status_code == 404
-    assert client.get(reverse("compliance:warning", args=[world["far"].pk])).status_code == 404
+    assert (
+        client.get(reverse("compliance:warning-detail", args=[world["theirs"].pk])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("compliance:warning-detail", args=[world["far"].pk])).status_code == 404
+    )
     step = StepFactory(warning=world["far"])
-    response = client.post(reverse("compliance:step_done", args=[step.pk]), {"outcome": "x"})
+    response = client.post(reverse("compliance:step-done", args=[step.pk]), {"outcome": "x"})
     assert response.status_code == 404
     step.refresh_from_db()
     assert step.done_at is None
@@ -70,30 +75,32 @@ def test_lead_sees_the_team_compliance_and_auditor_everything(client, world, mak
 def test_auditor_is_read_only(client, world, auditor_user):
     client.force_login(auditor_user)
     warning = world["mine"]
-    page = client.get(reverse("compliance:warning", args=[warning.pk]))
+    page = client.get(reverse("compliance:warning-detail", args=[warning.pk]))
     assert page.status_code == 200 and 'id="step-form"' not in page.content.decode()
     data = {"kind": "verify", "owner": auditor_user.pk, "due_on": "2031-01-01", "outcome": "x"}
-    assert client.post(reverse("compliance:step_add", args=[warning.pk]), data).status_code == 403
-    assert client.get(reverse("compliance:import")).status_code == 403
-    assert client.get(reverse("compliance:signal_create")).status_code == 403
-    assert client.post(reverse("compliance:watchlist"), {"customer": "x"}).status_code == 403
-    assert client.get(reverse("compliance:dashboard")).status_code == 200
+    assert (
+        client.post(reverse("compliance:step-create", args=[warning.pk]), data).status_code == 403
+    )
+    assert client.get(reverse("compliance:signal-import-upload")).status_code == 403
+    assert client.get(reverse("compliance:signal-create")).status_code == 403
+    assert client.post(reverse("compliance:watch-list"), {"customer": "x"}).status_code == 403
+    assert client.get(reverse("compliance:risk-dashboard")).status_code == 200
     assert DisposalStep.objects.count() == 0
 
 
 def test_rm_cannot_open_compliance_only_pages(client, world):
     client.force_login(world["rm"])
     for name in (
-        "compliance:dashboard",
-        "compliance:import",
-        "compliance:mismatches",
-        "compliance:audit",
+        "compliance:risk-dashboard",
+        "compliance:signal-import-upload",
+        "compliance:mismatch-list",
+        "compliance:audit-review",
     ):
         assert client.get(reverse(name)).status_code == 403, name
 
 
 def test_anonymous_is_sent_to_login(client):
-    response = client.get(reverse("compliance:warnings"))
+    response = client.get(reverse("compliance:warning-list"))
     assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
@@ -106,13 +113,13 @@ def test_rm_records_a_disposal_step(client, world):
         "due_on": warning.verify_by.isoformat(),
         "outcome": "已上门走访",
     }
-    response = client.post(reverse("compliance:step_add", args=[warning.pk]), data)
+    response = client.post(reverse("compliance:step-create", args=[warning.pk]), data)
     assert response.status_code == 302
     step = DisposalStep.objects.get()
     assert step.is_done and step.outcome == "已上门走访"
     # An owner outside the RM's reach is refused by the form.
     data["owner"] = world["lead"].pk
-    client.post(reverse("compliance:step_add", args=[warning.pk]), data)
+    client.post(reverse("compliance:step-create", args=[warning.pk]), data)
     assert DisposalStep.objects.count() == 1
 
 
@@ -122,10 +129,10 @@ def test_warning_list_query_count_is_fixed(client, make_user, django_assert_max_
         WarningFactory()
     client.force_login(compliance)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("compliance:warnings"))
+        response = client.get(reverse("compliance:warning-list"))
     assert len(response.context["page"]) == 30
     with django_assert_max_num_queries(10):
-        client.get(reverse("compliance:warnings"), {"grade": "red", "status": "open"})
+        client.get(reverse("compliance:warning-list"), {"grade": "red", "status": "open"})
 
 
 def test_signal_list_and_watchlist_query_counts(client, make_user, django_assert_max_num_queries):
@@ -134,10 +141,10 @@ def test_signal_list_and_watchlist_query_counts(client, make_user, django_assert
         SignalFactory()
     client.force_login(compliance)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("compliance:signals"))
+        response = client.get(reverse("compliance:signal-list"))
     assert len(response.context["page"]) == 20
     with django_assert_max_num_queries(12):
-        assert client.get(reverse("compliance:watchlist")).status_code == 200
+        assert client.get(reverse("compliance:watch-list")).status_code == 200
 
 
 def test_dashboard_figures_and_query_count(client, make_user, django_assert_max_num_queries):
@@ -158,7 +165,7 @@ def test_dashboard_figures_and_query_count(client, make_user, django_assert_max_
     suitability_services.mismatch_snapshot_refresh()  # the daily job behind the mismatch figure
     client.force_login(compliance)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("compliance:dashboard"))
+        response = client.get(reverse("compliance:risk-dashboard"))
     data = response.context["data"]
     assert data["by_grade"] == {
         "red": 3,
@@ -175,37 +182,37 @@ def test_dashboard_figures_and_query_count(client, make_user, django_assert_max_
 
 def test_dashboard_is_scoped_for_a_lead(client, world):
     client.force_login(world["lead"])
-    data = client.get(reverse("compliance:dashboard")).context["data"]
+    data = client.get(reverse("compliance:risk-dashboard")).context["data"]
     assert data["by_grade"]["red"] == 1 and data["by_grade"]["orange"] == 1
 
 
 def test_home_panel_lists_my_red_and_orange(client, world):
     WarningFactory(customer=CustomerFactory(owner=world["rm"]), grade="blue", kind="esg_incident")
     client.force_login(world["rm"])
-    response = client.get(reverse("compliance:panel_home"))
+    response = client.get(reverse("compliance:home-panel"))
     assert [w.pk for w in response.context["warnings"]] == [world["mine"].pk]
     home = client.get("/").content.decode()
-    assert reverse("compliance:panel_home") in home
+    assert reverse("compliance:home-panel") in home
 
 
 def test_customer_panel_shows_risk_state_and_is_scoped(client, world):
     customer = world["mine"].customer
     HoldingFactory(customer=customer, product=ProductFactory(risk_level="R5"))
     client.force_login(world["rm"])
-    response = client.get(reverse("compliance:panel_customer", args=[customer.pk]))
+    response = client.get(reverse("compliance:customer-panel", args=[customer.pk]))
     assert response.status_code == 200
     assert response.context["warnings"] == [world["mine"]]
     assert response.context["mismatched"] == 1
     other = world["far"].customer
-    assert client.get(reverse("compliance:panel_customer", args=[other.pk])).status_code == 404
-    detail = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
-    assert reverse("compliance:panel_customer", args=[customer.pk]) in detail
+    assert client.get(reverse("compliance:customer-panel", args=[other.pk])).status_code == 404
+    detail = client.get(reverse("customers:customer-detail", args=[customer.pk])).content.decode()
+    assert reverse("compliance:customer-panel", args=[customer.pk]) in detail
 
 
 def test_bad_filter_values_do_not_break_the_list(client, world):
     client.force_login(world["rm"])
     response = client.get(
-        reverse("compliance:warnings"), {"grade": "purple", "status": "zzz", "after": "!!"}
+        reverse("compliance:warning-list"), {"grade": "purple", "status": "zzz", "after": "!!"}
     )
     assert response.status_code == 200
     assert RiskWarning.objects.count() == 3
@@ -213,12 +220,12 @@ def test_bad_filter_values_do_not_break_the_list(client, world):
 
 def test_pages_are_in_chinese_by_default_and_english_on_request(client, world):
     client.force_login(world["rm"])
-    page = client.get(reverse("compliance:warnings")).content.decode()
+    page = client.get(reverse("compliance:warning-list")).content.decode()
     assert "风险预警" in page and "核实截止日" in page and "红色" in page
     from django.conf import settings
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    english = client.get(reverse("compliance:warnings")).content.decode()
+    english = client.get(reverse("compliance:warning-list")).content.decode()
     assert "Risk warnings" in english and "Verify by" in english
 
 
@@ -228,10 +235,10 @@ def test_panels_query_budget(client, world, django_assert_max_num_queries):
     # 4 for session and user, 3 when the session's activity stamp is saved, 6 for the panel.
     with django_assert_max_num_queries(13):
         assert (
-            client.get(reverse("compliance:panel_customer", args=[customer.pk])).status_code == 200
+            client.get(reverse("compliance:customer-panel", args=[customer.pk])).status_code == 200
         )
     with django_assert_max_num_queries(10):
-        assert client.get(reverse("compliance:panel_home")).status_code == 200
+        assert client.get(reverse("compliance:home-panel")).status_code == 200
 
 
 def test_rm_lists_follow_the_book_not_only_the_warning_owner(client, world):
@@ -241,7 +248,7 @@ def test_rm_lists_follow_the_book_not_only_the_warning_owner(client, world):
     # Co-served: the colleague's customer's warning is in the RM's list (not on their My day).
     CustomerCoServer.objects.create(customer=world["theirs"].customer, user=rm)
     assert _visible(client, rm) == {world["mine"].pk, world["theirs"].pk}
-    home = client.get(reverse("compliance:panel_home")).context["warnings"]
+    home = client.get(reverse("compliance:home-panel")).context["warnings"]
     assert [w.pk for w in home] == [world["mine"].pk]
     # A customer who left the book without their warning (owner not moved): not shown.
     moved = WarningFactory(customer=CustomerFactory(owner=rm), kind="litigation")
@@ -252,10 +259,10 @@ def test_rm_lists_follow_the_book_not_only_the_warning_owner(client, world):
     moved.status = "released"
     moved.save()
     client.force_login(colleague)
-    response = client.get(reverse("compliance:warnings"), {"status": "released"})
+    response = client.get(reverse("compliance:warning-list"), {"status": "released"})
     assert [w.pk for w in response.context["page"]] == [moved.pk]
     client.force_login(rm)
-    response = client.get(reverse("compliance:warnings"), {"status": "released"})
+    response = client.get(reverse("compliance:warning-list"), {"status": "released"})
     assert list(response.context["page"]) == []
 
 

@@ -110,10 +110,10 @@ def test_watchlist_kinds_show_in_the_approvals_queue(client, pair):
         requester, CustomerFactory(), action="support", reason="重点支持", review_on=REVIEW
     )
     client.force_login(approver)
-    page = client.get(reverse("core:approvals")).content.decode()
+    page = client.get(reverse("core:approval-list")).content.decode()
     assert "名单" in page or "Watch-list change" in page
     req = ApprovalRequest.objects.get()
-    client.post(reverse("core:approval_decide", args=[req.pk]), {"decision": "approve"})
+    client.post(reverse("core:approval-decide", args=[req.pk]), {"decision": "approve"})
     assert WatchListEntry.objects.get().action == "support"
 
 
@@ -122,7 +122,7 @@ def test_watchlist_page_form(client, pair):
     customer = CustomerFactory()
     client.force_login(requester)
     response = client.post(
-        reverse("compliance:watchlist"),
+        reverse("compliance:watch-list"),
         {
             "customer": customer.number,
             "action": "reduce",
@@ -132,7 +132,7 @@ def test_watchlist_page_form(client, pair):
     )
     assert response.status_code == 302
     assert WatchListChange.objects.get().action_after == "reduce"
-    assert "压降" in client.get(reverse("compliance:watchlist")).content.decode()
+    assert "压降" in client.get(reverse("compliance:watch-list")).content.decode()
 
 
 # ---- audit review ------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def test_audit_filters(client, entries, params, actions, django_assert_max_num_q
     _alice, bob, _customer = entries
     client.force_login(bob)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("compliance:audit"), params)
+        response = client.get(reverse("compliance:audit-review"), params)
     shown = {e.action for e in response.context["page"]}
     assert shown == actions
 
@@ -179,20 +179,21 @@ def test_audit_filter_by_target_and_date(client, entries):
     _alice, bob, customer = entries
     client.force_login(bob)
     response = client.get(
-        reverse("compliance:audit"), {"target_type": "customers.customer", "target_id": customer.pk}
+        reverse("compliance:audit-review"),
+        {"target_type": "customers.customer", "target_id": customer.pk},
     )
     assert {e.action for e in response.context["page"]} == {
         "customer.pii_revealed",
         "customer.reassigned",
     }
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-    response = client.get(reverse("compliance:audit"), {"since": tomorrow})
+    response = client.get(reverse("compliance:audit-review"), {"since": tomorrow})
     assert list(response.context["page"]) == []
 
 
 def test_rm_cannot_review_the_audit_log(client, rm_user):
     client.force_login(rm_user)
-    assert client.get(reverse("compliance:audit")).status_code == 403
+    assert client.get(reverse("compliance:audit-review")).status_code == 403
 
 
 def test_audit_rows_cannot_be_changed_through_the_orm(entries):
@@ -235,11 +236,11 @@ def test_audit_export_needs_four_eyes_and_downloads_once(client, entries, make_u
     carol = make_user(roles.COMPLIANCE_OFFICER)
     client.force_login(bob)
     client.post(
-        reverse("compliance:audit_export_request"), {"f_actor": "alice", "reason": "季度检查"}
+        reverse("compliance:audit-export-request"), {"f_actor": "alice", "reason": "季度检查"}
     )
     export = AuditExport.objects.get()
     assert export.filters == {"actor": "alice"}
-    url = reverse("compliance:audit_export_download", args=[export.pk])
+    url = reverse("compliance:audit-export-download", args=[export.pk])
     assert client.post(url).status_code == 302  # not approved: message, no file
     with pytest.raises(PermissionDenied):
         approvals.decide(bob, export.approval_id, approve=True)
@@ -257,8 +258,8 @@ def test_audit_export_needs_four_eyes_and_downloads_once(client, entries, make_u
 
 def test_auditor_reads_but_cannot_request_export(client, auditor_user, entries):
     client.force_login(auditor_user)
-    assert client.get(reverse("compliance:audit")).status_code == 200
+    assert client.get(reverse("compliance:audit-review")).status_code == 200
     assert (
-        client.post(reverse("compliance:audit_export_request"), {"reason": "x"}).status_code == 403
+        client.post(reverse("compliance:audit-export-request"), {"reason": "x"}).status_code == 403
     )
     assert AuditExport.objects.count() == 0

@@ -88,7 +88,7 @@ def test_session_cookie_has_no_persistent_expiry(client, rm_user):
 def test_password_change(client, rm_user):
     client.force_login(rm_user)
     response = client.post(
-        reverse("accounts:password_change"),
+        reverse("accounts:password-change"),
         {
             "old_password": PASSWORD,
             "new_password1": "Xq9-long-pass-2026",

@@ -237,10 +237,10 @@ def test_pending_for_lists_what_the_user_may_decide(requester, approver, make_us
 def test_queue_page_and_decide_view(client, requester, approver):
     req = _request(requester)
     client.force_login(approver)
-    response = client.get(reverse("core:approvals"))
+    response = client.get(reverse("core:approval-list"))
     assert response.status_code == 200
     assert "Export 20 customers" in response.content.decode()
-    response = client.post(reverse("core:approval_decide", args=[req.pk]), {"decision": "approve"})
+    response = client.post(reverse("core:approval-decide", args=[req.pk]), {"decision": "approve"})
     assert response.status_code == 302
     req.refresh_from_db()
     assert req.status == ApprovalRequest.Status.APPROVED
@@ -249,9 +249,9 @@ def test_queue_page_and_decide_view(client, requester, approver):
 def test_decide_view_is_404_for_own_or_unknown_request(client, requester):
     req = _request(requester)
     client.force_login(requester)
-    url = reverse("core:approval_decide", args=[req.pk])
+    url = reverse("core:approval-decide", args=[req.pk])
     assert client.post(url, {"decision": "approve"}).status_code == 404
-    assert client.post(reverse("core:approval_decide", args=[999999])).status_code == 404
+    assert client.post(reverse("core:approval-decide", args=[999999])).status_code == 404
     req.refresh_from_db()
     assert req.status == ApprovalRequest.Status.PENDING
 
@@ -260,7 +260,7 @@ def test_reject_without_note_in_view_shows_message(client, requester, approver):
     req = _request(requester)
     client.force_login(approver)
     response = client.post(
-        reverse("core:approval_decide", args=[req.pk]), {"decision": "reject"}, follow=True
+        reverse("core:approval-decide", args=[req.pk]), {"decision": "reject"}, follow=True
     )
     assert response.status_code == 200
     assert "alert-danger" in response.content.decode()
@@ -271,9 +271,9 @@ def test_reject_without_note_in_view_shows_message(client, requester, approver):
 def test_withdraw_view(client, requester, approver):
     req = _request(requester)
     client.force_login(approver)
-    assert client.post(reverse("core:approval_withdraw", args=[req.pk])).status_code == 404
+    assert client.post(reverse("core:approval-withdraw", args=[req.pk])).status_code == 404
     client.force_login(requester)
-    assert client.post(reverse("core:approval_withdraw", args=[req.pk])).status_code == 302
+    assert client.post(reverse("core:approval-withdraw", args=[req.pk])).status_code == 302
     req.refresh_from_db()
     assert req.status == ApprovalRequest.Status.WITHDRAWN
 

@@ -58,23 +58,23 @@ def test_bell_count_caps_at_99_plus(rm_client):
         Notification(recipient=rm_client.user, title=f"n{i}") for i in range(105)
     )
     assert unread_count(rm_client.user) == 100
-    body = rm_client.get(reverse("core:notification_bell")).content.decode()
+    body = rm_client.get(reverse("core:notification-bell")).content.decode()
     assert "99+" in body
 
 
 def test_bell_shows_unread_count(rm_client):
-    body = rm_client.get(reverse("core:notification_bell")).content.decode()
+    body = rm_client.get(reverse("core:notification-bell")).content.decode()
     assert "bell-count" not in body
     notify(rm_client.user, "a")
     notify(rm_client.user, "b")
-    body = rm_client.get(reverse("core:notification_bell")).content.decode()
+    body = rm_client.get(reverse("core:notification-bell")).content.decode()
     assert 'id="bell-count">2<' in body
 
 
 def test_list_page_shows_only_own_notifications(rm_client, make_user):
     notify(rm_client.user, "我的提醒")
     notify(make_user(roles.RELATIONSHIP_MANAGER), "别人的提醒")
-    body = rm_client.get(reverse("core:notifications")).content.decode()
+    body = rm_client.get(reverse("core:notification-list")).content.decode()
     assert "我的提醒" in body
     assert "别人的提醒" not in body
 
@@ -83,17 +83,17 @@ def test_mark_read_views(rm_client, make_user):
     mine = notify(rm_client.user, "a")
     notify(rm_client.user, "b")
     theirs = notify(make_user(roles.RELATIONSHIP_MANAGER), "c")
-    response = rm_client.post(reverse("core:notification_read", args=[mine.pk]))
+    response = rm_client.post(reverse("core:notification-read", args=[mine.pk]))
     assert response.status_code == 302
     assert unread_count(rm_client.user) == 1
-    rm_client.post(reverse("core:notification_read", args=[theirs.pk]))
+    rm_client.post(reverse("core:notification-read", args=[theirs.pk]))
     theirs.refresh_from_db()
     assert theirs.read_at is None
-    response = rm_client.post(reverse("core:notification_read_all"), HTTP_HX_REQUEST="true")
+    response = rm_client.post(reverse("core:notification-read-all"), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "bell-link" in response.content.decode()
     assert unread_count(rm_client.user) == 0
 
 
 def test_mark_read_needs_post(rm_client):
-    assert rm_client.get(reverse("core:notification_read_all")).status_code == 405
+    assert rm_client.get(reverse("core:notification-read-all")).status_code == 405

@@ -77,7 +77,7 @@ def test_500_page_renders_without_context():
 
 
 def test_403_page(rm_client):
-    response = rm_client.get(reverse("audit:list"))
+    response = rm_client.get(reverse("audit:entry-list"))
     assert response.status_code == 403
     assert "您无权执行此操作" in response.content.decode()
 
@@ -121,7 +121,7 @@ def test_admin_home_warns_about_a_year_without_calendar(admin_client):
 )
 def test_audit_list_only_for_reviewers(client, make_user, role, status):
     client.force_login(make_user(role))
-    assert client.get(reverse("audit:list")).status_code == status
+    assert client.get(reverse("audit:entry-list")).status_code == status
 
 
 def test_audit_list_filters(client, compliance_user, make_user):
@@ -131,7 +131,7 @@ def test_audit_list_filters(client, compliance_user, make_user):
     client.force_login(compliance_user)
 
     def rows(**params):
-        page = client.get(reverse("audit:list"), params).context["page"]
+        page = client.get(reverse("audit:entry-list"), params).context["page"]
         return [e.action for e in page]
 
     assert sorted(rows()) == ["approval.approved", "customer.revealed"]
@@ -141,7 +141,7 @@ def test_audit_list_filters(client, compliance_user, make_user):
     assert len(rows(since=today, until=today)) == 2
     assert rows(since="2001-01-01", until="2001-01-02") == []
     # Invalid input is ignored with the form showing the error, not a 500.
-    response = client.get(reverse("audit:list"), {"since": "not-a-date"})
+    response = client.get(reverse("audit:entry-list"), {"since": "not-a-date"})
     assert response.status_code == 200
     assert response.context["filter"].errors
 
@@ -154,7 +154,7 @@ def test_audit_list_paginates_by_keyset(client, compliance_user, settings):
     seen, cursor = [], None
     while True:
         params = {"action": "test."} | ({"after": cursor} if cursor else {})
-        page = client.get(reverse("audit:list"), params).context["page"]
+        page = client.get(reverse("audit:entry-list"), params).context["page"]
         seen += [e.action for e in page]
         if not page.has_next:
             break
@@ -172,13 +172,13 @@ def test_audit_list_query_count_is_fixed(client, compliance_user, django_assert_
     client.force_login(compliance_user)
     record(compliance_user, "a", None)
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("audit:list"))
+        client.get(reverse("audit:entry-list"))
     assert len(few) <= 8
     actors = [compliance_user, *UserFactory.create_batch(5)]
     for i in range(60):
         record(actors[i % len(actors)], f"b.{i}", None)
     with django_assert_max_num_queries(len(few)):
-        response = client.get(reverse("audit:list"))
+        response = client.get(reverse("audit:entry-list"))
     assert len(response.context["page"]) == 50
     assert response.context["page"].has_next
 

@@ -62,13 +62,13 @@ def test_outside_the_book_and_read_only_users(rm_b, mine, as_user):
     auditor = UserFactory(role=roles.AUDITOR)
     with pytest.raises(PermissionDenied):
         risk_assessment_create(auditor, mine, risk_class="C2")
-    response = as_user(rm_b).post(reverse("customers:assessment_new", args=[mine.pk]), {})
+    response = as_user(rm_b).post(reverse("customers:assessment-create", args=[mine.pk]), {})
     assert response.status_code == 404
 
 
 def test_view_records_and_shows_the_limit_message(as_user, rm_a, mine):
     client = as_user(rm_a)
-    url = reverse("customers:assessment_new", args=[mine.pk])
+    url = reverse("customers:assessment-create", args=[mine.pk])
     for risk_class in ("C2", "C3"):
         assert client.post(url, {"risk_class": risk_class, "score": "50"}).status_code == 302
     page = client.post(url, {"risk_class": "C5"}, follow=True).content.decode()

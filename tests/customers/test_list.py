@@ -46,9 +46,9 @@ def test_filters(as_user, rm_a, mine):
     with_task = CustomerFactory(owner=rm_a, name="刘洋")
     schedule_follow_up(customer=with_task, reason=FollowUpReason.MANUAL, due_on=today, title="回访")
     client = as_user(rm_a)
-    body = client.get(reverse("customers:list"), {"kyc_expiring": "on"}).content.decode()
+    body = client.get(reverse("customers:customer-list"), {"kyc_expiring": "on"}).content.decode()
     assert expiring.number in body and mine.number not in body
-    body = client.get(reverse("customers:list"), {"open_tasks": "on"}).content.decode()
+    body = client.get(reverse("customers:customer-list"), {"open_tasks": "on"}).content.decode()
     assert with_task.number in body and mine.number not in body
 
 
@@ -58,7 +58,7 @@ def test_keyset_pages_cover_every_customer_once(as_user, rm_a, settings):
     client = as_user(rm_a)
     seen, params = [], {"sort": "name"}
     for _ in range(5):
-        response = client.get(reverse("customers:list"), params)
+        response = client.get(reverse("customers:customer-list"), params)
         page = response.context["page"]
         seen += [c.pk for c in page]
         if not page.has_next:
@@ -72,12 +72,12 @@ def test_list_query_count_is_fixed(as_user, lead, rm_a, rm_b, django_assert_max_
     for owner in (rm_a, rm_b):
         CustomerFactory.create_batch(size, owner=owner)
     client = as_user(lead)
-    client.get(reverse("customers:list"))  # warm the session
+    client.get(reverse("customers:customer-list"))  # warm the session
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("customers:list"), {"q": "zw", "kind": "individual"})
+        response = client.get(reverse("customers:customer-list"), {"q": "zw", "kind": "individual"})
     assert response.status_code == 200
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("customers:list"))
+        response = client.get(reverse("customers:customer-list"))
     assert len(response.context["page"]) == min(2 * size, 50)
 
 
@@ -85,7 +85,7 @@ def test_list_query_count_as_rm(as_user, rm_a, django_assert_max_num_queries):
     CustomerFactory.create_batch(30, owner=rm_a)
     client = as_user(rm_a)
     with django_assert_max_num_queries(10):
-        client.get(reverse("customers:list"), {"sort": "-aum"})
+        client.get(reverse("customers:customer-list"), {"sort": "-aum"})
 
 
 def test_360_query_count(as_user, rm_a, mine, django_assert_max_num_queries):
@@ -100,7 +100,7 @@ def test_360_query_count(as_user, rm_a, mine, django_assert_max_num_queries):
         month = (month - datetime.timedelta(days=1)).replace(day=1)
     client = as_user(rm_a)
     with django_assert_max_num_queries(15):
-        response = client.get(reverse("customers:detail", args=[mine.pk]))
+        response = client.get(reverse("customers:customer-detail", args=[mine.pk]))
     assert response.status_code == 200
     body = response.content.decode()
     assert 'data-chart="chart-balance"' in body

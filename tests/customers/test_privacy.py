@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_list_and_360_show_pii_masked(as_user, rm_a, mine):
     client = as_user(rm_a)
-    listing = client.get(reverse("customers:list")).content.decode()
+    listing = client.get(reverse("customers:customer-list")).content.decode()
     assert "138****5678" in listing and "13812345678" not in listing
-    page = client.get(reverse("customers:detail", args=[mine.pk])).content.decode()
+    page = client.get(reverse("customers:customer-detail", args=[mine.pk])).content.decode()
     assert "138****5678" in page and "13812345678" not in page
     assert "110***********002X" in page and "11010519491231002X" not in page
     assert mine.email not in page
@@ -29,7 +29,7 @@ def test_id_number_is_stored_encrypted_with_hash(mine):
 
 def test_reveal_asks_for_purpose_then_shows_value_once_and_audits(as_user, rm_a, mine):
     client = as_user(rm_a)
-    url = reverse("customers:reveal", args=[mine.pk, "mobile"])
+    url = reverse("customers:customer-reveal", args=[mine.pk, "mobile"])
     form = client.get(url, HTTP_HX_REQUEST="true")
     assert 'name="purpose"' in form.content.decode()
     assert "13812345678" not in form.content.decode()
@@ -42,13 +42,13 @@ def test_reveal_asks_for_purpose_then_shows_value_once_and_audits(as_user, rm_a,
     assert entry.purpose == "客户来电核实转账"
     assert entry.after == {"field": "mobile"}
     # The next page load is masked again.
-    page = client.get(reverse("customers:detail", args=[mine.pk])).content.decode()
+    page = client.get(reverse("customers:customer-detail", args=[mine.pk])).content.decode()
     assert "13812345678" not in page
 
 
 def test_reveal_without_purpose_shows_nothing_and_writes_nothing(as_user, rm_a, mine):
     client = as_user(rm_a)
-    url = reverse("customers:reveal", args=[mine.pk, "id_number"])
+    url = reverse("customers:customer-reveal", args=[mine.pk, "id_number"])
     response = client.post(url, {"purpose": ""}, HTTP_HX_REQUEST="true")
     assert "11010519491231002X" not in response.content.decode()
     assert not AuditEntry.objects.filter(action="customer.pii_revealed").exists()
@@ -61,7 +61,7 @@ def test_reveal_id_number_decrypts(rm_a, mine):
 def test_auditor_cannot_reveal(as_user, auditor_user, mine):
     client = as_user(auditor_user)
     response = client.post(
-        reverse("customers:reveal", args=[mine.pk, "mobile"]), {"purpose": "查看"}
+        reverse("customers:customer-reveal", args=[mine.pk, "mobile"]), {"purpose": "查看"}
     )
     assert response.status_code == 403
     assert not AuditEntry.objects.filter(action="customer.pii_revealed").exists()
@@ -69,7 +69,7 @@ def test_auditor_cannot_reveal(as_user, auditor_user, mine):
 
 def test_masked_export_is_masked_and_audited(as_user, rm_a, mine):
     client = as_user(rm_a)
-    response = client.get(reverse("customers:export"))
+    response = client.get(reverse("customers:customer-export"))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [str(v) for row in sheet.iter_rows(values_only=True) for v in row]

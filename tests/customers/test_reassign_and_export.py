@@ -20,7 +20,7 @@ def test_team_lead_bulk_reassigns_with_reason_and_audit(as_user, lead, rm_a, rm_
     other = CustomerFactory(owner=rm_a)
     client = as_user(lead)
     response = client.post(
-        reverse("customers:bulk_reassign"),
+        reverse("customers:customer-bulk-reassign"),
         {"customer": [mine.pk, other.pk], "owner": rm_b.pk, "reason": "客户经理调岗"},
     )
     assert response.status_code == 302
@@ -50,7 +50,7 @@ def test_rm_cannot_reassign(rm_a, rm_b, mine):
 def test_bulk_reassign_outside_scope_is_404_and_all_or_nothing(as_user, lead, rm_b, mine):
     outsider_customer = CustomerFactory()
     response = as_user(lead).post(
-        reverse("customers:bulk_reassign"),
+        reverse("customers:customer-bulk-reassign"),
         {"customer": [mine.pk, outsider_customer.pk], "owner": rm_b.pk, "reason": "调整"},
     )
     assert response.status_code == 404
@@ -60,11 +60,11 @@ def test_bulk_reassign_outside_scope_is_404_and_all_or_nothing(as_user, lead, rm
 def test_unmasked_export_needs_four_eyes_and_downloads_once(as_user, client, rm_a, lead, mine):
     client = as_user(rm_a)
     client.post(
-        reverse("customers:export_request"), {"f_q": "zw", "reason": "监管报送需要完整手机号"}
+        reverse("customers:pii-export-request"), {"f_q": "zw", "reason": "监管报送需要完整手机号"}
     )
     export = PiiExport.objects.get()
     assert export.filters == {"q": "zw"}
-    download = reverse("customers:export_download", args=[export.pk])
+    download = reverse("customers:pii-export-download", args=[export.pk])
     assert client.post(download).status_code == 302  # not approved yet: no file
     with pytest.raises(PermissionDenied):
         decide(rm_a, export.approval_id, approve=True)  # no self-approval
@@ -81,10 +81,10 @@ def test_unmasked_export_needs_four_eyes_and_downloads_once(as_user, client, rm_
 
 
 def test_someone_elses_export_is_404(as_user, rm_a, rm_b, lead, mine):
-    as_user(rm_a).post(reverse("customers:export_request"), {"reason": "报送"})
+    as_user(rm_a).post(reverse("customers:pii-export-request"), {"reason": "报送"})
     export = PiiExport.objects.get()
     decide(lead, export.approval_id, approve=True)
-    response = as_user(rm_b).post(reverse("customers:export_download", args=[export.pk]))
+    response = as_user(rm_b).post(reverse("customers:pii-export-download", args=[export.pk]))
     assert response.status_code == 404
 
 
@@ -117,11 +117,11 @@ def test_create_form_validates_and_encrypts(as_user, rm_a):
         "mobile": "13812345678",
         "owner": rm_a.pk,
     }
-    response = client.post(reverse("customers:create"), data)
+    response = client.post(reverse("customers:customer-create"), data)
     assert response.status_code == 200 and not Customer.objects.exists()
     assert response.context["form"].errors["id_number"]
     data["id_number"] = "11010519491231002x"
-    response = client.post(reverse("customers:create"), data)
+    response = client.post(reverse("customers:customer-create"), data)
     customer = Customer.objects.get()
     assert customer.number == "C9001"
     assert customer.decrypted_id_number() == "11010519491231002X"
@@ -131,7 +131,7 @@ def test_create_form_validates_and_encrypts(as_user, rm_a):
 
 def test_inline_edit_is_audited(as_user, rm_a, mine):
     client = as_user(rm_a)
-    url = reverse("customers:inline_edit", args=[mine.pk, "occupation"])
+    url = reverse("customers:customer-inline-edit", args=[mine.pk, "occupation"])
     response = client.post(url, {"occupation": "医生"}, HTTP_HX_REQUEST="true")
     assert "医生" in response.content.decode()
     mine.refresh_from_db()

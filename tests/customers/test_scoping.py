@@ -12,31 +12,33 @@ pytestmark = pytest.mark.django_db
 
 
 def test_list_shows_only_own_book(as_user, rm_a, mine, theirs):
-    body = as_user(rm_a).get(reverse("customers:list")).content.decode()
+    body = as_user(rm_a).get(reverse("customers:customer-list")).content.decode()
     assert mine.number in body
     assert theirs.number not in body
 
 
 @pytest.mark.parametrize("q", ["王芳", "wf", "wangfang", "4321"])
 def test_search_never_finds_another_rms_customer(as_user, rm_a, mine, theirs, q):
-    body = as_user(rm_a).get(reverse("customers:list"), {"q": q}).content.decode()
+    body = as_user(rm_a).get(reverse("customers:customer-list"), {"q": q}).content.decode()
     assert theirs.number not in body
 
 
 def test_search_by_number_of_another_rms_customer_finds_nothing(as_user, rm_a, theirs):
-    body = as_user(rm_a).get(reverse("customers:list"), {"q": theirs.number}).content.decode()
-    assert reverse("customers:detail", args=[theirs.pk]) not in body
+    body = (
+        as_user(rm_a).get(reverse("customers:customer-list"), {"q": theirs.number}).content.decode()
+    )
+    assert reverse("customers:customer-detail", args=[theirs.pk]) not in body
 
 
 @pytest.mark.parametrize(
     "name,extra",
     [
-        ("customers:detail", []),
-        ("customers:edit", []),
-        ("customers:chart", []),
-        ("customers:reassign", []),
-        ("customers:reveal", ["mobile"]),
-        ("customers:inline_edit", ["occupation"]),
+        ("customers:customer-detail", []),
+        ("customers:customer-edit", []),
+        ("customers:customer-chart", []),
+        ("customers:customer-reassign", []),
+        ("customers:customer-reveal", ["mobile"]),
+        ("customers:customer-inline-edit", ["occupation"]),
     ],
 )
 def test_other_rms_customer_pages_answer_404(as_user, rm_a, theirs, name, extra):
@@ -45,7 +47,7 @@ def test_other_rms_customer_pages_answer_404(as_user, rm_a, theirs, name, extra)
 
 
 def test_reveal_post_on_other_rms_customer_is_404_and_not_audited(as_user, rm_a, theirs):
-    url = reverse("customers:reveal", args=[theirs.pk, "mobile"])
+    url = reverse("customers:customer-reveal", args=[theirs.pk, "mobile"])
     response = as_user(rm_a).post(url, {"purpose": "好奇"})
     assert response.status_code == 404
     assert b"13987654321" not in response.content
@@ -53,7 +55,7 @@ def test_reveal_post_on_other_rms_customer_is_404_and_not_audited(as_user, rm_a,
 
 
 def test_export_contains_only_own_book(as_user, rm_a, mine, theirs):
-    response = as_user(rm_a).get(reverse("customers:export"))
+    response = as_user(rm_a).get(reverse("customers:customer-export"))
     sheet = load_workbook(io.BytesIO(response.content)).active
     numbers = {row[0] for row in sheet.iter_rows(values_only=True)}
     assert mine.number in numbers
@@ -61,12 +63,12 @@ def test_export_contains_only_own_book(as_user, rm_a, mine, theirs):
 
 
 def test_team_lead_sees_the_team(as_user, lead, mine, theirs):
-    body = as_user(lead).get(reverse("customers:list")).content.decode()
+    body = as_user(lead).get(reverse("customers:customer-list")).content.decode()
     assert mine.number in body and theirs.number in body
 
 
 def test_compliance_sees_all_but_masked(as_user, compliance_user, mine, theirs):
-    body = as_user(compliance_user).get(reverse("customers:list")).content.decode()
+    body = as_user(compliance_user).get(reverse("customers:customer-list")).content.decode()
     assert mine.number in body and theirs.number in body
     assert "13987654321" not in body
 

@@ -52,7 +52,7 @@ def test_a_file_level_refusal_belongs_to_the_file_field(rm_a):
 
 def test_upload_page_shows_the_refusal_on_the_form(as_user, rm_a):
     response = as_user(rm_a).post(
-        reverse("customers:import"),
+        reverse("customers:import-upload"),
         {"file": SimpleUploadedFile("x.pdf", b"%PDF")},
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -65,9 +65,9 @@ def test_someone_elses_import_is_not_found(as_user, rm_a, rm_b):
     with pytest.raises(NotFound):
         imports.access_staged_import(CUSTOMER_IMPORT, rm_b, staged.pk)
     client = as_user(rm_b)
-    for step in ("import_preview", "import_errors"):
+    for step in ("import-preview", "import-errors"):
         assert client.get(reverse(f"customers:{step}", args=[staged.pk])).status_code == 404
-    for step in ("import_confirm", "import_cancel"):
+    for step in ("import-confirm", "import-cancel"):
         assert client.post(reverse(f"customers:{step}", args=[staged.pk])).status_code == 404
     assert CustomerImport.objects.get().status == CustomerImport.Status.PENDING
 
@@ -89,7 +89,7 @@ def test_cancelled_import_cannot_be_confirmed(as_user, rm_a):
     customer_import_cancel(rm_a, staged)  # a second cancel changes nothing
     assert AuditEntry.objects.filter(action="customer_import.cancelled").count() == 1
     response = as_user(rm_a).post(
-        reverse("customers:import_confirm", args=[staged.pk]),
+        reverse("customers:import-confirm", args=[staged.pk]),
         follow=True,
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -102,5 +102,5 @@ def test_auditor_cannot_open_the_import_pages(as_user):
     from tests.factories import UserFactory
 
     client = as_user(UserFactory(role=roles.AUDITOR))
-    assert client.get(reverse("customers:import")).status_code == 403
-    assert client.get(reverse("compliance:import")).status_code == 403
+    assert client.get(reverse("customers:import-upload")).status_code == 403
+    assert client.get(reverse("compliance:signal-import-upload")).status_code == 403

@@ -22,7 +22,7 @@ from tests.factories import CustomerFactory, MonthlyAggregateFactory, UserFactor
 from .factories import CourseFactory, TargetFactory, TrainingRecordFactory
 
 pytestmark = pytest.mark.django_db
-URL = reverse("performance:dashboard")
+URL = reverse("performance:team-dashboard")
 Q2 = "?period=2025Q2"
 
 
@@ -116,7 +116,7 @@ def test_bad_period_falls_back_with_a_message(figures, as_user):
 
 def test_drill_down_inside_scope(figures, as_user):
     o = figures
-    url = reverse("performance:staff_detail", args=[o.rm_a1.pk]) + Q2
+    url = reverse("performance:staff-detail", args=[o.rm_a1.pk]) + Q2
     response = as_user(o.head).get(url)
     assert response.status_code == 200
     fig = _figure(response.context["row"], "new_customers")
@@ -137,21 +137,21 @@ def test_drill_down_inside_scope(figures, as_user):
     ],
 )
 def test_drill_down_outside_scope_is_404(figures, as_user, viewer, target):
-    url = reverse("performance:staff_detail", args=[getattr(figures, target).pk])
+    url = reverse("performance:staff-detail", args=[getattr(figures, target).pk])
     assert as_user(getattr(figures, viewer)).get(url).status_code == 404
 
 
 def test_rm_may_open_their_own_page(figures, as_user):
-    url = reverse("performance:staff_detail", args=[figures.rm_a1.pk])
+    url = reverse("performance:staff-detail", args=[figures.rm_a1.pk])
     assert as_user(figures.rm_a1).get(url).status_code == 200
 
 
 def test_staff_detail_slot_shows_other_apps_actions(figures, as_user, monkeypatch):
     monkeypatch.setattr(registry, "_panels", dict(registry._panels))
     registry.register_panel(
-        Panel("staff_detail", "handover", "开始交接", "performance:staff_detail", order=10)
+        Panel("staff_detail", "handover", "开始交接", "performance:staff-detail", order=10)
     )
-    url = reverse("performance:staff_detail", args=[figures.rm_a1.pk])
+    url = reverse("performance:staff-detail", args=[figures.rm_a1.pk])
     html = as_user(figures.head).get(url).content.decode()
     assert 'id="panel-handover"' in html
     assert f'hx-get="/performance/staff/{figures.rm_a1.pk}/"' in html
@@ -204,7 +204,7 @@ def test_lapsed_compliance_training_is_flagged(figures, as_user):
 
 def test_export_contains_the_dashboard_and_is_audited(figures, as_user):
     o = figures
-    response = as_user(o.lead).get(reverse("performance:export") + Q2)
+    response = as_user(o.lead).get(reverse("performance:figure-export") + Q2)
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="team-kpi-2025Q2.xlsx"'
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -223,7 +223,7 @@ def test_export_contains_the_dashboard_and_is_audited(figures, as_user):
 
 
 def test_export_needs_its_permission(figures, as_user):
-    assert as_user(figures.rm_a1).get(reverse("performance:export")).status_code == 403
+    assert as_user(figures.rm_a1).get(reverse("performance:figure-export")).status_code == 403
     assert not AuditEntry.objects.filter(action="performance.dashboard_exported").exists()
 
 

@@ -33,7 +33,7 @@ from .factories import CourseFactory, TrainingRecordFactory
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-DASHBOARD = reverse("performance:dashboard")
+DASHBOARD = reverse("performance:team-dashboard")
 
 
 def _at(*args):
@@ -157,7 +157,7 @@ def test_dashboard_and_drill_down_show_the_snapshot(org, as_user):
     assert totals["satisfaction"] == Decimal("3.25")  # (3.5 + 3) / 2 members with surveys
     assert totals["new_customers"] == 2
     assert totals["complaint_satisfaction"] == 3  # (2 + 4) / 2, not 6
-    url = reverse("performance:staff_detail", args=[org.rm_a1.pk]) + "?period=2025"
+    url = reverse("performance:staff-detail", args=[org.rm_a1.pk]) + "?period=2025"
     response = client.get(url)
     trend = {c["id"]: c["option"]["series"][0]["data"] for c in response.context["trend_charts"]}
     assert trend["trend-new_customers"] == [0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]
@@ -267,7 +267,7 @@ def test_pages_run_a_fixed_number_of_queries(org, as_user):
     _activity(org)
     services.refresh_figures(years=[2025])
     client = as_user(org.head)
-    drill = reverse("performance:staff_detail", args=[org.rm_a1.pk])
+    drill = reverse("performance:staff-detail", args=[org.rm_a1.pk])
     small = (
         _count(client, DASHBOARD + "?period=2025Q2"),
         _count(client, DASHBOARD + "?period=2025"),
@@ -310,7 +310,7 @@ def test_drill_down_training_matches_the_report(org):
 def test_drill_down_flags_lapsed_compliance_training(org, as_user):
     course = CourseFactory(code="AML")
     TrainingRecordFactory(user=org.rm_a2, course=course, completed_on=datetime.date(2020, 1, 6))
-    url = reverse("performance:staff_detail", args=[org.rm_a2.pk])
+    url = reverse("performance:staff-detail", args=[org.rm_a2.pk])
     response = as_user(org.lead).get(url)
     assert response.context["compliance_lapsed"] is True
     assert "compliance-lapsed" in response.content.decode()
@@ -343,7 +343,7 @@ def test_export_has_the_dashboard_figures(org, as_user):
     client = as_user(org.head)
     data = client.get(DASHBOARD + "?period=2025Q2").context["data"]
     sheet = load_workbook(
-        io.BytesIO(client.get(reverse("performance:export") + "?period=2025Q2").content)
+        io.BytesIO(client.get(reverse("performance:figure-export") + "?period=2025Q2").content)
     ).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][3].startswith("数据截至")

@@ -183,7 +183,7 @@ def test_reminder_before_expiry_is_sent_once(org):
     assert notes.count() == 1
     note = notes.get()
     assert "反洗钱年度培训" in note.title and "2026-04-05" in note.title
-    assert note.url == reverse("performance:staff_detail", args=[org.rm_a1.pk])
+    assert note.url == reverse("performance:staff-detail", args=[org.rm_a1.pk])
 
 
 def test_renewal_gets_its_own_reminder_next_cycle(org):
@@ -255,7 +255,7 @@ def overdue(org):
 
 
 def _report(client, query=""):
-    response = client.get(reverse("performance:training_overdue") + query)
+    response = client.get(reverse("performance:training-overdue") + query)
     assert response.status_code == 200
     return [(m.pk, i.course.code, i.status) for m, i in response.context["rows"]]
 
@@ -267,12 +267,12 @@ def test_overdue_report_is_scoped(overdue, as_user):
         [(o.rm_a1.pk, "AML", "lapsed"), (o.rm_other.pk, "AML", "lapsed")]
     )
     assert _report(as_user(o.lead), "?kind=infosec") == []
-    response = as_user(o.lead).get(reverse("performance:training_overdue"))
+    response = as_user(o.lead).get(reverse("performance:training-overdue"))
     assert "反洗钱年度培训" in response.content.decode()
 
 
 def test_overdue_report_refuses_rms_and_handles_bad_filters(overdue, as_user):
-    assert as_user(overdue.rm_a1).get(reverse("performance:training_overdue")).status_code == 403
+    assert as_user(overdue.rm_a1).get(reverse("performance:training-overdue")).status_code == 403
     rows = _report(as_user(overdue.head), "?kind=bogus")
     assert rows == [(overdue.rm_a1.pk, "AML", "lapsed")]
 
@@ -280,4 +280,4 @@ def test_overdue_report_refuses_rms_and_handles_bad_filters(overdue, as_user):
 def test_overdue_report_query_count(overdue, as_user, django_assert_max_num_queries):
     client = as_user(overdue.compliance)
     with django_assert_max_num_queries(10):
-        client.get(reverse("performance:training_overdue"))
+        client.get(reverse("performance:training-overdue"))

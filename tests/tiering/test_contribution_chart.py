@@ -37,7 +37,7 @@ def _months(customer, n=12):
 
 
 def _chart_contribution(client, customer) -> list[float] | None:
-    response = client.get(reverse("customers:chart", args=[customer.pk]))
+    response = client.get(reverse("customers:customer-chart", args=[customer.pk]))
     assert response.status_code == 200
     chart = json.loads(response.content)
     lines = [s for s in chart["series"] if s["type"] == "line"]

@@ -45,22 +45,25 @@ def test_panel_explains_the_class_in_at_most_five_queries(book, rm, django_asser
 def test_panel_outside_the_book_is_404(book, client):
     stranger = UserFactory(role=roles.RELATIONSHIP_MANAGER)
     client.force_login(stranger)
-    assert client.get(reverse("tiering:panel", args=[book[0].pk])).status_code == 404
+    assert client.get(reverse("tiering:customer-panel", args=[book[0].pk])).status_code == 404
 
 
 def test_auditor_sees_panel_without_form(book, client):
     client.force_login(UserFactory(role=roles.AUDITOR))
-    response = client.get(reverse("tiering:panel", args=[book[0].pk]))
+    response = client.get(reverse("tiering:customer-panel", args=[book[0].pk]))
     assert response.status_code == 200 and "override-form" not in response.content.decode()
     assert (
-        client.post(reverse("tiering:propose", args=[book[0].pk]), {"tier": "A"}).status_code == 403
+        client.post(
+            reverse("tiering:override-propose", args=[book[0].pk]), {"tier": "A"}
+        ).status_code
+        == 403
     )
 
 
 def test_propose_form_bad_input_shows_message_and_changes_nothing(book, client, lead):
     client.force_login(lead)
     response = client.post(
-        reverse("tiering:propose", args=[book[3].pk]),
+        reverse("tiering:override-propose", args=[book[3].pk]),
         {"tier": "A", "reason": "", "expires_on": "2020-01-01"},
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
@@ -72,14 +75,14 @@ def test_propose_form_bad_input_shows_message_and_changes_nothing(book, client, 
 def test_propose_form_creates_a_pending_override(book, client, lead):
     client.force_login(lead)
     response = client.post(
-        reverse("tiering:propose", args=[book[3].pk]),
+        reverse("tiering:override-propose", args=[book[3].pk]),
         {"tier": "A", "reason": "战略客户，整体合作", "expires_on": ""},
     )
     assert response.status_code == 200
     # expiry is required by the form
     assert not TierOverride.objects.exists()
     response = client.post(
-        reverse("tiering:propose", args=[book[3].pk]),
+        reverse("tiering:override-propose", args=[book[3].pk]),
         {"tier": "A", "reason": "战略客户，整体合作", "expires_on": "2099-01-01"},
     )
     assert "invalid-feedback" in response.content.decode()  # beyond the allowed days
@@ -87,7 +90,7 @@ def test_propose_form_creates_a_pending_override(book, client, lead):
 
     until = (timezone.localdate() + __import__("datetime").timedelta(days=30)).isoformat()
     response = client.post(
-        reverse("tiering:propose", args=[book[3].pk]),
+        reverse("tiering:override-propose", args=[book[3].pk]),
         {"tier": "A", "reason": "战略客户，整体合作", "expires_on": until},
     )
     assert 'id="override-proposed"' in response.content.decode()
@@ -98,13 +101,13 @@ def test_propose_form_creates_a_pending_override(book, client, lead):
 def test_reports_page_and_export(book, client, make_user, django_assert_max_num_queries):
     user = make_user(roles.COMPLIANCE_OFFICER)
     client.force_login(user)
-    client.get(reverse("tiering:reports"))  # warm the session
+    client.get(reverse("tiering:report-list"))  # warm the session
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("tiering:reports"))
+        response = client.get(reverse("tiering:report-list"))
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="chart-distribution"' in html and 'id="segments"' in html
-    response = client.get(reverse("tiering:export"))
+    response = client.get(reverse("tiering:report-export"))
     assert response.status_code == 200
     book_ = load_workbook(io.BytesIO(response.content))
     classes = list(book_.worksheets[0].iter_rows(values_only=True))
@@ -117,15 +120,15 @@ def test_reports_page_and_export(book, client, make_user, django_assert_max_num_
 def test_reports_are_scoped_to_the_book(book, client):
     other = UserFactory(role=roles.TEAM_LEAD)
     client.force_login(other)
-    html = client.get(reverse("tiering:reports")).content.decode()
+    html = client.get(reverse("tiering:report-list")).content.decode()
     assert '<tr data-class="A"><td>A</td><td class="text-end">0</td>' in html
 
 
 def test_policies_page_is_for_admins(policy, client, rm, admin_user):
     client.force_login(rm)
-    assert client.get(reverse("tiering:policies")).status_code == 403
+    assert client.get(reverse("tiering:policy-list")).status_code == 403
     client.force_login(admin_user)
-    assert client.get(reverse("tiering:policies")).status_code == 200
+    assert client.get(reverse("tiering:policy-list")).status_code == 200
 
 
 def test_admin_drafts_runs_what_if_and_publishes(book, client, admin_user):
@@ -144,17 +147,19 @@ def test_admin_drafts_runs_what_if_and_publishes(book, client, admin_user):
             "vip_min_contribution": "",
         }
     )
-    response = client.post(reverse("tiering:policies"), data)
+    response = client.post(reverse("tiering:policy-list"), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     draft = TierPolicy.objects.get(status=TierPolicy.Status.DRAFT)
     tiers = list(Customer.objects.order_by("pk").values_list("tier", flat=True))
-    response = client.post(reverse("tiering:whatif", args=[draft.pk]), {"as_of": "2026-07-31"})
+    response = client.post(
+        reverse("tiering:policy-whatif", args=[draft.pk]), {"as_of": "2026-07-31"}
+    )
     assert response.status_code == 302
-    page = client.get(reverse("tiering:whatif", args=[draft.pk])).content.decode()
+    page = client.get(reverse("tiering:policy-whatif", args=[draft.pk])).content.decode()
     assert 'id="whatif-summary"' in page and 'id="movement"' in page
     assert list(Customer.objects.order_by("pk").values_list("tier", flat=True)) == tiers
     assert TierRun.objects.filter(kind=TierRun.Kind.WHAT_IF).count() == 1
-    client.post(reverse("tiering:publish", args=[draft.pk]))
+    client.post(reverse("tiering:policy-publish", args=[draft.pk]))
     assert selectors.published_policy().pk == draft.pk
 
 
@@ -170,7 +175,7 @@ def test_bad_policy_draft_is_refused(policy, client, admin_user):
             "vip_min_contribution": "",
         }
     )
-    response = client.post(reverse("tiering:policies"), data)
+    response = client.post(reverse("tiering:policy-list"), data)
     assert response.status_code == 200
     assert not TierPolicy.objects.filter(status=TierPolicy.Status.DRAFT).exists()
 
@@ -236,11 +241,11 @@ def test_custom_formula_needs_known_weights(policy, client, admin_user):
             "vip_min_contribution": "",
         }
     )
-    response = client.post(reverse("tiering:policies"), data, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.post(reverse("tiering:policy-list"), data, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     assert "salary" in response.content.decode()
     assert not TierPolicy.objects.filter(status=TierPolicy.Status.DRAFT).exists()
     data["weights"] = '{"commission": 1, "rebate": -1}'
-    assert client.post(reverse("tiering:policies"), data).status_code == 302
+    assert client.post(reverse("tiering:policy-list"), data).status_code == 302
     draft = TierPolicy.objects.get(status=TierPolicy.Status.DRAFT)
     assert draft.weights == {"commission": 1, "rebate": -1}

@@ -38,7 +38,7 @@ def approval_decide(request, pk):
         message_service_error(request, exc)
     else:
         messages.success(request, _("Approved.") if approve else _("Rejected."))
-    return redirect("core:approvals")
+    return redirect("core:approval-list")
 
 
 # Any signed-in user: only their own requests are found.
@@ -50,7 +50,7 @@ def approval_withdraw(request, pk):
         approvals.withdraw(request.user, req.pk)
     except ValidationError as exc:
         message_service_error(request, exc)
-    return redirect("core:approvals")
+    return redirect("core:approval-list")
 
 
 # Any signed-in user: their own notifications.
@@ -73,4 +73,4 @@ def notification_read(request, pk=None):
     notifications.mark_read(request.user, pk)
     if request.htmx:
         return notification_bell(request)
-    return redirect("core:notifications")
+    return redirect("core:notification-list")

@@ -27,9 +27,9 @@ def calendar_settings(request):
         if request.POST.get("action") == "revoke":
             services.feed_token_revoke(request.user)
             messages.success(request, _("The calendar link no longer works."))
-            return redirect("customers:calendar_settings")
+            return redirect("customers:calendar-feed-settings")
         token = services.feed_token_issue(request.user)
-        new_url = request.build_absolute_uri(reverse("customers:calendar_feed", args=[token]))
+        new_url = request.build_absolute_uri(reverse("customers:calendar-feed", args=[token]))
     return render(
         request,
         "customers/followups/calendar_settings.html",
@@ -66,7 +66,10 @@ def _ical(request, tasks) -> bytes:
             f"{task.get_reason_display()} · {task.customer.number}",
         )
         event.add(
-            "url", request.build_absolute_uri(reverse("customers:detail", args=[task.customer_id]))
+            "url",
+            request.build_absolute_uri(
+                reverse("customers:customer-detail", args=[task.customer_id])
+            ),
         )
         cal.add_component(event)
     return cal.to_ical()

@@ -110,7 +110,9 @@ def interaction_new(request, pk):
                     _panel_context(request, customer),
                 )
             messages.success(request, _("Contact logged."))
-            return redirect(safe_next(request, reverse("customers:detail", args=[customer.pk])))
+            return redirect(
+                safe_next(request, reverse("customers:customer-detail", args=[customer.pk]))
+            )
     context = {"customer": customer, "form": form, "task": task, "next": safe_next(request, "")}
     if request.htmx:
         response = fragment(request, "customers/followups/_interaction_form.html", context)
@@ -145,7 +147,7 @@ def interaction_edit(request, pk):
     customer = interaction.customer
     if not services.interaction_editable(request.user, interaction):
         message_service_error(request, services.edit_refused())
-        return redirect("customers:detail", customer.pk)
+        return redirect("customers:customer-detail", customer.pk)
     if request.method == "POST":
         form = InteractionForm(request.POST, user=request.user, customer=customer)
         if form.is_valid():
@@ -162,10 +164,10 @@ def interaction_edit(request, pk):
                 add_service_error(form, exc)
             except PermissionDenied as exc:
                 message_service_error(request, exc)
-                return redirect("customers:detail", customer.pk)
+                return redirect("customers:customer-detail", customer.pk)
             else:
                 messages.success(request, _("Contact updated."))
-                return redirect("customers:detail", customer.pk)
+                return redirect("customers:customer-detail", customer.pk)
     else:
         form = InteractionForm.for_instance(interaction, user=request.user, customer=customer)
     return render(

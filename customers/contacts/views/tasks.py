@@ -56,7 +56,7 @@ def task_list(request):
 def task_skip(request, pk):
     task = access_task(request.user, pk)
     form = SkipForm(request.POST)
-    target = safe_next(request, reverse("customers:tasks"))
+    target = safe_next(request, reverse("customers:task-list"))
     if not form.is_valid():
         messages.error(request, _("Please give a reason for skipping the task."))
         return redirect(target)
@@ -79,7 +79,7 @@ def task_done(request, pk):
         message_service_error(request, exc)
     else:
         messages.success(request, _("Task completed."))
-    return redirect(safe_next(request, reverse("customers:tasks")))
+    return redirect(safe_next(request, reverse("customers:task-list")))
 
 
 @require_POST
@@ -87,7 +87,7 @@ def task_done(request, pk):
 def task_reassign(request, pk):
     task = access_task(request.user, pk)
     form = TaskReassignForm(request.POST, staff=fs.reassign_targets(request.user))
-    target = safe_next(request, reverse("customers:tasks") + "?who=team")
+    target = safe_next(request, reverse("customers:task-list") + "?who=team")
     if not form.is_valid():
         messages.error(request, _("Choose a member of your team."))
         return redirect(target)

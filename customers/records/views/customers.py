@@ -84,14 +84,14 @@ def saved_filter_create(request):
         )
     except ValidationError as exc:
         message_service_error(request, exc)
-    return redirect(f"{reverse('customers:list')}?{request.POST.get('query', '')}")
+    return redirect(f"{reverse('customers:customer-list')}?{request.POST.get('query', '')}")
 
 
 @requires(VIEW)
 @require_POST
 def saved_filter_delete(request, pk):
     services.saved_filter_delete(request.user, access_saved_filter(request.user, pk))
-    return redirect("customers:list")
+    return redirect("customers:customer-list")
 
 
 # ---- 360 ------------------------------------------------------------------------------------
@@ -245,7 +245,7 @@ def customer_create(request):
             add_service_error(form, exc)
         else:
             messages.success(request, _("Customer created."))
-            return redirect("customers:detail", customer.pk)
+            return redirect("customers:customer-detail", customer.pk)
     return render(request, "customers/form.html", {"form": form})
 
 
@@ -270,7 +270,7 @@ def customer_edit(request, pk):
             add_service_error(form, exc)
         else:
             messages.success(request, _("Customer saved."))
-            return redirect("customers:detail", customer.pk)
+            return redirect("customers:customer-detail", customer.pk)
     return render(request, "customers/form.html", {"form": form, "customer": customer})
 
 
@@ -298,8 +298,8 @@ def reassign(request, pk):
             messages.success(request, _("Customer reassigned."))
             # The new owner may be outside the user's book: back to the list then.
             if selectors.in_book(request.user, pk):
-                return redirect("customers:detail", pk)
-            return redirect("customers:list")
+                return redirect("customers:customer-detail", pk)
+            return redirect("customers:customer-list")
     return render(request, "customers/reassign.html", {"form": form, "customers": [customer]})
 
 
@@ -319,7 +319,7 @@ def bulk_reassign(request):
             add_service_error(form, exc)
         else:
             messages.success(request, _("%(n)d customers reassigned.") % {"n": n})
-            return redirect("customers:list")
+            return redirect("customers:customer-list")
     return render(
         request, "customers/reassign.html", {"form": form, "customers": customers, "bulk": True}
     )
@@ -343,4 +343,4 @@ def risk_assessment_new(request, pk):
         message_service_error(request, exc)
     else:
         messages.success(request, _("Risk assessment recorded."))
-    return redirect("customers:detail", pk=customer.pk)
+    return redirect("customers:customer-detail", pk=customer.pk)

@@ -44,7 +44,7 @@ def handover_start(request):
             add_service_error(form, exc)
         else:
             messages.success(request, _("Handover plan created."))
-            return redirect("customers:sales:handover", pk=plan.pk)
+            return redirect("customers:handover-detail", pk=plan.pk)
     return render(request, "customers/sales/handover_start.html", {"form": form})
 
 
@@ -102,7 +102,7 @@ def handover_complete(request, pk):
             request,
             _("Handover completed: %(n)d customers moved.") % {"n": done.summary["customers"]},
         )
-    return redirect("customers:sales:handover", pk=pk)
+    return redirect("customers:handover-detail", pk=pk)
 
 
 @require_POST
@@ -114,7 +114,7 @@ def handover_cancel(request, pk):
         messages.success(request, _("Handover plan cancelled."))
     except ValidationError as exc:
         message_service_error(request, exc)
-    return redirect("customers:sales:handovers")
+    return redirect("customers:handover-list")
 
 
 @requires(handover.PERM)

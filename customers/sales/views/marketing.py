@@ -49,7 +49,7 @@ def channel_detail(request, pk):
                     comment=data["comment"],
                 )
                 messages.success(request, _("Evaluation saved."))
-                return redirect("customers:sales:channel", pk=pk)
+                return redirect("customers:channel-detail", pk=pk)
             except ValidationError as exc:
                 add_service_error(form, exc)
     return render(
@@ -85,7 +85,7 @@ def activity_create(request):
             add_service_error(form, exc)
         else:
             messages.success(request, _("Activity created."))
-            return redirect("customers:sales:activity", pk=activity.pk)
+            return redirect("customers:activity-detail", pk=activity.pk)
     return render(request, "customers/sales/activity_form.html", {"form": form})
 
 
@@ -115,7 +115,7 @@ def activity_invite(request, pk):
         try:
             n = marketing.activity_invite(request.user, activity, request.POST.getlist("customer"))
             messages.success(request, _("%(n)d customers invited.") % {"n": n})
-            return redirect("customers:sales:activity", pk=pk)
+            return redirect("customers:activity-detail", pk=pk)
         except ValidationError as exc:
             message_service_error(request, exc)
     base = selectors.invitable_customers(activity, request.user)
@@ -142,7 +142,7 @@ def activity_status(request, pk):
         messages.success(request, _("%(n)d invitations updated.") % {"n": n})
     except ValidationError as exc:
         message_service_error(request, exc)
-    return redirect("customers:sales:activity", pk=pk)
+    return redirect("customers:activity-detail", pk=pk)
 
 
 @require_POST
@@ -154,4 +154,4 @@ def activity_held(request, pk):
         messages.success(request, _("Activity held: %(n)d follow-up tasks created.") % {"n": n})
     except ValidationError as exc:
         message_service_error(request, exc)
-    return redirect("customers:sales:activity", pk=pk)
+    return redirect("customers:activity-detail", pk=pk)

@@ -34,8 +34,8 @@ def _board_filters(user, params):
 def _board(user, owner, team) -> dict:
     """Board data with each card's links, reversed once per board rather than per card."""
     data = selectors.pipeline_board(user, owner=owner, team=team)
-    detail = reverse("customers:sales:prospect", args=[0])
-    move = reverse("customers:sales:prospect_move", args=[0])
+    detail = reverse("customers:prospect-detail", args=[0])
+    move = reverse("customers:prospect-move", args=[0])
     for column in data["columns"]:
         for card in column["cards"]:
             pk = str(card["prospect"].pk)
@@ -88,7 +88,7 @@ def prospect_create(request):
             add_service_error(form, exc)
         else:
             messages.success(request, _("Prospect created."))
-            return redirect("customers:sales:prospect", pk=prospect.pk)
+            return redirect("customers:prospect-detail", pk=prospect.pk)
     return render(request, "customers/sales/prospect_form.html", {"form": form})
 
 
@@ -125,7 +125,7 @@ def prospect_next_step(request, pk):
         messages.success(request, _("Next step saved."))
     else:
         messages.error(request, _("Please check the next step."))
-    return redirect("customers:sales:prospect", pk=pk)
+    return redirect("customers:prospect-detail", pk=pk)
 
 
 @require_POST
@@ -166,7 +166,7 @@ def prospect_move(request, pk):
         messages.error(request, error)
     else:
         messages.success(request, _("Stage changed."))
-    return redirect("customers:sales:prospect", pk=pk)
+    return redirect("customers:prospect-detail", pk=pk)
 
 
 @require_POST
@@ -183,7 +183,7 @@ def customer_move(request, pk):
         messages.success(request, _("Stage changed."))
     except ValidationError as exc:
         message_service_error(request, exc)
-    return redirect("customers:detail", pk=pk)
+    return redirect("customers:customer-detail", pk=pk)
 
 
 @requires("customers.view_customer")

@@ -62,7 +62,7 @@ def statement_generate(request):
             messages.success(request, _("Statement generation started in the background."))
     else:
         messages.error(request, _("Please choose a period."))
-    return redirect("customers:sales:statements")
+    return redirect("customers:statement-list")
 
 
 @requires("customers.add_statement")
@@ -104,7 +104,7 @@ def statement_review(request, pk):
             message_service_error(request, exc)
     else:
         messages.error(request, _("The market note is limited to 2,000 characters."))
-    return redirect("customers:sales:statement", pk=pk)
+    return redirect("customers:statement-detail", pk=pk)
 
 
 @require_POST
@@ -116,7 +116,7 @@ def statement_send(request, pk):
         messages.success(request, _("Statement marked as sent."))
     except ValidationError as exc:
         message_service_error(request, exc)
-    return redirect("customers:sales:statement", pk=pk)
+    return redirect("customers:statement-detail", pk=pk)
 
 
 @requires("customers.view_statement")

@@ -45,4 +45,4 @@ def survey_create(request, pk):
             message_service_error(request, exc)
     else:
         messages.error(request, _("The score is a whole number from 1 to 5."))
-    return redirect(reverse("customers:detail", args=[pk]))
+    return redirect(reverse("customers:customer-detail", args=[pk]))

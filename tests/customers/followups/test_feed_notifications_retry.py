@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _issue(client):
-    resp = client.post(reverse("customers:calendar_settings"), {"action": "issue"})
+    resp = client.post(reverse("customers:calendar-feed-settings"), {"action": "issue"})
     assert resp.status_code == 200
     match = re.search(r'<code id="feed-url">([^<]+)</code>', resp.content.decode())
     assert match
@@ -66,9 +66,9 @@ def test_ical_token_regenerate_and_revoke(client, rm_a, mine):
     assert first != second
     assert client.get(first).status_code == 404  # the old link stopped working
     assert client.get(second).status_code == 200
-    client.post(reverse("customers:calendar_settings"), {"action": "revoke"})
+    client.post(reverse("customers:calendar-feed-settings"), {"action": "revoke"})
     assert client.get(second).status_code == 404
-    assert client.get(reverse("customers:calendar_feed", args=["guessed-token"])).status_code == 404
+    assert client.get(reverse("customers:calendar-feed", args=["guessed-token"])).status_code == 404
 
 
 def test_ical_feed_of_a_deactivated_user_is_gone(client, rm_a, mine):
@@ -84,12 +84,12 @@ def test_nobody_reads_anothers_notifications(client, rm_a, rm_b):
     theirs = notify(rm_b, "给李强的提醒", body="私密")
     mine_ = notify(rm_a, "给王芳的提醒")
     client.force_login(rm_a)
-    body = client.get(reverse("core:notifications")).content.decode()
+    body = client.get(reverse("core:notification-list")).content.decode()
     assert "给王芳的提醒" in body and "给李强的提醒" not in body
-    client.post(reverse("core:notification_read", args=[theirs.pk]))
+    client.post(reverse("core:notification-read", args=[theirs.pk]))
     theirs.refresh_from_db()
     assert theirs.read_at is None  # marking someone else's as read does nothing
-    client.post(reverse("core:notification_read", args=[mine_.pk]))
+    client.post(reverse("core:notification-read", args=[mine_.pk]))
     mine_.refresh_from_db()
     assert mine_.read_at is not None
 

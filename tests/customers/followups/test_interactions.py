@@ -35,7 +35,7 @@ def form_data(**kw):
 
 def test_log_from_360_with_htmx_returns_the_refreshed_panel(client, rm_a, mine):
     client.force_login(rm_a)
-    url = reverse("customers:interaction_new", args=[mine.pk])
+    url = reverse("customers:interaction-create", args=[mine.pk])
     form = client.get(url, HTTP_HX_REQUEST="true")
     assert form.status_code == 200 and b'id="interaction-form"' in form.content
     resp = client.post(url, form_data(), HTTP_HX_REQUEST="true")
@@ -52,7 +52,7 @@ def test_log_from_360_with_htmx_returns_the_refreshed_panel(client, rm_a, mine):
 
 def test_bad_input_shows_the_form_again_and_changes_nothing(client, rm_a, mine):
     client.force_login(rm_a)
-    url = reverse("customers:interaction_new", args=[mine.pk])
+    url = reverse("customers:interaction-create", args=[mine.pk])
     future = (timezone.localtime() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     resp = client.post(url, form_data(occurred_at=future), HTTP_HX_REQUEST="true")
     assert resp.status_code == 200
@@ -69,7 +69,7 @@ def test_bad_input_shows_the_form_again_and_changes_nothing(client, rm_a, mine):
 def test_logging_from_a_task_completes_and_links_it(client, rm_a, mine):
     task = TaskFactory(customer=mine, due_on=timezone.localdate() - datetime.timedelta(days=3))
     client.force_login(rm_a)
-    url = reverse("customers:interaction_new", args=[mine.pk]) + f"?task={task.pk}&next=/"
+    url = reverse("customers:interaction-create", args=[mine.pk]) + f"?task={task.pk}&next=/"
     assert client.get(url).status_code == 200
     resp = client.post(url, form_data(task=task.pk, next="/"))
     assert resp.status_code == 302 and resp["Location"] == "/"
@@ -98,15 +98,15 @@ def test_institution_contacts_must_belong_to_the_customer(rm_a):
 
 def test_other_rms_customer_is_404(client, rm_b, mine):
     client.force_login(rm_b)
-    assert client.get(reverse("customers:interactions_panel", args=[mine.pk])).status_code == 404
-    resp = client.post(reverse("customers:interaction_new", args=[mine.pk]), form_data())
+    assert client.get(reverse("customers:interaction-panel", args=[mine.pk])).status_code == 404
+    resp = client.post(reverse("customers:interaction-create", args=[mine.pk]), form_data())
     assert resp.status_code == 404
     assert not Interaction.objects.exists()
 
 
 def test_auditor_cannot_log(client, auditor_user, mine):
     client.force_login(auditor_user)
-    resp = client.post(reverse("customers:interaction_new", args=[mine.pk]), form_data())
+    resp = client.post(reverse("customers:interaction-create", args=[mine.pk]), form_data())
     assert resp.status_code == 403
     with pytest.raises(PermissionDenied):
         services.interaction_log(
@@ -145,7 +145,7 @@ def test_edit_page_after_window_redirects_with_message(client, rm_a, mine):
         created_at=timezone.now() - datetime.timedelta(days=3)
     )
     client.force_login(rm_a)
-    url = reverse("customers:interaction_edit", args=[interaction.pk])
+    url = reverse("customers:interaction-edit", args=[interaction.pk])
     resp = client.post(url, form_data(summary="改"))
     assert resp.status_code == 302
     interaction.refresh_from_db()
@@ -162,7 +162,7 @@ def test_timeline_panel_query_budget(client, rm_a, mine, django_assert_max_num_q
         )
     TaskFactory(customer=mine)
     client.force_login(rm_a)
-    url = reverse("customers:interactions_panel", args=[mine.pk])
+    url = reverse("customers:interaction-panel", args=[mine.pk])
     client.get(url)
     # Fixed whatever the number of rows. 7 are the framework's: session, user, roles,
     # permissions, and the session save (SESSION_SAVE_EVERY_REQUEST) in a savepoint; 7 are the
@@ -179,8 +179,8 @@ def test_timeline_panel_query_budget(client, rm_a, mine, django_assert_max_num_q
 
 def test_360_page_lists_the_panel(client, rm_a, mine):
     client.force_login(rm_a)
-    body = client.get(reverse("customers:detail", args=[mine.pk])).content.decode()
-    assert reverse("customers:interactions_panel", args=[mine.pk]) in body
+    body = client.get(reverse("customers:customer-detail", args=[mine.pk])).content.decode()
+    assert reverse("customers:interaction-panel", args=[mine.pk]) in body
 
 
 def test_attachment_is_stored_and_type_checked(client, rm_a, mine, settings, tmp_path):
@@ -192,7 +192,7 @@ def test_attachment_is_stored_and_type_checked(client, rm_a, mine, settings, tmp
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     }
     client.force_login(rm_a)
-    url = reverse("customers:interaction_new", args=[mine.pk])
+    url = reverse("customers:interaction-create", args=[mine.pk])
     bad = SimpleUploadedFile("x.exe", b"MZ", content_type="application/octet-stream")
     assert client.post(url, {**form_data(), "attachment": bad}).status_code == 400
     good = SimpleUploadedFile("纪要.pdf", b"%PDF-1.4", content_type="application/pdf")
@@ -204,5 +204,5 @@ def test_other_customer_task_cannot_be_linked(client, rm_a, mine):
     other = CustomerFactory(owner=rm_a)
     task = TaskFactory(customer=other)
     client.force_login(rm_a)
-    url = reverse("customers:interaction_new", args=[mine.pk]) + f"?task={task.pk}"
+    url = reverse("customers:interaction-create", args=[mine.pk]) + f"?task={task.pk}"
     assert client.get(url).status_code == 404

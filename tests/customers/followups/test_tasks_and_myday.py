@@ -49,7 +49,7 @@ def test_skip_needs_a_reason(rm_a, mine):
 def test_skip_via_view(client, rm_a, mine):
     task = TaskFactory(customer=mine)
     client.force_login(rm_a)
-    url = reverse("customers:task_skip", args=[task.pk])
+    url = reverse("customers:task-skip", args=[task.pk])
     client.post(url, {"reason": ""})
     task.refresh_from_db()
     assert task.status == "open"
@@ -62,10 +62,10 @@ def test_other_rm_cannot_touch_my_task(client, rm_b, mine):
     task = TaskFactory(customer=mine)
     client.force_login(rm_b)
     assert (
-        client.post(reverse("customers:task_skip", args=[task.pk]), {"reason": "x"}).status_code
+        client.post(reverse("customers:task-skip", args=[task.pk]), {"reason": "x"}).status_code
         == 404
     )
-    assert client.post(reverse("customers:task_done", args=[task.pk])).status_code == 404
+    assert client.post(reverse("customers:task-done", args=[task.pk])).status_code == 404
     task.refresh_from_db()
     assert task.status == "open"
 
@@ -119,7 +119,7 @@ def _fill(rm, customer, n=12):
 
 @pytest.mark.parametrize(
     "name",
-    ["home_tasks", "home_customers"],
+    ["task-home-panel", "customer-home-panel"],
 )
 def test_my_day_panels_within_budget(client, rm_a, mine, name, django_assert_max_num_queries):
     _fill(rm_a, mine)
@@ -140,7 +140,7 @@ def test_my_day_recent_contacts_are_mine_newest_first_within_my_book(client, rm_
     theirs = CustomerFactory(owner=rm_b)
     InteractionFactory(customer=theirs, created_by=rm_a, summary="已移出名下客户的联系")
     client.force_login(rm_a)
-    body = client.get(reverse("customers:home_customers")).content.decode()
+    body = client.get(reverse("customers:customer-home-panel")).content.decode()
     recent = body.split('id="home-recent"')[1]
     assert recent.index(newer.summary) < recent.index(older.summary)
     assert "同事记录的联系" not in recent
@@ -154,7 +154,7 @@ def test_my_day_overdue_and_today_content(client, rm_a, rm_b, mine):
     theirs = CustomerFactory(owner=rm_b)
     TaskFactory(customer=theirs, due_on=ago(3), title="别人的任务")
     client.force_login(rm_a)
-    body = client.get(reverse("customers:home_tasks")).content.decode()
+    body = client.get(reverse("customers:task-home-panel")).content.decode()
     overdue = body.split('id="home-overdue"')[1].split('id="home-today"')[0]
     today = body.split('id="home-today"')[1].split('id="home-week"')[0]
     assert "逾期任务甲" in overdue and "今日任务乙" not in overdue
@@ -166,11 +166,11 @@ def test_my_day_overdue_and_today_content(client, rm_a, rm_b, mine):
 def test_home_page_shows_panels_by_role(client, rm_a, lead):
     client.force_login(rm_a)
     body = client.get(reverse("ui:home")).content.decode()
-    assert reverse("customers:home_tasks") in body
-    assert reverse("customers:home_team") not in body
-    assert client.get(reverse("customers:home_team")).status_code == 403
+    assert reverse("customers:task-home-panel") in body
+    assert reverse("customers:team-home-panel") not in body
+    assert client.get(reverse("customers:team-home-panel")).status_code == 403
     client.force_login(lead)
-    assert reverse("customers:home_team") in client.get(reverse("ui:home")).content.decode()
+    assert reverse("customers:team-home-panel") in client.get(reverse("ui:home")).content.decode()
 
 
 def test_team_lead_sees_team_overdue_and_reassigns(
@@ -179,10 +179,10 @@ def test_team_lead_sees_team_overdue_and_reassigns(
     task = TaskFactory(customer=mine, due_on=ago(4), title="团队逾期")
     client.force_login(lead)
     with django_assert_max_num_queries(10):
-        body = client.get(reverse("customers:home_team")).content.decode()
+        body = client.get(reverse("customers:team-home-panel")).content.decode()
     assert "团队逾期" in body
     CustomerCoServer.objects.create(customer=mine, user=rm_b)
-    client.post(reverse("customers:task_reassign", args=[task.pk]), {"owner": rm_b.pk})
+    client.post(reverse("customers:task-reassign", args=[task.pk]), {"owner": rm_b.pk})
     task.refresh_from_db()
     assert task.owner == rm_b
 
@@ -191,7 +191,7 @@ def test_task_list_keyset_pagination_and_budget(client, rm_a, mine, django_asser
     for k in range(60):
         TaskFactory(customer=mine, due_on=ago(-k))
     client.force_login(rm_a)
-    url = reverse("customers:tasks")
+    url = reverse("customers:task-list")
     client.get(url)
     with django_assert_max_num_queries(10):
         first = client.get(url)
@@ -211,11 +211,11 @@ def test_task_list_filters(client, rm_a, mine):
     TaskFactory(customer=mine, due_on=ago(-2), title="未到期B")
     TaskFactory(customer=mine, status="skipped", skip_reason="不需要", title="跳过C")
     client.force_login(rm_a)
-    overdue = client.get(reverse("customers:tasks"), {"status": "overdue"}).content.decode()
+    overdue = client.get(reverse("customers:task-list"), {"status": "overdue"}).content.decode()
     assert "逾期A" in overdue and "未到期B" not in overdue
-    skipped = client.get(reverse("customers:tasks"), {"status": "skipped"}).content.decode()
+    skipped = client.get(reverse("customers:task-list"), {"status": "skipped"}).content.decode()
     assert "跳过C" in skipped and "不需要" in skipped
-    assert client.get(reverse("customers:tasks"), {"status": "bogus"}).status_code == 200
+    assert client.get(reverse("customers:task-list"), {"status": "bogus"}).status_code == 200
 
 
 def test_manual_task(rm_a, mine):
@@ -227,7 +227,7 @@ def test_manual_task(rm_a, mine):
 
 def test_manual_task_from_the_360_panel(client, rm_a, rm_b, mine):
     client.force_login(rm_a)
-    url = reverse("customers:task_new", args=[mine.pk])
+    url = reverse("customers:task-create", args=[mine.pk])
     resp = client.post(
         url, {"title": "寄送生日贺卡", "due_on": ago(-2).isoformat()}, HTTP_HX_REQUEST="true"
     )

@@ -184,36 +184,33 @@ def test_handover_of_many_customers_is_set_based(
 def test_views_start_assign_complete(client, head, departing, rm_a, successor_b, book):
     client.force_login(head)
     response = client.post(
-        reverse("customers:sales:handover_start"),
+        reverse("customers:handover-start"),
         {"departing": departing.pk, "default_successor": rm_a.pk, "reason": "leaving", "note": ""},
     )
     plan = HandoverPlan.objects.get(departing=departing)
     assert response.status_code == 302
-    page = client.get(reverse("customers:sales:handover", args=[plan.pk]))
+    page = client.get(reverse("customers:handover-detail", args=[plan.pk]))
     assert page.status_code == 200 and book[0].number in page.content.decode()
     client.post(
-        reverse("customers:sales:handover", args=[plan.pk]),
+        reverse("customers:handover-detail", args=[plan.pk]),
         {"customer": [book[0].pk], "successor": successor_b.pk, "note": "交接说明"},
     )
     item = HandoverItem.objects.get(plan=plan, customer=book[0])
     assert item.successor == successor_b and item.note == "交接说明"
-    client.post(reverse("customers:sales:handover_complete", args=[plan.pk]))
+    client.post(reverse("customers:handover-complete", args=[plan.pk]))
     plan.refresh_from_db()
     assert plan.status == "completed"
 
 
 def test_rm_cannot_open_handover_pages(client, rm_a, departing):
     client.force_login(rm_a)
-    assert client.get(reverse("customers:sales:handovers")).status_code == 403
-    assert (
-        client.get(reverse("customers:sales:handover_panel", args=[departing.pk])).status_code
-        == 403
-    )
+    assert client.get(reverse("customers:handover-list")).status_code == 403
+    assert client.get(reverse("customers:handover-panel", args=[departing.pk])).status_code == 403
 
 
 def test_staff_detail_panel(client, lead, head, departing, rm_other):
     panels = [p for p in panels_for("staff_detail", lead) if p.key == "handover"]
-    assert panels and panels[0].url_name == "customers:sales:handover_panel"
+    assert panels and panels[0].url_name == "customers:handover-panel"
     client.force_login(lead)
     body = client.get(reverse(panels[0].url_name, args=[departing.pk])).content.decode()
     assert 'id="start-handover"' in body and f"departing={departing.pk}" in body
@@ -224,10 +221,8 @@ def test_panel_of_someone_who_left_shows_the_plan(client, lead, departing, rm_a,
     plan = handover.handover_start(lead, departing, rm_a, reason="leaving")
     handover.handover_complete(lead, plan)
     client.force_login(lead)
-    body = client.get(
-        reverse("customers:sales:handover_panel", args=[departing.pk])
-    ).content.decode()
-    assert reverse("customers:sales:handover", args=[plan.pk]) in body
+    body = client.get(reverse("customers:handover-panel", args=[departing.pk])).content.decode()
+    assert reverse("customers:handover-detail", args=[plan.pk]) in body
     assert 'id="start-handover"' not in body
 
 
@@ -240,7 +235,7 @@ def test_start_form_refuses_a_bad_default_successor_with_a_message(
     client.force_login(lead)
     chosen = departing if successor == "departing" else rm_other
     response = client.post(
-        reverse("customers:sales:handover_start"),
+        reverse("customers:handover-start"),
         {"departing": departing.pk, "default_successor": chosen.pk, "reason": "leaving"},
     )
     assert response.status_code == 200

@@ -89,7 +89,7 @@ def test_channel_page_shows_evaluation_form_and_saves(client, lead):
     channel = ChannelFactory()
     client.force_login(lead)
     response = client.post(
-        reverse("customers:sales:channel", args=[channel.pk]),
+        reverse("customers:channel-detail", args=[channel.pk]),
         {
             "period_start": "2026-07-01",
             "period_end": "2026-09-30",
@@ -101,7 +101,7 @@ def test_channel_page_shows_evaluation_form_and_saves(client, lead):
     )
     assert response.status_code == 302
     assert channel.evaluations.get().overall == Decimal("4.30")
-    assert "4.30" in client.get(reverse("customers:sales:channels")).content.decode()
+    assert "4.30" in client.get(reverse("customers:channel-list")).content.decode()
 
 
 # ---- activities -----------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def test_invite_page_lists_only_the_organisers_customers(
     CustomerFactory(owner=rm_b, name="乙别人")
     client.force_login(rm_a)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("customers:sales:activity_invite", args=[activity.pk]))
+        response = client.get(reverse("customers:activity-invite", args=[activity.pk]))
     body = response.content.decode()
     assert body.count('name="customer"') == 5 and "乙别人" not in body
 
@@ -144,11 +144,8 @@ def test_invite_page_lists_only_the_organisers_customers(
 def test_activity_of_another_rm_is_404(client, rm_a, rm_other):
     activity = ActivityFactory(organiser=rm_other)
     client.force_login(rm_a)
-    assert client.get(reverse("customers:sales:activity", args=[activity.pk])).status_code == 404
-    assert (
-        client.post(reverse("customers:sales:activity_invite", args=[activity.pk])).status_code
-        == 404
-    )
+    assert client.get(reverse("customers:activity-detail", args=[activity.pk])).status_code == 404
+    assert client.post(reverse("customers:activity-invite", args=[activity.pk])).status_code == 404
 
 
 def test_attendance_follow_ups_and_results(rm_a):
@@ -202,5 +199,5 @@ def test_activity_list_query_budget(client, rm_a, django_assert_max_num_queries)
         ActivityFactory(organiser=rm_a, channel=ChannelFactory())
     client.force_login(rm_a)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("customers:sales:activities"))
+        response = client.get(reverse("customers:activity-list"))
     assert response.content.decode().count("/customers/sales/activities/") >= 8

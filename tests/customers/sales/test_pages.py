@@ -18,13 +18,13 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     "name",
     [
-        "customers:sales:board",
-        "customers:sales:home_panel",
-        "customers:sales:prospect_create",
-        "customers:sales:channels",
-        "customers:sales:activities",
-        "customers:sales:activity_create",
-        "customers:sales:statements",
+        "customers:prospect-board",
+        "customers:prospect-home-panel",
+        "customers:prospect-create",
+        "customers:channel-list",
+        "customers:activity-list",
+        "customers:activity-create",
+        "customers:statement-list",
     ],
 )
 def test_rm_pages_render_in_chinese(client, rm_a, name):
@@ -38,16 +38,16 @@ def test_rm_pages_render_in_chinese(client, rm_a, name):
 def test_lead_pages(client, lead):
     client.force_login(lead)
     for name in (
-        "customers:sales:handovers",
-        "customers:sales:handover_start",
-        "customers:sales:statement_runs",
+        "customers:handover-list",
+        "customers:handover-start",
+        "customers:statement-run-list",
     ):
         assert client.get(reverse(name)).status_code == 200
 
 
 def test_create_prospect_through_the_form(client, rm_a):
     client.force_login(rm_a)
-    url = reverse("customers:sales:prospect_create")
+    url = reverse("customers:prospect-create")
     bad = client.post(
         url, {"name": "", "kind": "individual", "source": "walk_in", "owner": rm_a.pk}
     )
@@ -67,7 +67,7 @@ def test_create_prospect_through_the_form(client, rm_a):
     )
     prospect = Prospect.objects.get()
     assert response.status_code == 302 and prospect.referred_by == ref
-    page = client.get(reverse("customers:sales:prospect", args=[prospect.pk])).content.decode()
+    page = client.get(reverse("customers:prospect-detail", args=[prospect.pk])).content.decode()
     assert "开始开户" in page and "周建华" in page
 
 
@@ -75,7 +75,7 @@ def test_create_activity_through_the_form(client, rm_a):
     client.force_login(rm_a)
     starts = (timezone.localtime() + datetime.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
-        reverse("customers:sales:activity_create"),
+        reverse("customers:activity-create"),
         {
             "title": "客户沙龙",
             "kind": "seminar",
@@ -86,7 +86,7 @@ def test_create_activity_through_the_form(client, rm_a):
     )
     assert response.status_code == 200 and not Activity.objects.exists()
     response = client.post(
-        reverse("customers:sales:activity_create"),
+        reverse("customers:activity-create"),
         {
             "title": "客户沙龙",
             "kind": "seminar",
@@ -103,18 +103,18 @@ def test_invite_and_attendance_through_views(client, rm_a):
     customers = [CustomerFactory(owner=rm_a) for _ in range(2)]
     client.force_login(rm_a)
     client.post(
-        reverse("customers:sales:activity_invite", args=[activity.pk]),
+        reverse("customers:activity-invite", args=[activity.pk]),
         {"customer": [c.pk for c in customers]},
     )
     assert activity.invitations.count() == 2
     client.post(
-        reverse("customers:sales:activity_status", args=[activity.pk]),
+        reverse("customers:activity-status", args=[activity.pk]),
         {"customer": [customers[0].pk], "status": "attended"},
     )
-    client.post(reverse("customers:sales:activity_held", args=[activity.pk]))
+    client.post(reverse("customers:activity-held", args=[activity.pk]))
     activity.refresh_from_db()
     assert activity.status == "held"
-    body = client.get(reverse("customers:sales:activity", args=[activity.pk])).content.decode()
+    body = client.get(reverse("customers:activity-detail", args=[activity.pk])).content.decode()
     assert "已参加" in body
 
 
@@ -122,18 +122,18 @@ def test_customer_panels(client, rm_a, rm_b):
     c = CustomerFactory(owner=rm_a)
     pipeline.lifecycle_move(rm_a, c, "dormant", reason="长期未联系")
     client.force_login(rm_a)
-    body = client.get(reverse("customers:sales:lifecycle_panel", args=[c.pk])).content.decode()
+    body = client.get(reverse("customers:lifecycle-panel", args=[c.pk])).content.decode()
     assert "休眠" in body and "长期未联系" in body
-    detail = client.get(reverse("customers:detail", args=[c.pk])).content.decode()
-    assert reverse("customers:sales:lifecycle_panel", args=[c.pk]) in detail
-    assert reverse("customers:sales:survey_panel", args=[c.pk]) in detail
-    client.post(reverse("customers:sales:customer_move", args=[c.pk]), {"to": "active"})
+    detail = client.get(reverse("customers:customer-detail", args=[c.pk])).content.decode()
+    assert reverse("customers:lifecycle-panel", args=[c.pk]) in detail
+    assert reverse("customers:survey-panel", args=[c.pk]) in detail
+    client.post(reverse("customers:lifecycle-move", args=[c.pk]), {"to": "active"})
     assert selectors.customer_stage(c) == "active"
     client.force_login(rm_b)
-    assert client.get(reverse("customers:sales:lifecycle_panel", args=[c.pk])).status_code == 404
+    assert client.get(reverse("customers:lifecycle-panel", args=[c.pk])).status_code == 404
     assert (
         client.post(
-            reverse("customers:sales:customer_move", args=[c.pk]), {"to": "dormant", "reason": "x"}
+            reverse("customers:lifecycle-move", args=[c.pk]), {"to": "dormant", "reason": "x"}
         ).status_code
         == 404
     )
@@ -142,7 +142,7 @@ def test_customer_panels(client, rm_a, rm_b):
 def test_conversion_through_the_prospect_page(client, rm_a):
     p = ProspectFactory(owner=rm_a, stage="onboarding")
     client.force_login(rm_a)
-    url = reverse("customers:sales:prospect_move", args=[p.pk])
+    url = reverse("customers:prospect-move", args=[p.pk])
     client.post(url, {"to": "active", "reason": "", "customer_number": "K1"})
     p.refresh_from_db()
     assert p.stage == "onboarding"
@@ -155,7 +155,7 @@ def test_conversion_through_the_prospect_page(client, rm_a):
 
 def test_board_filters_for_leads_only(client, lead, rm_a):
     client.force_login(lead)
-    body = client.get(reverse("customers:sales:board_filters")).content.decode()
+    body = client.get(reverse("customers:prospect-board-filters")).content.decode()
     assert f'value="{rm_a.pk}"' in body and f'value="{lead.team_id}"' in body
     client.force_login(rm_a)
-    assert client.get(reverse("customers:sales:board_filters")).status_code == 404
+    assert client.get(reverse("customers:prospect-board-filters")).status_code == 404

@@ -155,7 +155,7 @@ def test_board_query_budget_and_content(client, rm_a, rm_b, django_assert_max_nu
     ProspectFactory(owner=rm_b, name="别人的客户")
     client.force_login(rm_a)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("customers:sales:board"))
+        response = client.get(reverse("customers:prospect-board"))
     body = response.content.decode()
     assert response.status_code == 200
     assert body.count('class="border rounded p-2 small prospect-card"') == 25
@@ -166,13 +166,17 @@ def test_team_lead_board_for_an_rm_and_out_of_scope_owner(client, lead, rm_a, rm
     ProspectFactory(owner=rm_a, name="甲客户")
     ProspectFactory(owner=rm_other, name="乙客户")
     client.force_login(lead)
-    body = client.get(reverse("customers:sales:board") + f"?owner={rm_a.pk}").content.decode()
+    body = client.get(reverse("customers:prospect-board") + f"?owner={rm_a.pk}").content.decode()
     assert "甲客户" in body and "乙客户" not in body
-    assert client.get(reverse("customers:sales:board") + f"?owner={rm_other.pk}").status_code == 404
-    body = client.get(reverse("customers:sales:board") + f"?team={lead.team_id}").content.decode()
+    assert (
+        client.get(reverse("customers:prospect-board") + f"?owner={rm_other.pk}").status_code == 404
+    )
+    body = client.get(
+        reverse("customers:prospect-board") + f"?team={lead.team_id}"
+    ).content.decode()
     assert "甲客户" in body
     assert (
-        client.get(reverse("customers:sales:board") + f"?team={rm_other.team_id}").status_code
+        client.get(reverse("customers:prospect-board") + f"?team={rm_other.team_id}").status_code
         == 404
     )
 
@@ -181,7 +185,7 @@ def test_htmx_stage_button_moves_and_rerenders(client, rm_a):
     p = ProspectFactory(owner=rm_a)
     client.force_login(rm_a)
     response = client.post(
-        reverse("customers:sales:prospect_move", args=[p.pk]),
+        reverse("customers:prospect-move", args=[p.pk]),
         {"to": "onboarding", "from": "board"},
         HTTP_HX_REQUEST="true",
     )
@@ -190,7 +194,7 @@ def test_htmx_stage_button_moves_and_rerenders(client, rm_a):
     assert p.stage == "onboarding"
     # Refused moves re-render with a message and change nothing.
     response = client.post(
-        reverse("customers:sales:prospect_move", args=[p.pk]),
+        reverse("customers:prospect-move", args=[p.pk]),
         {"to": "dormant", "from": "board"},
         HTTP_HX_REQUEST="true",
     )
@@ -204,11 +208,11 @@ def test_move_of_other_rms_prospect_is_404(client, rm_a, rm_b):
     client.force_login(rm_a)
     assert (
         client.post(
-            reverse("customers:sales:prospect_move", args=[p.pk]), {"to": "onboarding"}
+            reverse("customers:prospect-move", args=[p.pk]), {"to": "onboarding"}
         ).status_code
         == 404
     )
-    assert client.get(reverse("customers:sales:prospect", args=[p.pk])).status_code == 404
+    assert client.get(reverse("customers:prospect-detail", args=[p.pk])).status_code == 404
 
 
 # ---- dormant detection ----------------------------------------------------------------------

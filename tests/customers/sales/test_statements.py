@@ -172,16 +172,16 @@ def test_other_rm_gets_404_and_views_work(client, institution, rm_a, rm_b):
     statements.statements_generate("monthly", OCT, customer_ids=[institution.pk])
     s = Statement.objects.get(customer=institution)
     client.force_login(rm_b)
-    assert client.get(reverse("customers:sales:statement", args=[s.pk])).status_code == 404
-    assert client.get(reverse("customers:sales:statement_pdf", args=[s.pk])).status_code == 404
+    assert client.get(reverse("customers:statement-detail", args=[s.pk])).status_code == 404
+    assert client.get(reverse("customers:statement-pdf", args=[s.pk])).status_code == 404
     client.force_login(rm_a)
-    page = client.get(reverse("customers:sales:statement", args=[s.pk]))
+    page = client.get(reverse("customers:statement-detail", args=[s.pk]))
     assert page.status_code == 200 and "集合资金信托合同" in page.content.decode()
-    pdf = client.get(reverse("customers:sales:statement_pdf", args=[s.pk]))
+    pdf = client.get(reverse("customers:statement-pdf", args=[s.pk]))
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     assert AuditEntry.objects.filter(action="statement.downloaded").exists()
-    client.post(reverse("customers:sales:statement_review", args=[s.pk]), {"market_note": "观点"})
-    client.post(reverse("customers:sales:statement_send", args=[s.pk]), {"via": "download"})
+    client.post(reverse("customers:statement-review", args=[s.pk]), {"market_note": "观点"})
+    client.post(reverse("customers:statement-send", args=[s.pk]), {"via": "download"})
     s.refresh_from_db()
     assert s.status == "sent" and s.sent_via == "download"
 
@@ -191,7 +191,7 @@ def test_statement_list_query_budget(client, rm_a, django_assert_max_num_queries
     statements.statements_generate("monthly", OCT, customer_ids=ids)
     client.force_login(rm_a)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("customers:sales:statements"))
+        response = client.get(reverse("customers:statement-list"))
     assert response.content.decode().count("/customers/sales/statements/") >= 6
 
 

@@ -51,13 +51,13 @@ def test_panel_shows_average_and_is_scoped(client, rm_a, rm_b):
     surveys.survey_record(rm_a, c, context="activity", score=2, reference="activity:1")
     assert any(p.key == "satisfaction" for p in panels_for("customer_360", rm_a))
     client.force_login(rm_a)
-    body = client.get(reverse("customers:sales:survey_panel", args=[c.pk])).content.decode()
+    body = client.get(reverse("customers:survey-panel", args=[c.pk])).content.decode()
     assert 'id="survey-average">3.5<' in body
     client.force_login(rm_b)
-    assert client.get(reverse("customers:sales:survey_panel", args=[c.pk])).status_code == 404
+    assert client.get(reverse("customers:survey-panel", args=[c.pk])).status_code == 404
     assert (
         client.post(
-            reverse("customers:sales:survey_create", args=[c.pk]), {"context": "visit", "score": 5}
+            reverse("customers:survey-create", args=[c.pk]), {"context": "visit", "score": 5}
         ).status_code
         == 404
     )
@@ -67,12 +67,10 @@ def test_panel_shows_average_and_is_scoped(client, rm_a, rm_b):
 def test_form_post_and_bad_input(client, rm_a):
     c = CustomerFactory(owner=rm_a)
     client.force_login(rm_a)
-    client.post(
-        reverse("customers:sales:survey_create", args=[c.pk]), {"context": "visit", "score": 9}
-    )
+    client.post(reverse("customers:survey-create", args=[c.pk]), {"context": "visit", "score": 9})
     assert not SatisfactionSurvey.objects.exists()
     r = client.post(
-        reverse("customers:sales:survey_create", args=[c.pk]), {"context": "visit", "score": 4}
+        reverse("customers:survey-create", args=[c.pk]), {"context": "visit", "score": 4}
     )
     assert r.status_code == 302 and SatisfactionSurvey.objects.get().score == 4
 

@@ -162,5 +162,5 @@ def test_handover_cancel_goes_through_the_table(client, lead, rm_a, team):
         handover.handover_complete(lead, plan)
     assert exc.value.messages == [str(_msg("This handover plan is no longer open."))]
     client.force_login(lead)
-    client.post(reverse("customers:sales:handover_cancel", args=[plan.pk]))
+    client.post(reverse("customers:handover-cancel", args=[plan.pk]))
     assert AuditEntry.objects.filter(action="handover.cancelled").count() == 1
