@@ -17,7 +17,7 @@ CATEGORIES = {
     ),
     "permission": (
         _("Permission and role changes"),
-        Q(action__startswith="accounts.permission") | Q(action__startswith="accounts.role"),
+        Q(action__startswith="user.permission") | Q(action__startswith="role."),
     ),
     "transition": (
         _("Workflow transitions"),

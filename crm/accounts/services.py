@@ -21,7 +21,7 @@ def permission_snapshot(user) -> dict:
 
 
 def record_permission_change(acting_user, user, before: dict | None) -> bool:
-    """Audit `accounts.permissions_changed` if the user's rights differ from `before`.
+    """Audit `user.permissions_changed` if the user's rights differ from `before`.
 
     Call it inside the transaction that changed them. Returns whether a row was written.
     """
@@ -29,7 +29,7 @@ def record_permission_change(acting_user, user, before: dict | None) -> bool:
     after = permission_snapshot(user)
     if before == after:
         return False
-    record(acting_user, "accounts.permissions_changed", user, before=before, after=after)
+    record(acting_user, "user.permissions_changed", user, before=before, after=after)
     return True
 
 
@@ -46,9 +46,9 @@ def role_snapshot(group) -> dict:
 
 
 def record_role_change(acting_user, group, before: dict | None) -> bool:
-    """Audit `accounts.role_changed` when a role's (group's) name or permissions changed."""
+    """Audit `role.changed` when a role's (group's) name or permissions changed."""
     after = role_snapshot(group)
     if before == after:
         return False
-    record(acting_user, "accounts.role_changed", group, before=before, after=after)
+    record(acting_user, "role.changed", group, before=before, after=after)
     return True

@@ -51,7 +51,7 @@ class TargetAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             audit(
                 request.user,
-                "performance.target_set",
+                "target.set",
                 obj,
                 after={
                     "metric": obj.metric_key,

@@ -65,7 +65,7 @@ def set_target(acting_user, *, metric_key, period: Period, value, user=None, tea
     target.value = value
     target.updated_by = acting_user
     target.save()
-    audit(acting_user, "performance.target_set", target, before=before, after=_as_dict(target))
+    audit(acting_user, "target.set", target, before=before, after=_as_dict(target))
     return target
 
 
@@ -91,7 +91,7 @@ def record_training(
     )
     audit(
         acting_user,
-        "performance.training_recorded",
+        "training.recorded",
         record,
         after={
             "course": course.code,
@@ -396,7 +396,7 @@ def export_dashboard(acting_user, period: Period) -> bytes:
     wb.save(buffer)
     audit(
         acting_user,
-        "performance.dashboard_exported",
+        "dashboard.exported",
         f"KPI {period.key}",
         purpose=_("Team KPI export"),
         after={"period": period.key, "rows": len(data.rows)},

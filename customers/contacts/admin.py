@@ -117,7 +117,7 @@ class ReminderDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
             )
             record_many(
                 request.user,
-                "reminder.resend",
+                "reminder.resent",
                 ReminderDelivery.objects.filter(pk__in=[r[0] for r in rows]),
                 before_of=lambda obj: {"status": "unknown", "message_id": obj.message_id},
                 after_of=lambda obj: {"status": "pending"},

@@ -145,7 +145,7 @@ def entries(make_user):
     customer = CustomerFactory()
     record(alice, "customer.pii_revealed", customer, purpose="核对身份")
     record(alice, "customer.exported", None, after={"rows": 3})
-    record(bob, "accounts.permissions_changed", alice)
+    record(bob, "user.permissions_changed", alice)
     record(bob, "customer.reassigned", customer)
     record(bob, "warning.escalated", None)
     return alice, bob, customer
@@ -156,7 +156,7 @@ def entries(make_user):
     [
         ({"category": "reveal"}, {"customer.pii_revealed"}),
         ({"category": "export"}, {"customer.exported"}),
-        ({"category": "permission"}, {"accounts.permissions_changed"}),
+        ({"category": "permission"}, {"user.permissions_changed"}),
         ({"category": "reassign"}, {"customer.reassigned"}),
         ({"category": "transition"}, {"warning.escalated"}),
         ({"actor": "alice"}, {"customer.pii_revealed", "customer.exported"}),

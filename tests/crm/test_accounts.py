@@ -206,7 +206,7 @@ def test_admin_group_change_writes_an_audit_row(admin_client, rm_user):
         _change_form_data(rm_user, groups=[str(rm_group.pk), str(lead_group.pk)]),
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
-    entry = AuditEntry.objects.get(action="accounts.permissions_changed")
+    entry = AuditEntry.objects.get(action="user.permissions_changed")
     assert entry.target_id == str(rm_user.pk)
     assert entry.actor.username == "admin"
     assert entry.before["groups"] == [roles.RELATIONSHIP_MANAGER]
@@ -222,7 +222,7 @@ def test_admin_deactivation_and_permission_grant_are_audited(admin_client, rm_us
         _change_form_data(rm_user, is_active="", user_permissions=[str(perm.pk)]),
     )
     assert response.status_code == 302
-    entry = AuditEntry.objects.get(action="accounts.permissions_changed")
+    entry = AuditEntry.objects.get(action="user.permissions_changed")
     assert entry.before["is_active"] is True
     assert entry.after["is_active"] is False
     assert entry.after["permissions"] == ["audit.export_auditentry"]
@@ -236,7 +236,7 @@ def test_admin_edit_without_rights_change_writes_nothing(admin_client, rm_user):
     assert response.status_code == 302
     rm_user.refresh_from_db()
     assert rm_user.display_name == "新名字"
-    assert not AuditEntry.objects.filter(action="accounts.permissions_changed").exists()
+    assert not AuditEntry.objects.filter(action="user.permissions_changed").exists()
 
 
 def test_failed_audit_rolls_back_the_permission_change(admin_client, rm_user, monkeypatch):
@@ -267,7 +267,7 @@ def test_admin_role_permission_change_is_audited(admin_client):
         {"name": group.name, "permissions": [str(pk) for pk in before | {extra.pk}]},
     )
     assert response.status_code == 302
-    entry = AuditEntry.objects.get(action="accounts.role_changed")
+    entry = AuditEntry.objects.get(action="role.changed")
     assert entry.target_repr == roles.RISK_OFFICER
     assert "audit.export_auditentry" not in entry.before["permissions"]
     assert "audit.export_auditentry" in entry.after["permissions"]
@@ -276,4 +276,4 @@ def test_admin_role_permission_change_is_audited(admin_client):
         reverse("admin:auth_group_change", args=[group.pk]),
         {"name": group.name, "permissions": [str(pk) for pk in before | {extra.pk}]},
     )
-    assert AuditEntry.objects.filter(action="accounts.role_changed").count() == 1
+    assert AuditEntry.objects.filter(action="role.changed").count() == 1

@@ -218,13 +218,13 @@ def test_export_contains_the_dashboard_and_is_audited(figures, as_user):
     assert "赵敏" not in by_name  # another team
     team_rows = [r for r in rows if r[2] == "财富一组" and not r[1]]
     assert team_rows and team_rows[0][column : column + 2] == (4, 10)
-    entry = AuditEntry.objects.get(action="performance.dashboard_exported")
+    entry = AuditEntry.objects.get(action="dashboard.exported")
     assert entry.actor == o.lead and entry.after == {"period": "2025Q2", "rows": 3}
 
 
 def test_export_needs_its_permission(figures, as_user):
     assert as_user(figures.rm_a1).get(reverse("performance:figure-export")).status_code == 403
-    assert not AuditEntry.objects.filter(action="performance.dashboard_exported").exists()
+    assert not AuditEntry.objects.filter(action="dashboard.exported").exists()
 
 
 def test_nav_item_for_leads_and_heads(figures, as_user):

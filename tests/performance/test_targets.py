@@ -68,7 +68,7 @@ def test_set_target_creates_then_updates_and_audits():
     second = set_target(lead, metric_key="new_customers", period=period, value="15", user=user)
     assert first.pk == second.pk and Target.objects.count() == 1
     assert Target.objects.get().value == Decimal(15)
-    entries = AuditEntry.objects.filter(action="performance.target_set").order_by("pk")
+    entries = AuditEntry.objects.filter(action="target.set").order_by("pk")
     assert [e.after["value"] for e in entries] == ["12.00", "15.00"]
     assert entries[1].before["value"] == "12.00"
 

@@ -86,7 +86,7 @@ def test_record_training_service_validates_and_audits(org):
         score=92,
     )
     assert record.expires_on == datetime.date(2026, 5, 2)
-    entry = AuditEntry.objects.get(action="performance.training_recorded")
+    entry = AuditEntry.objects.get(action="training.recorded")
     assert entry.actor == org.lead and entry.after["expires_on"] == "2026-05-02"
 
 

@@ -144,7 +144,7 @@ def test_admin_sends_an_unknown_reminder_again_after_a_person_checked(
     row = email_row()
     assert row.status == "sent" and row.message_id != sent.message_id
     assert ReminderDelivery.objects.get(channel="in_app").status == "sent"  # untouched
-    audit = AuditEntry.objects.get(action="reminder.resend")
+    audit = AuditEntry.objects.get(action="reminder.resent")
     assert audit.target_id == str(sent.pk) and audit.before["message_id"] == sent.message_id
 
 
