@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import django_setup  # noqa: E402
+from _timing import percentile, run_times_ms  # noqa: E402
 
 django_setup()
 
@@ -45,11 +46,6 @@ COURSES = [
     ("B-SUIT", "适当性管理培训", Course.Kind.COMPLIANCE),
     ("B-SEC", "信息安全培训", Course.Kind.INFOSEC),
 ]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 @transaction.atomic
@@ -138,11 +134,7 @@ def measure(client, name, url, runs, rows_of=None):
     sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
     assert response.status_code == 200, (name, response.status_code)
     rows = rows_of(response) if rows_of else "-"
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
+    times = run_times_ms(runs, client.get, url)
     print(
         f"  {name:<30}{queries:>8}{statistics.median(times):>9.1f}"
         f"{percentile(times, 95):>9.1f}{sql_ms:>9.1f}{rows!s:>7}"
