@@ -15,14 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import django_setup  # noqa: E402
-from _timing import percentile, run_times_ms  # noqa: E402
+from _timing import measure_page, percentile  # noqa: E402
 
 django_setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from crm import crypto  # noqa: E402
@@ -71,16 +70,11 @@ def run(user, runs: int) -> None:
     print(f"\nas {user.username} ({', '.join(sorted(user.role_names))})")
     print(f"  {'scenario':<26}{'queries':>8}{'p50 ms':>9}{'p95 ms':>9}{'rows':>6}")
     for name, url, params in scenarios(user):
-        client.get(url, params)  # warm-up
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(url, params)
-        queries = len(ctx.captured_queries)
-        assert response.status_code == 200, (name, response.status_code)
+        response, queries, times = measure_page(client, name, url, runs, params)
         page = response.context.get("page") if response.context else None
         rows = len(page) if page is not None else "-"
-        times = run_times_ms(runs, client.get, url, params)
         print(
-            f"  {name:<26}{queries:>8}{statistics.median(times):>9.1f}"
+            f"  {name:<26}{len(queries):>8}{statistics.median(times):>9.1f}"
             f"{percentile(times, 95):>9.1f}{rows!s:>6}"
         )
 
