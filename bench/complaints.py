@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import django_setup  # noqa: E402
+from _timing import percentile  # noqa: E402
 
 django_setup()
 
@@ -63,11 +64,6 @@ OPEN_STATES = [
     State.IN_HANDLING,
 ]
 DONE_STATES = [State.CLOSED] * 6 + [State.DECISION_ISSUED, State.REVIEW_DECIDED, State.WITHDRAWN]
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def generate(n: int, open_share: float, chunk: int) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import django_setup  # noqa: E402
+from _timing import percentile, run_times_ms  # noqa: E402
 
 django_setup()
 
@@ -50,11 +51,6 @@ from crm.core.models import Notification  # noqa: E402
 from customers.records.models import Customer, FollowUpTask  # noqa: E402
 
 KINDS = [k.value for k in SignalKind]
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def reset():
@@ -234,11 +230,7 @@ def pages(user, runs):
         with connection.execute_wrapper(counter):
             response = client.get(url, params)
         assert response.status_code == 200, (name, response.status_code)
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            client.get(url, params)
-            times.append((time.perf_counter() - started) * 1000)
+        times = run_times_ms(runs, client.get, url, params)
         print(
             f"  {name:<28}{count[0]:>8}{statistics.median(times):>9.1f}"
             f"{percentile(times, 95):>9.1f}"

@@ -11,28 +11,22 @@ one warm-up; it prints exact query counts and p50/p95 server time, as an RM and 
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import django_setup  # noqa: E402
+from _timing import measure_page, percentile  # noqa: E402
 
 django_setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from crm import crypto  # noqa: E402
 from crm.accounts.models import User  # noqa: E402
 from customers.records.models import Customer  # noqa: E402
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def scenarios(user) -> list[tuple[str, str, dict]]:
@@ -76,20 +70,11 @@ def run(user, runs: int) -> None:
     print(f"\nas {user.username} ({', '.join(sorted(user.role_names))})")
     print(f"  {'scenario':<26}{'queries':>8}{'p50 ms':>9}{'p95 ms':>9}{'rows':>6}")
     for name, url, params in scenarios(user):
-        client.get(url, params)  # warm-up
-        times = []
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(url, params)
-        queries = len(ctx.captured_queries)
-        assert response.status_code == 200, (name, response.status_code)
+        response, queries, times = measure_page(client, name, url, runs, params)
         page = response.context.get("page") if response.context else None
         rows = len(page) if page is not None else "-"
-        for _ in range(runs):
-            started = time.perf_counter()
-            client.get(url, params)
-            times.append((time.perf_counter() - started) * 1000)
         print(
-            f"  {name:<26}{queries:>8}{statistics.median(times):>9.1f}"
+            f"  {name:<26}{len(queries):>8}{statistics.median(times):>9.1f}"
             f"{percentile(times, 95):>9.1f}{rows!s:>6}"
         )
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import django_setup  # noqa: E402
+from _timing import percentile  # noqa: E402
 
 django_setup()
 
@@ -72,9 +73,7 @@ def timed(client, url, repeat) -> tuple[int, float, float, int]:
             times.append((time.perf_counter() - t0) * 1000)
         queries = max(queries, len(ctx.captured_queries))
         status = resp.status_code
-    times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-    return queries, statistics.median(times), p95, status
+    return queries, statistics.median(times), percentile(times, 95), status
 
 
 def main() -> None:

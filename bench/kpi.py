@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import django_setup  # noqa: E402
+from _timing import measure_page, percentile  # noqa: E402
 
 django_setup()
 
@@ -45,11 +46,6 @@ COURSES = [
     ("B-SUIT", "适当性管理培训", Course.Kind.COMPLIANCE),
     ("B-SEC", "信息安全培训", Course.Kind.INFOSEC),
 ]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 @transaction.atomic
@@ -130,21 +126,11 @@ def prepare(extra_rms: int) -> None:
 
 
 def measure(client, name, url, runs, rows_of=None):
-    client.get(url)  # warm-up
-    connection.queries_log.clear()  # a full log (maxlen) would make the capture look empty
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    queries = len(ctx.captured_queries)  # read now: the property reads the live log
-    sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
-    assert response.status_code == 200, (name, response.status_code)
+    response, queries, times = measure_page(client, name, url, runs)
+    sql_ms = sum(float(q["time"]) for q in queries) * 1000
     rows = rows_of(response) if rows_of else "-"
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
     print(
-        f"  {name:<30}{queries:>8}{statistics.median(times):>9.1f}"
+        f"  {name:<30}{len(queries):>8}{statistics.median(times):>9.1f}"
         f"{percentile(times, 95):>9.1f}{sql_ms:>9.1f}{rows!s:>7}"
     )
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import django_setup  # noqa: E402
+from _timing import percentile  # noqa: E402
 
 django_setup()
 
@@ -40,11 +41,6 @@ from crm.accounts.models import User  # noqa: E402
 from customers.records.models import Customer, FollowUpTask  # noqa: E402
 from customers.sales.models import HandoverPlan, Prospect, Statement  # noqa: E402
 from customers.sales.services import handover, statements  # noqa: E402
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def seed_prospects(per_rm: int) -> int:

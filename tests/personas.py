@@ -32,6 +32,26 @@ def make_user(db):
     return person
 
 
+def staff(role, **fields):
+    """A fixture: a staff member in `role` with a branch and team of their own."""
+
+    @pytest.fixture
+    def fixture(db):
+        return person(role, **fields)
+
+    return fixture
+
+
+def alias(name):
+    """A fixture that is the fixture `name` under another name (the one tests were written with)."""
+
+    @pytest.fixture
+    def fixture(request):
+        return request.getfixturevalue(name)
+
+    return fixture
+
+
 # ---- the organisation ------------------------------------------------------------------------
 
 
@@ -58,9 +78,7 @@ def rm(team):
     return person(roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
 
 
-@pytest.fixture
-def rm_a(rm):
-    return rm
+rm_a = alias("rm")
 
 
 @pytest.fixture
@@ -73,9 +91,7 @@ def rm_other(other_team):
     return person(roles.RELATIONSHIP_MANAGER, team=other_team, branch=other_team.branch)
 
 
-@pytest.fixture
-def other_rm(db):
-    return person(roles.RELATIONSHIP_MANAGER)
+other_rm = staff(roles.RELATIONSHIP_MANAGER)
 
 
 @pytest.fixture
@@ -90,56 +106,17 @@ def head(branch):
 
 # ---- head-office roles -----------------------------------------------------------------------
 
-
-@pytest.fixture
-def compliance(db):
-    return person(roles.COMPLIANCE_OFFICER)
-
-
-@pytest.fixture
-def officer(compliance):
-    return compliance
-
-
-@pytest.fixture
-def compliance_user(compliance):
-    return compliance
-
-
-@pytest.fixture
-def second_officer(db):
-    return person(roles.COMPLIANCE_OFFICER)
-
-
-@pytest.fixture
-def risk(db):
-    return person(roles.RISK_OFFICER)
-
-
-@pytest.fixture
-def risk_user(risk):
-    return risk
-
-
-@pytest.fixture
-def auditor(db):
-    return person(roles.AUDITOR)
-
-
-@pytest.fixture
-def auditor_user(auditor):
-    return auditor
-
-
-@pytest.fixture
-def admin(db):
-    """The administrator role (not pytest-django's `admin_user`, a superuser)."""
-    return person(roles.ADMINISTRATOR, is_staff=True)
-
-
-@pytest.fixture
-def rm_user(db):
-    return person(roles.RELATIONSHIP_MANAGER)
+compliance = staff(roles.COMPLIANCE_OFFICER)
+officer = alias("compliance")
+compliance_user = alias("compliance")
+second_officer = staff(roles.COMPLIANCE_OFFICER)
+risk = staff(roles.RISK_OFFICER)
+risk_user = alias("risk")
+auditor = staff(roles.AUDITOR)
+auditor_user = alias("auditor")
+# The administrator role (not pytest-django's `admin_user`, a superuser).
+admin = staff(roles.ADMINISTRATOR, is_staff=True)
+rm_user = staff(roles.RELATIONSHIP_MANAGER)
 
 
 # ---- signed-in clients -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from complaints import figures, selectors, services
+from complaints.exporting import SHEETS
 from complaints.models import (
     BusinessCategory,
     Cause,
@@ -270,14 +271,8 @@ def test_the_page_and_the_export_show_the_same_figures(
     values = list(summary.values())
     s = data["summary"]
     assert values[:3] == [s["n"], s["closed"], s["decided"]] and values[4] == s["breaches"]
-    for dim, title in [
-        ("business_category", "按业务类别 By business category"),
-        ("cause", "按投诉原因 By cause"),
-        ("channel", "按投诉渠道 By channel"),
-        ("branch", "按机构 By branch"),
-        ("product", "按产品 By product"),
-        ("month", "按月 By month"),
-    ]:
+    assert {dim for dim, _title in SHEETS} == set(data["groups"])  # a sheet for every dimension
+    for dim, title in SHEETS:
         rows = list(book[title].iter_rows(min_row=2, values_only=True))[:-1]  # last: total
         assert {(r[0] or ""): (r[2], r[3], r[4], r[6]) for r in rows} == {
             g["code"]: (g["n"], g["closed"], g["decided"], g["breaches"])

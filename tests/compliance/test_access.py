@@ -9,7 +9,7 @@ from compliance import access
 from compliance.services import disposal, suitability, watchlist
 from crm.accounts import roles
 from crm.core.access import NotFound
-from tests.factories import CustomerFactory, ProductFactory, TeamFactory, UserFactory
+from tests.factories import CustomerFactory, ProductFactory, UserFactory
 
 from .factories import StepFactory, WarningFactory
 
@@ -17,12 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def two_books(db):
-    team = TeamFactory()
-    rm = UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
-    other = UserFactory(role=roles.RELATIONSHIP_MANAGER)
-    theirs = WarningFactory(customer=CustomerFactory(owner=other))
-    return rm, other, theirs
+def two_books(rm, other_rm):
+    theirs = WarningFactory(customer=CustomerFactory(owner=other_rm))
+    return rm, other_rm, theirs
 
 
 def test_access_functions_answer_not_found_for_missing_and_foreign_alike(two_books):

@@ -11,8 +11,6 @@ from tests.factories import (
     CustomerFactory,
     HoldingFactory,
     ProductFactory,
-    TeamFactory,
-    UserFactory,
 )
 
 from .factories import SignalFactory, StepFactory, WarningFactory
@@ -21,18 +19,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(db):
-    team = TeamFactory()
-    rm = UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
-    colleague = UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
-    lead = UserFactory(role=roles.TEAM_LEAD, team=team, branch=team.branch)
-    outsider = UserFactory(role=roles.RELATIONSHIP_MANAGER)
+def world(rm, rm_b, lead, other_rm):
+    """A red warning for `rm`, an orange one for a colleague (rm_b), a red one out of the team."""
     mine = WarningFactory(customer=CustomerFactory(owner=rm), grade="red")
-    theirs = WarningFactory(customer=CustomerFactory(owner=colleague), grade="orange")
-    far = WarningFactory(customer=CustomerFactory(owner=outsider), grade="red")
+    theirs = WarningFactory(customer=CustomerFactory(owner=rm_b), grade="orange")
+    far = WarningFactory(customer=CustomerFactory(owner=other_rm), grade="red")
     return {
         "rm": rm,
-        "colleague": colleague,
+        "colleague": rm_b,
         "lead": lead,
         "mine": mine,
         "theirs": theirs,

@@ -19,7 +19,7 @@ from crm.audit.models import AuditEntry
 from crm.core.access import NotFound
 from crm.core.models import CalendarDay, Notification
 from customers.records.models import FollowUpTask
-from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.factories import CustomerFactory, UserFactory
 
 from .factories import SignalFactory, StepFactory, WarningFactory, source
 
@@ -188,12 +188,9 @@ def test_blue_warning_gets_a_visit_but_no_notification(django_capture_on_commit_
 
 
 @pytest.fixture
-def overdue_setup(db):
-    team = TeamFactory()
-    lead = UserFactory(role=roles.TEAM_LEAD, team=team, branch=team.branch)
+def overdue_setup(team, lead, rm):
     team.lead = lead
     team.save()
-    rm = UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
     today = datetime.date(2031, 4, 10)
     late = [
         WarningFactory(
@@ -349,24 +346,14 @@ def test_staff_handover_moves_open_warnings_and_steps(make_user, compliance_user
     assert entry.after["warnings"] == [open_w.pk]
 
 
-def test_customer_reassignment_moves_open_warnings(make_user, team_lead_with_rms):
+def test_customer_reassignment_moves_open_warnings(lead, rm_a, rm_b):
     from customers.records import services as customer_services
 
-    lead, rm_a, rm_b = team_lead_with_rms
     customer = CustomerFactory(owner=rm_a)
     warning = WarningFactory(customer=customer, owner=rm_a)
     customer_services.customer_reassign(lead, customer, rm_b, reason="调岗")
     warning.refresh_from_db()
     assert warning.owner == rm_b
-
-
-@pytest.fixture
-def team_lead_with_rms(db):
-    team = TeamFactory()
-    lead = UserFactory(role=roles.TEAM_LEAD, team=team, branch=team.branch)
-    rm_a = UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
-    rm_b = UserFactory(role=roles.RELATIONSHIP_MANAGER, team=team, branch=team.branch)
-    return lead, rm_a, rm_b
 
 
 def test_signal_source_code_table_seeded():

@@ -56,28 +56,27 @@ def test_rerun_and_overlapping_batches_add_nothing(rm_a, django_assert_num_queri
     assert FollowUpTask.objects.filter(dedupe_key__startswith="risk-warning-visit:").count() == 5
 
 
-def test_dedupes_with_a_task_made_by_the_single_item_function(rm_a, rm_b):
-    customer = CustomerFactory(owner=rm_a)
-    # The visit a single-item call scheduled earlier (and its RM moved since) stays as it is.
-    earlier = schedule_follow_up(
+def _single_visit(customer, warning, **owner):
+    """The visit for warning `warning` as the single-item function schedules it."""
+    return schedule_follow_up(
         customer=customer,
         reason=FollowUpReason.RISK_WARNING,
         due_on=timezone.localdate(),
-        title="风险预警走访：W1",
-        dedupe_key=warning_visit_key("W1"),
-        owner=rm_b,
+        title=f"风险预警走访：{warning}",
+        dedupe_key=warning_visit_key(warning),
+        **owner,
     )
+
+
+def test_dedupes_with_a_task_made_by_the_single_item_function(rm_a, rm_b):
+    customer = CustomerFactory(owner=rm_a)
+    # The visit a single-item call scheduled earlier (and its RM moved since) stays as it is.
+    earlier = _single_visit(customer, "W1", owner=rm_b)
     schedule_warning_visits(_items([customer]))
     assert list(FollowUpTask.objects.values_list("pk", "owner")) == [(earlier.pk, rm_b.pk)]
     # …and the single-item function finds the bulk-made task instead of adding a second one.
     schedule_warning_visits(_items([customer], start=2))
-    again = schedule_follow_up(
-        customer=customer,
-        reason=FollowUpReason.RISK_WARNING,
-        due_on=timezone.localdate(),
-        title="风险预警走访：W2",
-        dedupe_key=warning_visit_key("W2"),
-    )
+    again = _single_visit(customer, "W2")
     assert again.owner == rm_a
     assert FollowUpTask.objects.count() == 2
 

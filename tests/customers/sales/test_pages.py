@@ -74,27 +74,22 @@ def test_create_prospect_through_the_form(client, rm_a):
 def test_create_activity_through_the_form(client, rm_a):
     client.force_login(rm_a)
     starts = (timezone.localtime() + datetime.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(
-        reverse("customers:activity-create"),
-        {
-            "title": "客户沙龙",
-            "kind": "seminar",
-            "organiser": rm_a.pk,
-            "starts_at": starts,
-            "budget": "-5",
-        },
-    )
+
+    def create(budget):
+        return client.post(
+            reverse("customers:activity-create"),
+            {
+                "title": "客户沙龙",
+                "kind": "seminar",
+                "organiser": rm_a.pk,
+                "starts_at": starts,
+                "budget": budget,
+            },
+        )
+
+    response = create("-5")
     assert response.status_code == 200 and not Activity.objects.exists()
-    response = client.post(
-        reverse("customers:activity-create"),
-        {
-            "title": "客户沙龙",
-            "kind": "seminar",
-            "organiser": rm_a.pk,
-            "starts_at": starts,
-            "budget": "5000",
-        },
-    )
+    response = create("5000")
     assert response.status_code == 302 and Activity.objects.get().branch == rm_a.branch
 
 
