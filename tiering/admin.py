@@ -68,9 +68,15 @@ class TierPolicyAdmin(admin.ModelAdmin):
         return request.user.has_perm("tiering.publish_tierpolicy")
 
 
-@admin.register(TierRun)
-class TierRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class _ServiceWrittenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Runs, assignments and overrides are written by the services only; deleting them is left
+    to the model permission."""
+
     allow_delete = True
+
+
+@admin.register(TierRun)
+class TierRunAdmin(_ServiceWrittenAdmin):
     list_display = (
         "as_of",
         "kind",
@@ -89,8 +95,7 @@ class TierRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TierAssignment)
-class TierAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    allow_delete = True
+class TierAssignmentAdmin(_ServiceWrittenAdmin):
     list_display = (
         "customer",
         "run",
@@ -108,10 +113,9 @@ class TierAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TierOverride)
-class TierOverrideAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TierOverrideAdmin(_ServiceWrittenAdmin):
     """Overrides are proposed on the 360 panel and decided under four-eyes approval only."""
 
-    allow_delete = True
     list_display = (
         "customer",
         "tier",
