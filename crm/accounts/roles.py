@@ -1,7 +1,7 @@
 """The roles of DESIGN §1, as auth groups.
 
-Groups are created by a migration; each app declares what its roles may do with `grant()` in its
-AppConfig.ready(), and `sync_role_permissions` (post_migrate) makes the groups match.
+Groups are created by a migration; each app declares what its roles may do with `grant_table()`
+in its AppConfig.ready(), and `sync_role_permissions` (post_migrate) makes the groups match.
 """
 
 from collections import defaultdict
