@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils import timezone
 
+from crm.core.admin_mixins import ReadOnlyAdminMixin
+
 from .models import (
     Attachment,
     BusinessCategory,
@@ -43,15 +45,8 @@ class SlaProfileAdmin(admin.ModelAdmin):
         return False
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class HistoryInline(_ReadOnlyInline):

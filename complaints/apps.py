@@ -16,36 +16,33 @@ class ComplaintsConfig(AppConfig):
             p + "withdraw_complaint",
             p + "request_review",
         ]
-        for role in (roles.RELATIONSHIP_MANAGER, roles.TEAM_LEAD, roles.BRANCH_HEAD):
-            roles.grant(role, front_line)
-        roles.grant(roles.BRANCH_HEAD, [p + "approve_extension", p + "view_statistics"])
-        roles.grant(
-            roles.COMPLIANCE_OFFICER,
-            front_line
-            + [
-                p + "accept_complaint",
-                p + "handle_complaint",
-                p + "decide_complaint",
-                p + "close_complaint",
-                p + "assign_complaint",
-                p + "request_extension",
-                p + "approve_extension",
-                p + "log_regulator_complaint",
-                p + "view_statistics",
-            ],
-        )
-        roles.grant(roles.AUDITOR, [p + "view_complaint", p + "view_statistics"])
-        roles.grant(
-            roles.ADMINISTRATOR,
-            [
-                p + "view_complaint",
-                p + "view_statistics",
-                *(
-                    f"{p}{action}_{model}"
-                    for action in ("view", "add", "change")
-                    for model in ("channel", "businesscategory", "cause", "slaprofile")
-                ),
-            ],
+        roles.grant_table(
+            {
+                roles.BOOK_HOLDERS: front_line,
+                roles.BRANCH_HEAD: [p + "approve_extension", p + "view_statistics"],
+                roles.COMPLIANCE_OFFICER: [
+                    *front_line,
+                    p + "accept_complaint",
+                    p + "handle_complaint",
+                    p + "decide_complaint",
+                    p + "close_complaint",
+                    p + "assign_complaint",
+                    p + "request_extension",
+                    p + "approve_extension",
+                    p + "log_regulator_complaint",
+                    p + "view_statistics",
+                ],
+                roles.AUDITOR: [p + "view_complaint", p + "view_statistics"],
+                roles.ADMINISTRATOR: [
+                    p + "view_complaint",
+                    p + "view_statistics",
+                    *(
+                        f"{p}{action}_{model}"
+                        for action in ("view", "add", "change")
+                        for model in ("channel", "businesscategory", "cause", "slaprofile")
+                    ),
+                ],
+            }
         )
 
         from crm.core.approvals import ApprovalKind, register_kind
@@ -66,20 +63,11 @@ class ComplaintsConfig(AppConfig):
 
         staff_handover.connect(services.on_staff_handover, dispatch_uid="complaints_handover")
 
-        from crm.ui.registry import (
-            DemoSeeder,
-            Metric,
-            NavItem,
-            Panel,
-            register_demo,
-            register_metric,
-            register_nav,
-            register_panel,
-        )
+        from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
 
         from . import demo, metrics
 
-        register_nav(
+        register(
             NavItem(
                 "complaints",
                 _("Complaints"),
@@ -88,9 +76,7 @@ class ComplaintsConfig(AppConfig):
                 order=40,
                 permission="complaints.view_complaint",
                 group="risk",
-            )
-        )
-        register_panel(
+            ),
             Panel(
                 "customer_360",
                 "complaints",
@@ -98,9 +84,7 @@ class ComplaintsConfig(AppConfig):
                 "complaints:customer-panel",
                 order=40,
                 permission="complaints.view_complaint",
-            )
-        )
-        register_metric(
+            ),
             Metric(
                 "complaints_received",
                 _("Complaints logged"),
@@ -109,9 +93,7 @@ class ComplaintsConfig(AppConfig):
                 higher_is_better=False,
                 monthly=metrics.complaints_logged_monthly,
                 additive=True,
-            )
-        )
-        register_metric(
+            ),
             Metric(
                 "complaint_satisfaction",
                 _("Complaint satisfaction (1–5)"),
@@ -120,8 +102,6 @@ class ComplaintsConfig(AppConfig):
                 # A score: the team's figure is the members' mean, not their sum.
                 aggregate="mean",
                 monthly=metrics.satisfaction_monthly,
-            )
-        )
-        register_demo(
-            DemoSeeder("complaints", demo.seed_complaints, order=40, requires=("customers",))
+            ),
+            DemoSeeder("complaints", demo.seed_complaints, order=40, requires=("customers",)),
         )

@@ -3,6 +3,8 @@ the services (audited, watch list under four-eyes), so they are read-only here."
 
 from django.contrib import admin
 
+from crm.core.admin_mixins import ReadOnlyAdminMixin
+
 from .models import GradingRule, RiskSignal, RiskWarning, SignalSource, WatchListEntry
 
 
@@ -19,19 +21,8 @@ class SignalSourceAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(RiskWarning)
-class RiskWarningAdmin(_ReadOnly):
+class RiskWarningAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pk", "customer", "kind", "grade", "status", "owner", "verify_by"]
     list_filter = ["grade", "status", "kind"]
     list_select_related = ["customer", "owner"]
@@ -39,7 +30,7 @@ class RiskWarningAdmin(_ReadOnly):
 
 
 @admin.register(RiskSignal)
-class RiskSignalAdmin(_ReadOnly):
+class RiskSignalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pk", "customer", "kind", "severity", "source", "observed_on"]
     list_filter = ["kind", "severity", "source"]
     list_select_related = ["customer", "source"]
@@ -47,7 +38,7 @@ class RiskSignalAdmin(_ReadOnly):
 
 
 @admin.register(WatchListEntry)
-class WatchListEntryAdmin(_ReadOnly):
+class WatchListEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["customer", "action", "review_on"]
     list_filter = ["action"]
     list_select_related = ["customer"]

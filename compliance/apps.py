@@ -9,20 +9,6 @@ class ComplianceConfig(AppConfig):
     def ready(self):
         from crm.accounts import roles
 
-        book_roles = (roles.RELATIONSHIP_MANAGER, roles.TEAM_LEAD, roles.BRANCH_HEAD)
-        readers = [
-            "compliance.view_riskwarning",
-            "compliance.view_risksignal",
-            "compliance.view_disposalstep",
-            "compliance.view_watchlistentry",
-            "compliance.view_suitabilitycheck",
-        ]
-        for role in roles.ROLES:
-            roles.grant(role, readers)
-        for role in book_roles:
-            roles.grant(role, ["compliance.dispose_riskwarning", "compliance.add_suitabilitycheck"])
-        for role in (roles.TEAM_LEAD, roles.BRANCH_HEAD):
-            roles.grant(role, ["compliance.view_dashboard", "compliance.request_watchlist_change"])
         risk_work = [
             "compliance.add_risksignal",
             "compliance.import_signals",
@@ -31,31 +17,41 @@ class ComplianceConfig(AppConfig):
             "compliance.request_watchlist_change",
             "compliance.approve_watchlist_change",
         ]
-        roles.grant(roles.RISK_OFFICER, risk_work)
-        roles.grant(
-            roles.COMPLIANCE_OFFICER,
-            risk_work
-            + [
-                "compliance.review_audit",
-                "compliance.add_auditexport",
-                "compliance.approve_audit_export",
-            ],
-        )
-        roles.grant(roles.AUDITOR, ["compliance.view_dashboard", "compliance.review_audit"])
-        roles.grant(
-            roles.ADMINISTRATOR,
-            [
-                "compliance.view_dashboard",
-                "compliance.review_audit",
-                "compliance.add_auditexport",
-                "compliance.approve_audit_export",
-                "compliance.view_gradingrule",
-                "compliance.add_gradingrule",
-                "compliance.change_gradingrule",
-                "compliance.view_signalsource",
-                "compliance.add_signalsource",
-                "compliance.change_signalsource",
-            ],
+        roles.grant_table(
+            {
+                roles.EVERYONE: [
+                    "compliance.view_riskwarning",
+                    "compliance.view_risksignal",
+                    "compliance.view_disposalstep",
+                    "compliance.view_watchlistentry",
+                    "compliance.view_suitabilitycheck",
+                ],
+                roles.BOOK_HOLDERS: [
+                    "compliance.dispose_riskwarning",
+                    "compliance.add_suitabilitycheck",
+                ],
+                roles.LEADS: ["compliance.view_dashboard", "compliance.request_watchlist_change"],
+                roles.RISK_OFFICER: risk_work,
+                roles.COMPLIANCE_OFFICER: [
+                    *risk_work,
+                    "compliance.review_audit",
+                    "compliance.add_auditexport",
+                    "compliance.approve_audit_export",
+                ],
+                roles.AUDITOR: ["compliance.view_dashboard", "compliance.review_audit"],
+                roles.ADMINISTRATOR: [
+                    "compliance.view_dashboard",
+                    "compliance.review_audit",
+                    "compliance.add_auditexport",
+                    "compliance.approve_audit_export",
+                    "compliance.view_gradingrule",
+                    "compliance.add_gradingrule",
+                    "compliance.change_gradingrule",
+                    "compliance.view_signalsource",
+                    "compliance.add_signalsource",
+                    "compliance.change_signalsource",
+                ],
+            }
         )
 
         from crm.core.approvals import ApprovalKind, register_kind
@@ -84,16 +80,13 @@ class ComplianceConfig(AppConfig):
         )
         staff_handover.connect(disposal.on_staff_handover, dispatch_uid="compliance.handover")
 
-        from crm.ui.registry import (
-            DemoSeeder,
-            NavItem,
-            Panel,
-            register_demo,
-            register_nav,
-            register_panel,
-        )
+        from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
 
-        register_nav(
+        from .demo import seed_compliance
+        from .metrics import warnings_verified_monthly
+        from .selectors import metric_warnings_verified
+
+        register(
             NavItem(
                 "compliance_warnings",
                 _("Risk warnings"),
@@ -102,9 +95,7 @@ class ComplianceConfig(AppConfig):
                 order=60,
                 permission="compliance.view_riskwarning",
                 group="risk",
-            )
-        )
-        register_nav(
+            ),
             NavItem(
                 "compliance_dashboard",
                 _("Risk & compliance"),
@@ -113,9 +104,7 @@ class ComplianceConfig(AppConfig):
                 order=70,
                 permission="compliance.view_dashboard",
                 group="risk",
-            )
-        )
-        register_nav(
+            ),
             NavItem(
                 "compliance_suitability",
                 _("Suitability check"),
@@ -124,9 +113,7 @@ class ComplianceConfig(AppConfig):
                 order=65,
                 permission="compliance.add_suitabilitycheck",
                 group="risk",
-            )
-        )
-        register_panel(
+            ),
             Panel(
                 "customer_360",
                 "compliance_risk",
@@ -134,9 +121,7 @@ class ComplianceConfig(AppConfig):
                 "compliance:customer-panel",
                 order=40,
                 permission="compliance.view_riskwarning",
-            )
-        )
-        register_panel(
+            ),
             Panel(
                 "home",
                 "compliance_warnings",
@@ -145,15 +130,7 @@ class ComplianceConfig(AppConfig):
                 order=20,
                 permission="compliance.view_riskwarning",
                 width=6,
-            )
-        )
-
-        from crm.ui.registry import Metric, register_metric
-
-        from .metrics import warnings_verified_monthly
-        from .selectors import metric_warnings_verified
-
-        register_metric(
+            ),
             Metric(
                 "compliance_warnings_verified",
                 _("Risk warnings verified"),
@@ -161,9 +138,6 @@ class ComplianceConfig(AppConfig):
                 order=60,
                 monthly=warnings_verified_monthly,
                 additive=True,
-            )
+            ),
+            DemoSeeder("compliance", seed_compliance, order=60, requires=("customers",)),
         )
-
-        from .demo import seed_compliance
-
-        register_demo(DemoSeeder("compliance", seed_compliance, order=60, requires=("customers",)))

@@ -1,12 +1,12 @@
 from django.urls import path
 
-from crm.core.views.transfers import download_views, import_views
+from crm.core.transfer_urls import staged_import_urls
+from crm.core.views.transfers import download_views
 
 from . import views
 from .transfers import AUDIT_EXPORT, SIGNAL_IMPORT
 
 # The core's staged-import and approved-download pages, bound to compliance's adapters.
-signal_import = import_views(SIGNAL_IMPORT)
 audit_export = download_views(AUDIT_EXPORT)
 
 app_name = "compliance"
@@ -15,11 +15,7 @@ urlpatterns = [
     path("", views.dashboard, name="risk-dashboard"),
     path("signals/", views.signal_list, name="signal-list"),
     path("signals/new/", views.signal_create, name="signal-create"),
-    path("signals/import/", signal_import.upload, name="signal-import-upload"),
-    path("signals/import/<int:pk>/", signal_import.preview, name="signal-import-preview"),
-    path("signals/import/<int:pk>/errors/", signal_import.errors, name="signal-import-errors"),
-    path("signals/import/<int:pk>/confirm/", signal_import.confirm, name="signal-import-confirm"),
-    path("signals/import/<int:pk>/cancel/", signal_import.cancel, name="signal-import-cancel"),
+    *staged_import_urls("signals/import/", SIGNAL_IMPORT),
     path("warnings/", views.warning_list, name="warning-list"),
     path("warnings/<int:pk>/", views.warning_detail, name="warning-detail"),
     path("warnings/<int:pk>/steps/", views.step_add, name="step-create"),

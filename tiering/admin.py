@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.audit.services import record
+from crm.core.admin_mixins import ReadOnlyAdminMixin
 from crm.ui.forms import message_service_error
 
 from . import services
@@ -67,8 +68,15 @@ class TierPolicyAdmin(admin.ModelAdmin):
         return request.user.has_perm("tiering.publish_tierpolicy")
 
 
+class _ServiceWrittenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Runs, assignments and overrides are written by the services only; deleting them is left
+    to the model permission."""
+
+    allow_delete = True
+
+
 @admin.register(TierRun)
-class TierRunAdmin(admin.ModelAdmin):
+class TierRunAdmin(_ServiceWrittenAdmin):
     list_display = (
         "as_of",
         "kind",
@@ -85,15 +93,9 @@ class TierRunAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "status")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(TierAssignment)
-class TierAssignmentAdmin(admin.ModelAdmin):
+class TierAssignmentAdmin(_ServiceWrittenAdmin):
     list_display = (
         "customer",
         "run",
@@ -109,15 +111,11 @@ class TierAssignmentAdmin(admin.ModelAdmin):
     raw_id_fields = ("customer", "run", "override")
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(TierOverride)
-class TierOverrideAdmin(admin.ModelAdmin):
+class TierOverrideAdmin(_ServiceWrittenAdmin):
+    """Overrides are proposed on the 360 panel and decided under four-eyes approval only."""
+
     list_display = (
         "customer",
         "tier",
@@ -130,9 +128,3 @@ class TierOverrideAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     raw_id_fields = ("customer", "approval")
     list_select_related = ("customer", "proposed_by", "decided_by")
-
-    def has_add_permission(self, request):
-        return False  # through the 360 panel and four-eyes approval only
-
-    def has_change_permission(self, request, obj=None):
-        return False

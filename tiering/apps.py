@@ -9,26 +9,23 @@ class TieringConfig(AppConfig):
     def ready(self):
         from crm.accounts import roles
 
-        reading = [
-            "tiering.view_tierpolicy",
-            "tiering.view_tierrun",
-            "tiering.view_tierassignment",
-            "tiering.view_tieroverride",
-        ]
-        for role in roles.ROLES:
-            roles.grant(role, reading)
-        for role in (roles.RELATIONSHIP_MANAGER, roles.TEAM_LEAD, roles.BRANCH_HEAD):
-            roles.grant(role, ["tiering.propose_override"])
-        for role in (roles.TEAM_LEAD, roles.BRANCH_HEAD):
-            roles.grant(role, ["tiering.approve_override"])
-        roles.grant(
-            roles.ADMINISTRATOR,
-            [
-                "tiering.add_tierpolicy",
-                "tiering.change_tierpolicy",
-                "tiering.publish_tierpolicy",
-                "tiering.approve_override",
-            ],
+        roles.grant_table(
+            {
+                roles.EVERYONE: [
+                    "tiering.view_tierpolicy",
+                    "tiering.view_tierrun",
+                    "tiering.view_tierassignment",
+                    "tiering.view_tieroverride",
+                ],
+                roles.BOOK_HOLDERS: ["tiering.propose_override"],
+                roles.LEADS: ["tiering.approve_override"],
+                roles.ADMINISTRATOR: [
+                    "tiering.add_tierpolicy",
+                    "tiering.change_tierpolicy",
+                    "tiering.publish_tierpolicy",
+                    "tiering.approve_override",
+                ],
+            }
         )
 
         from crm.core.approvals import ApprovalKind, register_kind
@@ -46,21 +43,13 @@ class TieringConfig(AppConfig):
             )
         )
 
-        from crm.ui.registry import (
-            DemoSeeder,
-            Metric,
-            NavItem,
-            Panel,
-            register_demo,
-            register_metric,
-            register_nav,
-            register_panel,
-        )
+        from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
 
         from .demo import seed_tiering
+        from .metrics import tier_moves_monthly
         from .selectors import tier_moves_by_owner
 
-        register_panel(
+        register(
             Panel(
                 "customer_360",
                 "tiering",
@@ -68,9 +57,7 @@ class TieringConfig(AppConfig):
                 "tiering:customer-panel",
                 order=20,
                 permission="tiering.view_tierassignment",
-            )
-        )
-        register_nav(
+            ),
             NavItem(
                 "tiering",
                 _("Tiering"),
@@ -86,11 +73,7 @@ class TieringConfig(AppConfig):
                     roles.ADMINISTRATOR,
                 ),
                 group="management",
-            )
-        )
-        from .metrics import tier_moves_monthly
-
-        register_metric(
+            ),
             Metric(
                 "tier_moves",
                 _("Tier moves"),
@@ -98,9 +81,9 @@ class TieringConfig(AppConfig):
                 order=40,
                 monthly=tier_moves_monthly,
                 additive=True,
-            )
+            ),
+            DemoSeeder("tiering", seed_tiering, order=30, requires=("customers",)),
         )
-        register_demo(DemoSeeder("tiering", seed_tiering, order=30, requires=("customers",)))
 
         from crm.ui.registry import MONTHLY_CONTRIBUTION, register_provider
 

@@ -28,8 +28,26 @@ class TeamAdmin(admin.ModelAdmin):
     autocomplete_fields = ["lead"]
 
 
+class _AuditedRightsMixin:
+    """Records a change to the rights of a user or role: `rights_snapshot(obj)` is taken before
+    the save and `record_rights_change(actor, obj, before)` runs once the groups and permissions
+    (saved by save_related) are in place."""
+
+    # Django admin runs save_model and save_related in one transaction, so the audit row
+    # commits or rolls back together with the change it records.
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj._rights_before = self.rights_snapshot(self.model.objects.get(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        self.record_rights_change(request.user, obj, getattr(obj, "_rights_before", None))
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(_AuditedRightsMixin, BaseUserAdmin):
     list_display = ["username", "display_name", "employee_no", "branch", "team", "is_active"]
     list_filter = ["is_active", "groups", "branch"]
     search_fields = ["username", "display_name", "employee_no"]
@@ -37,32 +55,22 @@ class UserAdmin(BaseUserAdmin):
         (_("Organisation"), {"fields": ("display_name", "employee_no", "branch", "team")}),
     )
 
-    # Django admin runs save_model and save_related in one transaction, so the audit row
-    # commits or rolls back together with the change it records.
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj._rights_before = permission_snapshot(User.objects.get(pk=obj.pk))
-        super().save_model(request, obj, form, change)
+    def rights_snapshot(self, user):
+        return permission_snapshot(user)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        user = form.instance
-        record_permission_change(request.user, user, getattr(user, "_rights_before", None))
+    def record_rights_change(self, actor, user, before):
+        record_permission_change(actor, user, before)
 
 
 admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleAdmin(BaseGroupAdmin):
+class RoleAdmin(_AuditedRightsMixin, BaseGroupAdmin):
     """Roles are groups; what a role may do is audited like a user's own rights."""
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj._rights_before = role_snapshot(Group.objects.get(pk=obj.pk))
-        super().save_model(request, obj, form, change)
+    def rights_snapshot(self, group):
+        return role_snapshot(group)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        group = form.instance
-        record_role_change(request.user, group, getattr(group, "_rights_before", None))
+    def record_rights_change(self, actor, group, before):
+        record_role_change(actor, group, before)

@@ -11,8 +11,11 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from . import roles
 
-        roles.grant(roles.ADMINISTRATOR, ["accounts.view_user", "accounts.change_user"])
-        roles.grant(roles.TEAM_LEAD, ["accounts.view_user"])
-        roles.grant(roles.BRANCH_HEAD, ["accounts.view_user"])
+        roles.grant_table(
+            {
+                roles.ADMINISTRATOR: ["accounts.view_user", "accounts.change_user"],
+                roles.LEADS: ["accounts.view_user"],
+            }
+        )
         # Permissions exist only after every app has migrated, so role grants are synced then.
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="fiducia-sync-roles")

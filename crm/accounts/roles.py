@@ -1,10 +1,11 @@
 """The roles of DESIGN §1, as auth groups.
 
-Groups are created by a migration; each app declares what its roles may do with `grant()` in its
-AppConfig.ready(), and `sync_role_permissions` (post_migrate) makes the groups match.
+Groups are created by a migration; each app declares what its roles may do with `grant_table()`
+in its AppConfig.ready(), and `sync_role_permissions` (post_migrate) makes the groups match.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.utils.translation import gettext_lazy as _
 
@@ -26,14 +27,28 @@ ROLES = {
     ADMINISTRATOR: _("Administrator"),
 }
 
+# The sets of roles the apps grant to together.
+EVERYONE = tuple(ROLES)
+BOOK_HOLDERS = (RELATIONSHIP_MANAGER, TEAM_LEAD, BRANCH_HEAD)  # they hold customers
+LEADS = (TEAM_LEAD, BRANCH_HEAD)
+
 _grants: dict[str, set[str]] = defaultdict(set)
 
 
-def grant(role: str, permissions: list[str]) -> None:
+def grant(role: str, permissions: Iterable[str]) -> None:
     """Declare that `role` holds these "app_label.codename" permissions."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     _grants[role].update(permissions)
+
+
+def grant_table(table: dict[str | tuple[str, ...], Iterable[str]]) -> None:
+    """An app's grants as one table: each key, a role or a tuple of roles (EVERYONE,
+    BOOK_HOLDERS, LEADS, …), holds its permissions. Grants add up, so a role may appear in
+    several keys."""
+    for who, permissions in table.items():
+        for role in (who,) if isinstance(who, str) else who:
+            grant(role, permissions)
 
 
 def granted(role: str) -> frozenset[str]:

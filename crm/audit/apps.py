@@ -9,14 +9,11 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         from crm.accounts import roles
+        from crm.ui.registry import NavItem, register
 
-        readers = [roles.COMPLIANCE_OFFICER, roles.AUDITOR, roles.ADMINISTRATOR]
-        for role in readers:
-            roles.grant(role, ["audit.view_auditentry"])
-
-        from crm.ui.registry import NavItem, register_nav
-
-        register_nav(
+        readers = (roles.COMPLIANCE_OFFICER, roles.AUDITOR, roles.ADMINISTRATOR)
+        roles.grant_table({readers: ["audit.view_auditentry"]})
+        register(
             NavItem(
                 "audit",
                 _("Audit log"),

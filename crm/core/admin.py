@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .admin_mixins import ReadOnlyAdminMixin
 from .models import ApprovalRequest, CalendarDay, CalendarYear, Notification
 
 
@@ -17,22 +18,13 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApprovalRequest)
-class ApprovalRequestAdmin(admin.ModelAdmin):
+class ApprovalRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Decisions are made in the approvals queue (four-eyes, audited), not edited here."""
 
     list_display = ["requested_at", "kind", "summary", "requested_by", "status", "decided_by"]
     list_filter = ["status", "kind"]
     search_fields = ["summary", "reason"]
     list_select_related = ["requested_by", "decided_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

@@ -10,15 +10,15 @@ class CoreConfig(AppConfig):
     def ready(self):
         from crm.accounts import roles
 
-        for role in roles.ROLES:
-            roles.grant(role, ["core.view_notification"])
-        roles.grant(
-            roles.ADMINISTRATOR,
-            [
-                "core.view_calendarday",
-                "core.add_calendarday",
-                "core.change_calendarday",
-                "core.delete_calendarday",
-                "core.view_calendaryear",
-            ],
+        roles.grant_table(
+            {
+                roles.EVERYONE: ["core.view_notification"],
+                roles.ADMINISTRATOR: [
+                    "core.view_calendarday",
+                    "core.add_calendarday",
+                    "core.change_calendarday",
+                    "core.delete_calendarday",
+                    "core.view_calendaryear",
+                ],
+            }
         )

@@ -11,54 +11,48 @@ class PerformanceConfig(AppConfig):
 
     def ready(self):
         from crm.accounts import roles
-        from crm.ui.registry import DemoSeeder, NavItem, register_demo, register_nav
+        from crm.ui.registry import DemoSeeder, NavItem, register
 
-        dashboard = ["performance.view_dashboard"]
-        for role in (
-            roles.RELATIONSHIP_MANAGER,
-            roles.TEAM_LEAD,
-            roles.BRANCH_HEAD,
-            roles.AUDITOR,
-            roles.ADMINISTRATOR,
-        ):
-            roles.grant(role, dashboard)
-        for role in (roles.TEAM_LEAD, roles.BRANCH_HEAD):
-            roles.grant(role, ["performance.export_dashboard", "performance.view_training_report"])
-        roles.grant(
-            roles.COMPLIANCE_OFFICER,
-            ["performance.view_training_report", "performance.view_trainingrecord"],
-        )
-        roles.grant(roles.AUDITOR, ["performance.view_training_report"])
-        roles.grant(
-            roles.ADMINISTRATOR,
-            [
-                "performance.export_dashboard",
-                "performance.view_training_report",
-                "performance.view_target",
-                "performance.add_target",
-                "performance.change_target",
-                "performance.delete_target",
-                "performance.view_course",
-                "performance.add_course",
-                "performance.change_course",
-                "performance.view_trainingrecord",
-                "performance.add_trainingrecord",
-                "performance.change_trainingrecord",
-            ],
+        from .demo import seed_performance
+
+        roles.grant_table(
+            {
+                (*roles.BOOK_HOLDERS, roles.AUDITOR, roles.ADMINISTRATOR): [
+                    "performance.view_dashboard"
+                ],
+                roles.LEADS: ["performance.export_dashboard", "performance.view_training_report"],
+                roles.COMPLIANCE_OFFICER: [
+                    "performance.view_training_report",
+                    "performance.view_trainingrecord",
+                ],
+                roles.AUDITOR: ["performance.view_training_report"],
+                roles.ADMINISTRATOR: [
+                    "performance.export_dashboard",
+                    "performance.view_training_report",
+                    "performance.view_target",
+                    "performance.add_target",
+                    "performance.change_target",
+                    "performance.delete_target",
+                    "performance.view_course",
+                    "performance.add_course",
+                    "performance.change_course",
+                    "performance.view_trainingrecord",
+                    "performance.add_trainingrecord",
+                    "performance.change_trainingrecord",
+                ],
+            }
         )
 
-        register_nav(
+        register(
             NavItem(
                 "team_dashboard",
                 _("Team KPIs"),
                 "performance:team-dashboard",
                 icon="bar-chart-line",
                 order=70,
-                roles=(roles.TEAM_LEAD, roles.BRANCH_HEAD),
+                roles=roles.LEADS,
                 group="management",
-            )
-        )
-        register_nav(
+            ),
             NavItem(
                 "training_report",
                 _("Training"),
@@ -67,9 +61,6 @@ class PerformanceConfig(AppConfig):
                 order=72,
                 permission="performance.view_training_report",
                 group="management",
-            )
+            ),
+            DemoSeeder("performance", seed_performance, order=90),
         )
-
-        from .demo import seed_performance
-
-        register_demo(DemoSeeder("performance", seed_performance, order=90))

@@ -7,7 +7,7 @@
 - demo seeders: each app's part of `seed_demo`;
 - providers: a figure an upper app owns and a lower page shows (the customer 360's monthly
   contribution comes from tiering's published policy).
-Apps register from AppConfig.ready().
+Apps register from AppConfig.ready(), usually with one `register(...)` call.
 """
 
 from __future__ import annotations
@@ -185,6 +185,22 @@ def demo_seeders() -> list[DemoSeeder]:
 
 def register_provider(key: str, fn: Callable) -> None:
     _providers[key] = fn
+
+
+def register(*entries: Panel | NavItem | NavGroup | Metric | DemoSeeder) -> None:
+    """Register each entry in the registry of its type: what an app plugs into the core pages
+    (menu items, panels, metrics, demo seeders), declared in one call."""
+    for entry in entries:
+        _REGISTER_BY_TYPE[type(entry)](entry)
+
+
+_REGISTER_BY_TYPE = {
+    Panel: register_panel,
+    NavItem: register_nav,
+    NavGroup: register_nav_group,
+    Metric: register_metric,
+    DemoSeeder: register_demo,
+}
 
 
 def provider(key: str) -> Callable | None:

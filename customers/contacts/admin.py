@@ -5,14 +5,15 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from crm.audit.services import record, record_many
+from crm.audit.services import record_many
+from crm.core.admin_mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 from customers.contacts.models import CadenceRule, Interaction, ReminderDelivery
 from customers.records.admin import ScopedAdmin
 from customers.records.models import FollowUpTask, VipLevel
 
 
 @admin.register(CadenceRule)
-class CadenceRuleAdmin(admin.ModelAdmin):
+class CadenceRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "tier",
@@ -38,29 +39,9 @@ class CadenceRuleAdmin(admin.ModelAdmin):
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record(
-            request.user,
-            f"cadencerule.admin_{'changed' if change else 'added'}",
-            obj,
-            after={"fields": form.changed_data},
-        )
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Interaction)
-class InteractionAdmin(ReadOnlyMixin, ScopedAdmin):
+class InteractionAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     list_display = ["occurred_at", "customer", "channel", "purpose", "created_by"]
     list_filter = ["channel", "purpose"]
     list_select_related = ["customer", "created_by"]
@@ -69,7 +50,7 @@ class InteractionAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(FollowUpTask)
-class FollowUpTaskAdmin(ReadOnlyMixin, ScopedAdmin):
+class FollowUpTaskAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     list_display = ["due_on", "title", "customer", "owner", "reason", "status"]
     list_filter = ["status", "reason"]
     list_select_related = ["customer", "owner"]
@@ -77,7 +58,7 @@ class FollowUpTaskAdmin(ReadOnlyMixin, ScopedAdmin):
 
 
 @admin.register(ReminderDelivery)
-class ReminderDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReminderDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "day",
         "channel",

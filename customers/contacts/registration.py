@@ -7,43 +7,34 @@ from django.utils.translation import gettext_lazy as _
 
 def setup() -> None:
     from crm.accounts import roles
-    from crm.ui.registry import (
-        DemoSeeder,
-        NavItem,
-        Panel,
-        register_demo,
-        register_nav,
-        register_panel,
-    )
+    from crm.ui.registry import DemoSeeder, NavItem, Panel, register
     from customers.contacts import metrics as interaction_metrics
     from customers.contacts import tasks  # noqa: F401  (registers the Celery tasks)
     from customers.contacts.demo import run_demo_sweep, seed_followups
     from customers.contacts.services import tasks_move_open
     from customers.records.signals import customer_reassigned
 
-    for role in roles.ROLES:
-        roles.grant(role, ["customers.view_interaction", "customers.view_followuptask"])
     workers = [
         "customers.add_interaction",
         "customers.change_interaction",
         "customers.add_followuptask",
         "customers.change_followuptask",
     ]
-    for role in (roles.RELATIONSHIP_MANAGER, roles.TEAM_LEAD, roles.BRANCH_HEAD):
-        roles.grant(role, workers)
-    for role in (roles.TEAM_LEAD, roles.BRANCH_HEAD):
-        roles.grant(role, ["customers.reassign_followuptask"])
-    roles.grant(
-        roles.ADMINISTRATOR,
-        [
-            *workers,
-            "customers.reassign_followuptask",
-            "customers.view_cadencerule",
-            "customers.add_cadencerule",
-            "customers.change_cadencerule",
-            "customers.delete_cadencerule",
-            "customers.view_reminderdelivery",
-        ],
+    roles.grant_table(
+        {
+            roles.EVERYONE: ["customers.view_interaction", "customers.view_followuptask"],
+            roles.BOOK_HOLDERS: workers,
+            roles.LEADS: ["customers.reassign_followuptask"],
+            roles.ADMINISTRATOR: [
+                *workers,
+                "customers.reassign_followuptask",
+                "customers.view_cadencerule",
+                "customers.add_cadencerule",
+                "customers.change_cadencerule",
+                "customers.delete_cadencerule",
+                "customers.view_reminderdelivery",
+            ],
+        }
     )
 
     work = "customers.change_followuptask"
@@ -59,10 +50,8 @@ def setup() -> None:
             "customers.reassign_followuptask",
         ),
     ):
-        register_panel(
-            Panel("home", key, title, url_name, order=order, width=width, permission=perm)
-        )
-    register_panel(
+        register(Panel("home", key, title, url_name, order=order, width=width, permission=perm))
+    register(
         Panel(
             "customer_360",
             "interactions",
@@ -71,9 +60,7 @@ def setup() -> None:
             order=5,
             width=12,
             permission="customers.view_interaction",
-        )
-    )
-    register_nav(
+        ),
         NavItem(
             "followups",
             _("Follow-ups"),
@@ -82,11 +69,11 @@ def setup() -> None:
             order=12,
             permission=work,
             group="service",
-        )
+        ),
+        DemoSeeder("followups", seed_followups, order=20, requires=("customers",)),
+        # After tiering, sales, complaints and compliance (they set tiers and add contracts and
+        # warnings), before performance (its figures read the tasks).
+        DemoSeeder("followup-sweep", run_demo_sweep, order=80, requires=("followups",)),
     )
     interaction_metrics.register()
-    register_demo(DemoSeeder("followups", seed_followups, order=20, requires=("customers",)))
-    # After tiering, sales, complaints and compliance (they set tiers and add contracts and
-    # warnings), before performance (its figures read the tasks).
-    register_demo(DemoSeeder("followup-sweep", run_demo_sweep, order=80, requires=("followups",)))
     customer_reassigned.connect(tasks_move_open, dispatch_uid="followups.move_open_tasks")

@@ -4,13 +4,13 @@ are never shown, and non-superusers only reach customers in their scope (selecto
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from crm.audit.services import record
+from crm.core.admin_mixins import AuditedAdminMixin
 from crm.ui.formatting import mask_account, mask_email, mask_phone
 from customers.records.models import Contract, Customer, Holding, Product
 from customers.records.selectors import book_q, customers_for
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Rows reaching a customer are limited to the user's book; changes are audited."""
 
     customer_prefix = "customer__"
@@ -20,15 +20,6 @@ class ScopedAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return qs
         return qs.filter(book_q(request.user, prefix=self.customer_prefix))
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record(
-            request.user,
-            f"{obj._meta.model_name}.admin_{'changed' if change else 'added'}",
-            obj,
-            after={"fields": form.changed_data},
-        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "customer" and not request.user.is_superuser:

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from crm.core.transfer_urls import staged_import_urls
+from customers.records.transfers import CUSTOMER_IMPORT
 from customers.records.views import customers as views
 from customers.records.views import transfers as transfer_views
 from customers.records.views.transfers import customer_import, pii_export
@@ -18,11 +20,7 @@ urlpatterns = [
     path("export/request/", pii_export.request, name="pii-export-request"),
     path("exports/", pii_export.list, name="pii-export-list"),
     path("exports/<int:pk>/download/", pii_export.take, name="pii-export-download"),
-    path("import/", customer_import.upload, name="import-upload"),
-    path("import/<int:pk>/", customer_import.preview, name="import-preview"),
-    path("import/<int:pk>/errors/", customer_import.errors, name="import-errors"),
-    path("import/<int:pk>/confirm/", customer_import.confirm, name="import-confirm"),
-    path("import/<int:pk>/cancel/", customer_import.cancel, name="import-cancel"),
+    *staged_import_urls("import/", CUSTOMER_IMPORT, customer_import),
     path("<int:pk>/", views.customer_detail, name="customer-detail"),
     path("<int:pk>/edit/", views.customer_edit, name="customer-edit"),
     path("<int:pk>/chart/", views.chart_data, name="customer-chart"),

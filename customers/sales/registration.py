@@ -5,29 +5,16 @@ from django.utils.translation import gettext_lazy as _
 
 def ready() -> None:
     from crm.accounts import roles
-    from crm.ui.registry import (
-        DemoSeeder,
-        Metric,
-        NavItem,
-        Panel,
-        register_demo,
-        register_metric,
-        register_nav,
-        register_panel,
-    )
+    from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
     from customers.sales import tasks as sales_tasks  # noqa: F401  (registers the Celery tasks)
+    from customers.sales.demo import seed_sales
+    from customers.sales.metrics import (
+        converted_metric,
+        converted_monthly,
+        satisfaction_metric,
+        satisfaction_monthly,
+    )
 
-    reading = [
-        "customers.view_prospect",
-        "customers.view_channel",
-        "customers.view_channelevaluation",
-        "customers.view_activity",
-        "customers.view_activityinvitation",
-        "customers.view_statement",
-        "customers.view_satisfactionsurvey",
-    ]
-    for role in roles.ROLES:
-        roles.grant(role, reading)
     front_office = [
         "customers.add_prospect",
         "customers.change_prospect",
@@ -38,30 +25,38 @@ def ready() -> None:
         "customers.add_satisfactionsurvey",
         "customers.send_statement",
     ]
-    for role in (roles.RELATIONSHIP_MANAGER, roles.TEAM_LEAD, roles.BRANCH_HEAD):
-        roles.grant(role, front_office)
     managers = [
         "customers.manage_handover",
         "customers.view_handoverplan",
         "customers.add_channelevaluation",
         "customers.add_statement",
     ]
-    for role in (roles.TEAM_LEAD, roles.BRANCH_HEAD):
-        roles.grant(role, managers)
-    roles.grant(
-        roles.ADMINISTRATOR,
-        front_office
-        + managers
-        + [
-            "customers.add_channel",
-            "customers.change_channel",
-            "customers.change_channelevaluation",
-        ],
+    roles.grant_table(
+        {
+            roles.EVERYONE: [
+                "customers.view_prospect",
+                "customers.view_channel",
+                "customers.view_channelevaluation",
+                "customers.view_activity",
+                "customers.view_activityinvitation",
+                "customers.view_statement",
+                "customers.view_satisfactionsurvey",
+            ],
+            roles.BOOK_HOLDERS: front_office,
+            roles.LEADS: managers,
+            roles.ADMINISTRATOR: [
+                *front_office,
+                *managers,
+                "customers.add_channel",
+                "customers.change_channel",
+                "customers.change_channelevaluation",
+            ],
+            roles.COMPLIANCE_OFFICER: ["customers.view_handoverplan"],
+            roles.AUDITOR: ["customers.view_handoverplan"],
+        }
     )
-    roles.grant(roles.COMPLIANCE_OFFICER, ["customers.view_handoverplan"])
-    roles.grant(roles.AUDITOR, ["customers.view_handoverplan"])
 
-    register_nav(
+    register(
         NavItem(
             "pipeline",
             _("Pipeline"),
@@ -70,9 +65,7 @@ def ready() -> None:
             order=20,
             permission="customers.view_prospect",
             group="service",
-        )
-    )
-    register_nav(
+        ),
         NavItem(
             "activities",
             _("Activities"),
@@ -81,9 +74,7 @@ def ready() -> None:
             order=22,
             permission="customers.view_activity",
             group="service",
-        )
-    )
-    register_nav(
+        ),
         NavItem(
             "statements",
             _("Statements"),
@@ -92,9 +83,7 @@ def ready() -> None:
             order=24,
             permission="customers.view_statement",
             group="service",
-        )
-    )
-    register_nav(
+        ),
         NavItem(
             "handovers",
             _("Handovers"),
@@ -103,10 +92,7 @@ def ready() -> None:
             order=26,
             permission="customers.manage_handover",
             group="management",
-        )
-    )
-
-    register_panel(
+        ),
         Panel(
             "customer_360",
             "lifecycle",
@@ -114,9 +100,7 @@ def ready() -> None:
             "customers:lifecycle-panel",
             order=40,
             width=6,
-        )
-    )
-    register_panel(
+        ),
         Panel(
             "customer_360",
             "satisfaction",
@@ -125,9 +109,7 @@ def ready() -> None:
             order=45,
             width=6,
             permission="customers.view_satisfactionsurvey",
-        )
-    )
-    register_panel(
+        ),
         Panel(
             "staff_detail",
             "handover",
@@ -135,9 +117,7 @@ def ready() -> None:
             "customers:handover-panel",
             order=50,
             permission="customers.manage_handover",
-        )
-    )
-    register_panel(
+        ),
         Panel(
             "home",
             "pipeline",
@@ -146,17 +126,7 @@ def ready() -> None:
             order=40,
             width=6,
             permission="customers.add_prospect",
-        )
-    )
-
-    from customers.sales.metrics import (
-        converted_metric,
-        converted_monthly,
-        satisfaction_metric,
-        satisfaction_monthly,
-    )
-
-    register_metric(
+        ),
         Metric(
             "satisfaction",
             _("Satisfaction (average score)"),
@@ -165,9 +135,7 @@ def ready() -> None:
             order=60,
             aggregate="mean",
             monthly=satisfaction_monthly,
-        )
-    )
-    register_metric(
+        ),
         Metric(
             "prospects_converted",
             _("Prospects converted"),
@@ -175,9 +143,6 @@ def ready() -> None:
             order=20,
             monthly=converted_monthly,
             additive=True,
-        )
+        ),
+        DemoSeeder("sales", seed_sales, order=30, requires=("customers",)),
     )
-
-    from customers.sales.demo import seed_sales
-
-    register_demo(DemoSeeder("sales", seed_sales, order=30, requires=("customers",)))

@@ -1,24 +1,15 @@
-import datetime
 import time
 
-from django.core.management.base import BaseCommand, CommandError
-
 from complaints.services import complaints_sweep_deadlines
+from crm.core.management.dated import DatedCommand
 
 
-class Command(BaseCommand):
+class Command(DatedCommand):
     help = "Warn before complaint deadlines and escalate breaches to compliance (idempotent)."
+    day_option = "--today"
+    day_help = "run as of this date (YYYY-MM-DD), for catch-up runs"
 
-    def add_arguments(self, parser):
-        parser.add_argument("--today", help="run as of this date (YYYY-MM-DD), for catch-up runs")
-
-    def handle(self, *args, today=None, **options):
-        day = None
-        if today:
-            try:
-                day = datetime.date.fromisoformat(today)
-            except ValueError as exc:
-                raise CommandError("--today must be YYYY-MM-DD") from exc
+    def handle_day(self, day, **options):
         started = time.monotonic()
         result = complaints_sweep_deadlines(day, stdout=self.stdout)
         self.stdout.write(

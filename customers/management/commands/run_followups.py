@@ -1,28 +1,20 @@
-import datetime
-
-from django.core.management.base import BaseCommand, CommandError
-
+from crm.core.management.dated import DatedCommand
 from customers.contacts import reminders, tasks
 
 
-class Command(BaseCommand):
+class Command(DatedCommand):
     help = "Run the daily follow-up sweep (cadence gaps, event triggers, reminders) by hand."
+    day_help = "the sweep day, YYYY-MM-DD (default: today)"
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="the sweep day, YYYY-MM-DD (default: today)")
+        super().add_arguments(parser)
         parser.add_argument(
             "--inline",
             action="store_true",
             help="send e-mail reminders in this process instead of queueing Celery tasks",
         )
 
-    def handle(self, *args, **options):
-        day = None
-        if options["date"]:
-            try:
-                day = datetime.date.fromisoformat(options["date"])
-            except ValueError as exc:
-                raise CommandError("--date must be YYYY-MM-DD") from exc
+    def handle_day(self, day, **options):
         send = tasks.queue_digest
         if options["inline"]:
 

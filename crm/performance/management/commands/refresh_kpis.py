@@ -1,12 +1,11 @@
-import datetime
+from django.core.management.base import CommandError
 
-from django.core.management.base import BaseCommand, CommandError
-
+from crm.core.management.dated import DatedCommand
 from crm.performance import services
 from crm.performance.models import MAX_YEAR, MIN_YEAR
 
 
-class Command(BaseCommand):
+class Command(DatedCommand):
     help = (
         "Recompute the team KPI snapshot the dashboard reads: every month, quarter and year of "
         "this and last year (or of --year), or with --current only the periods containing today."
@@ -19,15 +18,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--current", action="store_true", help="only this month, quarter and year"
         )
-        parser.add_argument("--date", help="run as of this date (YYYY-MM-DD), default today")
+        super().add_arguments(parser)
 
-    def handle(self, *args, year=None, current=False, date=None, **options):
-        today = None
-        if date:
-            try:
-                today = datetime.date.fromisoformat(date)
-            except ValueError:
-                raise CommandError(f"--date must be YYYY-MM-DD, not {date!r}") from None
+    def handle_day(self, today, *, year=None, current=False, **options):
         if year and current:
             raise CommandError("--year and --current cannot be combined")
         for y in year or ():
