@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.models import status_field
+
 # ---- lifecycle and pipeline -----------------------------------------------------------------
 
 
@@ -163,9 +165,7 @@ class Activity(models.Model):
     budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, default=0)
     actual_cost = models.DecimalField(_("actual cost"), max_digits=14, decimal_places=2, default=0)
     description = models.TextField(_("description"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
-    )
+    status = status_field(Status.PLANNED)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -194,9 +194,7 @@ class ActivityInvitation(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="activity_invitations"
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.INVITED
-    )
+    status = status_field(Status.INVITED)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -412,9 +410,7 @@ class HandoverPlan(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
     note = models.TextField(_("general handover note"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
-    )
+    status = status_field(Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -492,9 +488,7 @@ class StatementRun(models.Model):
     period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
-    )
+    status = status_field(Status.RUNNING)
     total = models.PositiveIntegerField(_("customers"), default=0)
     done = models.PositiveIntegerField(_("generated"), default=0)
     skipped = models.PositiveIntegerField(_("already there"), default=0)
@@ -541,9 +535,7 @@ class Statement(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.GENERATED
-    )
+    status = status_field(Status.GENERATED)
     content = models.JSONField(_("content"))
     market_note = models.TextField(_("market note"), blank=True)
     pdf = models.FileField(_("PDF"), upload_to="statements/%Y/%m/", blank=True)
