@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.models import ApprovedDownload, StagedImport, status_field
+from crm.core.models import ApprovedDownload, StagedImport, optional_user, status_field
 from customers.records.models import BookCopy
 
 
@@ -227,9 +227,7 @@ class RiskSignal(models.Model):
     batch = models.ForeignKey(
         SignalImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="signals"
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = optional_user(on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -271,9 +269,7 @@ class DisposalStep(models.Model):
     outcome = models.TextField(_("outcome"), blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     automatic = models.BooleanField(_("created by the escalation sweep"), default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = optional_user(on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -373,14 +369,7 @@ class WatchListChange(models.Model):
         related_name="+",
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    decided_by = optional_user(_("decided by"), on_delete=models.PROTECT)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.models import ApprovalRequest, status_field
+from crm.core.models import ApprovalRequest, optional_user, status_field
 from customers.records.models import BookCopy, CapitalSegment, Customer, Tier, VipLevel
 
 # Aggregate columns a "custom weights" formula may use (a whitelist: the SQL is built from it).
@@ -99,13 +99,9 @@ class TierPolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(730)],
     )
     notes = models.TextField(_("notes"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = optional_user(on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    published_by = optional_user(on_delete=models.SET_NULL)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     class Meta:
@@ -174,9 +170,7 @@ class TierRun(models.Model):
     total_contribution = models.DecimalField(max_digits=22, decimal_places=2, default=0)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    triggered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    triggered_by = optional_user(on_delete=models.SET_NULL)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -285,9 +279,7 @@ class TierOverride(models.Model):
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = optional_user(on_delete=models.SET_NULL)
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
 

@@ -5,6 +5,19 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
+def optional_user(verbose_name=None, *, on_delete) -> models.ForeignKey:
+    """A staff member a row may name, e.g. who created, decided or recorded it: nullable, blank
+    in forms, without a reverse accessor on the user (related_name "+")."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=on_delete,
+        related_name="+",
+    )
+
+
 def status_field(default: models.TextChoices, *, max_length: int = 10) -> models.CharField:
     """The `status` column of a workflow model: a CharField over the choices of `default`'s
     TextChoices class, starting at `default` (the same field every such model declares)."""

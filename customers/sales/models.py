@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.models import status_field
+from crm.core.models import optional_user, status_field
 
 # ---- lifecycle and pipeline -----------------------------------------------------------------
 
@@ -359,9 +359,7 @@ class LifecycleEvent(models.Model):
     from_stage = models.CharField(max_length=12, choices=LifecycleStage.choices, blank=True)
     to_stage = models.CharField(max_length=12, choices=LifecycleStage.choices)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = optional_user(on_delete=models.SET_NULL)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -415,9 +413,7 @@ class HandoverPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    completed_by = optional_user(on_delete=models.PROTECT)
     completed_at = models.DateTimeField(null=True, blank=True)
     summary = models.JSONField(null=True, blank=True)
 
@@ -543,15 +539,11 @@ class Statement(models.Model):
         StatementRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="statements"
     )
     generated_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    reviewed_by = optional_user(on_delete=models.PROTECT)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     sent_via = models.CharField(_("sent via"), max_length=10, choices=SentVia.choices, blank=True)
     sent_to = models.CharField(_("sent to"), max_length=200, blank=True)
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    sent_by = optional_user(on_delete=models.PROTECT)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from crm import crypto
-from crm.core.models import status_field
+from crm.core.models import optional_user, status_field
 from crm.ui.formatting import mask_id_number
 
 from ..search_keys import pinyin_keys
@@ -377,9 +377,7 @@ class RiskAssessment(models.Model):
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     assessed_at = models.DateTimeField(_("assessed at"))
     valid_until = models.DateField(_("valid until"))
-    assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    assessed_by = optional_user(on_delete=models.SET_NULL)
 
     class Meta:
         verbose_name = _("risk assessment")
