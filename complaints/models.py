@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.models import optional_user
+
 # Records are kept at least this many years after receipt (DESIGN §5.4).
 RETENTION_YEARS = 3
 
@@ -246,13 +248,8 @@ class Complaint(models.Model):
         on_delete=models.PROTECT,
         related_name="complaints_logged",
     )
-    handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("handler"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="complaints_handled",
+    handler = optional_user(
+        _("handler"), on_delete=models.SET_NULL, related_name="complaints_handled"
     )
     branch = models.ForeignKey(
         "accounts.Branch",

@@ -5,16 +5,20 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
-def optional_user(verbose_name=None, *, on_delete) -> models.ForeignKey:
-    """A staff member a row may name, e.g. who created, decided or recorded it: nullable, blank
-    in forms, without a reverse accessor on the user (related_name "+")."""
+def optional_user(
+    verbose_name=None, *, on_delete, related_name: str = "+", **options
+) -> models.ForeignKey:
+    """A staff member a row may name (who created, decided or handles it, …): a nullable
+    foreign key to the user model, blank in forms, with no reverse accessor on the user unless
+    `related_name` names one. Further field options pass through."""
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=verbose_name,
         null=True,
         blank=True,
         on_delete=on_delete,
-        related_name="+",
+        related_name=related_name,
+        **options,
     )
 
 
@@ -88,13 +92,8 @@ class ApprovalRequest(models.Model):
     approver_permission = models.CharField(_("approver permission"), max_length=100)
     expires_at = models.DateTimeField(_("expires at"))
     status = status_field(Status.PENDING)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="approval_decisions",
+    decided_by = optional_user(
+        _("decided by"), on_delete=models.PROTECT, related_name="approval_decisions"
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)

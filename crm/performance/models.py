@@ -22,14 +22,7 @@ MAX_YEAR = 2100
 class Target(models.Model):
     """A yearly or quarterly target for one staff member or one team, for one metric."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff member"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="targets",
-    )
+    user = optional_user(_("staff member"), on_delete=models.CASCADE, related_name="targets")
     team = models.ForeignKey(
         "accounts.Team",
         verbose_name=_("team"),

@@ -442,13 +442,9 @@ class HandoverItem(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="handover_items"
     )
-    successor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("successor"),
-        null=True,
-        blank=True,
+    successor = optional_user(
+        _("successor"),
         on_delete=models.PROTECT,
-        related_name="+",
         help_text=_("Empty: the plan's default successor."),
     )
     note = models.TextField(_("handover note"), blank=True)

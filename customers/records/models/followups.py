@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.models import status_field
+from crm.core.models import optional_user, status_field
 
 
 class FollowUpReason(models.TextChoices):
@@ -49,12 +49,8 @@ class FollowUpTask(models.Model):
     dedupe_key = models.CharField(max_length=120, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
+    completed_by = optional_user(
         on_delete=models.SET_NULL,
-        related_name="+",
         db_index=False,  # partial index below: open tasks (the bulk) are not in it
     )
     # The interaction that completed the task (logged from the task, or linked when completing).
