@@ -237,10 +237,10 @@ class Customer(models.Model):
 
 
 class BookCopy(models.Model):
-    """The owner, team and branch of customers' book, copied onto a derived row (a snapshot, a
-    report cell) so that access scoping filters that table directly. The copies are replaced on
-    each rebuild: no foreign-key constraint, so deleting a user, team or branch is not blocked
-    by a derived row."""
+    """A customer's owner, team and branch copied onto a derived row (a snapshot, a report
+    cell), so that a user's book (book_filter) filters that table directly. The copies are
+    replaced on each rebuild: no foreign-key constraint, so deleting a user, team or branch is
+    not blocked by a derived row."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
