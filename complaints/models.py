@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.models import optional_user
+
 # Records are kept at least this many years after receipt (DESIGN §5.4).
 RETENTION_YEARS = 3
 
@@ -24,21 +26,30 @@ EXTENSION_KIND = "complaints.extension"
 # ---- code tables (JR/T 0169: channel, business category, cause) -----------------------------
 
 
-class CodeTable(models.Model):
+class BilingualCode(models.Model):
+    """A coded entry named in Chinese and, optionally, in English; shown in the English name
+    when the active language is English and one is given."""
+
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class CodeTable(BilingualCode):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         abstract = True
         ordering = ["order", "code"]
-
-    def __str__(self):
-        if (get_language() or "").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
 
 
 class Channel(CodeTable):
@@ -62,13 +73,10 @@ class Cause(CodeTable):
 # ---- SLA profiles -----------------------------------------------------------------------------
 
 
-class SlaProfile(models.Model):
+class SlaProfile(BilingualCode):
     """The clocks of one regulatory regime. Days count from the day after the start (Civil Code);
     calendar-day periods ending on a rest day move to the next working day."""
 
-    code = models.CharField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name (Chinese)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)
     decision_days = models.PositiveSmallIntegerField(_("decision within (days)"))
     decision_working_days = models.BooleanField(_("decision period in working days"), default=False)
@@ -115,11 +123,6 @@ class SlaProfile(models.Model):
                 name="sla_max_not_shorter",
             ),
         ]
-
-    def __str__(self):
-        if (get_language() or "").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
 
     def days_for_level(self, level: int) -> int:
         """Decision period at extension level 0 (standard), 1 (complex) or 2 (longest)."""
@@ -245,13 +248,8 @@ class Complaint(models.Model):
         on_delete=models.PROTECT,
         related_name="complaints_logged",
     )
-    handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("handler"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="complaints_handled",
+    handler = optional_user(
+        _("handler"), on_delete=models.SET_NULL, related_name="complaints_handled"
     )
     branch = models.ForeignKey(
         "accounts.Branch",

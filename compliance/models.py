@@ -11,7 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.models import StagedImport
+from crm.core.models import ApprovedDownload, StagedImport, optional_user, status_field
+from customers.records.models import BookCopy
 
 
 class SignalKind(models.TextChoices):
@@ -129,9 +130,7 @@ class RiskWarning(models.Model):
     )
     kind = models.CharField(_("signal kind"), max_length=24, choices=SignalKind.choices)
     grade = models.CharField(_("grade"), max_length=6, choices=Grade.choices)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
-    )
+    status = status_field(Status.OPEN)
     title = models.CharField(_("title"), max_length=200)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -228,9 +227,7 @@ class RiskSignal(models.Model):
     batch = models.ForeignKey(
         SignalImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="signals"
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = optional_user(on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -272,9 +269,7 @@ class DisposalStep(models.Model):
     outcome = models.TextField(_("outcome"), blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     automatic = models.BooleanField(_("created by the escalation sweep"), default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = optional_user(on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -363,9 +358,7 @@ class WatchListChange(models.Model):
     )
     reason = models.TextField(_("reason"))
     review_on = models.DateField(_("review on"), null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
+    status = status_field(Status.PENDING)
     approval = models.OneToOneField(
         "core.ApprovalRequest", on_delete=models.PROTECT, related_name="watchlist_change"
     )
@@ -376,14 +369,7 @@ class WatchListChange(models.Model):
         related_name="+",
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    decided_by = optional_user(_("decided by"), on_delete=models.PROTECT)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
@@ -443,18 +429,12 @@ class SuitabilityCheck(models.Model):
         return f"{self.customer} · {self.product} · {'✓' if self.allowed else '✗'}"
 
 
-class AuditExport(models.Model):
+class AuditExport(ApprovedDownload):
     """An audit-log export approved by a second person; downloadable once within its window."""
 
     approval = models.OneToOneField(
         "core.ApprovalRequest", on_delete=models.PROTECT, related_name="audit_export"
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    filters = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
-    available_until = models.DateTimeField(null=True, blank=True)
-    downloaded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -487,7 +467,7 @@ class MismatchRefresh(models.Model):
         return f"{self.refreshed_at:%Y-%m-%d %H:%M} · {self.holdings}"
 
 
-class MismatchSnapshot(models.Model):
+class MismatchSnapshot(BookCopy):
     """Per customer: how many current holdings lie above the customer's risk class, as of the
     last refresh. Rebuilt set-based by a scheduled job (services.refresh_mismatch_snapshot), so
     the dashboard counts a small indexed table instead of joining every holding at 1M
@@ -496,27 +476,6 @@ class MismatchSnapshot(models.Model):
 
     customer = models.OneToOneField(
         "customers.Customer", primary_key=True, on_delete=models.CASCADE, related_name="+"
-    )
-    # Derived copies, replaced on each refresh: no FK constraint, so deleting a user, team or
-    # branch is not blocked by a snapshot row.
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    team = models.ForeignKey(
-        "accounts.Team",
-        null=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    branch = models.ForeignKey(
-        "accounts.Branch",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
     )
     holdings = models.PositiveIntegerField(_("mismatched holdings"))
 

@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.models import ApprovalRequest
-from customers.records.models import CapitalSegment, Customer, Tier, VipLevel
+from crm.core.models import ApprovalRequest, optional_user, status_field
+from customers.records.models import BookCopy, CapitalSegment, Customer, Tier, VipLevel
 
 # Aggregate columns a "custom weights" formula may use (a whitelist: the SQL is built from it).
 WEIGHT_FIELDS = (
@@ -37,9 +37,7 @@ class TierPolicy(models.Model):
 
     version = models.PositiveIntegerField(_("version"), unique=True)
     name = models.CharField(_("name"), max_length=100)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
-    )
+    status = status_field(Status.DRAFT)
     formula = models.CharField(
         _("contribution formula"), max_length=10, choices=Formula.choices, default=Formula.BANK
     )
@@ -101,13 +99,9 @@ class TierPolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(730)],
     )
     notes = models.TextField(_("notes"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = optional_user(on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    published_by = optional_user(on_delete=models.SET_NULL)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     class Meta:
@@ -163,9 +157,7 @@ class TierRun(models.Model):
     policy = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, related_name="runs")
     policy_version = models.PositiveIntegerField(_("policy version"))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.LIVE)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
-    )
+    status = status_field(Status.RUNNING)
     customers = models.PositiveIntegerField(_("customers"), default=0)
     count_a = models.PositiveIntegerField("A", default=0)
     count_b = models.PositiveIntegerField("B", default=0)
@@ -178,9 +170,7 @@ class TierRun(models.Model):
     total_contribution = models.DecimalField(max_digits=22, decimal_places=2, default=0)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    triggered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    triggered_by = optional_user(on_delete=models.SET_NULL)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -282,18 +272,14 @@ class TierOverride(models.Model):
     )
     reason = models.TextField(_("reason"))
     expires_on = models.DateField(_("valid until"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
+    status = status_field(Status.PENDING)
     approval = models.ForeignKey(
         "core.ApprovalRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = optional_user(on_delete=models.SET_NULL)
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
 
@@ -333,25 +319,12 @@ class TierOverride(models.Model):
         )
 
 
-class TierRunCell(models.Model):
+class TierRunCell(BookCopy):
     """Per run, the assignments counted by owner/team/branch × classes × capital segment,
     written with the run (one INSERT … SELECT … GROUP BY). Reports for a team, a branch or the
     whole institution read these few thousand rows instead of a million assignments."""
 
     run = models.ForeignKey(TierRun, on_delete=models.CASCADE, related_name="cells")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    team = models.ForeignKey(
-        "accounts.Team",
-        null=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    branch = models.ForeignKey(
-        "accounts.Branch", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
     previous_class = models.CharField(max_length=1, blank=True)
     computed_class = models.CharField(max_length=1)
     applied_class = models.CharField(max_length=1)

@@ -1,7 +1,8 @@
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from crm.core.models import optional_user
 
 
 class AppendOnlyError(Exception):
@@ -22,14 +23,7 @@ class AuditEntry(models.Model):
     """One thing somebody did that a regulator may ask about. Append-only (ORM and DB trigger)."""
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    actor = optional_user(_("actor"), on_delete=models.PROTECT)
     action = models.CharField(_("action"), max_length=64)
     target_type = models.CharField(_("target type"), max_length=64, blank=True)
     target_id = models.CharField(_("target id"), max_length=64, blank=True)

@@ -5,6 +5,31 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
+def optional_user(
+    verbose_name=None, *, on_delete, related_name: str = "+", **options
+) -> models.ForeignKey:
+    """A staff member a row may name (who created, decided or handles it, …): a nullable
+    foreign key to the user model, blank in forms, with no reverse accessor on the user unless
+    `related_name` names one. Further field options pass through."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=on_delete,
+        related_name=related_name,
+        **options,
+    )
+
+
+def status_field(default: models.TextChoices, *, max_length: int = 10) -> models.CharField:
+    """The `status` column of a workflow model: a CharField over the choices of `default`'s
+    TextChoices class, starting at `default` (the same field every such model declares)."""
+    return models.CharField(
+        _("status"), max_length=max_length, choices=type(default).choices, default=default
+    )
+
+
 class CalendarDay(models.Model):
     """A date that differs from the Monday–Friday rule: a holiday or a make-up working day (调休)."""
 
@@ -66,16 +91,9 @@ class ApprovalRequest(models.Model):
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     approver_permission = models.CharField(_("approver permission"), max_length=100)
     expires_at = models.DateTimeField(_("expires at"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="approval_decisions",
+    status = status_field(Status.PENDING)
+    decided_by = optional_user(
+        _("decided by"), on_delete=models.PROTECT, related_name="approval_decisions"
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
@@ -159,9 +177,7 @@ class StagedImport(models.Model):
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     file_name = models.CharField(_("file name"), max_length=200)
     file_sha256 = models.CharField(max_length=64)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
+    status = status_field(Status.PENDING)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     # Valid rows, normalised and ready to write (ID numbers already encrypted and hashed).
     valid_rows = models.JSONField(default=list, encoder=DjangoJSONEncoder)
@@ -182,3 +198,20 @@ class StagedImport(models.Model):
     @property
     def error_rows(self) -> int:
         return len({e["row"] for e in self.errors})
+
+
+class ApprovedDownload(models.Model):
+    """An export someone asked for, downloadable once by them after a second person approved
+    it: the model behind crm.core.downloads. The concrete model adds its one-to-one `approval`
+    (its reverse name is the model's own)."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filters = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    # Set when the approval is granted; the download must start before it.
+    available_until = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.calendar import add_months
+from crm.core.models import optional_user
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -21,14 +22,7 @@ MAX_YEAR = 2100
 class Target(models.Model):
     """A yearly or quarterly target for one staff member or one team, for one metric."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff member"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="targets",
-    )
+    user = optional_user(_("staff member"), on_delete=models.CASCADE, related_name="targets")
     team = models.ForeignKey(
         "accounts.Team",
         verbose_name=_("team"),
@@ -43,14 +37,7 @@ class Target(models.Model):
     quarter = models.PositiveSmallIntegerField(_("quarter"), null=True, blank=True)
     value = models.DecimalField(_("target value"), max_digits=18, decimal_places=2)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    updated_by = optional_user(_("updated by"), on_delete=models.SET_NULL)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -229,14 +216,7 @@ class TrainingRecord(models.Model):
     # Derived from completed_on and the course's validity (kept in step by services).
     expires_on = models.DateField(_("expires on"), null=True, blank=True, editable=False)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    recorded_by = optional_user(_("recorded by"), on_delete=models.SET_NULL)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:

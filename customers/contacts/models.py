@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.models import status_field
+
 
 class InteractionChannel(models.TextChoices):
     VISIT = "visit", _("Visit")
@@ -151,9 +153,7 @@ class ReminderDelivery(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
-    status = models.CharField(
-        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
-    )
+    status = status_field(Status.PENDING, max_length=8)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"))

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.models import optional_user, status_field
+
 # ---- lifecycle and pipeline -----------------------------------------------------------------
 
 
@@ -163,9 +165,7 @@ class Activity(models.Model):
     budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, default=0)
     actual_cost = models.DecimalField(_("actual cost"), max_digits=14, decimal_places=2, default=0)
     description = models.TextField(_("description"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
-    )
+    status = status_field(Status.PLANNED)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -194,9 +194,7 @@ class ActivityInvitation(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="activity_invitations"
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.INVITED
-    )
+    status = status_field(Status.INVITED)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -361,9 +359,7 @@ class LifecycleEvent(models.Model):
     from_stage = models.CharField(max_length=12, choices=LifecycleStage.choices, blank=True)
     to_stage = models.CharField(max_length=12, choices=LifecycleStage.choices)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = optional_user(on_delete=models.SET_NULL)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -412,16 +408,12 @@ class HandoverPlan(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
     note = models.TextField(_("general handover note"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
-    )
+    status = status_field(Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    completed_by = optional_user(on_delete=models.PROTECT)
     completed_at = models.DateTimeField(null=True, blank=True)
     summary = models.JSONField(null=True, blank=True)
 
@@ -450,13 +442,9 @@ class HandoverItem(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="handover_items"
     )
-    successor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("successor"),
-        null=True,
-        blank=True,
+    successor = optional_user(
+        _("successor"),
         on_delete=models.PROTECT,
-        related_name="+",
         help_text=_("Empty: the plan's default successor."),
     )
     note = models.TextField(_("handover note"), blank=True)
@@ -492,9 +480,7 @@ class StatementRun(models.Model):
     period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
-    )
+    status = status_field(Status.RUNNING)
     total = models.PositiveIntegerField(_("customers"), default=0)
     done = models.PositiveIntegerField(_("generated"), default=0)
     skipped = models.PositiveIntegerField(_("already there"), default=0)
@@ -541,9 +527,7 @@ class Statement(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.GENERATED
-    )
+    status = status_field(Status.GENERATED)
     content = models.JSONField(_("content"))
     market_note = models.TextField(_("market note"), blank=True)
     pdf = models.FileField(_("PDF"), upload_to="statements/%Y/%m/", blank=True)
@@ -551,15 +535,11 @@ class Statement(models.Model):
         StatementRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="statements"
     )
     generated_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    reviewed_by = optional_user(on_delete=models.PROTECT)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     sent_via = models.CharField(_("sent via"), max_length=10, choices=SentVia.choices, blank=True)
     sent_to = models.CharField(_("sent to"), max_length=200, blank=True)
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    sent_by = optional_user(on_delete=models.PROTECT)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

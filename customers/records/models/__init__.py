@@ -1,6 +1,7 @@
 """Customer master data, KYC, business data, transfers and the follow-up task record."""
 
 from .customer import (
+    BookCopy,
     CapitalSegment,
     Contract,
     Customer,
@@ -24,6 +25,7 @@ from .followups import FollowUpReason, FollowUpTask
 from .transfers import CustomerImport, PiiExport, SavedFilter
 
 __all__ = [
+    "BookCopy",
     "CapitalSegment",
     "Contract",
     "Customer",

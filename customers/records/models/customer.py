@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from crm import crypto
+from crm.core.models import optional_user, status_field
 from crm.ui.formatting import mask_id_number
 
 from ..search_keys import pinyin_keys
@@ -235,6 +236,36 @@ class Customer(models.Model):
         return crypto.decrypt(self.id_number_encrypted)
 
 
+class BookCopy(models.Model):
+    """A customer's owner, team and branch copied onto a derived row (a snapshot, a report
+    cell), so that a user's book (book_filter) filters that table directly. The copies are
+    replaced on each rebuild: no foreign-key constraint, so deleting a user, team or branch is
+    not blocked by a derived row."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    branch = models.ForeignKey(
+        "accounts.Branch",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class CustomerCoServer(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="co_server_links")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -346,9 +377,7 @@ class RiskAssessment(models.Model):
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     assessed_at = models.DateTimeField(_("assessed at"))
     valid_until = models.DateField(_("valid until"))
-    assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    assessed_by = optional_user(on_delete=models.SET_NULL)
 
     class Meta:
         verbose_name = _("risk assessment")
@@ -424,9 +453,7 @@ class Contract(models.Model):
     starts_on = models.DateField(_("starts on"))
     matures_on = models.DateField(_("matures on"), null=True, blank=True)
     terms = models.TextField(_("terms"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
-    )
+    status = status_field(Status.ACTIVE, max_length=12)
 
     class Meta:
         verbose_name = _("contract")

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.models import optional_user, status_field
+
 
 class FollowUpReason(models.TextChoices):
     CADENCE = "cadence", _("Service cadence")
@@ -39,9 +41,7 @@ class FollowUpTask(models.Model):
     title = models.CharField(_("title"), max_length=200)
     reason = models.CharField(_("reason"), max_length=32, choices=FollowUpReason.choices)
     due_on = models.DateField(_("due on"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
-    )
+    status = status_field(Status.OPEN)
     notes = models.TextField(_("notes"), blank=True)
     skip_reason = models.TextField(_("reason for skipping"), blank=True)
     # Makes every trigger idempotent: one task per key ("maturity:<contract>:<date>", …).
@@ -49,12 +49,8 @@ class FollowUpTask(models.Model):
     dedupe_key = models.CharField(max_length=120, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
+    completed_by = optional_user(
         on_delete=models.SET_NULL,
-        related_name="+",
         db_index=False,  # partial index below: open tasks (the bulk) are not in it
     )
     # The interaction that completed the task (logged from the task, or linked when completing).

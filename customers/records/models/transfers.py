@@ -1,12 +1,11 @@
 """Moving customer data in and out: pending imports and approved PII exports (DESIGN §5.1)."""
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.models import StagedImport
+from crm.core.models import ApprovedDownload, StagedImport
 
 
 class CustomerImport(StagedImport):
@@ -15,18 +14,12 @@ class CustomerImport(StagedImport):
         verbose_name_plural = _("customer imports")
 
 
-class PiiExport(models.Model):
+class PiiExport(ApprovedDownload):
     """An unmasked export someone asked for; downloadable once, by them, after approval."""
 
     approval = models.OneToOneField(
         "core.ApprovalRequest", on_delete=models.PROTECT, related_name="pii_export"
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    filters = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
-    available_until = models.DateTimeField(null=True, blank=True)
-    downloaded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("personal-information export")
