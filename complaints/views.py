@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
 from crm.core.access import NotFound
-from crm.ui.forms import add_service_error, message_service_error, service_error_text
+from crm.ui.forms import SERVICE_REFUSALS, refusal_in_messages, refusal_on_form, service_error_text
 from crm.ui.pagination import keyset_page
 from customers.records.access import access_customer
 
@@ -130,13 +130,10 @@ def bulk(request):
         if not form.is_valid():
             messages.error(request, _("Please choose a handler."))
             return redirect(back)
-        try:
+        with refusal_in_messages(request, SERVICE_REFUSALS):
             n = services.complaints_assign(
                 request.user, ids, form.cleaned_data["handler"], note=form.cleaned_data["note"]
             )
-        except (PermissionDenied, ValidationError) as exc:
-            message_service_error(request, exc)
-        else:
             messages.success(request, _("%(n)s complaint(s) assigned.") % {"n": n})
     elif action == "accept":
         done, failed = 0, []
@@ -217,11 +214,8 @@ def transition(request, pk):
         return _back(pk)
     data = dict(form.cleaned_data)
     to_state = data.pop("to_state")
-    try:
+    with refusal_in_messages(request, SERVICE_REFUSALS):
         services.complaint_transition(request.user, pk, to_state, **data)
-    except (PermissionDenied, ValidationError) as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(
             request, _("Status changed to “%(state)s”.") % {"state": State(to_state).label}
         )
@@ -234,11 +228,8 @@ def _simple(request, pk, form_class, call, success):
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; nothing was changed."))
         return _back(pk)
-    try:
+    with refusal_in_messages(request, SERVICE_REFUSALS):
         call(form.cleaned_data)
-    except (PermissionDenied, ValidationError) as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(request, success)
     return _back(pk)
 
@@ -305,13 +296,10 @@ def assign_one(request, pk):
     if not form.is_valid():
         messages.error(request, _("Please choose a handler."))
         return _back(pk)
-    try:
+    with refusal_in_messages(request, SERVICE_REFUSALS):
         services.complaints_assign(
             request.user, [pk], form.cleaned_data["handler"], note=form.cleaned_data["note"]
         )
-    except (PermissionDenied, ValidationError) as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(request, _("Handler assigned."))
     return _back(pk)
 
@@ -326,11 +314,8 @@ def attach(request, pk):
     elif upload.size > 10 * 1024 * 1024:
         messages.error(request, _("A document may be at most 10 MB."))
     else:
-        try:
+        with refusal_in_messages(request, PermissionDenied):
             services.complaint_attach(request.user, pk, upload)
-        except PermissionDenied as exc:
-            message_service_error(request, exc)
-        else:
             messages.success(request, _("Document added."))
     return _back(pk)
 
@@ -392,7 +377,7 @@ def _intake(request, *, intake, customer=None, template_title=""):
                     ),
                 )
             else:
-                try:
+                with refusal_on_form(form):
                     c = services.complaint_log(
                         request.user,
                         intake=intake,
@@ -410,9 +395,6 @@ def _intake(request, *, intake, customer=None, template_title=""):
                         regulator_reference=d.get("regulator_reference", ""),
                         files=d["files"],
                     )
-                except ValidationError as exc:
-                    add_service_error(form, exc)
-                else:
                     messages.success(
                         request,
                         _("Complaint %(ref)s logged; decision due by %(due)s.")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import requires
 from crm.core.access import NotFound
-from crm.ui.forms import add_service_error, message_service_error, service_error_text
+from crm.ui.forms import refusal_in_messages, refusal_on_form, service_error_text
 from customers.records.access import access_customer
 from customers.sales import selectors
 from customers.sales.access import access_prospect
@@ -81,12 +81,9 @@ def board_filters(request):
 def prospect_create(request):
     form = ProspectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on_form(form):
             # The valid ModelForm has filled its instance; the service saves it.
             prospect = pipeline.prospect_create(request.user, form.instance)
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             messages.success(request, _("Prospect created."))
             return redirect("customers:prospect-detail", pk=prospect.pk)
     return render(request, "customers/sales/prospect_form.html", {"form": form})
@@ -173,7 +170,7 @@ def prospect_move(request, pk):
 @requires("customers.change_customer")
 def customer_move(request, pk):
     customer = access_customer(request.user, pk)
-    try:
+    with refusal_in_messages(request):
         pipeline.lifecycle_move(
             request.user,
             customer,
@@ -181,8 +178,6 @@ def customer_move(request, pk):
             reason=request.POST.get("reason", ""),
         )
         messages.success(request, _("Stage changed."))
-    except ValidationError as exc:
-        message_service_error(request, exc)
     return redirect("customers:customer-detail", pk=pk)
 
 
