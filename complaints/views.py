@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from crm.accounts.permissions import requires
 from crm.core.access import NotFound
 from crm.ui.forms import SERVICE_REFUSALS, refusal_in_messages, refusal_on_form, service_error_text
-from crm.ui.pagination import keyset_page
+from crm.ui.pagination import keyset_page, query_without_cursor
 from customers.records.access import access_customer
 
 from . import selectors, services
@@ -67,14 +67,12 @@ def queue(request):
         request.GET.get("after"),
         settings.FIDUCIA["LIST_PAGE_SIZE"],
     )
-    query = request.GET.copy()
-    query.pop("after", None)
     today = timezone.localdate()
     for c in page.items:
         _mark_left(c, today)
     context = {
         "page": page,
-        "query": query.urlencode(),
+        "query": query_without_cursor(request),
         "today": today,
         "can_assign": request.user.has_perm("complaints.assign_complaint"),
         "can_accept": request.user.has_perm("complaints.accept_complaint"),
@@ -222,14 +220,16 @@ def transition(request, pk):
     return _back(pk)
 
 
-def _simple(request, pk, form_class, call, success):
+def _simple(request, pk, form_class, service, success):
+    """A clock or extension action: `form_class`'s fields are `service`'s keyword arguments
+    after (acting user, complaint id); the refusal or `success` is shown on the complaint."""
     access_complaint(request.user, pk)
     form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; nothing was changed."))
         return _back(pk)
     with refusal_in_messages(request, SERVICE_REFUSALS):
-        call(form.cleaned_data)
+        service(request.user, pk, **form.cleaned_data)
         messages.success(request, success)
     return _back(pk)
 
@@ -241,9 +241,7 @@ def extension(request, pk):
         request,
         pk,
         ExtensionForm,
-        lambda d: services.complaint_request_extension(
-            request.user, pk, reason=d["reason"], notice_via=d["notice_via"]
-        ),
+        services.complaint_request_extension,
         _("Extension requested; a second person must approve it."),
     )
 
@@ -252,13 +250,7 @@ def extension(request, pk):
 @requires("complaints.handle_complaint")
 def pause(request, pk):
     return _simple(
-        request,
-        pk,
-        PauseForm,
-        lambda d: services.complaint_pause_clock(
-            request.user, pk, reason=d["reason"], started_on=d["started_on"], note=d["note"]
-        ),
-        _("The clock is stopped."),
+        request, pk, PauseForm, services.complaint_pause_clock, _("The clock is stopped.")
     )
 
 
@@ -266,13 +258,7 @@ def pause(request, pk):
 @requires("complaints.handle_complaint")
 def resume(request, pk):
     return _simple(
-        request,
-        pk,
-        ResumeForm,
-        lambda d: services.complaint_resume_clock(
-            request.user, pk, ended_on=d["ended_on"], new_facts=d["new_facts"], note=d["note"]
-        ),
-        _("The clock runs again."),
+        request, pk, ResumeForm, services.complaint_resume_clock, _("The clock runs again.")
     )
 
 
@@ -283,7 +269,7 @@ def new_facts(request, pk):
         request,
         pk,
         NewFactsForm,
-        lambda d: services.complaint_record_new_facts(request.user, pk, on=d["on"], note=d["note"]),
+        services.complaint_record_new_facts,
         _("New facts recorded; the period starts again."),
     )
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import require, requires
 from crm.ui.forms import message_service_error, refusal_in_messages, refusal_on_form
-from crm.ui.pagination import keyset_page
+from crm.ui.pagination import keyset_page, query_without_cursor
 from customers.records.access import access_customer
 from customers.records.validity import assessment_expires_on
 
@@ -31,12 +31,6 @@ from .services.watchlist import watchlist_change_request
 from .transfers import audit_filter
 
 PAGE = settings.FIDUCIA["LIST_PAGE_SIZE"]
-
-
-def _query_without_after(request) -> str:
-    query = request.GET.copy()
-    query.pop("after", None)
-    return query.urlencode()
 
 
 # ---- dashboard --------------------------------------------------------------------------------
@@ -115,7 +109,7 @@ def signal_list(request):
         "compliance/signals.html",
         {
             "page": page,
-            "query": _query_without_after(request),
+            "query": query_without_cursor(request),
             "kind": kind,
             "kinds": RiskWarning._meta.get_field("kind").choices,
             "can_add": request.user.has_perm("compliance.add_risksignal"),
@@ -165,7 +159,7 @@ def warning_list(request):
         "compliance/warnings.html",
         {
             "page": page,
-            "query": _query_without_after(request),
+            "query": query_without_cursor(request),
             "grade": grade,
             "status": status,
             "mine": mine,
@@ -270,7 +264,7 @@ def watchlist(request):
         "compliance/watchlist.html",
         {
             "page": page,
-            "query": _query_without_after(request),
+            "query": query_without_cursor(request),
             "form": form if can_request else None,
             "changes": changes,
             "actions": WatchAction.choices,
@@ -335,7 +329,7 @@ def mismatches(request):
     return render(
         request,
         "compliance/mismatches.html",
-        {"page": page, "query": _query_without_after(request)},
+        {"page": page, "query": query_without_cursor(request)},
     )
 
 
@@ -358,7 +352,7 @@ def audit_review(request):
         {
             "filter": filterset,
             "page": page,
-            "query": _query_without_after(request),
+            "query": query_without_cursor(request),
             "filters": _filters_of(request),
             "can_export": request.user.has_perm("compliance.add_auditexport"),
         },

@@ -17,7 +17,7 @@ from crm.accounts.permissions import require, requires
 from crm.core.access import NotFound
 from crm.core.config import fiducia
 from crm.ui.forms import refusal_in_messages, refusal_on_form
-from crm.ui.pagination import capped_count, keyset_page
+from crm.ui.pagination import capped_count, keyset_page, query_without_cursor
 from crm.ui.registry import MONTHLY_CONTRIBUTION, provider
 from customers.records import assessments, selectors, services
 from customers.records.access import access_customer, access_saved_filter
@@ -41,13 +41,11 @@ def customer_list(request):
     # The first page tells the count when it is all there is; otherwise the page asks for a
     # capped count with htmx (customer_count), keeping this request's query budget fixed.
     count = len(page) if not page.has_next and not request.GET.get("after") else None
-    query = request.GET.copy()
-    query.pop("after", None)
     context = {
         "filter": filterset,
         "page": page,
         "count": count,
-        "query": query.urlencode(),
+        "query": query_without_cursor(request),
         "search_kind": filterset.search_kind,
         "can_reassign": scope_of(request.user) >= Scope.TEAM
         and request.user.has_perm("customers.reassign_customer"),
