@@ -323,6 +323,16 @@ def notice_print(request, pk, notice_pk):
 # ---- intake -------------------------------------------------------------------------------------
 
 
+DUPLICATE_MATCH_FIELDS = (
+    "complainant_name",
+    "complainant_contact",
+    "business_category",
+    "cause",
+    "product",
+    "received_at",
+)
+
+
 def _intake(request, *, intake, customer=None, template_title=""):
     form = IntakeForm(
         request.POST or None,
@@ -341,17 +351,10 @@ def _intake(request, *, intake, customer=None, template_title=""):
                 form.add_error(None, _("No customer with this number in your book."))
         if not form.errors:
             anonymous = d.get("is_anonymous", False) and linked is None
+            # What a duplicate is matched on; the complaint is logged with the same values.
+            matched = {key: d[key] for key in DUPLICATE_MATCH_FIELDS}
             duplicates = (
-                selectors.complaint_duplicates(
-                    request.user,
-                    customer=linked,
-                    complainant_name=d["complainant_name"],
-                    complainant_contact=d["complainant_contact"],
-                    business_category=d["business_category"],
-                    cause=d["cause"],
-                    product=d["product"],
-                    received_at=d["received_at"],
-                )
+                selectors.complaint_duplicates(request.user, customer=linked, **matched)
                 if not anonymous
                 else []
             )
@@ -369,13 +372,8 @@ def _intake(request, *, intake, customer=None, template_title=""):
                         intake=intake,
                         customer=linked,
                         is_anonymous=anonymous,
-                        complainant_name=d["complainant_name"],
-                        complainant_contact=d["complainant_contact"],
+                        **matched,
                         channel=d["channel"],
-                        business_category=d["business_category"],
-                        cause=d["cause"],
-                        product=d["product"],
-                        received_at=d["received_at"],
                         demands=d["demands"],
                         facts=d["facts"],
                         regulator_reference=d.get("regulator_reference", ""),
