@@ -31,8 +31,10 @@ def _board_filters(user, params):
     return owner, team
 
 
-def _board(user, owner, team) -> dict:
-    """Board data with each card's links, reversed once per board rather than per card."""
+def _board(user, params) -> dict:
+    """The board for the owner / team filters in `params`, with the chosen owner and team and
+    each card's links (reversed once per board rather than per card)."""
+    owner, team = _board_filters(user, params)
     data = selectors.pipeline_board(user, owner=owner, team=team)
     detail = reverse("customers:prospect-detail", args=[0])
     move = reverse("customers:prospect-move", args=[0])
@@ -41,16 +43,13 @@ def _board(user, owner, team) -> dict:
             pk = str(card["prospect"].pk)
             card["url"] = detail.replace("/0/", f"/{pk}/")
             card["move_url"] = move.replace("/0/", f"/{pk}/")
-    return data
+    return {**data, "owner": owner, "team": team}
 
 
 @requires("customers.view_prospect")
 def board(request):
-    owner, team = _board_filters(request.user, request.GET)
     context = {
-        **_board(request.user, owner, team),
-        "owner": owner,
-        "team": team,
+        **_board(request.user, request.GET),
         "can_write": request.user.has_perm("customers.change_prospect"),
         "filter_query": request.GET.urlencode(),
         "can_choose": scope_of(request.user) >= Scope.TEAM,
@@ -150,14 +149,7 @@ def prospect_move(request, pk):
         if error:
             messages.error(request, error)
         # The board's owner/team filters travel with the form.
-        owner, team = _board_filters(request.user, request.POST)
-        context = {
-            **_board(request.user, owner, team),
-            "owner": owner,
-            "team": team,
-            "can_write": True,
-            "error": error,
-        }
+        context = {**_board(request.user, request.POST), "can_write": True, "error": error}
         return render(request, "customers/sales/_board.html", context)
     if error:
         messages.error(request, error)
