@@ -125,7 +125,7 @@ def download_request(request, kind):
             messages.success(
                 request, _("Your request was sent for approval. You can download it once approved.")
             )
-            return redirect(kind.list_url)
+            return redirect(kind.url("list"))
     return render(
         request, "core/download_request.html", {"kind": kind, "form": form, "filters": filters}
     )
@@ -148,7 +148,7 @@ def download_take(request, kind, pk):
         data, name = downloads.download_take(kind, request.user, export)
     except ValidationError as exc:
         message_service_error(request, exc)
-        return redirect(kind.list_url)
+        return redirect(kind.url("list"))
     return xlsx_response(data, name)
 
 
