@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from crm.accounts.access import Scope, book_filter, scope_of
-from crm.core.access import access_in
+from crm.core.access import access_in, access_row
 from customers.records.models import Customer
 from customers.records.selectors import book_q
 
@@ -69,12 +69,10 @@ RELATIONS = (
 def access_complaint(user, pk, *, for_write: bool = False) -> Complaint:
     """The complaint with this id in the user's scope, or NotFound. `for_write` locks its row
     for the caller's transaction."""
+    # FOR UPDATE OF the complaint only: the SLA profile is shared by every complaint, and
+    # team and branch scopes join the (nullable) customer, which PostgreSQL cannot lock.
     qs = complaints_for(user, few=True).select_related("profile")
-    if for_write:
-        # FOR UPDATE OF the complaint only: the SLA profile is shared by every complaint, and
-        # team and branch scopes join the (nullable) customer, which PostgreSQL cannot lock.
-        qs = qs.select_for_update(of=("self",))
-    return access_in(qs, pk)
+    return access_row(qs, pk, for_write=for_write)
 
 
 def access_attachment(user, complaint_pk, pk) -> Attachment:

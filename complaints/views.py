@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
 from crm.core.access import NotFound
-from crm.ui.forms import add_service_error, message_service_error, service_error_text
-from crm.ui.pagination import keyset_page
+from crm.ui.forms import SERVICE_REFUSALS, refusal_in_messages, refusal_on_form, service_error_text
+from crm.ui.pagination import keyset_page, query_without_cursor
 from customers.records.access import access_customer
 
 from . import selectors, services
@@ -67,14 +67,12 @@ def queue(request):
         request.GET.get("after"),
         settings.FIDUCIA["LIST_PAGE_SIZE"],
     )
-    query = request.GET.copy()
-    query.pop("after", None)
     today = timezone.localdate()
     for c in page.items:
         _mark_left(c, today)
     context = {
         "page": page,
-        "query": query.urlencode(),
+        "query": query_without_cursor(request),
         "today": today,
         "can_assign": request.user.has_perm("complaints.assign_complaint"),
         "can_accept": request.user.has_perm("complaints.accept_complaint"),
@@ -130,13 +128,10 @@ def bulk(request):
         if not form.is_valid():
             messages.error(request, _("Please choose a handler."))
             return redirect(back)
-        try:
+        with refusal_in_messages(request, SERVICE_REFUSALS):
             n = services.complaints_assign(
                 request.user, ids, form.cleaned_data["handler"], note=form.cleaned_data["note"]
             )
-        except (PermissionDenied, ValidationError) as exc:
-            message_service_error(request, exc)
-        else:
             messages.success(request, _("%(n)s complaint(s) assigned.") % {"n": n})
     elif action == "accept":
         done, failed = 0, []
@@ -217,28 +212,24 @@ def transition(request, pk):
         return _back(pk)
     data = dict(form.cleaned_data)
     to_state = data.pop("to_state")
-    try:
+    with refusal_in_messages(request, SERVICE_REFUSALS):
         services.complaint_transition(request.user, pk, to_state, **data)
-    except (PermissionDenied, ValidationError) as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(
             request, _("Status changed to “%(state)s”.") % {"state": State(to_state).label}
         )
     return _back(pk)
 
 
-def _simple(request, pk, form_class, call, success):
+def _simple(request, pk, form_class, service, success):
+    """A clock or extension action: `form_class`'s fields are `service`'s keyword arguments
+    after (acting user, complaint id); the refusal or `success` is shown on the complaint."""
     access_complaint(request.user, pk)
     form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; nothing was changed."))
         return _back(pk)
-    try:
-        call(form.cleaned_data)
-    except (PermissionDenied, ValidationError) as exc:
-        message_service_error(request, exc)
-    else:
+    with refusal_in_messages(request, SERVICE_REFUSALS):
+        service(request.user, pk, **form.cleaned_data)
         messages.success(request, success)
     return _back(pk)
 
@@ -250,9 +241,7 @@ def extension(request, pk):
         request,
         pk,
         ExtensionForm,
-        lambda d: services.complaint_request_extension(
-            request.user, pk, reason=d["reason"], notice_via=d["notice_via"]
-        ),
+        services.complaint_request_extension,
         _("Extension requested; a second person must approve it."),
     )
 
@@ -261,13 +250,7 @@ def extension(request, pk):
 @requires("complaints.handle_complaint")
 def pause(request, pk):
     return _simple(
-        request,
-        pk,
-        PauseForm,
-        lambda d: services.complaint_pause_clock(
-            request.user, pk, reason=d["reason"], started_on=d["started_on"], note=d["note"]
-        ),
-        _("The clock is stopped."),
+        request, pk, PauseForm, services.complaint_pause_clock, _("The clock is stopped.")
     )
 
 
@@ -275,13 +258,7 @@ def pause(request, pk):
 @requires("complaints.handle_complaint")
 def resume(request, pk):
     return _simple(
-        request,
-        pk,
-        ResumeForm,
-        lambda d: services.complaint_resume_clock(
-            request.user, pk, ended_on=d["ended_on"], new_facts=d["new_facts"], note=d["note"]
-        ),
-        _("The clock runs again."),
+        request, pk, ResumeForm, services.complaint_resume_clock, _("The clock runs again.")
     )
 
 
@@ -292,7 +269,7 @@ def new_facts(request, pk):
         request,
         pk,
         NewFactsForm,
-        lambda d: services.complaint_record_new_facts(request.user, pk, on=d["on"], note=d["note"]),
+        services.complaint_record_new_facts,
         _("New facts recorded; the period starts again."),
     )
 
@@ -305,13 +282,10 @@ def assign_one(request, pk):
     if not form.is_valid():
         messages.error(request, _("Please choose a handler."))
         return _back(pk)
-    try:
+    with refusal_in_messages(request, SERVICE_REFUSALS):
         services.complaints_assign(
             request.user, [pk], form.cleaned_data["handler"], note=form.cleaned_data["note"]
         )
-    except (PermissionDenied, ValidationError) as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(request, _("Handler assigned."))
     return _back(pk)
 
@@ -326,11 +300,8 @@ def attach(request, pk):
     elif upload.size > 10 * 1024 * 1024:
         messages.error(request, _("A document may be at most 10 MB."))
     else:
-        try:
+        with refusal_in_messages(request, PermissionDenied):
             services.complaint_attach(request.user, pk, upload)
-        except PermissionDenied as exc:
-            message_service_error(request, exc)
-        else:
             messages.success(request, _("Document added."))
     return _back(pk)
 
@@ -352,6 +323,16 @@ def notice_print(request, pk, notice_pk):
 # ---- intake -------------------------------------------------------------------------------------
 
 
+DUPLICATE_MATCH_FIELDS = (
+    "complainant_name",
+    "complainant_contact",
+    "business_category",
+    "cause",
+    "product",
+    "received_at",
+)
+
+
 def _intake(request, *, intake, customer=None, template_title=""):
     form = IntakeForm(
         request.POST or None,
@@ -370,17 +351,10 @@ def _intake(request, *, intake, customer=None, template_title=""):
                 form.add_error(None, _("No customer with this number in your book."))
         if not form.errors:
             anonymous = d.get("is_anonymous", False) and linked is None
+            # What a duplicate is matched on; the complaint is logged with the same values.
+            matched = {key: d[key] for key in DUPLICATE_MATCH_FIELDS}
             duplicates = (
-                selectors.complaint_duplicates(
-                    request.user,
-                    customer=linked,
-                    complainant_name=d["complainant_name"],
-                    complainant_contact=d["complainant_contact"],
-                    business_category=d["business_category"],
-                    cause=d["cause"],
-                    product=d["product"],
-                    received_at=d["received_at"],
-                )
+                selectors.complaint_duplicates(request.user, customer=linked, **matched)
                 if not anonymous
                 else []
             )
@@ -392,27 +366,19 @@ def _intake(request, *, intake, customer=None, template_title=""):
                     ),
                 )
             else:
-                try:
+                with refusal_on_form(form):
                     c = services.complaint_log(
                         request.user,
                         intake=intake,
                         customer=linked,
                         is_anonymous=anonymous,
-                        complainant_name=d["complainant_name"],
-                        complainant_contact=d["complainant_contact"],
+                        **matched,
                         channel=d["channel"],
-                        business_category=d["business_category"],
-                        cause=d["cause"],
-                        product=d["product"],
-                        received_at=d["received_at"],
                         demands=d["demands"],
                         facts=d["facts"],
                         regulator_reference=d.get("regulator_reference", ""),
                         files=d["files"],
                     )
-                except ValidationError as exc:
-                    add_service_error(form, exc)
-                else:
                     messages.success(
                         request,
                         _("Complaint %(ref)s logged; decision due by %(due)s.")

@@ -1,13 +1,15 @@
 """Who sees which risk-watch rows (crm.core.access contract): `<entity>s_for(user)` scoped to the
 user's book (RMs: their customers; compliance, risk and audit: all), `access_<entity>(user, pk,
-*, for_write=False)` for one row, NotFound (404) for missing and out-of-scope alike."""
+*, for_write=False)` for one row, NotFound (404) for missing and out-of-scope alike. for_write
+locks the row alone (access_row): FOR UPDATE over the book's join would lock the customer row
+too, and a reassignment locks the customer before it moves the customer's warnings."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
 from crm.accounts.access import Scope, scope_of
-from crm.core.access import access_in
+from crm.core.access import access_row
 from customers.records.selectors import book_q, customers_for
 
 from .models import (
@@ -32,25 +34,18 @@ def _scoped(model, user) -> QuerySet:
     return model.objects.filter(book_q(user, "customer__"))
 
 
-def _access(scoped: QuerySet, pk, for_write: bool):
-    if for_write:
-        # Lock the row alone: FOR UPDATE over the book's join would lock the customer row too,
-        # and a reassignment locks the customer before it moves the customer's warnings.
-        scoped = scoped.select_for_update(of=("self",))
-    return access_in(scoped, pk)
-
-
 def warnings_for(user) -> QuerySet[RiskWarning]:
     return _scoped(RiskWarning, user)
 
 
 def access_warning(user, pk, *, for_write: bool = False) -> RiskWarning:
     # One row by primary key: the book as a join costs nothing here.
-    qs = RiskWarning.objects.filter(book_q(user, "customer__"))
-    if not for_write:
-        # A row lock cannot cover the nullable side of the joins select_related makes.
-        qs = qs.select_related("customer", "owner")
-    return _access(qs, pk, for_write)
+    return access_row(
+        RiskWarning.objects.filter(book_q(user, "customer__")),
+        pk,
+        for_write=for_write,
+        read_related=("customer", "owner"),
+    )
 
 
 def steps_for(user) -> QuerySet[DisposalStep]:
@@ -58,7 +53,7 @@ def steps_for(user) -> QuerySet[DisposalStep]:
 
 
 def access_step(user, pk, *, for_write: bool = False) -> DisposalStep:
-    return _access(steps_for(user), pk, for_write)
+    return access_row(steps_for(user), pk, for_write=for_write)
 
 
 def signals_for(user) -> QuerySet[RiskSignal]:
@@ -66,7 +61,9 @@ def signals_for(user) -> QuerySet[RiskSignal]:
 
 
 def access_signal(user, pk, *, for_write: bool = False) -> RiskSignal:
-    return _access(RiskSignal.objects.filter(book_q(user, "customer__")), pk, for_write)
+    return access_row(
+        RiskSignal.objects.filter(book_q(user, "customer__")), pk, for_write=for_write
+    )
 
 
 def watchlist_entries_for(user) -> QuerySet[WatchListEntry]:
@@ -74,7 +71,7 @@ def watchlist_entries_for(user) -> QuerySet[WatchListEntry]:
 
 
 def access_watchlist_entry(user, pk, *, for_write: bool = False) -> WatchListEntry:
-    return _access(watchlist_entries_for(user), pk, for_write)
+    return access_row(watchlist_entries_for(user), pk, for_write=for_write)
 
 
 def watch_changes_for(user) -> QuerySet[WatchListChange]:
@@ -85,7 +82,7 @@ def watch_changes_for(user) -> QuerySet[WatchListChange]:
 
 def access_watch_change(user, pk, *, for_write: bool = False) -> WatchListChange:
     qs = WatchListChange.objects.filter(book_q(user, "customer__"))
-    return _access(qs, pk, for_write)
+    return access_row(qs, pk, for_write=for_write)
 
 
 def suitability_checks_for(user) -> QuerySet[SuitabilityCheck]:
@@ -94,4 +91,4 @@ def suitability_checks_for(user) -> QuerySet[SuitabilityCheck]:
 
 def access_suitability_check(user, pk, *, for_write: bool = False) -> SuitabilityCheck:
     qs = SuitabilityCheck.objects.filter(book_q(user, "customer__"))
-    return _access(qs, pk, for_write)
+    return access_row(qs, pk, for_write=for_write)

@@ -188,9 +188,7 @@ AUDIT_EXPORT = downloads.DownloadKind(
     build=_build_audit,
     summary=_("Audit-log export requested by %(user)s"),
     window=datetime.timedelta(hours=24),
-    request_url="compliance:audit-export-request",
-    list_url="compliance:audit-export-list",
-    download_url="compliance:audit-export-download",
+    url_name="compliance:audit-export",
     request_title=_("Request an audit-log export"),
     request_intro=_(
         "Exports of the audit log need a second person's approval. Once approved you can "

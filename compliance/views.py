@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import require, requires
-from crm.ui.forms import add_service_error, message_service_error
-from crm.ui.pagination import keyset_page
+from crm.ui.forms import message_service_error, refusal_in_messages, refusal_on_form
+from crm.ui.pagination import keyset_page, query_without_cursor
 from customers.records.access import access_customer
 from customers.records.validity import assessment_expires_on
 
@@ -31,12 +31,6 @@ from .services.watchlist import watchlist_change_request
 from .transfers import audit_filter
 
 PAGE = settings.FIDUCIA["LIST_PAGE_SIZE"]
-
-
-def _query_without_after(request) -> str:
-    query = request.GET.copy()
-    query.pop("after", None)
-    return query.urlencode()
 
 
 # ---- dashboard --------------------------------------------------------------------------------
@@ -115,7 +109,7 @@ def signal_list(request):
         "compliance/signals.html",
         {
             "page": page,
-            "query": _query_without_after(request),
+            "query": query_without_cursor(request),
             "kind": kind,
             "kinds": RiskWarning._meta.get_field("kind").choices,
             "can_add": request.user.has_perm("compliance.add_risksignal"),
@@ -129,7 +123,7 @@ def signal_create(request):
     form = SignalForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_on_form(form):
             signal = signals.signal_record(
                 request.user,
                 customer=data["customer"],
@@ -139,9 +133,6 @@ def signal_create(request):
                 evidence=data["evidence"],
                 value=data["value"],
             )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             messages.success(request, _("Signal recorded."))
             if signal.warning_id:
                 return redirect("compliance:warning-detail", signal.warning_id)
@@ -168,7 +159,7 @@ def warning_list(request):
         "compliance/warnings.html",
         {
             "page": page,
-            "query": _query_without_after(request),
+            "query": query_without_cursor(request),
             "grade": grade,
             "status": status,
             "mine": mine,
@@ -210,7 +201,7 @@ def step_add(request, pk):
     form = StepForm(request.POST, staff=selectors.step_owners(request.user, warning))
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_in_messages(request):
             disposal.step_add(
                 request.user,
                 warning,
@@ -219,9 +210,6 @@ def step_add(request, pk):
                 due_on=data["due_on"],
                 outcome=data["outcome"],
             )
-        except ValidationError as exc:
-            message_service_error(request, exc)
-        else:
             messages.success(request, _("Disposal step saved."))
     else:
         message_service_error(request, ValidationError(form.errors.as_data()))
@@ -234,11 +222,8 @@ def step_done(request, pk):
     step = access_step(request.user, pk)
     form = OutcomeForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_in_messages(request):
             disposal.step_complete(request.user, step, outcome=form.cleaned_data["outcome"])
-        except ValidationError as exc:
-            message_service_error(request, exc)
-        else:
             messages.success(request, _("Outcome recorded."))
     else:
         messages.error(request, _("Please record the outcome."))
@@ -258,7 +243,7 @@ def watchlist(request):
         require(request.user, "compliance.request_watchlist_change")
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with refusal_on_form(form):
                 watchlist_change_request(
                     request.user,
                     data["customer"],
@@ -266,9 +251,6 @@ def watchlist(request):
                     reason=data["reason"],
                     review_on=data["review_on"],
                 )
-            except ValidationError as exc:
-                add_service_error(form, exc)
-            else:
                 messages.success(request, _("The change was sent for approval."))
                 return redirect("compliance:watch-list")
     action = request.GET.get("action", "")
@@ -282,7 +264,7 @@ def watchlist(request):
         "compliance/watchlist.html",
         {
             "page": page,
-            "query": _query_without_after(request),
+            "query": query_without_cursor(request),
             "form": form if can_request else None,
             "changes": changes,
             "actions": WatchAction.choices,
@@ -310,7 +292,7 @@ def suitability_check(request):
         result = suitability.check(customer, product)
         if request.method == "POST":
             require(request.user, "compliance.add_suitabilitycheck")
-            try:
+            with refusal_in_messages(request):
                 check = suitability_check_record(
                     request.user,
                     customer,
@@ -318,9 +300,6 @@ def suitability_check(request):
                     confirm=request.POST.get("confirm") == "1",
                     note=request.POST.get("note", ""),
                 )
-            except ValidationError as exc:
-                message_service_error(request, exc)
-            else:
                 if check.confirmed:
                     messages.success(request, _("Check and customer confirmation recorded."))
                 else:
@@ -350,7 +329,7 @@ def mismatches(request):
     return render(
         request,
         "compliance/mismatches.html",
-        {"page": page, "query": _query_without_after(request)},
+        {"page": page, "query": query_without_cursor(request)},
     )
 
 
@@ -373,7 +352,7 @@ def audit_review(request):
         {
             "filter": filterset,
             "page": page,
-            "query": _query_without_after(request),
+            "query": query_without_cursor(request),
             "filters": _filters_of(request),
             "can_export": request.user.has_perm("compliance.add_auditexport"),
         },

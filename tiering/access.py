@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from crm.core.access import access_in
+from crm.core.access import access_in, access_row
 from customers.records.selectors import book_q
 
 from .models import TierAssignment, TierOverride, TierPolicy, TierRun
@@ -39,7 +39,4 @@ def overrides_for(user) -> QuerySet[TierOverride]:
 
 
 def access_override(user, pk, *, for_write: bool = False) -> TierOverride:
-    qs = overrides_for(user)
-    if for_write:
-        qs = qs.select_for_update(of=("self",))
-    return access_in(qs, pk)
+    return access_row(overrides_for(user), pk, for_write=for_write)

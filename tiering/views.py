@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import require, requires
-from crm.ui.forms import add_service_error, message_service_error
+from crm.ui.forms import refusal_in_messages, refusal_on_form
 
 from . import selectors, services
 from .access import access_policy, access_run
@@ -62,7 +61,7 @@ def propose_override(request, pk):
     customer = context["customer"]
     form = OverrideForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_on_form(form):
             services.override_propose(
                 request.user,
                 customer,
@@ -71,9 +70,6 @@ def propose_override(request, pk):
                 reason=form.cleaned_data["reason"],
                 expires_on=form.cleaned_data["expires_on"],
             )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             context = _panel_context(request, pk)
             context["proposed"] = True
             return render(request, "tiering/_panel.html", context)
@@ -190,11 +186,8 @@ def policy_list(request):
     if request.method == "POST":
         require(request.user, "tiering.add_tierpolicy")
         if form.is_valid():
-            try:
+            with refusal_on_form(form):
                 draft = services.policy_draft(request.user, None, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_error(form, exc)
-            else:
                 messages.success(request, _("Draft v%(v)s saved.") % {"v": draft.version})
                 return redirect("tiering:policy-list")
     return render(
@@ -214,11 +207,8 @@ def _policy_initial(policy: TierPolicy | None) -> dict:
 @requires("tiering.publish_tierpolicy")
 def policy_publish(request, pk):
     policy = access_policy(request.user, pk)
-    try:
+    with refusal_in_messages(request):
         services.policy_publish(request.user, policy)
-    except ValidationError as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(request, _("Policy v%(v)s published.") % {"v": policy.version})
     return redirect("tiering:policy-list")
 

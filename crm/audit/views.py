@@ -2,7 +2,7 @@ from django.conf import settings
 from django.shortcuts import render
 
 from crm.accounts.permissions import requires
-from crm.ui.pagination import keyset_page
+from crm.ui.pagination import keyset_page, query_without_cursor
 
 from .filters import AuditEntryFilter
 from .selectors import audit_entries_for
@@ -15,10 +15,8 @@ def audit_list(request):
     page = keyset_page(
         qs, ["-at", "-pk"], request.GET.get("after"), settings.FIDUCIA["LIST_PAGE_SIZE"]
     )
-    query = request.GET.copy()
-    query.pop("after", None)
     return render(
         request,
         "audit/list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode()},
+        {"filter": filterset, "page": page, "query": query_without_cursor(request)},
     )

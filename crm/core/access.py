@@ -38,6 +38,17 @@ def access_in(queryset, pk, *, lock: bool = False):
         raise NotFound from exc
 
 
+def access_row(queryset, pk, *, for_write: bool = False, read_related=()):
+    """access_in for a scope that joins other tables: `for_write` locks the row itself only
+    (FOR UPDATE OF self), not the customer or team rows the scope joins, and PostgreSQL cannot
+    lock the nullable side of an outer join. `read_related` are select_related on a read only."""
+    if for_write:
+        queryset = queryset.select_for_update(of=("self",))
+    elif read_related:
+        queryset = queryset.select_related(*read_related)
+    return access_in(queryset, pk)
+
+
 class NotFoundMiddleware:
     """Turns the access contract's NotFound into Django's 404 (handler404 renders it)."""
 

@@ -45,16 +45,17 @@ class DownloadKind:
     build: Callable[[object, dict], tuple[bytes, str]]
     summary: str  # approval summary, "%(user)s" is the requester
     window: datetime.timedelta
-    # Pages: URL names of the request form, the list and the download; texts.
-    request_url: str
-    list_url: str
-    download_url: str
+    # Pages: the URL names "<url_name>-request" (the form), "-list" and "-download"; texts.
+    url_name: str
     request_title: str
     request_intro: str
     no_filters: str  # what an empty filter means ("your whole book")
     list_title: str
     form_class: type
     nav_template: str = ""
+
+    def url(self, page: str) -> str:
+        return f"{self.url_name}-{page}"
 
 
 def register_download(kind: DownloadKind) -> None:

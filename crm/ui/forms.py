@@ -1,7 +1,12 @@
 """Showing a service's refusal on the form that asked for it, or in the messages."""
 
+from contextlib import contextmanager
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+
+# What a service that checks a permission of its own refuses with, besides ValidationError.
+SERVICE_REFUSALS = (ValidationError, PermissionDenied)
 
 
 def add_service_error(form, exc: ValidationError) -> None:
@@ -26,3 +31,26 @@ def message_service_error(request, exc: Exception) -> None:
     """Show a service's refusal in the page's messages, for actions that have no form to put
     it on (buttons that post and redirect)."""
     messages.error(request, service_error_text(exc))
+
+
+@contextmanager
+def refusal_on_form(form):
+    """Run the block; a ValidationError raised in it (a service refusing what the valid form
+    asked for) goes onto `form` by add_service_error and ends the block, so the view goes on
+    to render the form again. A successful block usually ends with its own redirect."""
+    try:
+        yield
+    except ValidationError as exc:
+        add_service_error(form, exc)
+
+
+@contextmanager
+def refusal_in_messages(request, refusals=ValidationError):
+    """Run the block; an exception of `refusals` (ValidationError, or a tuple that adds
+    PermissionDenied where the service refuses with it) raised in it is shown in the page's
+    messages and ends the block. The rest of the block, usually a success message, runs only
+    when the service agreed; the view then redirects either way."""
+    try:
+        yield
+    except refusals as exc:
+        message_service_error(request, exc)

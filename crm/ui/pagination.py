@@ -87,3 +87,11 @@ def capped_count(qs: QuerySet, cap: int) -> tuple[int, bool]:
     """(count, more) counting at most `cap` rows: "1000+" instead of COUNT(*) over 1M rows."""
     n = qs.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+def query_without_cursor(request) -> str:
+    """The request's query string without the page cursor ("after"): the filters a page's
+    "more" link keeps when it adds the next cursor."""
+    query = request.GET.copy()
+    query.pop("after", None)
+    return query.urlencode()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from crm.core.access import access_in
+from crm.core.access import access_row
 from customers.contacts.models import Interaction
 from customers.records.models import FollowUpTask
 from customers.records.selectors import book_q
@@ -25,10 +25,8 @@ def interactions_for(user, book: Q | None = None) -> QuerySet[Interaction]:
 
 
 def access_interaction(user, pk, *, for_write: bool = False) -> Interaction:
-    if for_write:
-        # Lock the interaction only (the book filter joins the customer).
-        return access_in(interactions_for(user).select_for_update(of=("self",)), pk)
-    return access_in(interactions_for(user).select_related("customer"), pk)
+    # for_write locks the interaction only (the book filter joins the customer).
+    return access_row(interactions_for(user), pk, for_write=for_write, read_related=("customer",))
 
 
 def tasks_for(user, book: Q | None = None) -> QuerySet[FollowUpTask]:
@@ -40,6 +38,4 @@ def access_task(user, pk, *, for_write: bool = False, customer=None) -> FollowUp
     qs = tasks_for(user)
     if customer is not None:
         qs = qs.filter(customer=customer)
-    if for_write:
-        return access_in(qs.select_for_update(of=("self",)), pk)
-    return access_in(qs.select_related("customer", "owner"), pk)
+    return access_row(qs, pk, for_write=for_write, read_related=("customer", "owner"))

@@ -174,6 +174,17 @@ def _task_columns(*, customer, owner, title, reason, due_on, dedupe_key, now, ru
     return columns
 
 
+def _insert_tasks(rows, **columns) -> int:
+    """One INSERT … SELECT of a follow-up task per row of `rows`, `columns` as _task_columns
+    takes them; returns how many tasks were created."""
+    return insert_select(FollowUpTask, _task_columns(**columns), rows)
+
+
+def _insert_customer_tasks(customers, **columns) -> int:
+    """_insert_tasks over a Customer queryset: each task is the customer's, owned by its RM."""
+    return _insert_tasks(customers, customer=F("pk"), owner=F("owner_id"), **columns)
+
+
 def _key(prefix: str, field: str, suffix: str):
     return Concat(Value(prefix), Cast(field, CharField()), Value(suffix), output_field=CharField())
 
@@ -205,19 +216,14 @@ def _cadence_statement(rule, day, cal, vip_levels, now) -> int:
     # growing heap per row when its statistics said "empty": quadratic on a first run.)
     qs = out_of_cadence(rule, day, vip_levels)
     due = cal.deadline(day, rule.due_in_days, working_days=rule.working_days)
-    return insert_select(
-        FollowUpTask,
-        _task_columns(
-            customer=F("pk"),
-            owner=F("owner_id"),
-            title=_title(rule.task_title),
-            reason=FollowUpReason.CADENCE,
-            due_on=due,
-            dedupe_key=_key(f"cadence:{rule.pk}:", "pk", f":{rule.period_months}m{bucket}"),
-            now=now,
-            rule_id=rule.pk,
-        ),
+    return _insert_customer_tasks(
         qs,
+        title=_title(rule.task_title),
+        reason=FollowUpReason.CADENCE,
+        due_on=due,
+        dedupe_key=_key(f"cadence:{rule.pk}:", "pk", f":{rule.period_months}m{bucket}"),
+        now=now,
+        rule_id=rule.pk,
     )
 
 
@@ -292,20 +298,17 @@ def create_event_tasks(day: datetime.date, cal: BusinessCalendar, now) -> SweepC
 def _maturity_statement(day, cal, now) -> int:
     char_out = CharField()
     targets = _days(day, option("MATURITY_DAYS"))
-    return insert_select(
-        FollowUpTask,
-        _task_columns(
-            customer=F("customer_id"),
-            owner=F("customer__owner_id"),
-            title=_title("产品到期回访：", "title"),
-            reason=FollowUpReason.MATURITY,
-            due_on=_due_before(cal, {t: Q(matures_on=t) for t in targets}),
-            dedupe_key=_event_key("maturity", Cast("matures_on", char_out)),
-            now=now,
-        ),
+    return _insert_tasks(
         Contract.objects.filter(
             status=Contract.Status.ACTIVE, matures_on__in=targets, customer__is_active=True
         ),
+        customer=F("customer_id"),
+        owner=F("customer__owner_id"),
+        title=_title("产品到期回访：", "title"),
+        reason=FollowUpReason.MATURITY,
+        due_on=_due_before(cal, {t: Q(matures_on=t) for t in targets}),
+        dedupe_key=_event_key("maturity", Cast("matures_on", char_out)),
+        now=now,
     )
 
 
@@ -318,20 +321,15 @@ def _kyc_statement(day, cal, now) -> int:
         [When(risk_assessed_on__in=assessed[t], then=Value(t.isoformat())) for t in targets],
         char_out,
     )
-    return insert_select(
-        FollowUpTask,
-        _task_columns(
-            customer=F("pk"),
-            owner=F("owner_id"),
-            title=Concat(
-                Value("风险测评到期（"), expiry, Value("），请安排重新测评"), output_field=char_out
-            ),
-            reason=FollowUpReason.KYC_RENEWAL,
-            due_on=_due_before(cal, {t: Q(risk_assessed_on__in=assessed[t]) for t in targets}),
-            dedupe_key=_event_key("kyc-renewal", expiry),
-            now=now,
-        ),
+    return _insert_customer_tasks(
         active.filter(risk_assessed_on__in=[d for t in targets for d in assessed[t]]),
+        title=Concat(
+            Value("风险测评到期（"), expiry, Value("），请安排重新测评"), output_field=char_out
+        ),
+        reason=FollowUpReason.KYC_RENEWAL,
+        due_on=_due_before(cal, {t: Q(risk_assessed_on__in=assessed[t]) for t in targets}),
+        dedupe_key=_event_key("kyc-renewal", expiry),
+        now=now,
     )
 
 
@@ -339,23 +337,18 @@ def _id_expiry_statement(day, cal, now) -> int:
     active = Customer.objects.filter(is_active=True)
     char_out = CharField()
     targets = _days(day, option("ID_EXPIRY_DAYS"))
-    return insert_select(
-        FollowUpTask,
-        _task_columns(
-            customer=F("pk"),
-            owner=F("owner_id"),
-            title=Concat(
-                Value("证件到期（"),
-                Cast("id_expires_on", char_out),
-                Value("），请更新身份证件"),
-                output_field=char_out,
-            ),
-            reason=FollowUpReason.ID_EXPIRY,
-            due_on=_due_before(cal, {t: Q(id_expires_on=t) for t in targets}),
-            dedupe_key=_event_key("id-expiry", Cast("id_expires_on", char_out)),
-            now=now,
-        ),
+    return _insert_customer_tasks(
         active.filter(id_expires_on__in=targets),
+        title=Concat(
+            Value("证件到期（"),
+            Cast("id_expires_on", char_out),
+            Value("），请更新身份证件"),
+            output_field=char_out,
+        ),
+        reason=FollowUpReason.ID_EXPIRY,
+        due_on=_due_before(cal, {t: Q(id_expires_on=t) for t in targets}),
+        dedupe_key=_event_key("id-expiry", Cast("id_expires_on", char_out)),
+        now=now,
     )
 
 
@@ -372,26 +365,21 @@ def _birthday_statement(day, cal, now) -> int:
     any_birthday = Q(pk__in=[])
     for born in born_on.values():
         any_birthday |= born
-    return insert_select(
-        FollowUpTask,
-        _task_columns(
-            customer=F("pk"),
-            owner=F("owner_id"),
-            title=_case(
-                [When(b, then=Value(f"生日关怀（{t:%m月%d日}）")) for t, b in born_on.items()],
-                char_out,
-            ),
-            reason=FollowUpReason.BIRTHDAY,
-            due_on=_case([When(b, then=Value(t)) for t, b in born_on.items()], date_out),
-            dedupe_key=Concat(
-                Value("birthday:"),
-                Cast("pk", char_out),
-                _case([When(b, then=Value(f":{t.year}")) for t, b in born_on.items()], char_out),
-                output_field=char_out,
-            ),
-            now=now,
-        ),
+    return _insert_customer_tasks(
         active.filter(any_birthday, birth_date__isnull=False),
+        title=_case(
+            [When(b, then=Value(f"生日关怀（{t:%m月%d日}）")) for t, b in born_on.items()],
+            char_out,
+        ),
+        reason=FollowUpReason.BIRTHDAY,
+        due_on=_case([When(b, then=Value(t)) for t, b in born_on.items()], date_out),
+        dedupe_key=Concat(
+            Value("birthday:"),
+            Cast("pk", char_out),
+            _case([When(b, then=Value(f":{t.year}")) for t, b in born_on.items()], char_out),
+            output_field=char_out,
+        ),
+        now=now,
     )
 
 

@@ -5,7 +5,7 @@ raising NotFound (404) alike for "missing" and "not yours"."""
 from django.db.models import Q, QuerySet
 
 from crm.accounts.access import Scope, book_filter, scope_of
-from crm.core.access import access_in
+from crm.core.access import access_in, access_row
 from customers.records.models import (
     Customer,
     CustomerCoServer,
@@ -45,10 +45,7 @@ def customers_for(user) -> QuerySet[Customer]:
 def access_customer(user, pk, *, for_write: bool = False) -> Customer:
     """The customer if in the user's book (locked FOR UPDATE when `for_write`, inside the
     caller's transaction), else NotFound: never 403, so ids cannot be probed."""
-    qs = customers_for(user)
-    if for_write:
-        qs = qs.select_for_update(of=("self",))
-    return access_in(qs, pk)
+    return access_row(customers_for(user), pk, for_write=for_write)
 
 
 def saved_filters_for(user) -> QuerySet[SavedFilter]:
@@ -74,7 +71,4 @@ def pii_exports_for(user) -> QuerySet[PiiExport]:
 
 
 def access_pii_export(user, pk, *, for_write: bool = False) -> PiiExport:
-    qs = pii_exports_for(user)
-    if for_write:
-        qs = qs.select_for_update(of=("self",))
-    return access_in(qs, pk)
+    return access_row(pii_exports_for(user), pk, for_write=for_write)

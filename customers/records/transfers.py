@@ -98,9 +98,7 @@ PII_EXPORT = downloads.DownloadKind(
     summary=_("Unmasked customer export requested by %(user)s"),
     # After approval the requester may download the unmasked file once within this time.
     window=datetime.timedelta(hours=24),
-    request_url="customers:pii-export-request",
-    list_url="customers:pii-export-list",
-    download_url="customers:pii-export-download",
+    url_name="customers:pii-export",
     request_title=_("Request an unmasked export"),
     request_intro=_(
         "Exports with personal information in clear need a second person's approval. Once "

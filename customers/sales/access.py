@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from crm.accounts.access import book_filter
-from crm.core.access import access_in
+from crm.core.access import access_row
 from customers.records.selectors import book_q
 from customers.sales.models import (
     Activity,
@@ -21,22 +21,18 @@ from customers.sales.models import (
 )
 
 
-def _access(queryset: QuerySet, pk, for_write: bool):
-    if for_write:
-        return access_in(queryset.select_for_update(of=("self",)), pk)
-    return access_in(queryset, pk)
-
-
 def prospects_for(user) -> QuerySet[Prospect]:
     """Prospects owned in the user's book (own, team, branch; all for head office)."""
     return Prospect.objects.filter(book_filter(user))
 
 
 def access_prospect(user, pk, *, for_write: bool = False) -> Prospect:
-    qs = prospects_for(user)
-    if not for_write:
-        qs = qs.select_related("owner", "channel", "activity", "referred_by", "customer")
-    return _access(qs, pk, for_write)
+    return access_row(
+        prospects_for(user),
+        pk,
+        for_write=for_write,
+        read_related=("owner", "channel", "activity", "referred_by", "customer"),
+    )
 
 
 def channels_for(user) -> QuerySet[Channel]:
@@ -45,7 +41,7 @@ def channels_for(user) -> QuerySet[Channel]:
 
 
 def access_channel(user, pk, *, for_write: bool = False) -> Channel:
-    return _access(channels_for(user), pk, for_write)
+    return access_row(channels_for(user), pk, for_write=for_write)
 
 
 def activities_for(user) -> QuerySet[Activity]:
@@ -54,10 +50,12 @@ def activities_for(user) -> QuerySet[Activity]:
 
 
 def access_activity(user, pk, *, for_write: bool = False) -> Activity:
-    qs = activities_for(user)
-    if not for_write:
-        qs = qs.select_related("organiser", "channel", "branch")
-    return _access(qs, pk, for_write)
+    return access_row(
+        activities_for(user),
+        pk,
+        for_write=for_write,
+        read_related=("organiser", "channel", "branch"),
+    )
 
 
 def handover_plans_for(user) -> QuerySet[HandoverPlan]:
@@ -68,10 +66,12 @@ def handover_plans_for(user) -> QuerySet[HandoverPlan]:
 
 
 def access_handover_plan(user, pk, *, for_write: bool = False) -> HandoverPlan:
-    qs = handover_plans_for(user)
-    if not for_write:
-        qs = qs.select_related("departing", "default_successor", "created_by")
-    return _access(qs, pk, for_write)
+    return access_row(
+        handover_plans_for(user),
+        pk,
+        for_write=for_write,
+        read_related=("departing", "default_successor", "created_by"),
+    )
 
 
 def statements_for(user) -> QuerySet[Statement]:
@@ -80,7 +80,9 @@ def statements_for(user) -> QuerySet[Statement]:
 
 
 def access_statement(user, pk, *, for_write: bool = False) -> Statement:
-    return _access(statements_for(user).select_related("customer", "owner"), pk, for_write)
+    return access_row(
+        statements_for(user).select_related("customer", "owner"), pk, for_write=for_write
+    )
 
 
 def statement_runs_for(user) -> QuerySet[StatementRun]:
@@ -90,7 +92,7 @@ def statement_runs_for(user) -> QuerySet[StatementRun]:
 
 
 def access_statement_run(user, pk, *, for_write: bool = False) -> StatementRun:
-    return _access(statement_runs_for(user), pk, for_write)
+    return access_row(statement_runs_for(user), pk, for_write=for_write)
 
 
 def surveys_for(user) -> QuerySet[SatisfactionSurvey]:
@@ -98,4 +100,4 @@ def surveys_for(user) -> QuerySet[SatisfactionSurvey]:
 
 
 def access_survey(user, pk, *, for_write: bool = False) -> SatisfactionSurvey:
-    return _access(surveys_for(user), pk, for_write)
+    return access_row(surveys_for(user), pk, for_write=for_write)

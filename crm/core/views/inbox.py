@@ -1,13 +1,13 @@
 """The approvals queue and the notifications of the signed-in user."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import signed_in
-from crm.ui.forms import message_service_error
+from crm.ui.forms import SERVICE_REFUSALS, refusal_in_messages
 
 from .. import approvals, notifications
 
@@ -32,11 +32,8 @@ def approval_decide(request, pk):
     if not approvals.can_decide(request.user, req):
         raise PermissionDenied
     approve = request.POST.get("decision") == "approve"
-    try:
+    with refusal_in_messages(request, SERVICE_REFUSALS):
         approvals.decide(request.user, req.pk, approve=approve, note=request.POST.get("note", ""))
-    except (ValidationError, PermissionDenied) as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(request, _("Approved.") if approve else _("Rejected."))
     return redirect("core:approval-list")
 
@@ -46,10 +43,8 @@ def approval_decide(request, pk):
 @require_POST
 def approval_withdraw(request, pk):
     req = approvals.access_own_approval(request.user, pk)
-    try:
+    with refusal_in_messages(request):
         approvals.withdraw(request.user, req.pk)
-    except ValidationError as exc:
-        message_service_error(request, exc)
     return redirect("core:approval-list")
 
 

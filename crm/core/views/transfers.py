@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
-from crm.ui.forms import add_service_error, message_service_error
+from crm.ui.forms import message_service_error, refusal_in_messages, refusal_on_form
 
 from .. import downloads, imports
 from ..spreadsheets import table_response, xlsx_response
@@ -47,13 +47,10 @@ def import_upload(request, kind):
     form = kind.form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         options = {k: v for k, v in form.cleaned_data.items() if k != "file"}
-        try:
+        with refusal_on_form(form):
             staged = imports.staged_import_create(
                 kind, request.user, form.cleaned_data["file"], **options
             )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             return redirect(kind.url("preview"), staged.pk)
     recent = list(imports.staged_imports_for(kind, request.user)[:10])
     return render(request, "core/import.html", {"kind": kind, "form": form, "recent": recent})
@@ -88,11 +85,8 @@ def import_errors(request, kind, pk):
 @require_POST
 def import_confirm(request, kind, pk):
     staged = imports.access_staged_import(kind, request.user, pk)
-    try:
+    with refusal_in_messages(request):
         staged = imports.staged_import_confirm(kind, request.user, staged)
-    except ValidationError as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(request, kind.created_message % {"n": staged.created_count})
     return redirect(kind.url("preview"), pk)
 
@@ -124,17 +118,14 @@ def download_request(request, kind):
         filters = {k: v for k, v in filters.items() if v}
     form = kind.form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on_form(form):
             downloads.download_request(
                 kind, request.user, filters, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             messages.success(
                 request, _("Your request was sent for approval. You can download it once approved.")
             )
-            return redirect(kind.list_url)
+            return redirect(kind.url("list"))
     return render(
         request, "core/download_request.html", {"kind": kind, "form": form, "filters": filters}
     )
@@ -157,7 +148,7 @@ def download_take(request, kind, pk):
         data, name = downloads.download_take(kind, request.user, export)
     except ValidationError as exc:
         message_service_error(request, exc)
-        return redirect(kind.list_url)
+        return redirect(kind.url("list"))
     return xlsx_response(data, name)
 
 

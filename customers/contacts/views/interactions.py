@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
-from crm.ui.forms import add_service_error, message_service_error, service_error_text
+from crm.ui.forms import (
+    add_service_error,
+    message_service_error,
+    refusal_on_form,
+    service_error_text,
+)
 from customers.contacts import cadence
 from customers.contacts import selectors as fs
 from customers.contacts import services as services
@@ -89,7 +94,7 @@ def interaction_new(request, pk):
         form.initial["purpose"] = _purpose_for(task)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_on_form(form):
             services.interaction_log(
                 request.user,
                 customer,
@@ -100,9 +105,6 @@ def interaction_new(request, pk):
                 **{f: data[f] for f in services.EDITABLE},
                 task=task,
             )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             if request.htmx:
                 return fragment(
                     request,

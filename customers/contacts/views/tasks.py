@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires, signed_in
-from crm.ui.forms import message_service_error
+from crm.ui.forms import SERVICE_REFUSALS, refusal_in_messages
 from crm.ui.pagination import keyset_page
 from customers.contacts import selectors as fs
 from customers.contacts import services as services
@@ -60,11 +59,8 @@ def task_skip(request, pk):
     if not form.is_valid():
         messages.error(request, _("Please give a reason for skipping the task."))
         return redirect(target)
-    try:
+    with refusal_in_messages(request, SERVICE_REFUSALS):
         services.task_skip(request.user, task, reason=form.cleaned_data["reason"])
-    except (ValidationError, PermissionDenied) as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(request, _("Task skipped."))
     return redirect(target)
 
@@ -73,11 +69,8 @@ def task_skip(request, pk):
 @requires("customers.change_followuptask")
 def task_done(request, pk):
     task = access_task(request.user, pk)
-    try:
+    with refusal_in_messages(request, SERVICE_REFUSALS):
         services.task_complete(request.user, task)
-    except (ValidationError, PermissionDenied) as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(request, _("Task completed."))
     return redirect(safe_next(request, reverse("customers:task-list")))
 
@@ -91,13 +84,10 @@ def task_reassign(request, pk):
     if not form.is_valid():
         messages.error(request, _("Choose a member of your team."))
         return redirect(target)
-    try:
+    with refusal_in_messages(request, SERVICE_REFUSALS):
         services.task_reassign(
             request.user, task, form.cleaned_data["owner"], reason=form.cleaned_data["reason"]
         )
-    except (ValidationError, PermissionDenied) as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(request, _("Task reassigned."))
     return redirect(target)
 

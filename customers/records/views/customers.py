@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,8 +16,8 @@ from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import require, requires
 from crm.core.access import NotFound
 from crm.core.config import fiducia
-from crm.ui.forms import add_service_error, message_service_error
-from crm.ui.pagination import capped_count, keyset_page
+from crm.ui.forms import refusal_in_messages, refusal_on_form
+from crm.ui.pagination import capped_count, keyset_page, query_without_cursor
 from crm.ui.registry import MONTHLY_CONTRIBUTION, provider
 from customers.records import assessments, selectors, services
 from customers.records.access import access_customer, access_saved_filter
@@ -42,13 +41,11 @@ def customer_list(request):
     # The first page tells the count when it is all there is; otherwise the page asks for a
     # capped count with htmx (customer_count), keeping this request's query budget fixed.
     count = len(page) if not page.has_next and not request.GET.get("after") else None
-    query = request.GET.copy()
-    query.pop("after", None)
     context = {
         "filter": filterset,
         "page": page,
         "count": count,
-        "query": query.urlencode(),
+        "query": query_without_cursor(request),
         "search_kind": filterset.search_kind,
         "can_reassign": scope_of(request.user) >= Scope.TEAM
         and request.user.has_perm("customers.reassign_customer"),
@@ -78,12 +75,10 @@ def customer_count(request):
 @requires(VIEW)
 @require_POST
 def saved_filter_create(request):
-    try:
+    with refusal_in_messages(request):
         services.saved_filter_save(
             request.user, request.POST.get("name", ""), request.POST.get("query", "")
         )
-    except ValidationError as exc:
-        message_service_error(request, exc)
     return redirect(f"{reverse('customers:customer-list')}?{request.POST.get('query', '')}")
 
 
@@ -194,12 +189,10 @@ def reveal(request, pk, field):
     form = RevealForm(request.POST or None, field=field)
     context = {"customer": customer, "field": field, "form": form}
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on_form(form):
             context["value"] = services.customer_reveal_pii(
                 request.user, customer, field, purpose=form.cleaned_data["purpose"]
             )
-        except ValidationError as exc:
-            add_service_error(form, exc)
     response = render(request, "customers/_reveal.html", context)
     response["Cache-Control"] = "no-store"
     return response
@@ -236,14 +229,11 @@ def inline_edit(request, pk, field):
 def customer_create(request):
     form = CustomerForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on_form(form):
             # The form built and validated the instance; the service saves it.
             customer = services.customer_create(
                 request.user, form.instance, id_number=form.cleaned_data["id_number"]
             )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             messages.success(request, _("Customer created."))
             return redirect("customers:customer-detail", customer.pk)
     return render(request, "customers/form.html", {"form": form})
@@ -262,13 +252,10 @@ def customer_edit(request, pk):
         }
         if form.cleaned_data["id_number"]:
             changed.update(id_type="resident_id", birth_date=form.cleaned_data["birth_date"])
-        try:
+        with refusal_on_form(form):
             services.customer_update(
                 request.user, customer, changed, id_number=form.cleaned_data["id_number"]
             )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             messages.success(request, _("Customer saved."))
             return redirect("customers:customer-detail", customer.pk)
     return render(request, "customers/form.html", {"form": form, "customer": customer})
@@ -285,16 +272,13 @@ def reassign(request, pk):
     )  # after the scope: out of scope is 404, not 403
     form = ReassignForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on_form(form):
             services.customer_reassign(
                 request.user,
                 customer,
                 form.cleaned_data["owner"],
                 reason=form.cleaned_data["reason"],
             )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             messages.success(request, _("Customer reassigned."))
             # The new owner may be outside the user's book: back to the list then.
             if selectors.in_book(request.user, pk):
@@ -311,13 +295,10 @@ def bulk_reassign(request):
     form = ReassignForm(request.POST if "reason" in request.POST else None, user=request.user)
     customers = selectors.customers_by_ids(request.user, ids)  # NotFound unless all in the book
     if form.is_bound and form.is_valid():
-        try:
+        with refusal_on_form(form):
             n = services.customers_reassign(
                 request.user, ids, form.cleaned_data["owner"], reason=form.cleaned_data["reason"]
             )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             messages.success(request, _("%(n)d customers reassigned.") % {"n": n})
             return redirect("customers:customer-list")
     return render(
@@ -332,15 +313,12 @@ def risk_assessment_new(request, pk):
     customer = access_customer(request.user, pk)
     require(request.user, "customers.add_riskassessment")
     score = request.POST.get("score", "").strip()
-    try:
+    with refusal_in_messages(request):
         assessments.risk_assessment_create(
             request.user,
             customer,
             risk_class=request.POST.get("risk_class", ""),
             score=int(score) if score.isdigit() else None,
         )
-    except ValidationError as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(request, _("Risk assessment recorded."))
     return redirect("customers:customer-detail", pk=customer.pk)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
 from crm.core.access import parse_id
-from crm.ui.forms import add_service_error, message_service_error
+from crm.ui.forms import refusal_in_messages, refusal_on_form
 from crm.ui.pagination import keyset_page
 from customers.sales import selectors
 from customers.sales.access import access_handover_plan
@@ -32,7 +31,7 @@ def handover_start(request):
     form = HandoverStartForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_on_form(form):
             plan = handover.handover_start(
                 request.user,
                 data["departing"],
@@ -40,9 +39,6 @@ def handover_start(request):
                 reason=data["reason"],
                 note=data["note"],
             )
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             messages.success(request, _("Handover plan created."))
             return redirect("customers:handover-detail", pk=plan.pk)
     return render(request, "customers/sales/handover_start.html", {"form": form})
@@ -54,7 +50,7 @@ def handover_detail(request, pk):
     if request.method == "POST":
         form = HandoverAssignForm(request.POST, user=request.user)
         if form.is_valid():
-            try:
+            with refusal_in_messages(request):
                 n = handover.handover_assign(
                     request.user,
                     plan,
@@ -63,8 +59,6 @@ def handover_detail(request, pk):
                     note=form.cleaned_data["note"],
                 )
                 messages.success(request, _("%(n)d customers updated.") % {"n": n})
-            except ValidationError as exc:
-                message_service_error(request, exc)
         else:
             messages.error(request, _("Please choose a valid successor."))
         return redirect(request.get_full_path())
@@ -93,11 +87,8 @@ def handover_detail(request, pk):
 @requires(handover.PERM)
 def handover_complete(request, pk):
     plan = access_handover_plan(request.user, pk)
-    try:
+    with refusal_in_messages(request):
         done = handover.handover_complete(request.user, plan)
-    except ValidationError as exc:
-        message_service_error(request, exc)
-    else:
         messages.success(
             request,
             _("Handover completed: %(n)d customers moved.") % {"n": done.summary["customers"]},
@@ -109,11 +100,9 @@ def handover_complete(request, pk):
 @requires(handover.PERM)
 def handover_cancel(request, pk):
     plan = access_handover_plan(request.user, pk)
-    try:
+    with refusal_in_messages(request):
         handover.handover_cancel(request.user, plan)
         messages.success(request, _("Handover plan cancelled."))
-    except ValidationError as exc:
-        message_service_error(request, exc)
     return redirect("customers:handover-list")
 
 

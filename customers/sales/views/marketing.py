@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import require, requires
-from crm.ui.forms import add_service_error, message_service_error
+from crm.ui.forms import refusal_in_messages, refusal_on_form
 from crm.ui.pagination import keyset_page
 from customers.records.filters import CustomerFilter
 from customers.sales import selectors
@@ -39,7 +38,7 @@ def channel_detail(request, pk):
         require(request.user, "customers.add_channelevaluation")
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with refusal_on_form(form):
                 marketing.channel_evaluate(
                     request.user,
                     channel,
@@ -50,8 +49,6 @@ def channel_detail(request, pk):
                 )
                 messages.success(request, _("Evaluation saved."))
                 return redirect("customers:channel-detail", pk=pk)
-            except ValidationError as exc:
-                add_service_error(form, exc)
     return render(
         request,
         "customers/sales/channel_detail.html",
@@ -78,12 +75,9 @@ def activity_list(request):
 def activity_create(request):
     form = ActivityForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on_form(form):
             # The valid ModelForm has filled its instance; the service saves it.
             activity = marketing.activity_create(request.user, form.instance)
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             messages.success(request, _("Activity created."))
             return redirect("customers:activity-detail", pk=activity.pk)
     return render(request, "customers/sales/activity_form.html", {"form": form})
@@ -112,12 +106,10 @@ def activity_invite(request, pk):
     if activity.organiser_id == request.user.pk:
         activity.organiser = request.user  # one user object: its roles are loaded once
     if request.method == "POST":
-        try:
+        with refusal_in_messages(request):
             n = marketing.activity_invite(request.user, activity, request.POST.getlist("customer"))
             messages.success(request, _("%(n)d customers invited.") % {"n": n})
             return redirect("customers:activity-detail", pk=pk)
-        except ValidationError as exc:
-            message_service_error(request, exc)
     base = selectors.invitable_customers(activity, request.user)
     filterset = CustomerFilter(request.GET or None, queryset=base, user=request.user)
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
@@ -135,13 +127,11 @@ def activity_invite(request, pk):
 @requires("customers.change_activityinvitation")
 def activity_status(request, pk):
     activity = access_activity(request.user, pk)
-    try:
+    with refusal_in_messages(request):
         n = marketing.invitations_set_status(
             request.user, activity, request.POST.getlist("customer"), request.POST.get("status", "")
         )
         messages.success(request, _("%(n)d invitations updated.") % {"n": n})
-    except ValidationError as exc:
-        message_service_error(request, exc)
     return redirect("customers:activity-detail", pk=pk)
 
 
@@ -149,9 +139,7 @@ def activity_status(request, pk):
 @requires("customers.change_activity")
 def activity_held(request, pk):
     activity = access_activity(request.user, pk)
-    try:
+    with refusal_in_messages(request):
         n = marketing.activity_mark_held(request.user, activity)
         messages.success(request, _("Activity held: %(n)d follow-up tasks created.") % {"n": n})
-    except ValidationError as exc:
-        message_service_error(request, exc)
     return redirect("customers:activity-detail", pk=pk)

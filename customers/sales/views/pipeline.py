@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import requires
 from crm.core.access import NotFound
-from crm.ui.forms import add_service_error, message_service_error, service_error_text
+from crm.ui.forms import refusal_in_messages, refusal_on_form, service_error_text
 from customers.records.access import access_customer
 from customers.sales import selectors
 from customers.sales.access import access_prospect
@@ -31,8 +31,10 @@ def _board_filters(user, params):
     return owner, team
 
 
-def _board(user, owner, team) -> dict:
-    """Board data with each card's links, reversed once per board rather than per card."""
+def _board(user, params) -> dict:
+    """The board for the owner / team filters in `params`, with the chosen owner and team and
+    each card's links (reversed once per board rather than per card)."""
+    owner, team = _board_filters(user, params)
     data = selectors.pipeline_board(user, owner=owner, team=team)
     detail = reverse("customers:prospect-detail", args=[0])
     move = reverse("customers:prospect-move", args=[0])
@@ -41,16 +43,13 @@ def _board(user, owner, team) -> dict:
             pk = str(card["prospect"].pk)
             card["url"] = detail.replace("/0/", f"/{pk}/")
             card["move_url"] = move.replace("/0/", f"/{pk}/")
-    return data
+    return {**data, "owner": owner, "team": team}
 
 
 @requires("customers.view_prospect")
 def board(request):
-    owner, team = _board_filters(request.user, request.GET)
     context = {
-        **_board(request.user, owner, team),
-        "owner": owner,
-        "team": team,
+        **_board(request.user, request.GET),
         "can_write": request.user.has_perm("customers.change_prospect"),
         "filter_query": request.GET.urlencode(),
         "can_choose": scope_of(request.user) >= Scope.TEAM,
@@ -81,12 +80,9 @@ def board_filters(request):
 def prospect_create(request):
     form = ProspectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on_form(form):
             # The valid ModelForm has filled its instance; the service saves it.
             prospect = pipeline.prospect_create(request.user, form.instance)
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
             messages.success(request, _("Prospect created."))
             return redirect("customers:prospect-detail", pk=prospect.pk)
     return render(request, "customers/sales/prospect_form.html", {"form": form})
@@ -153,14 +149,7 @@ def prospect_move(request, pk):
         if error:
             messages.error(request, error)
         # The board's owner/team filters travel with the form.
-        owner, team = _board_filters(request.user, request.POST)
-        context = {
-            **_board(request.user, owner, team),
-            "owner": owner,
-            "team": team,
-            "can_write": True,
-            "error": error,
-        }
+        context = {**_board(request.user, request.POST), "can_write": True, "error": error}
         return render(request, "customers/sales/_board.html", context)
     if error:
         messages.error(request, error)
@@ -173,7 +162,7 @@ def prospect_move(request, pk):
 @requires("customers.change_customer")
 def customer_move(request, pk):
     customer = access_customer(request.user, pk)
-    try:
+    with refusal_in_messages(request):
         pipeline.lifecycle_move(
             request.user,
             customer,
@@ -181,8 +170,6 @@ def customer_move(request, pk):
             reason=request.POST.get("reason", ""),
         )
         messages.success(request, _("Stage changed."))
-    except ValidationError as exc:
-        message_service_error(request, exc)
     return redirect("customers:customer-detail", pk=pk)
 
 

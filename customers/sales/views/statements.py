@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
 from crm.core.access import NotFound
-from crm.ui.forms import message_service_error
+from crm.ui.forms import refusal_in_messages
 from crm.ui.pagination import keyset_page
 from customers.sales import selectors
 from customers.sales.access import access_statement
@@ -51,11 +50,8 @@ def statement_generate(request):
 
     form = GenerateForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_in_messages(request):
             statements.period_bounds(form.cleaned_data["kind"], form.cleaned_data["period_start"])
-        except ValidationError as exc:
-            message_service_error(request, exc)
-        else:
             generate_statements.delay(
                 form.cleaned_data["kind"], form.cleaned_data["period_start"].isoformat()
             )
@@ -95,13 +91,11 @@ def statement_review(request, pk):
     statement = access_statement(request.user, pk)
     form = ReviewForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_in_messages(request):
             statements.statement_review(
                 request.user, statement, market_note=form.cleaned_data["market_note"]
             )
             messages.success(request, _("Statement reviewed."))
-        except ValidationError as exc:
-            message_service_error(request, exc)
     else:
         messages.error(request, _("The market note is limited to 2,000 characters."))
     return redirect("customers:statement-detail", pk=pk)
@@ -111,11 +105,9 @@ def statement_review(request, pk):
 @requires("customers.send_statement")
 def statement_send(request, pk):
     statement = access_statement(request.user, pk)
-    try:
+    with refusal_in_messages(request):
         statements.statement_send(request.user, statement, via=request.POST.get("via", ""))
         messages.success(request, _("Statement marked as sent."))
-    except ValidationError as exc:
-        message_service_error(request, exc)
     return redirect("customers:statement-detail", pk=pk)
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
-from crm.ui.forms import message_service_error
+from crm.ui.forms import refusal_in_messages
 from customers.records.access import access_customer
 from customers.sales import selectors
 from customers.sales.forms import SurveyForm
@@ -38,11 +37,9 @@ def survey_create(request, pk):
     customer = access_customer(request.user, pk)
     form = SurveyForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_in_messages(request):
             surveys.survey_record(request.user, customer, **form.cleaned_data)
             messages.success(request, _("Survey recorded."))
-        except ValidationError as exc:
-            message_service_error(request, exc)
     else:
         messages.error(request, _("The score is a whole number from 1 to 5."))
     return redirect(reverse("customers:customer-detail", args=[pk]))
