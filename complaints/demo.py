@@ -239,7 +239,7 @@ def seed_complaints(*, stdout, customers: int, users: dict) -> None:
             )
             from crm.core import approvals
 
-            approvals.decide(second, req.pk, approve=True, note="同意延长")
+            approvals.approval_decide(second, req.pk, approve=True, note="同意延长")
         made += 1
     result = services.complaints_sweep_deadlines()
     stdout.write(f"  complaints: {made} in every state; sweep {result}")

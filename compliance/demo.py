@@ -131,7 +131,7 @@ def _seed_watchlist(numbers, requester, approver, today) -> None:
             reason="风险预警核实后纳入名单制管理，按季度复核",
             review_on=today + datetime.timedelta(days=30 + 15 * i),
         )
-        approvals.decide(approver, change.approval_id, approve=True, note="同意")
+        approvals.approval_decide(approver, change.approval_id, approve=True, note="同意")
 
 
 def _seed_checks(users, today) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from crm.core.approvals import decide
+from crm.core.approvals import approval_decide
 
 from . import services
 from .models import TierOverride, TierPolicy, TierRun
@@ -69,7 +69,7 @@ def _overrides(users: dict) -> None:
         reason="客户已签署大额理财意向书，预计下季度资产转入，申请临时上调至 B 类。",
         expires_on=timezone.localdate() + datetime.timedelta(days=90),
     )
-    decide(head, approved.approval_id, approve=True, note="同意，季度末复核。")
+    approval_decide(head, approved.approval_id, approve=True, note="同意，季度末复核。")
     services.override_propose(
         rm,
         mine[1],

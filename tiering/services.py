@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
-from crm.core.approvals import request_approval
+from crm.core.approvals import approval_request
 from crm.core.models import ApprovalRequest
 from customers.records.access import access_customer
 from customers.records.models import Customer
@@ -279,7 +279,7 @@ def override_propose(
             expires_on=expires_on,
             proposed_by=acting_user,
         )
-        approval = request_approval(
+        approval = approval_request(
             acting_user,
             OVERRIDE_KIND,
             summary=_("%(customer)s (%(number)s): class %(from)s → %(to)s until %(until)s")
@@ -308,7 +308,7 @@ def override_propose(
 
 
 def on_override_approved(approval, acting_user) -> None:
-    """Callback of the four-eyes approval (runs inside decide()'s transaction)."""
+    """Callback of the four-eyes approval (runs inside approval_decide()'s transaction)."""
     override = TierOverride.objects.select_for_update().get(pk=approval.payload["override"])
     if override.status != TierOverride.Status.PENDING:
         return

@@ -49,7 +49,7 @@ def complaint_request_extension(acting_user, complaint_id, *, reason: str, notic
         if _pending_extension(c):
             raise TransitionError(_("An extension request for this complaint is already waiting."))
         days = c.profile.days_for_level(level)
-        return approvals.request_approval(
+        return approvals.approval_request(
             acting_user,
             EXTENSION_KIND,
             summary=_("Extend complaint %(ref)s to %(days)s days")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.accounts import roles
-from crm.core.notifications import notify_many
+from crm.core.notifications import notifications_send
 
 from ..models import CLOCK_STATES, Complaint, SlaProfile
 
@@ -79,7 +79,7 @@ def complaints_sweep_deadlines(today=None, stdout=None) -> dict:
                     for user_id in {_recipients(row), *extra_recipients}
                 ]
             with transaction.atomic():
-                notify_many(items)
+                notifications_send(items)
                 _mark(chunk, marker)
             result[counter] += len(chunk)
             if stdout:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from crm.core.notifications import notify_many
+from crm.core.notifications import notifications_send
 from customers.records.followups import schedule_warning_visits
 
 from ..models import Grade, RiskWarning
@@ -28,7 +28,7 @@ def warning_schedule_followups(warning_ids: list[int]) -> int:
         {"customer_id": w.customer_id, "due_on": w.verify_by, "reference": f"W{w.pk}"}
         for w in warnings
     )
-    notify_many(
+    notifications_send(
         {
             "recipient_id": w.owner_id,
             "title": _("%(grade)s warning: %(customer)s")

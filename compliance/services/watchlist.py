@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
-from crm.core.approvals import request_approval
+from crm.core.approvals import approval_request
 from customers.records.access import access_customer
 from customers.records.models import Customer
 
@@ -43,7 +43,7 @@ def watchlist_change_request(
         raise ValidationError(_("A change for this customer is already waiting for approval."))
     before = current.action if current else ""
     with transaction.atomic():
-        approval = request_approval(
+        approval = approval_request(
             acting_user,
             WATCHLIST_KIND,
             summary=_("Watch list: %(customer)s %(before)s → %(after)s")

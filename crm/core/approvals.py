@@ -1,7 +1,7 @@
 """Four-eyes approvals (DESIGN §5.1, §5.3, §5.4): a generic request that a second person decides.
 
 An app registers a kind once (`register_kind`) with the permission an approver needs and what to
-do when it is approved; `request_approval` and `decide` are the only writers, each audited in the
+do when it is approved; `approval_request` and `approval_decide` are the only writers, each audited in the
 same transaction as the change.
 """
 
@@ -50,7 +50,7 @@ def kinds() -> dict[str, ApprovalKind]:
     return dict(_kinds)
 
 
-def request_approval(
+def approval_request(
     acting_user,
     kind: str,
     *,
@@ -95,7 +95,9 @@ def can_decide(user, req: ApprovalRequest) -> bool:
     return not (spec and spec.may_decide and not spec.may_decide(user, req))
 
 
-def decide(acting_user, request_id: int, *, approve: bool, note: str = "") -> ApprovalRequest:
+def approval_decide(
+    acting_user, request_id: int, *, approve: bool, note: str = ""
+) -> ApprovalRequest:
     """Approve or reject a pending request. Raises PermissionDenied or ValidationError."""
     with transaction.atomic():
         req = ApprovalRequest.objects.select_for_update().get(pk=request_id)
@@ -138,7 +140,7 @@ def _decide_pending(acting_user, req: ApprovalRequest, *, approve: bool, note: s
         callback(req, acting_user)
 
 
-def withdraw(acting_user, request_id: int) -> ApprovalRequest:
+def approval_withdraw(acting_user, request_id: int) -> ApprovalRequest:
     with transaction.atomic():
         req = ApprovalRequest.objects.select_for_update().get(pk=request_id)
         if req.requested_by_id != acting_user.pk:
@@ -151,7 +153,7 @@ def withdraw(acting_user, request_id: int) -> ApprovalRequest:
     return req
 
 
-def expire_overdue(now=None) -> int:
+def approvals_expire_overdue(now=None) -> int:
     """Mark pending requests past their expiry as expired (set-based)."""
     now = now or timezone.now()
     return ApprovalRequest.objects.filter(
@@ -159,7 +161,7 @@ def expire_overdue(now=None) -> int:
     ).update(status=ApprovalRequest.Status.EXPIRED)
 
 
-def pending_for(user):
+def approvals_pending_for(user):
     """Pending requests this user may decide (the approvals queue)."""
     perms = {k.permission for k in _kinds.values()}
     held = [p for p in perms if user.has_perm(p)]
@@ -175,18 +177,18 @@ def pending_for(user):
     return qs
 
 
-def mine(user):
+def approvals_requested_by(user):
     return ApprovalRequest.objects.filter(requested_by=user).select_related("decided_by")
 
 
 def access_pending_approval(user, pk) -> ApprovalRequest:
     """A pending request in the user's queue, or NotFound (ids cannot be probed)."""
-    return access_in(pending_for(user), pk)
+    return access_in(approvals_pending_for(user), pk)
 
 
 def access_own_approval(user, pk) -> ApprovalRequest:
     """One of the user's own requests, or NotFound."""
-    return access_in(mine(user), pk)
+    return access_in(approvals_requested_by(user), pk)
 
 
 def approval_q_for_target(target) -> Q:

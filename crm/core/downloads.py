@@ -28,7 +28,7 @@ from crm.accounts.permissions import require
 from crm.audit.services import record
 
 from .access import access_in
-from .approvals import ApprovalKind, register_kind, request_approval
+from .approvals import ApprovalKind, approval_request, register_kind
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def download_request(kind: DownloadKind, acting_user, filters: dict, *, reason: 
     """The approval request and the pending export, in one transaction."""
     require(acting_user, *kind.permissions)
     with transaction.atomic():
-        approval = request_approval(
+        approval = approval_request(
             acting_user,
             kind.key,
             summary=kind.summary % {"user": acting_user},

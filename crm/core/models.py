@@ -131,7 +131,7 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    # Makes notify() idempotent for retried jobs: one notification per key and recipient.
+    # Makes notification_send() idempotent for retried jobs: one notification per key and recipient.
     dedupe_key = models.CharField(max_length=120, null=True, blank=True)
 
     class Meta:

@@ -6,7 +6,9 @@ from django.utils import timezone
 from .models import Notification
 
 
-def notify(recipient, title: str, *, body: str = "", url: str = "", dedupe_key: str | None = None):
+def notification_send(
+    recipient, title: str, *, body: str = "", url: str = "", dedupe_key: str | None = None
+):
     """Create a notification; with `dedupe_key`, a second call for the same key does nothing."""
     if dedupe_key is None:
         return Notification.objects.create(recipient=recipient, title=title, body=body, url=url)
@@ -28,15 +30,15 @@ def unread_count(user) -> int:
     return notifications_for(user).filter(read_at__isnull=True)[:100].count()
 
 
-def mark_read(user, notification_id: int | None = None) -> int:
+def notifications_mark_read(user, notification_id: int | None = None) -> int:
     qs = notifications_for(user).filter(read_at__isnull=True)
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=timezone.now())
 
 
-def notify_many(items) -> int:
-    """Bulk notify() for set-based jobs (sweeps): `items` are dicts with recipient_id, title and
+def notifications_send(items) -> int:
+    """Bulk notification_send() for set-based jobs (sweeps): `items` are dicts with recipient_id, title and
     optionally body, url, dedupe_key. Keys already notified are skipped, so reruns add nothing.
     Returns how many were offered (the database ignores the duplicates)."""
     rows = [

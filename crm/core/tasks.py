@@ -11,4 +11,4 @@ def expire_approvals() -> int:
 
     Idempotent: a second run finds nothing pending past its expiry.
     """
-    return approvals.expire_overdue()
+    return approvals.approvals_expire_overdue()

@@ -18,7 +18,7 @@ from django.utils.translation import pgettext
 from crm.audit.services import record as audit
 from crm.core import planner
 from crm.core.models import Notification
-from crm.core.notifications import notify
+from crm.core.notifications import notification_send
 from crm.ui.registry import metrics
 
 from . import selectors
@@ -135,7 +135,7 @@ def _lapsed_key(course_id, expiry, user_id) -> str:
 def sweep_training(today: datetime.date | None = None) -> dict:
     """Remind staff before a mandatory course expires, and tell them and their team lead once it
     has lapsed. Set-based: one query finds every (staff, course) latest expiry in the window, one
-    finds the notifications already sent; `notify(dedupe_key=…)` makes a rerun send nothing."""
+    finds the notifications already sent; `notification_send(dedupe_key=…)` makes a rerun send nothing."""
     from django.contrib.auth import get_user_model
 
     today = today or timezone.localdate()
@@ -207,7 +207,7 @@ def sweep_training(today: datetime.date | None = None) -> dict:
             else:
                 title = _("%(name)s: training “%(course)s” lapsed on %(date)s") % context
                 body = _("A mandatory course of a member of your team has lapsed.")
-            notify(people[recipient_id], title, body=body, url=url, dedupe_key=key)
+            notification_send(people[recipient_id], title, body=body, url=url, dedupe_key=key)
             counts["expiring" if kind == "expiring" else "lapsed"] += 1
     return counts
 

@@ -138,10 +138,10 @@ def test_extension_needs_a_second_person_and_moves_the_deadline(
     with pytest.raises(TransitionError):
         services.complaint_request_extension(officer, c.pk, reason="again", notice_via="sms")
     with pytest.raises(PermissionDenied):
-        approvals.decide(officer, req.pk, approve=True)  # no self-approval
+        approvals.approval_decide(officer, req.pk, approve=True)  # no self-approval
     c.refresh_from_db()
     assert c.decision_due == date(2025, 10, 9)
-    approvals.decide(second_officer, req.pk, approve=True, note="同意")
+    approvals.approval_decide(second_officer, req.pk, approve=True, note="同意")
     c.refresh_from_db()
     assert (c.extension_level, c.is_complex, c.decision_due) == (1, True, date(2025, 10, 20))
     assert c.due_on == c.decision_due
@@ -152,7 +152,7 @@ def test_extension_needs_a_second_person_and_moves_the_deadline(
     # Second extension: 60 days in all (2025-11-19), again with approval.
     req2 = services.complaint_request_extension(officer, c.pk, reason="特别复杂", notice_via="post")
     assert req2.payload["days"] == 60
-    approvals.decide(second_officer, req2.pk, approve=True)
+    approvals.approval_decide(second_officer, req2.pk, approve=True)
     c.refresh_from_db()
     assert (c.extension_level, c.decision_due) == (2, date(2025, 11, 19))
     with pytest.raises(TransitionError):
@@ -164,7 +164,7 @@ def test_rejected_extension_changes_nothing(rm, customer, officer, second_office
     c = move(officer, make_complaint(rm, customer=customer), "accepted")
     due = c.decision_due
     req = services.complaint_request_extension(officer, c.pk, reason="复杂", notice_via="sms")
-    approvals.decide(second_officer, req.pk, approve=False, note="理由不足")
+    approvals.approval_decide(second_officer, req.pk, approve=False, note="理由不足")
     c.refresh_from_db()
     assert c.decision_due == due and c.extension_level == 0
     assert ApprovalRequest.objects.get(pk=req.pk).status == "rejected"
@@ -177,7 +177,7 @@ def test_extension_approved_after_the_decision_is_refused(rm, customer, officer,
         officer, c.pk, "decision_issued", decision="x", remedies=["review"], notice_via="sms"
     )
     with pytest.raises(ValidationError):
-        approvals.decide(second_officer, req.pk, approve=True)
+        approvals.approval_decide(second_officer, req.pk, approve=True)
     assert ApprovalRequest.objects.get(pk=req.pk).status == "pending"  # rolled back
 
 

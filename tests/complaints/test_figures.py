@@ -26,7 +26,7 @@ from complaints.models import (
     MonthlyFigure,
 )
 from crm.accounts import roles
-from crm.core.approvals import decide
+from crm.core.approvals import approval_decide
 from tests.factories import BranchFactory, CustomerFactory, ProductFactory, UserFactory
 
 from .factories import make_complaint, move, received
@@ -152,7 +152,7 @@ def test_every_write_keeps_the_figures_in_step(rm, officer, second_officer, spre
     assert_in_step(officer)
     # A four-eyes extension and a clock pause / resume move deadlines only.
     req = services.complaint_request_extension(officer, g.pk, reason="案情复杂", notice_via="post")
-    decide(second_officer, req.pk, approve=True)
+    approval_decide(second_officer, req.pk, approve=True)
     services.complaint_pause_clock(officer, f.pk, reason="appraisal")
     services.complaint_resume_clock(officer, f.pk)
     assert_in_step(officer)

@@ -67,7 +67,7 @@ def test_a_moved_deadline_is_warned_again(rm, customer, officer, second_officer)
     c = move(officer, make_complaint(rm, customer=customer), "accepted")
     services.complaints_sweep_deadlines(c.due_on - datetime.timedelta(days=1))
     req = services.complaint_request_extension(officer, c.pk, reason="复杂", notice_via="sms")
-    approvals.decide(second_officer, req.pk, approve=True)
+    approvals.approval_decide(second_officer, req.pk, approve=True)
     c.refresh_from_db()
     assert services.complaints_sweep_deadlines(c.due_on - datetime.timedelta(days=1))["warned"] == 1
 

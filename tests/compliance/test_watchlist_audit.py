@@ -36,9 +36,9 @@ def test_change_waits_for_second_person_then_applies(pair):
     assert change.status == "pending"
     assert not WatchListEntry.objects.exists()
     with pytest.raises(PermissionDenied):
-        approvals.decide(requester, change.approval_id, approve=True)
+        approvals.approval_decide(requester, change.approval_id, approve=True)
     assert not WatchListEntry.objects.exists()
-    approvals.decide(approver, change.approval_id, approve=True, note="同意")
+    approvals.approval_decide(approver, change.approval_id, approve=True, note="同意")
     entry = WatchListEntry.objects.get(customer=customer)
     assert entry.action == "reduce" and entry.review_on == REVIEW
     change.refresh_from_db()
@@ -54,7 +54,7 @@ def test_history_of_changes_and_removal(pair):
         change = watchlist.watchlist_change_request(
             requester, customer, action=action, reason="复核", review_on=REVIEW if action else None
         )
-        approvals.decide(approver, change.approval_id, approve=True)
+        approvals.approval_decide(approver, change.approval_id, approve=True)
     assert not WatchListEntry.objects.filter(customer=customer).exists()
     history = list(
         WatchListChange.objects.filter(customer=customer)
@@ -71,8 +71,8 @@ def test_rejection_changes_nothing(pair):
         requester, customer, action="exit", reason="x", review_on=REVIEW
     )
     with pytest.raises(ValidationError):
-        approvals.decide(approver, change.approval_id, approve=False)  # needs a note
-    approvals.decide(approver, change.approval_id, approve=False, note="证据不足")
+        approvals.approval_decide(approver, change.approval_id, approve=False)  # needs a note
+    approvals.approval_decide(approver, change.approval_id, approve=False, note="证据不足")
     change.refresh_from_db()
     assert change.status == "rejected" and not WatchListEntry.objects.exists()
 
@@ -243,8 +243,8 @@ def test_audit_export_needs_four_eyes_and_downloads_once(client, entries, make_u
     url = reverse("compliance:audit-export-download", args=[export.pk])
     assert client.post(url).status_code == 302  # not approved: message, no file
     with pytest.raises(PermissionDenied):
-        approvals.decide(bob, export.approval_id, approve=True)
-    approvals.decide(carol, export.approval_id, approve=True)
+        approvals.approval_decide(bob, export.approval_id, approve=True)
+    approvals.approval_decide(carol, export.approval_id, approve=True)
     response = client.post(url)
     assert response.status_code == 200
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))

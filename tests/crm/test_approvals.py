@@ -26,7 +26,7 @@ def kind():
     calls = []
 
     def on_approved(req, user):
-        # Runs inside decide()'s transaction: the decision is already saved, not yet committed.
+        # Runs inside approval_decide()'s transaction: the decision is already saved, not yet committed.
         calls.append(("approved", req.pk, user.pk, transaction.get_connection().in_atomic_block))
         req.payload = {**req.payload, "done": True}
         req.save(update_fields=["payload"])
@@ -58,7 +58,7 @@ def requester(rm_user):
 
 
 def _request(user, **kwargs):
-    return approvals.request_approval(
+    return approvals.approval_request(
         user, KIND, summary="Export 20 customers", reason="Quarterly review", **kwargs
     )
 
@@ -76,14 +76,14 @@ def test_request_is_pending_and_audited(requester):
 
 def test_request_needs_a_reason(requester):
     with pytest.raises(ValidationError) as exc:
-        approvals.request_approval(requester, KIND, summary="x", reason="   ")
+        approvals.approval_request(requester, KIND, summary="x", reason="   ")
     assert "reason" in exc.value.message_dict
     assert not ApprovalRequest.objects.exists()
 
 
 def test_approve_runs_callback_in_the_same_transaction(requester, approver, kind):
     req = _request(requester)
-    decided = approvals.decide(approver, req.pk, approve=True, note="ok")
+    decided = approvals.approval_decide(approver, req.pk, approve=True, note="ok")
     assert decided.status == ApprovalRequest.Status.APPROVED
     assert decided.decided_by == approver
     assert kind == [("approved", req.pk, approver.pk, True)]
@@ -99,9 +99,9 @@ def test_failing_callback_rolls_back_the_decision(requester, approver):
     approvals.register_kind(
         approvals.ApprovalKind("test.boom", "Boom", PERMISSION, on_approved=boom)
     )
-    req = approvals.request_approval(requester, "test.boom", summary="s", reason="r")
+    req = approvals.approval_request(requester, "test.boom", summary="s", reason="r")
     with pytest.raises(RuntimeError):
-        approvals.decide(approver, req.pk, approve=True)
+        approvals.approval_decide(approver, req.pk, approve=True)
     req.refresh_from_db()
     assert req.status == ApprovalRequest.Status.PENDING
     assert req.decided_by is None
@@ -113,7 +113,7 @@ def test_self_approval_is_refused_by_the_service(requester, kind):
     requester.user_permissions.add(Permission.objects.get(codename="export_auditentry"))
     req = _request(requester)
     with pytest.raises(PermissionDenied):
-        approvals.decide(requester, req.pk, approve=True)
+        approvals.approval_decide(requester, req.pk, approve=True)
     req.refresh_from_db()
     assert req.status == ApprovalRequest.Status.PENDING
     assert kind == []
@@ -137,7 +137,7 @@ def test_approver_needs_the_permission(requester, make_user):
     other_rm = make_user(roles.RELATIONSHIP_MANAGER)
     req = _request(requester)
     with pytest.raises(PermissionDenied):
-        approvals.decide(other_rm, req.pk, approve=True)
+        approvals.approval_decide(other_rm, req.pk, approve=True)
     assert not approvals.can_decide(other_rm, req)
     req.refresh_from_db()
     assert req.status == ApprovalRequest.Status.PENDING
@@ -154,18 +154,18 @@ def test_may_decide_hook_narrows_approvers(requester, approver):
     approvals.register_kind(
         approvals.ApprovalKind("test.scoped", "Scoped", PERMISSION, may_decide=lambda u, r: False)
     )
-    req = approvals.request_approval(requester, "test.scoped", summary="s", reason="r")
+    req = approvals.approval_request(requester, "test.scoped", summary="s", reason="r")
     with pytest.raises(PermissionDenied):
-        approvals.decide(approver, req.pk, approve=True)
+        approvals.approval_decide(approver, req.pk, approve=True)
     approvals._kinds.pop("test.scoped")
 
 
 def test_reject_needs_a_note(requester, approver, kind):
     req = _request(requester)
     with pytest.raises(ValidationError) as exc:
-        approvals.decide(approver, req.pk, approve=False, note="  ")
+        approvals.approval_decide(approver, req.pk, approve=False, note="  ")
     assert "note" in exc.value.message_dict
-    decided = approvals.decide(approver, req.pk, approve=False, note="Purpose too broad")
+    decided = approvals.approval_decide(approver, req.pk, approve=False, note="Purpose too broad")
     assert decided.status == ApprovalRequest.Status.REJECTED
     assert decided.decision_note == "Purpose too broad"
     assert kind == [("rejected", req.pk, approver.pk)]
@@ -174,16 +174,16 @@ def test_reject_needs_a_note(requester, approver, kind):
 
 def test_cannot_decide_twice(requester, approver, make_user):
     req = _request(requester)
-    approvals.decide(approver, req.pk, approve=True)
+    approvals.approval_decide(approver, req.pk, approve=True)
     second = _with_permission(make_user(roles.COMPLIANCE_OFFICER))
     with pytest.raises(ValidationError):
-        approvals.decide(second, req.pk, approve=False, note="too late")
+        approvals.approval_decide(second, req.pk, approve=False, note="too late")
 
 
 def test_expired_request_cannot_be_decided(requester, approver):
     req = _request(requester, expires_at=timezone.now() - timedelta(minutes=1))
     with pytest.raises(ValidationError):
-        approvals.decide(approver, req.pk, approve=True)
+        approvals.approval_decide(approver, req.pk, approve=True)
     req.refresh_from_db()
     assert req.status == ApprovalRequest.Status.EXPIRED
     assert req.decided_by is None
@@ -193,7 +193,7 @@ def test_expire_overdue_and_task(requester):
     overdue = _request(requester, expires_at=timezone.now() - timedelta(hours=1))
     current = _request(requester)
     assert expire_approvals.delay().get() == 1
-    assert approvals.expire_overdue() == 0  # idempotent
+    assert approvals.approvals_expire_overdue() == 0  # idempotent
     overdue.refresh_from_db()
     current.refresh_from_db()
     assert overdue.status == ApprovalRequest.Status.EXPIRED
@@ -211,27 +211,27 @@ def test_expiry_is_scheduled_daily_by_beat():
 def test_withdraw_only_by_requester_and_only_pending(requester, approver):
     req = _request(requester)
     with pytest.raises(PermissionDenied):
-        approvals.withdraw(approver, req.pk)
-    approvals.withdraw(requester, req.pk)
+        approvals.approval_withdraw(approver, req.pk)
+    approvals.approval_withdraw(requester, req.pk)
     req.refresh_from_db()
     assert req.status == ApprovalRequest.Status.WITHDRAWN
     assert AuditEntry.objects.filter(action="approval.withdrawn").exists()
     with pytest.raises(ValidationError):
-        approvals.withdraw(requester, req.pk)
+        approvals.approval_withdraw(requester, req.pk)
     with pytest.raises(ValidationError):
-        approvals.decide(approver, req.pk, approve=True)
+        approvals.approval_decide(approver, req.pk, approve=True)
 
 
 def test_pending_for_lists_what_the_user_may_decide(requester, approver, make_user):
     mine = _request(requester)
     _request(requester, expires_at=timezone.now() - timedelta(minutes=1))
     own = _request(approver)
-    assert list(approvals.pending_for(approver)) == [mine]
-    assert list(approvals.pending_for(make_user(roles.RELATIONSHIP_MANAGER))) == []
+    assert list(approvals.approvals_pending_for(approver)) == [mine]
+    assert list(approvals.approvals_pending_for(make_user(roles.RELATIONSHIP_MANAGER))) == []
     # The requester never sees their own request in the queue, only under "mine".
-    assert own not in approvals.pending_for(approver)
-    assert mine not in approvals.pending_for(requester)
-    assert list(approvals.mine(requester).filter(pk=mine.pk)) == [mine]
+    assert own not in approvals.approvals_pending_for(approver)
+    assert mine not in approvals.approvals_pending_for(requester)
+    assert list(approvals.approvals_requested_by(requester).filter(pk=mine.pk)) == [mine]
 
 
 def test_queue_page_and_decide_view(client, requester, approver):
@@ -282,11 +282,14 @@ def test_auditor_cannot_decide_even_with_the_permission(requester, make_user):
     auditor = _with_permission(make_user(roles.AUDITOR))
     req = _request(requester)
     with pytest.raises(PermissionDenied):
-        approvals.decide(auditor, req.pk, approve=True)
+        approvals.approval_decide(auditor, req.pk, approve=True)
 
 
 def test_administrator_decides_any_kind(requester, make_user):
     admin = make_user(roles.ADMINISTRATOR, is_superuser=True)
     req = _request(requester)
-    assert req in approvals.pending_for(admin)
-    assert approvals.decide(admin, req.pk, approve=True).status == ApprovalRequest.Status.APPROVED
+    assert req in approvals.approvals_pending_for(admin)
+    assert (
+        approvals.approval_decide(admin, req.pk, approve=True).status
+        == ApprovalRequest.Status.APPROVED
+    )

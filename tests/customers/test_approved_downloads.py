@@ -13,7 +13,7 @@ from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.core import downloads
 from crm.core.access import NotFound
-from crm.core.approvals import decide
+from crm.core.approvals import approval_decide
 from customers.records.models import PiiExport
 from customers.records.transfers import PII_EXPORT
 from tests.factories import UserFactory
@@ -58,7 +58,7 @@ def test_unapproved_export_is_refused_and_nothing_is_recorded(rm_a, pending):
 
 
 def test_approved_export_downloads_once_with_its_audit_row(rm_a, lead, pending, mine):
-    decide(lead, pending.approval_id, approve=True)
+    approval_decide(lead, pending.approval_id, approve=True)
     data, name = _take(rm_a, pending)
     assert name.startswith("customers-unmasked-") and name.endswith(".xlsx")
     assert load_workbook(io.BytesIO(data)).active.max_row >= 1
@@ -73,7 +73,7 @@ def test_approved_export_downloads_once_with_its_audit_row(rm_a, lead, pending, 
 
 
 def test_closed_window_is_refused(rm_a, lead, pending):
-    decide(lead, pending.approval_id, approve=True)
+    approval_decide(lead, pending.approval_id, approve=True)
     PiiExport.objects.filter(pk=pending.pk).update(
         available_until=timezone.now() - datetime.timedelta(seconds=1)
     )
@@ -82,7 +82,7 @@ def test_closed_window_is_refused(rm_a, lead, pending):
 
 
 def test_someone_elses_export_does_not_exist_for_them(rm_b, lead, pending):
-    decide(lead, pending.approval_id, approve=True)
+    approval_decide(lead, pending.approval_id, approve=True)
     with pytest.raises(NotFound):
         downloads.access_download(PII_EXPORT, rm_b, pending.pk)
     with pytest.raises(NotFound):

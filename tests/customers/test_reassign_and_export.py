@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
-from crm.core.approvals import decide
+from crm.core.approvals import approval_decide
 from customers.records.models import Customer, PiiExport
 from customers.records.services import customer_reassign, customers_reassign
 from tests.factories import CustomerFactory, UserFactory, make_uscc
@@ -67,8 +67,8 @@ def test_unmasked_export_needs_four_eyes_and_downloads_once(as_user, client, rm_
     download = reverse("customers:pii-export-download", args=[export.pk])
     assert client.post(download).status_code == 302  # not approved yet: no file
     with pytest.raises(PermissionDenied):
-        decide(rm_a, export.approval_id, approve=True)  # no self-approval
-    decide(lead, export.approval_id, approve=True)
+        approval_decide(rm_a, export.approval_id, approve=True)  # no self-approval
+    approval_decide(lead, export.approval_id, approve=True)
     response = client.post(download)
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -83,7 +83,7 @@ def test_unmasked_export_needs_four_eyes_and_downloads_once(as_user, client, rm_
 def test_someone_elses_export_is_404(as_user, rm_a, rm_b, lead, mine):
     as_user(rm_a).post(reverse("customers:pii-export-request"), {"reason": "报送"})
     export = PiiExport.objects.get()
-    decide(lead, export.approval_id, approve=True)
+    approval_decide(lead, export.approval_id, approve=True)
     response = as_user(rm_b).post(reverse("customers:pii-export-download", args=[export.pk]))
     assert response.status_code == 404
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.core.access import NotFound
-from crm.core.approvals import decide
+from crm.core.approvals import approval_decide
 from crm.core.models import ApprovalRequest
 from customers.records.models import Customer
 from tests.factories import UserFactory
@@ -44,7 +44,7 @@ def test_lead_proposes_head_approves_class_changes(classified, lead, head):
     )
     assert override.status == TierOverride.Status.PENDING
     assert Customer.objects.get(pk=classified.pk).tier == "C"  # nothing until approved
-    decide(head, override.approval_id, approve=True)
+    approval_decide(head, override.approval_id, approve=True)
     override.refresh_from_db()
     assert override.status == TierOverride.Status.APPROVED and override.decided_by == head
     assert Customer.objects.get(pk=classified.pk).tier == "A"
@@ -57,7 +57,7 @@ def test_self_approval_is_refused(classified, lead):
         lead, classified, tier="B", reason="测试自批", expires_on=_until()
     )
     with pytest.raises(PermissionDenied):
-        decide(lead, override.approval_id, approve=True)
+        approval_decide(lead, override.approval_id, approve=True)
     assert Customer.objects.get(pk=classified.pk).tier == "C"
     assert TierOverride.objects.get(pk=override.pk).status == TierOverride.Status.PENDING
 
@@ -68,7 +68,7 @@ def test_an_rm_cannot_approve(classified, rm, lead, team):
         lead, classified, tier="B", reason="理由充分", expires_on=_until()
     )
     with pytest.raises(PermissionDenied):
-        decide(other_rm, override.approval_id, approve=True)
+        approval_decide(other_rm, override.approval_id, approve=True)
 
 
 def test_approver_must_see_the_customer(classified, lead):
@@ -77,14 +77,14 @@ def test_approver_must_see_the_customer(classified, lead):
         lead, classified, tier="B", reason="理由充分", expires_on=_until()
     )
     with pytest.raises(PermissionDenied):
-        decide(outsider, override.approval_id, approve=True)
+        approval_decide(outsider, override.approval_id, approve=True)
 
 
 def test_rejection_leaves_the_class(classified, lead, head):
     override = services.override_propose(
         lead, classified, tier="A", reason="理由充分", expires_on=_until()
     )
-    decide(head, override.approval_id, approve=False, note="证据不足")
+    approval_decide(head, override.approval_id, approve=False, note="证据不足")
     assert TierOverride.objects.get(pk=override.pk).status == TierOverride.Status.REJECTED
     assert Customer.objects.get(pk=classified.pk).tier == "C"
 
@@ -135,7 +135,7 @@ def test_next_run_honours_the_override_then_expiry_reverts(classified, lead, hea
     override = services.override_propose(
         lead, classified, tier="A", reason="理由充分", expires_on=_until(10)
     )
-    decide(head, override.approval_id, approve=True)
+    approval_decide(head, override.approval_id, approve=True)
     later = AS_OF + datetime.timedelta(days=1)
     run = services.run_recalculate(later, policy=policy)
     row = TierAssignment.objects.get(run=run, customer=classified)
@@ -154,19 +154,19 @@ def test_expired_override_is_ignored_by_a_run(classified, lead, head, policy):
     override = services.override_propose(
         lead, classified, tier="A", reason="理由充分", expires_on=_until(10)
     )
-    decide(head, override.approval_id, approve=True)
+    approval_decide(head, override.approval_id, approve=True)
     far = max(_until(40), AS_OF + datetime.timedelta(days=40))
     run = services.run_recalculate(far, policy=policy)
     assert TierAssignment.objects.get(run=run, customer=classified).applied_class == "C"
 
 
 def test_withdrawn_request_withdraws_the_override(classified, lead):
-    from crm.core.approvals import withdraw
+    from crm.core.approvals import approval_withdraw
 
     override = services.override_propose(
         lead, classified, tier="A", reason="理由充分", expires_on=_until()
     )
-    withdraw(lead, override.approval_id)
+    approval_withdraw(lead, override.approval_id)
     # a new proposal is possible again; the withdrawn one follows its request
     services.override_propose(lead, classified, tier="B", reason="新的理由", expires_on=_until())
     assert TierOverride.objects.get(pk=override.pk).status == TierOverride.Status.WITHDRAWN
@@ -176,7 +176,7 @@ def test_vip_override(classified, lead, head):
     override = services.override_propose(
         lead, classified, tier="B", vip_level="diamond", reason="理由充分", expires_on=_until()
     )
-    decide(head, override.approval_id, approve=True)
+    approval_decide(head, override.approval_id, approve=True)
     customer = Customer.objects.get(pk=classified.pk)
     assert (customer.tier, customer.vip_level) == ("B", "diamond")
     assert D(0) <= customer.aum

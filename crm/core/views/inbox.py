@@ -15,8 +15,8 @@ from .. import approvals, notifications
 # Any signed-in user: the queue lists only what they may decide and their own requests.
 @signed_in
 def approval_queue(request):
-    pending = list(approvals.pending_for(request.user)[:200])
-    mine = list(approvals.mine(request.user)[:50])
+    pending = list(approvals.approvals_pending_for(request.user)[:200])
+    mine = list(approvals.approvals_requested_by(request.user)[:50])
     kinds = approvals.kinds()
     for req in pending + mine:
         req.kind_label = kinds[req.kind].label if req.kind in kinds else req.kind
@@ -33,7 +33,9 @@ def approval_decide(request, pk):
         raise PermissionDenied
     approve = request.POST.get("decision") == "approve"
     with refusal_in_messages(request, SERVICE_REFUSALS):
-        approvals.decide(request.user, req.pk, approve=approve, note=request.POST.get("note", ""))
+        approvals.approval_decide(
+            request.user, req.pk, approve=approve, note=request.POST.get("note", "")
+        )
         messages.success(request, _("Approved.") if approve else _("Rejected."))
     return redirect("core:approval-list")
 
@@ -44,7 +46,7 @@ def approval_decide(request, pk):
 def approval_withdraw(request, pk):
     req = approvals.access_own_approval(request.user, pk)
     with refusal_in_messages(request):
-        approvals.withdraw(request.user, req.pk)
+        approvals.approval_withdraw(request.user, req.pk)
     return redirect("core:approval-list")
 
 
@@ -65,7 +67,7 @@ def notification_list(request):
 @signed_in
 @require_POST
 def notification_read(request, pk=None):
-    notifications.mark_read(request.user, pk)
+    notifications.notifications_mark_read(request.user, pk)
     if request.htmx:
         return notification_bell(request)
     return redirect("core:notification-list")

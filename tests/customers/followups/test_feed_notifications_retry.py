@@ -13,7 +13,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from crm.core.models import Notification
-from crm.core.notifications import notify
+from crm.core.notifications import notification_send
 from crm.ui.registry import metrics
 from customers.contacts import reminders
 from customers.contacts import tasks as followup_tasks
@@ -81,8 +81,8 @@ def test_ical_feed_of_a_deactivated_user_is_gone(client, rm_a, mine):
 
 
 def test_nobody_reads_anothers_notifications(client, rm_a, rm_b):
-    theirs = notify(rm_b, "给李强的提醒", body="私密")
-    mine_ = notify(rm_a, "给王芳的提醒")
+    theirs = notification_send(rm_b, "给李强的提醒", body="私密")
+    mine_ = notification_send(rm_a, "给王芳的提醒")
     client.force_login(rm_a)
     body = client.get(reverse("core:notification-list")).content.decode()
     assert "给王芳的提醒" in body and "给李强的提醒" not in body
