@@ -7,6 +7,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.widgets import NativeDateInput, NativeDateTimeInput
 from customers.records.models import Product
 
 from .models import (
@@ -54,9 +55,7 @@ class IntakeForm(forms.Form):
     channel = forms.ModelChoiceField(
         label=_("Channel"), queryset=Channel.objects.filter(is_active=True)
     )
-    received_at = forms.DateTimeField(
-        label=_("Received at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    received_at = forms.DateTimeField(label=_("Received at"), widget=NativeDateTimeInput())
     business_category = forms.ModelChoiceField(
         label=_("Business category"), queryset=BusinessCategory.objects.filter(is_active=True)
     )
@@ -138,24 +137,18 @@ class ExtensionForm(forms.Form):
 
 class PauseForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=ClockPause.Reason.choices)
-    started_on = forms.DateField(
-        label=_("Paused from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    started_on = forms.DateField(label=_("Paused from"), widget=NativeDateInput())
     note = forms.CharField(label=_("Note"), required=False)
 
 
 class ResumeForm(forms.Form):
-    ended_on = forms.DateField(
-        label=_("Resumed on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    ended_on = forms.DateField(label=_("Resumed on"), widget=NativeDateInput())
     new_facts = forms.BooleanField(label=_("New facts: restart the period"), required=False)
     note = forms.CharField(label=_("Note"), required=False)
 
 
 class NewFactsForm(forms.Form):
-    on = forms.DateField(
-        label=_("New facts received on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on = forms.DateField(label=_("New facts received on"), widget=NativeDateInput())
     note = forms.CharField(label=_("What is new"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -255,12 +248,8 @@ class AssignForm(forms.Form):
 
 
 class StatsForm(forms.Form):
-    start = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), required=False
-    )
-    end = forms.DateField(
-        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}), required=False
-    )
+    start = forms.DateField(label=_("From"), widget=NativeDateInput(), required=False)
+    end = forms.DateField(label=_("To"), widget=NativeDateInput(), required=False)
 
     def clean(self):
         data = super().clean()

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.widgets import NativeDateInput
 from customers.records.models import Product
 from customers.records.selectors import customers_for
 
@@ -65,7 +66,7 @@ class SignalForm(_Crispy, forms.Form):
     severity = forms.TypedChoiceField(label=_("Severity"), choices=Severity.choices, coerce=int)
     observed_on = forms.DateField(
         label=_("Date"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=NativeDateInput(),
         initial=timezone.localdate,
     )
     evidence = forms.CharField(
@@ -84,9 +85,7 @@ class SignalForm(_Crispy, forms.Form):
 class StepForm(forms.Form):
     kind = forms.ChoiceField(label=_("Step"), choices=DisposalStep.Kind.choices)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=get_user_model().objects.none())
-    due_on = forms.DateField(
-        label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    due_on = forms.DateField(label=_("Due on"), widget=NativeDateInput())
     outcome = forms.CharField(
         label=_("Outcome (leave empty to plan the step)"),
         required=False,
@@ -117,7 +116,7 @@ class WatchChangeForm(_Crispy, forms.Form):
     review_on = forms.DateField(
         label=_("Review on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=NativeDateInput(),
     )
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea({"rows": 2}))
 

@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.widgets import NativeDateInput
+
 from .labels import VIP_LABELS, class_label
 from .models import WEIGHT_FIELDS, TierPolicy
 
@@ -17,9 +19,7 @@ class OverrideForm(forms.Form):
         choices=[("", _("Keep the computed level")), *VIP_LABELS.items()],
         required=False,
     )
-    expires_on = forms.DateField(
-        label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires_on = forms.DateField(label=_("Valid until"), widget=NativeDateInput())
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), min_length=4, max_length=1000
     )
@@ -80,6 +80,4 @@ class PolicyForm(forms.ModelForm):
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(
-        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    as_of = forms.DateField(label=_("As of"), required=False, widget=NativeDateInput())

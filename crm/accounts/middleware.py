@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
 
 # URL names anonymous users may reach; everything else needs a login (DESIGN §6).
 PUBLIC_URL_NAMES = {"accounts:login", "set_language", "ui:health"}
@@ -23,8 +24,37 @@ class LoginRequiredMiddleware:
             match = resolve(request.path_info)
         except Resolver404:
             return False
-        return (
-            match.view_name in PUBLIC_URL_NAMES
-            or match.app_name == "admin"
-            or getattr(match.func, "fiducia_access", None) == "public"
-        )
+        return match.app_name == "admin" or is_public_view(match)
+
+
+def is_public_view(match) -> bool:
+    """Whether the view `match` (a ResolverMatch) is open to anonymous users."""
+    return (
+        match.view_name in PUBLIC_URL_NAMES
+        or getattr(match.func, "fiducia_access", None) == "public"
+    )
+
+
+def keeps_no_personal_data(match) -> bool:
+    """Whether answers of the view `match` may be cached: only public views (login, health,
+    language switch) that are not marked `@personal_data`. Every page behind the sign-in shows
+    customers, staff or their work (lists, 360 pages and their htmx fragments, exports,
+    complaints, compliance), so none of them is cached."""
+    view = getattr(match.func, "view_class", match.func)
+    return is_public_view(match) and not getattr(view, "fiducia_personal", False)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer of a view that needs sign-in or is marked
+    `@personal_data`, whatever its status, so no browser, proxy or shared computer keeps a copy
+    of personal data (issue 15). Public pages and static files keep their own caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and not keeps_no_personal_data(match):
+            patch_cache_control(response, no_store=True)
+        return response

@@ -61,3 +61,11 @@ def public(view):
     """View decorator: no sign-in needed (health checks, feeds that authenticate by a secret
     token in the URL). LoginRequiredMiddleware lets these through."""
     return _mark(view, "public", ())
+
+
+def personal_data(view):
+    """View decorator for a `@public` view that still answers with personal data (a feed that
+    authenticates by a token): its answers are not cached either (NoStoreMiddleware). Views that
+    need sign-in need no marker: all of them send `Cache-Control: no-store`."""
+    view.fiducia_personal = True
+    return view

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.widgets import NativeDateTimeInput
 from customers.contacts.models import Interaction, InteractionChannel, Purpose
 from customers.records.models import InstitutionContact
 
@@ -19,7 +20,7 @@ class InteractionForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=InteractionChannel.choices)
     occurred_at = forms.DateTimeField(
         label=_("Date and time"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=NativeDateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
     )
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)

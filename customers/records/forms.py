@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.widgets import NativeDateInput
 from customers.records.models import Customer, CustomerKind
 from customers.records.selectors import assignable_staff
 from customers.records.services import INLINE_FIELDS, REVEALABLE
@@ -45,8 +46,8 @@ class CustomerForm(forms.ModelForm):
             "owner",
         ]
         widgets = {
-            "id_expires_on": forms.DateInput(attrs={"type": "date"}),
-            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "id_expires_on": NativeDateInput(),
+            "birth_date": NativeDateInput(),
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -136,7 +137,7 @@ class InlineEditForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = list(INLINE_FIELDS)
-        widgets = {"id_expires_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"id_expires_on": NativeDateInput()}
 
     def __init__(self, *args, field: str, **kwargs):
         super().__init__(*args, **kwargs)

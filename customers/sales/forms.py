@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.widgets import NativeDateInput, NativeDateTimeInput
 from customers.records.selectors import assignable_staff, customers_for
 from customers.sales.models import (
     Activity,
@@ -15,7 +16,7 @@ from customers.sales.models import (
     SurveyContext,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = NativeDateInput()
 SCORES = [(i, str(i)) for i in range(1, 6)]
 
 
@@ -136,9 +137,7 @@ class ActivityForm(forms.ModelForm):
             "description",
         ]
         widgets = {
-            "starts_at": forms.DateTimeInput(
-                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-            ),
+            "starts_at": NativeDateTimeInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 

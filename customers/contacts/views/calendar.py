@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.accounts.permissions import public, requires
+from crm.accounts.permissions import personal_data, public, requires
 from crm.ui.formatting import mask_name
 from customers.contacts import selectors as fs
 from customers.contacts import services as services
@@ -38,6 +38,7 @@ def calendar_settings(request):
 
 
 @public
+@personal_data  # the feed lists the user's customers (masked) and their follow-ups
 def calendar_feed(request, token):
     """Open tasks as all-day events. No session: the secret token identifies the user; an
     unknown or revoked token answers 404. Customer names are masked (the feed leaves the bank)."""
