@@ -120,6 +120,10 @@ else:
 if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# A persistent connection cut by the server, a proxy or a failover is noticed before the next
+# request uses it (one cheap ping per request) and replaced, instead of answering 500.
+for _database in DATABASES.values():
+    _database["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -215,6 +219,19 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # kombu keeps its exchange bindings here; its default is ./control in the working dir.
         "control_folder": str(_queue_dir / "control"),
     }
+# The longest hard time limit of any task (tiering.tasks.recalculate_tiers and the statement
+# runs: 3720 s); tests/crm/test_celery_limits.py keeps it in step with the registered tasks.
+CELERY_LONGEST_TASK_TIME_LIMIT = 3720
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # With acks_late a task's message goes back to the queue when its worker dies unacked: on
+    # Redis, after the visibility timeout. Shorter than the longest hard limit, a long task still
+    # running would be delivered a second time; much longer, a killed worker's task waits that
+    # long. The hard limit plus a minute for the kill to land.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int(
+            "CELERY_VISIBILITY_TIMEOUT", default=CELERY_LONGEST_TASK_TIME_LIMIT + 60
+        )
+    }
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -305,6 +322,12 @@ FIDUCIA_FOLLOWUPS = {
 FIDUCIA_SALES = {
     "DORMANT_MONTHS": 6,  # no contact and no transactions for this long → dormant
     "REACTIVATION_DAYS": 14,  # the reactivation follow-up is due this many days later
+}
+# Tiering: a live run still "running" this long after it started, and no longer locked by the
+# process computing it, was abandoned by a killed worker: it is marked failed (audited) and the
+# next run recomputes it.
+FIDUCIA_TIERING = {
+    "ABANDONED_RUN_MINUTES": 10,
 }
 # Periodic statements: institutions monthly, these VIP levels quarterly.
 FIDUCIA_STATEMENTS = {

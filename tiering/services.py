@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.approvals import approval_request
+from crm.core.config import fiducia
 from crm.core.models import ApprovalRequest
 from customers.records.access import access_customer
 from customers.records.models import Customer
@@ -136,6 +137,7 @@ def run_recalculate(
         raise NoPublishedPolicy(_("No tier policy is published."))
     if policy.status != TierPolicy.Status.PUBLISHED:
         raise ValidationError(_("Only the published policy can change live classes."))
+    runs_fail_abandoned()
     try:
         with transaction.atomic():
             run, _created = TierRun.objects.get_or_create(
@@ -160,6 +162,47 @@ def run_recalculate(
             _compute_into(run, policy)
         _apply(run, acting_user)
     return run
+
+
+ABANDONED = "abandoned: the worker stopped before the run finished; nothing was applied"
+
+
+def runs_fail_abandoned(now: datetime.datetime | None = None) -> int:
+    """Mark failed, with an audit row each, the live runs a killed worker left "running".
+
+    A live run computes and applies inside one transaction holding its row lock
+    (run_recalculate), so a run still "running" after ABANDONED_RUN_MINUTES whose row nobody
+    holds is not being worked on: its worker died and its transaction was rolled back. Locked
+    rows are skipped (SKIP LOCKED on PostgreSQL; SQLite has one writer at a time, so whatever
+    this transaction sees unlocked is not in progress). The next run for that date recomputes
+    it; runs for other dates were never blocked. Called by every live run and by beat
+    (tiering.tasks.fail_abandoned_runs)."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(minutes=fiducia("TIERING", "ABANDONED_RUN_MINUTES"))
+    with transaction.atomic():
+        abandoned = list(
+            TierRun.objects.select_for_update(skip_locked=True)
+            .filter(status=TierRun.Status.RUNNING, started_at__lt=cutoff)
+            .order_by("pk")
+        )
+        for run in abandoned:  # a handful at most: one per date and policy
+            run.status = TierRun.Status.FAILED
+            run.error = ABANDONED
+            run.finished_at = now
+            run.save(update_fields=["status", "error", "finished_at"])
+            record(
+                None,
+                "tier_run.failed",
+                run,
+                purpose=ABANDONED,
+                before={"status": TierRun.Status.RUNNING.value},
+                after={
+                    "status": TierRun.Status.FAILED.value,
+                    "as_of": run.as_of.isoformat(),
+                    "started_at": run.started_at.isoformat(),
+                },
+            )
+    return len(abandoned)
 
 
 def _compute_into(run: TierRun, policy: TierPolicy) -> None:

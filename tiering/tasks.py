@@ -28,3 +28,9 @@ def recalculate_tiers(as_of: str | None = None) -> dict:
 @shared_task(name="tiering.tasks.expire_overrides", soft_time_limit=300, time_limit=360)
 def expire_overrides() -> int:
     return services.override_expire()
+
+
+@shared_task(name="tiering.tasks.fail_abandoned_runs", soft_time_limit=60, time_limit=120)
+def fail_abandoned_runs() -> int:
+    """Every few minutes (beat): live runs a killed worker left "running" are marked failed."""
+    return services.runs_fail_abandoned()

@@ -4,7 +4,8 @@ Every step is one `INSERT … SELECT … ON CONFLICT DO NOTHING` over a queryset
 customer. Each task carries a dedupe key, so a rerun (or a sweep killed half-way and started
 again) creates nothing twice:
 
-- cadence: `cadence:<rule>:<customer>:<period bucket>` plus "no open task for this rule";
+- cadence: `cadence:<rule>:<customer>:<period bucket>` plus "no open cadence task for this
+  customer" (a rule that no longer applies has its open task superseded first);
 - maturity: `maturity:<contract>:<maturity date>`;
 - risk assessment renewal: `kyc-renewal:<customer>:<expiry date>`;
 - ID document expiry: `id-expiry:<customer>:<expiry date>`;
@@ -35,6 +36,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat, Substr
 from django.utils import timezone
 
+from crm.audit.services import record_many
 from crm.calendar import BusinessCalendar
 from crm.core.config import fiducia
 from crm.core.setsql import insert_select
@@ -115,14 +117,66 @@ def previous_workday(cal: BusinessCalendar, day: datetime.date) -> datetime.date
 
 def rules_for_customer_q(rule: CadenceRule, vip_levels_with_rules: set[str]) -> Q:
     """Which customers a rule applies to (VIP-level rules take precedence over tier rules)."""
-    q = Q(is_active=True)
+    return Q(is_active=True) & rule_selects_q(rule, vip_levels_with_rules)
+
+
+def rule_selects_q(rule: CadenceRule, vip_levels_with_rules: set[str], prefix: str = "") -> Q:
+    """The rule's selector (VIP level / tier) on Customer fields, each field name preceded by
+    `prefix` (e.g. "customer__" to filter follow-up tasks by their customer)."""
     if rule.vip_level:
-        q &= Q(vip_level=rule.vip_level)
+        q = Q(**{f"{prefix}vip_level": rule.vip_level})
         if rule.tier:
-            q &= Q(tier=rule.tier)
-    else:
-        q &= Q(tier=rule.tier) & ~Q(vip_level__in=sorted(vip_levels_with_rules))
-    return q
+            q &= Q(**{f"{prefix}tier": rule.tier})
+        return q
+    return Q(**{f"{prefix}tier": rule.tier}) & ~Q(
+        **{f"{prefix}vip_level__in": sorted(vip_levels_with_rules)}
+    )
+
+
+SUPERSEDED = "superseded"
+
+
+def supersede_cadence_tasks(now) -> int:
+    """Retire the open cadence tasks of active customers whose rule no longer applies to them
+    (their tier or VIP level changed, or the rule was deactivated or deleted): skipped with the
+    reason "superseded", one audit row each. One SELECT, one UPDATE and one batched INSERT of
+    audit rows, never a query per customer. Runs before the cadence inserts, so the current
+    rule's gap can take the one open cadence task a customer may have
+    (task_one_open_cadence_per_customer). Rerunning finds nothing to do."""
+    rules = list(CadenceRule.objects.filter(is_active=True))
+    vip_levels = {r.vip_level for r in rules if r.vip_level}
+    still_applies = Q(pk__in=[])
+    for rule in rules:
+        still_applies |= Q(cadence_rule_id=rule.pk) & rule_selects_q(
+            rule, vip_levels, prefix="customer__"
+        )
+    stale = FollowUpTask.objects.filter(
+        status=FollowUpTask.Status.OPEN,
+        reason=FollowUpReason.CADENCE,
+        customer__is_active=True,
+    ).exclude(still_applies)
+    rows = list(stale.order_by("pk").values_list("pk", "customer_id", "cadence_rule_id", "title"))
+    if not rows:
+        return 0
+    retired = FollowUpTask.objects.filter(
+        pk__in=[pk for pk, *_rest in rows], status=FollowUpTask.Status.OPEN
+    ).update(status=FollowUpTask.Status.SKIPPED, skip_reason=SUPERSEDED, completed_at=now)
+    targets = {pk: FollowUpTask(pk=pk, title=title) for pk, _c, _r, title in rows}
+    rule_of = {pk: rule for pk, _c, rule, _t in rows}
+    customer_of = {pk: customer for pk, customer, _r, _t in rows}
+    record_many(
+        None,
+        "followup.superseded",
+        targets.values(),
+        purpose=SUPERSEDED,
+        before_of=lambda t: {
+            "status": "open",
+            "customer": customer_of[t.pk],
+            "cadence_rule": rule_of[t.pk],
+        },
+        after_of=lambda t: {"status": "skipped", "skip_reason": SUPERSEDED},
+    )
+    return retired
 
 
 def contacts_q(rule: CadenceRule, day: datetime.date) -> tuple:
@@ -202,6 +256,8 @@ class SweepCounts:
     kyc_renewal: int = 0
     id_expiry: int = 0
     birthday: int = 0
+    # Open cadence tasks retired because their rule no longer applies (not counted in total).
+    superseded: int = 0
 
     @property
     def total(self) -> int:
@@ -211,7 +267,9 @@ class SweepCounts:
 def _cadence_statement(rule, day, cal, vip_levels, now) -> int:
     bucket = (day.year * 12 + day.month - 1) // rule.period_months
     # No anti-join against the open tasks: the partial unique index
-    # task_one_open_per_cadence_rule turns a second open task into a skipped conflict. (An
+    # task_one_open_cadence_per_customer turns a second open cadence task of a customer (this
+    # rule's or, for VIP levels with several rules, an earlier rule's) into a skipped
+    # conflict; supersede_cadence_tasks() has retired the tasks of rules that no longer apply. (An
     # anti-join on the table being inserted into was planned as a nested loop rescanning the
     # growing heap per row when its statistics said "empty": quadratic on a first run.)
     qs = out_of_cadence(rule, day, vip_levels)
@@ -245,6 +303,7 @@ def cadence_jobs(day: datetime.date, cal: BusinessCalendar, now) -> list[list]:
 
 
 def create_cadence_tasks(day: datetime.date, cal: BusinessCalendar, now) -> int:
+    """The cadence inserts alone (callers run supersede_cadence_tasks() first)."""
     return sum(job() for group in cadence_jobs(day, cal, now) for job in group)
 
 

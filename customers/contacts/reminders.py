@@ -198,6 +198,10 @@ def create_tasks(day: datetime.date, cal, now) -> cadence.SweepCounts:
     and the rerun's dedupe keys and unique indexes skip what exists."""
     workers = cadence.option("SWEEP_WORKERS")
     counts = cadence.SweepCounts()
+    # First, in a transaction of its own: the open tasks of rules that no longer apply give way,
+    # so the cadence inserts below can give each customer its current rule's task.
+    with transaction.atomic():
+        counts.superseded = cadence.supersede_cadence_tasks(now)
     if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
         with transaction.atomic():
             counts.cadence = cadence.create_cadence_tasks(day, cal, now)

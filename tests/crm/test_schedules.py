@@ -66,6 +66,7 @@ def test_the_migrations_created_every_schedule():
         "Detect dormant customers",
         "Recalculate customer tiers (monthly)",
         "Expire tier overrides (daily)",
+        "Fail abandoned tier runs (every 5 minutes)",
         "Complaint deadline sweep",
         "Refresh the suitability-mismatch snapshot",
     } <= names

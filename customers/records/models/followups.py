@@ -63,7 +63,7 @@ class FollowUpTask(models.Model):
         related_name="completed_tasks",
         db_index=False,  # partial index below
     )
-    # Set for cadence tasks: the rule whose gap created it (one open task per rule and customer).
+    # Set for cadence tasks: the rule whose gap created it (one open cadence task per customer).
     cadence_rule = models.ForeignKey(
         "customers.CadenceRule",
         null=True,
@@ -100,12 +100,14 @@ class FollowUpTask(models.Model):
                 name="task_skip_needs_reason",
             ),
             models.UniqueConstraint(fields=["dedupe_key"], name="task_dedupe_key"),
-            # A cadence gap yields one open task per rule and customer; the sweep's
-            # INSERT … ON CONFLICT DO NOTHING relies on it instead of an anti-join.
+            # At most one open cadence task per customer, whichever rule created it: a tier
+            # change retires the previous rule's task (cadence.supersede_cadence_tasks) before
+            # the new rule's gap is inserted. The sweep's INSERT … ON CONFLICT DO NOTHING relies
+            # on it instead of an anti-join.
             models.UniqueConstraint(
-                fields=["customer", "cadence_rule"],
-                name="task_one_open_per_cadence_rule",
-                condition=Q(status="open", cadence_rule__isnull=False),
+                fields=["customer"],
+                name="task_one_open_cadence_per_customer",
+                condition=Q(status="open", reason="cadence"),
             ),
         ]
 

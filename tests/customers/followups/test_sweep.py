@@ -84,10 +84,18 @@ def test_vip_two_plus_n_needs_two_touches_a_month_and_a_quarterly_visit():
     )
     sweep()
     by_rule = {(t.customer_id, t.cadence_rule.period_months) for t in tasks(FollowUpReason.CADENCE)}
-    # one_touch: monthly 2+N gap and no visit this quarter; ok: both met.
-    assert by_rule == {(one_touch.pk, 1), (one_touch.pk, 3)}
+    # one_touch: monthly 2+N gap and no visit this quarter; ok: both met. One open cadence task
+    # per customer: the monthly rule's (rules in order); the quarterly visit follows once the
+    # monthly task is closed and the visit is still missing.
+    assert by_rule == {(one_touch.pk, 1)}
     # VIP rules take precedence: the A-tier quarterly rule is not applied on top.
     assert not tasks(FollowUpReason.CADENCE).filter(cadence_rule__tier="A").exists()
+    tasks(FollowUpReason.CADENCE).update(status="done")
+    sweep(D + datetime.timedelta(days=1))
+    open_tasks = tasks(FollowUpReason.CADENCE).filter(status="open")
+    assert [(t.customer_id, t.cadence_rule.period_months) for t in open_tasks] == [
+        (one_touch.pk, 3)
+    ]
 
 
 def test_cadence_due_date_counts_working_days():
@@ -309,15 +317,66 @@ def test_command_rejects_a_bad_date():
         call_command("run_followups", "--date", "15/06/2026")
 
 
-def test_one_open_task_per_cadence_rule_and_customer_is_a_constraint():
+def test_one_open_cadence_task_per_customer_is_a_constraint():
     from django.db import IntegrityError, transaction
 
     customer = cust(tier="A")
-    rule = CadenceRule.objects.get(tier="A", vip_level="")
-    TaskFactory(customer=customer, reason="cadence", cadence_rule=rule)
+    rule_a = CadenceRule.objects.get(tier="A", vip_level="")
+    rule_b = CadenceRule.objects.get(tier="B", vip_level="")
+    TaskFactory(customer=customer, reason="cadence", cadence_rule=rule_a)
     with pytest.raises(IntegrityError), transaction.atomic():
-        TaskFactory(customer=customer, reason="cadence", cadence_rule=rule)
-    TaskFactory(customer=customer, reason="cadence", cadence_rule=rule, status="done")
+        TaskFactory(customer=customer, reason="cadence", cadence_rule=rule_a)
+    # Another rule's open task for the same customer is refused too (a tier change used to
+    # leave both open).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TaskFactory(customer=customer, reason="cadence", cadence_rule=rule_b)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TaskFactory(customer=customer, reason="cadence", cadence_rule=None)
+    TaskFactory(customer=customer, reason="cadence", cadence_rule=rule_b, status="done")
+    TaskFactory(customer=customer, reason="manual")
+    TaskFactory(customer=cust(tier="B"), reason="cadence", cadence_rule=rule_b)
+    assert FollowUpTask.objects.filter(customer=customer, status="open").count() == 2
+
+
+def test_tier_change_supersedes_the_old_rules_open_cadence_task():
+    from crm.audit.models import AuditEntry
+
+    customer = cust(tier="A")
+    untouched = cust(tier="A")
+    sweep()
+    old = tasks(FollowUpReason.CADENCE).get(customer=customer)
+    assert old.cadence_rule.tier == "A" and old.status == "open"
+    type(customer).objects.filter(pk=customer.pk).update(tier="C")
+
+    result = sweep(D + datetime.timedelta(days=1))
+    assert result.tasks.superseded == 1
+    open_tasks = tasks(FollowUpReason.CADENCE).filter(customer=customer, status="open")
+    assert [t.cadence_rule.tier for t in open_tasks] == ["C"]
+    old.refresh_from_db()
+    assert old.status == "skipped" and old.skip_reason == "superseded"
+    audit = AuditEntry.objects.get(action="followup.superseded")
+    assert audit.target_id == str(old.pk) and audit.target_type == "customers.followuptask"
+    assert audit.before["cadence_rule"] == old.cadence_rule_id
+    assert audit.before["customer"] == customer.pk
+    # The customer whose tier did not change keeps its task.
+    assert tasks(FollowUpReason.CADENCE).get(customer=untouched).status == "open"
+
+    snapshot = sorted(FollowUpTask.objects.values_list("pk", "status", "cadence_rule_id"))
+    again = sweep(D + datetime.timedelta(days=1))
+    assert again.tasks.superseded == 0 and again.tasks.cadence == 0
+    assert sorted(FollowUpTask.objects.values_list("pk", "status", "cadence_rule_id")) == snapshot
+    assert AuditEntry.objects.filter(action="followup.superseded").count() == 1
+
+
+def test_superseding_is_set_based(django_assert_max_num_queries):
+    for _ in range(5):
+        cust(tier="A")
+    sweep()
+    from customers.records.models import Customer
+
+    Customer.objects.update(tier="B")
+    with django_assert_max_num_queries(4):
+        assert cadence.supersede_cadence_tasks(timezone.now()) == 5
 
 
 @pytest.mark.django_db(transaction=True)
@@ -350,6 +409,7 @@ def test_concurrent_sweep_on_postgresql_creates_what_the_serial_one_does(postgre
     serial, tasks_serial = run(1)
     assert tasks_parallel == tasks_serial
     assert parallel.tasks == serial.tasks
-    # Nine tier customers and the birthday one: one rule each; six VIP customers: two rules.
-    assert parallel.tasks.cadence == 10 + 6 * 2
+    # One open cadence task per customer: nine tier customers, the birthday one and six VIP
+    # customers (two rules each, the first rule's task).
+    assert parallel.tasks.cadence == 10 + 6
     assert parallel.tasks.id_expiry == 15 and parallel.tasks.birthday == 1
