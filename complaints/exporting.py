@@ -5,13 +5,11 @@ Sheets: 汇总 (summary: period, totals, on-time rate, satisfaction), one sheet 
 detail register (complainant masked).
 """
 
-import io
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from crm.core.spreadsheets import append_row, new_workbook, workbook_bytes
 from crm.ui.formatting import mask_name
 
 MAX_DETAIL_ROWS = 200_000
@@ -62,16 +60,18 @@ SHEETS = (
 
 
 def workbook(data: dict, detail_rows) -> bytes:
-    book = Workbook()
+    book = new_workbook()
     bold = Font(bold=True)
     summary = book.active
     summary.title = "汇总 Summary"
     s = data["summary"]
-    summary.append([_("Consumer complaint statistics")])
+    append_row(summary, [_("Consumer complaint statistics")])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([_("Reporting period"), f"{data['start']:%Y-%m-%d} – {data['end']:%Y-%m-%d}"])
-    summary.append([_("Generated at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
-    summary.append([])
+    append_row(
+        summary, [_("Reporting period"), f"{data['start']:%Y-%m-%d} – {data['end']:%Y-%m-%d}"]
+    )
+    append_row(summary, [_("Generated at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
+    append_row(summary, [])
     rows = [
         (_("Complaints received"), s["n"]),
         (_("Closed or withdrawn"), s["closed"]),
@@ -83,23 +83,24 @@ def workbook(data: dict, detail_rows) -> bytes:
         (_("Average satisfaction"), s["avg_sat"] if s["avg_sat"] is not None else ""),
         (_("Satisfied %"), _pct(s["satisfied_rate"])),
     ]
-    summary.append([_("Indicator"), _("Value")])
+    append_row(summary, [_("Indicator"), _("Value")])
     for cell in summary[summary.max_row]:
         cell.font = bold
     for row in rows:
-        summary.append(list(row))
+        append_row(summary, list(row))
     summary.column_dimensions["A"].width = 34
     summary.column_dimensions["B"].width = 28
 
     for key, title in SHEETS:
         sheet = book.create_sheet(title[:31])
-        sheet.append(_group_header())
+        append_row(sheet, _group_header())
         for cell in sheet[1]:
             cell.font = bold
             cell.alignment = Alignment(wrap_text=True)
         for r in data["groups"][key]:
-            sheet.append(_group_row(r))
-        sheet.append(
+            append_row(sheet, _group_row(r))
+        append_row(
+            sheet,
             [
                 "",
                 _("Total"),
@@ -111,14 +112,15 @@ def workbook(data: dict, detail_rows) -> bytes:
                 _pct(s["breach_rate"]),
                 s["avg_sat"] or "",
                 _pct(s["satisfied_rate"]),
-            ]
+            ],
         )
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         sheet.column_dimensions["B"].width = 24
 
     detail = book.create_sheet("明细 Register")
-    detail.append(
+    append_row(
+        detail,
         [
             _("Reference"),
             _("Received at"),
@@ -136,14 +138,15 @@ def workbook(data: dict, detail_rows) -> bytes:
             _("Handling time (days)"),
             _("Breached"),
             _("Satisfaction"),
-        ]
+        ],
     )
     for cell in detail[1]:
         cell.font = bold
     for i, c in enumerate(detail_rows):
         if i >= MAX_DETAIL_ROWS:
             break
-        detail.append(
+        append_row(
+            detail,
             [
                 c.reference,
                 timezone.localtime(c.received_at).strftime("%Y-%m-%d %H:%M"),
@@ -161,8 +164,6 @@ def workbook(data: dict, detail_rows) -> bytes:
                 c.handling_days if c.handling_days is not None else "",
                 _("Yes") if c.breached else _("No"),
                 c.satisfaction if c.satisfaction is not None else "",
-            ]
+            ],
         )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

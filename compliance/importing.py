@@ -14,7 +14,6 @@ from .models import RiskSignal, SignalSource
 from .sources import RecordError, SignalRecord
 
 CHUNK = 5000
-MAX_ROWS = 200_000
 
 
 def dedupe_key(record: SignalRecord, customer_id: int) -> str:

@@ -33,6 +33,9 @@ from typing import Protocol, runtime_checkable
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from crm.core.imports import formula_refused
+from crm.core.spreadsheets import looks_like_formula
+
 from .models import SignalKind
 
 
@@ -170,6 +173,11 @@ def parse_row(row_no: int, values: dict[str, str], today: datetime.date):
     external_id = values.get("external_id", "").strip()
     if len(external_id) > 64:
         err("external_id", external_id, _("The external id is longer than 64 characters."))
+    # The evidence is free text and may begin like a formula (it stays text, and the preview
+    # points it out); the customer number and the source's id are codes and may not.
+    for column, text in (("customer_number", number), ("external_id", external_id)):
+        if looks_like_formula(text):
+            err(column, text, formula_refused())
     raw_value = values.get("value", "").strip().replace(",", "")
     value = None
     if raw_value:
@@ -200,11 +208,12 @@ class FileSource:
         from django.utils import timezone
 
         # The staged imports' one file reader (size limit, encodings, damaged XLSX).
+        from crm.core.config import fiducia
         from crm.core.imports import read_rows
 
         self.source_code = source_code
         self.name = upload.name
-        rows, data = read_rows(upload)
+        rows, data = read_rows(upload, max_rows=fiducia("IMPORTS", "SIGNAL_MAX_ROWS"))
         self.data = data
         self._rows = [r for r in rows if any(v for v in r)]
         if not self._rows:

@@ -335,6 +335,21 @@ FIDUCIA_STATEMENTS = {
     "MATURITY_HORIZON_DAYS": 90,  # maturities shown on a statement: up to this far ahead
 }
 # Suitability (适当性): who may buy what.
+# Uploaded CSV and XLSX files (crm.core.imports.read_rows): limits checked while the file is
+# read, so a hostile file (a zip bomb, a million-row sheet) is refused early and cheaply.
+FIDUCIA_IMPORTS = {
+    "MAX_BYTES": 10 * 1024 * 1024,  # the uploaded file
+    "CUSTOMER_MAX_ROWS": 20_000,  # data rows of one customer import
+    "SIGNAL_MAX_ROWS": 200_000,  # data rows of one risk-signal file
+    "MAX_COLUMNS": 100,  # the highest column index of any cell
+    "MAX_CELL_CHARS": 5_000,  # one cell's text
+    # XLSX (a zip of XML files): the shared-string table is read into memory whole, the sheet
+    # is streamed; sizes are the members' uncompressed sizes.
+    "MAX_SHARED_STRINGS_BYTES": 16 * 1024 * 1024,
+    "MAX_UNCOMPRESSED_BYTES": 128 * 1024 * 1024,  # all members together
+    "MAX_COMPRESSION_RATIO": 100,  # uncompressed ÷ compressed, for members above 1 MB
+}
+
 FIDUCIA_SUITABILITY = {
     "SENIOR_AGE": 65,  # from this age a sale needs the customer's recorded confirmation
     # Qualified investor: 2 years' experience and household net financial assets ≥ 3M, or

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import io
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,6 +14,7 @@ from crm.audit.services import record
 from crm.core.approvals import approval_request
 from crm.core.config import fiducia
 from crm.core.models import ApprovalRequest
+from crm.core.spreadsheets import append_row, new_workbook, workbook_bytes
 from customers.records.access import access_customer
 from customers.records.models import Customer
 from customers.records.selectors import customers_for
@@ -437,36 +437,35 @@ def override_expire(today: datetime.date | None = None) -> int:
 def report_export(acting_user, run: TierRun, data: dict) -> bytes:
     """The report's tables (selectors.report) as an XLSX workbook. Audited: the export leaves
     the system."""
-    from openpyxl import Workbook
-
-    book = Workbook()
+    book = new_workbook()
     sheet = book.active
     sheet.title = _("Classes")[:31]
-    sheet.append([_("Class"), _("Customers"), _("Contribution"), _("Share of contribution")])
+    append_row(sheet, [_("Class"), _("Customers"), _("Contribution"), _("Share of contribution")])
     for d in data["distribution"]:
-        sheet.append([d["class"], d["customers"], float(d["contribution"]), float(d["share"])])
+        append_row(sheet, [d["class"], d["customers"], float(d["contribution"]), float(d["share"])])
     sheet = book.create_sheet(_("Movement")[:31])
-    sheet.append([_("from / to"), *CLASSES])
+    append_row(sheet, [_("from / to"), *CLASSES])
     for row in data["movement_rows"]:
-        sheet.append([row["from"], *row["cells"]])
+        append_row(sheet, [row["from"], *row["cells"]])
     sheet = book.create_sheet(_("Segments")[:31])
-    sheet.append(
+    append_row(
+        sheet,
         [_("Capital segment")]
         + [f"{c} {_('customers')}" for c in CLASSES]
-        + [f"{c} {_('average contribution')}" for c in CLASSES]
+        + [f"{c} {_('average contribution')}" for c in CLASSES],
     )
     for row in data["segment_rows"]:
-        sheet.append(
+        append_row(
+            sheet,
             [row["segment"]]
             + [cell["n"] for cell in row["cells"]]
-            + [round(float(cell["avg"]), 2) for cell in row["cells"]]
+            + [round(float(cell["avg"]), 2) for cell in row["cells"]],
         )
-    buffer = io.BytesIO()
-    book.save(buffer)
+    data = workbook_bytes(book)
     record(
         acting_user,
         "tier_report.exported",
         run,
         after={"as_of": run.as_of.isoformat(), "format": "xlsx"},
     )
-    return buffer.getvalue()
+    return data

@@ -25,9 +25,9 @@ from crm.accounts.permissions import require
 from crm.audit.services import record
 
 from .access import access_in
+from .config import fiducia
 from .models import StagedImport
-
-MAX_BYTES = 10 * 1024 * 1024
+from .spreadsheets import looks_like_formula
 
 
 @dataclass
@@ -150,24 +150,22 @@ def staged_import_cancel(kind: ImportKind, acting_user, staged: StagedImport) ->
         record(acting_user, f"{kind.audit_entity}.cancelled", locked)
 
 
-def read_rows(upload) -> tuple[list[list[str]], bytes]:
-    """The rows of an uploaded CSV (UTF-8 or GB18030) or XLSX file as stripped strings, and its
-    bytes (for the file's hash); a file that cannot be read is refused with a ValidationError."""
+def read_rows(upload, *, max_rows: int) -> tuple[list[list[str]], bytes]:
+    """The rows of an uploaded CSV (UTF-8 with or without BOM, or GB18030) or XLSX file as
+    stripped strings, and its bytes (for the file's hash); a file that cannot be read, or that
+    breaks a limit of `settings.FIDUCIA_IMPORTS` (size, `max_rows` data rows after the header,
+    columns, cell size, and for XLSX the shared strings, the expanded size and the compression
+    ratio), is refused with a ValidationError. The limits are checked while reading, so a hostile
+    file costs a fraction of a second and little memory, and nothing is staged."""
     name = upload.name.lower()
-    data = upload.read()
-    if len(data) > MAX_BYTES:
-        raise ValidationError(_("The file is larger than 10 MB; please split it."))
+    limit = fiducia("IMPORTS", "MAX_BYTES")
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(
+            _("The file is larger than %(mb)d MB; please split it.") % {"mb": limit // 2**20}
+        )
     if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ValidationError(_("The file is not a readable XLSX workbook.")) from exc
-        return [
-            ["" if v is None else str(v).strip() for v in row]
-            for row in sheet.iter_rows(values_only=True)
-        ], data
+        return list(_xlsx_rows(data, max_rows + 1)), data
     if name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -177,8 +175,188 @@ def read_rows(upload) -> tuple[list[list[str]], bytes]:
                 continue
         else:
             raise ValidationError(_("The CSV file is neither UTF-8 nor GB18030 encoded."))
-        return [[v.strip() for v in row] for row in csv.reader(io.StringIO(text))], data
+        return list(_csv_rows(text, max_rows + 1)), data
     raise ValidationError(_("Please upload a .csv or .xlsx file."))
+
+
+def _too_many_rows(max_rows: int) -> ValidationError:
+    return ValidationError(
+        _("The file has more than %(n)d rows; please split it.") % {"n": max_rows - 1}
+    )
+
+
+def _too_many_columns() -> ValidationError:
+    return ValidationError(
+        _("The file has more than %(n)d columns.") % {"n": fiducia("IMPORTS", "MAX_COLUMNS")}
+    )
+
+
+def _cell_too_long() -> ValidationError:
+    return ValidationError(
+        _("A cell holds more than %(n)d characters.") % {"n": fiducia("IMPORTS", "MAX_CELL_CHARS")}
+    )
+
+
+def _csv_rows(text: str, max_rows: int):
+    max_columns = fiducia("IMPORTS", "MAX_COLUMNS")
+    max_chars = fiducia("IMPORTS", "MAX_CELL_CHARS")
+    try:
+        for count, row in enumerate(csv.reader(io.StringIO(text)), 1):
+            if count > max_rows:
+                raise _too_many_rows(max_rows)
+            if len(row) > max_columns:
+                raise _too_many_columns()
+            if any(len(v) > max_chars for v in row):
+                raise _cell_too_long()
+            yield [v.strip() for v in row]
+    except csv.Error as exc:  # e.g. a field beyond the csv module's own size limit
+        if "field larger than field limit" in str(exc):
+            raise _cell_too_long() from exc
+        raise ValidationError(_("The CSV file is damaged and cannot be read.")) from exc
+
+
+def _xlsx_rows(data: bytes, max_rows: int):
+    """The first sheet's rows. The zip's members are checked against the limits before anything
+    is expanded; the sheet is then scanned as a stream (rows, columns, cell sizes) before
+    openpyxl reads its values, so neither pass holds more than one row in memory."""
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    unreadable = _("The file is not a readable XLSX workbook.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ValidationError(unreadable) from exc
+    _check_members(members)
+    try:
+        # Every sheet is scanned before openpyxl opens the workbook: opening a read-only
+        # workbook already parses a sheet that lacks its dimension from end to end.
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read_manifest()
+        reader.read_workbook()
+        for _sheet, rel in reader.parser.find_sheets():
+            if rel.target in reader.valid_files:
+                with archive.open(rel.target) as source:
+                    _scan_sheet(source, max_rows)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.active
+        max_chars = fiducia("IMPORTS", "MAX_CELL_CHARS")
+        if any(len(str(text)) > max_chars for text in sheet._shared_strings):
+            raise _cell_too_long()
+        with book._archive.open(sheet._worksheet_path) as source:
+            parser = WorkSheetParser(
+                source,
+                sheet._shared_strings,
+                data_only=True,
+                epoch=book.epoch,
+                date_formats=book._date_formats,
+                timedelta_formats=book._timedelta_formats,
+            )
+            rows = []
+            for _index, cells in parser.parse():
+                row = [""] * max((c["column"] for c in cells), default=0)
+                for c in cells:
+                    value = c["value"]
+                    row[c["column"] - 1] = "" if value is None else str(value).strip()
+                rows.append(row)
+        book.close()
+    except ValidationError:
+        raise
+    except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged file
+        raise ValidationError(unreadable) from exc
+    return rows
+
+
+def _check_members(members) -> None:
+    """Refuse a zip whose members expand beyond the limits (declared sizes: zipfile never
+    expands a member beyond its declared size, it reports a damaged file instead)."""
+    too_big = ValidationError(
+        _(
+            "The workbook expands to more than %(mb)d MB or is compressed suspiciously well; "
+            "it is refused. Please save it again from your spreadsheet program or send a CSV."
+        )
+        % {"mb": fiducia("IMPORTS", "MAX_UNCOMPRESSED_BYTES") // 2**20}
+    )
+    ratio = fiducia("IMPORTS", "MAX_COMPRESSION_RATIO")
+    if sum(m.file_size for m in members) > fiducia("IMPORTS", "MAX_UNCOMPRESSED_BYTES"):
+        raise too_big
+    for m in members:
+        if m.filename.lower().endswith("sharedstrings.xml") and m.file_size > fiducia(
+            "IMPORTS", "MAX_SHARED_STRINGS_BYTES"
+        ):
+            raise ValidationError(
+                _("The workbook's text table is larger than %(mb)d MB; please split the file.")
+                % {"mb": fiducia("IMPORTS", "MAX_SHARED_STRINGS_BYTES") // 2**20}
+            )
+        if m.file_size > 2**20 and m.file_size > ratio * max(m.compress_size, 1):
+            raise too_big
+
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _scan_sheet(source, max_rows: int) -> None:
+    """Stream the sheet's XML once and refuse it at the first row, column or cell beyond the
+    limits; every finished element is dropped, so memory stays at one row."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+    from openpyxl.xml.functions import iterparse
+
+    max_columns = fiducia("IMPORTS", "MAX_COLUMNS")
+    max_chars = fiducia("IMPORTS", "MAX_CELL_CHARS")
+    rows = cells = 0
+    sheet_data = row_element = None
+    for event, element in iterparse(source, events=("start", "end")):
+        tag = element.tag
+        if event == "start":
+            if tag == f"{_NS}sheetData":
+                sheet_data = element
+            elif tag == f"{_NS}row":
+                rows += 1
+                cells = 0
+                row_element = element
+                index = element.get("r")
+                if rows > max_rows or (index and int(index) > max_rows):
+                    raise _too_many_rows(max_rows)
+            elif tag == f"{_NS}c":
+                cells += 1
+                ref = element.get("r")
+                column = cells
+                if ref:
+                    try:
+                        column = column_index_from_string(coordinate_from_string(ref)[0])
+                    except ValueError:
+                        column = max_columns + 1
+                if cells > max_columns or column > max_columns:
+                    raise _too_many_columns()
+            continue
+        if tag in (f"{_NS}v", f"{_NS}t") and element.text and len(element.text) > max_chars:
+            raise _cell_too_long()
+        if tag == f"{_NS}c" and row_element is not None:
+            row_element.remove(element)
+        elif tag == f"{_NS}row":
+            if sheet_data is not None:
+                sheet_data.remove(element)
+            row_element = None
+
+
+def formula_refused() -> str:
+    """The reason given for formula-like text in a column that does not allow it."""
+    return _(
+        "Text beginning with =, +, -, @, a tab or a line break is not accepted in this column "
+        "(a spreadsheet could run it as a formula)."
+    )
+
+
+def formula_values(staged: StagedImport) -> int:
+    """How many values of the valid rows begin like a spreadsheet formula (accepted as text
+    where the column allows it; the preview points them out)."""
+    return sum(
+        1 for row in staged.valid_rows for value in row.values() if looks_like_formula(value)
+    )
 
 
 def error_report_rows(staged: StagedImport) -> list[list]:

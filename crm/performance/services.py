@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import io
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from crm.audit.services import record as audit
 from crm.core import planner
 from crm.core.models import Notification
 from crm.core.notifications import notification_send
+from crm.core.spreadsheets import append_row, new_workbook, workbook_bytes
 from crm.ui.registry import metrics
 
 from . import selectors
@@ -343,12 +343,11 @@ def refresh_figures(
 
 def export_dashboard(acting_user, period: Period) -> bytes:
     """The dashboard as an XLSX workbook (staff rows, team totals, overall total); audited."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     data = selectors.dashboard(acting_user, period)
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = _("KPIs")[:31]
     as_of = (
@@ -356,14 +355,14 @@ def export_dashboard(acting_user, period: Period) -> bytes:
         if data.as_of
         else _("Not computed yet")
     )
-    ws.append([_("Team KPIs") + f" · {period.key}", None, None, as_of])
+    append_row(ws, [_("Team KPIs") + f" · {period.key}", None, None, as_of])
     ws["A1"].font = Font(bold=True, size=13)
     head = [_("Staff member"), _("Employee number"), _("Team")]
     for metric in data.metrics:
         label = str(metric.label) + (f" ({metric.unit})" if metric.unit else "")
         head += [label, pgettext("kpi", "Target"), _("Attainment %")]
     head.append(_("Mandatory compliance training lapsed"))
-    ws.append(head)
+    append_row(ws, head)
     bold = Font(bold=True)
     for cell in ws[2]:
         cell.font = bold
@@ -377,23 +376,23 @@ def export_dashboard(acting_user, period: Period) -> bytes:
 
     for row in data.rows:
         lapsed = _("Yes") if row.compliance_lapsed else ""
-        ws.append(
+        append_row(
+            ws,
             [str(row.user), row.user.employee_no or "", row.user.team.name if row.user.team else ""]
             + figures(row)
-            + [lapsed]
+            + [lapsed],
         )
     for row in data.teams:
-        ws.append([_("Team total"), "", row.label] + figures(row))
+        append_row(ws, [_("Team total"), "", row.label] + figures(row))
         for cell in ws[ws.max_row]:
             cell.font = bold
-    ws.append([_("Total"), "", ""] + figures(data.total))
+    append_row(ws, [_("Total"), "", ""] + figures(data.total))
     for cell in ws[ws.max_row]:
         cell.font = bold
     for index in range(1, len(head) + 1):
         ws.column_dimensions[get_column_letter(index)].width = 16 if index > 3 else 14
     ws.freeze_panes = "D3"
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    data_bytes = workbook_bytes(wb)
     audit(
         acting_user,
         "dashboard.exported",
@@ -401,7 +400,7 @@ def export_dashboard(acting_user, period: Period) -> bytes:
         purpose=_("Team KPI export"),
         after={"period": period.key, "rows": len(data.rows)},
     )
-    return buffer.getvalue()
+    return data_bytes
 
 
 def _cell(value):

@@ -1,10 +1,8 @@
 """Customer list exports to XLSX: masked by default, clear values only for an approved export."""
 
-import io
-
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
+from crm.core.spreadsheets import append_row, new_workbook, workbook_bytes
 from crm.ui.formatting import mask_email, mask_phone
 
 MAX_EXPORT_ROWS = 50_000
@@ -34,14 +32,12 @@ def _columns(unmasked: bool):
 def customers_xlsx(qs, *, unmasked: bool = False) -> tuple[bytes, int]:
     """The workbook bytes and the number of rows written (streamed in chunks, capped)."""
     columns = _columns(unmasked)
-    book = Workbook(write_only=True)
+    book = new_workbook(write_only=True)
     sheet = book.create_sheet(_("Customers"))
-    sheet.append([title for title, _get in columns])
+    append_row(sheet, [title for title, _get in columns])
     rows = 0
     qs = qs.select_related("owner", "branch").order_by("number", "pk")[:MAX_EXPORT_ROWS]
     for customer in qs.iterator(chunk_size=2000):
-        sheet.append([get(customer) for _title, get in columns])
+        append_row(sheet, [get(customer) for _title, get in columns])
         rows += 1
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue(), rows
+    return workbook_bytes(book), rows

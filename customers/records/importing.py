@@ -12,7 +12,9 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from crm import crypto
-from crm.core.imports import ValidatedRows, read_rows
+from crm.core.config import fiducia
+from crm.core.imports import ValidatedRows, formula_refused, read_rows
+from crm.core.spreadsheets import looks_like_formula
 from crm.ui.formatting import mask_email, mask_id_number, mask_phone
 from customers.records.models import Customer, CustomerKind, InstitutionType
 from customers.records.selectors import assignable_staff
@@ -23,7 +25,6 @@ from customers.records.validators import (
     validate_uscc,
 )
 
-MAX_ROWS = 20_000
 # Column headers accepted in English or Chinese.
 COLUMNS = {
     "number": ("number", "客户号"),
@@ -63,15 +64,16 @@ def _header_map(header: list[str]) -> dict[str, int]:
 
 
 def parse_and_validate(upload, acting_user) -> ValidatedRows:
-    rows, data = read_rows(upload)
+    max_rows = fiducia("IMPORTS", "CUSTOMER_MAX_ROWS")
+    rows, data = read_rows(upload, max_rows=max_rows)
     result = ValidatedRows(sha256=hashlib.sha256(data).hexdigest())
     rows = [r for r in rows if any(v for v in r)]
     if not rows:
         raise ValidationError(_("The file is empty."))
     mapping = _header_map(rows[0])
     body = rows[1:]
-    if len(body) > MAX_ROWS:
-        raise ValidationError(_("At most %(n)d rows can be imported at once.") % {"n": MAX_ROWS})
+    if len(body) > max_rows:
+        raise ValidationError(_("At most %(n)d rows can be imported at once.") % {"n": max_rows})
     staff = {u.username: u for u in assignable_staff(acting_user)}
     candidates = []
     seen: dict[tuple[str, str], int] = {}
@@ -143,6 +145,10 @@ def _validate_row(values, staff, acting_user, errors) -> dict:
     if not name or len(name) > 200:
         errors.append(("name", name, _("A name of 1–200 characters is required.")))
     clean["name"] = name
+    for column in ("number", "name", "legal_representative"):
+        # Codes and names never begin like a spreadsheet formula.
+        if looks_like_formula(values.get(column, "").strip()):
+            errors.append((column, values[column].strip(), formula_refused()))
     if values.get("mobile"):
         clean["mobile"] = check("mobile", validate_cn_mobile) or ""
     if values.get("email"):

@@ -270,3 +270,29 @@ def test_big_batches_refresh_the_planner_statistics(risk_user, csv_upload, monke
         with connection.cursor() as cur:
             cur.execute("SELECT reltuples FROM pg_class WHERE relname = 'compliance_risksignal'")
             assert cur.fetchone()[0] >= 1
+
+
+def test_formula_like_evidence_is_accepted_as_text_and_flagged_in_the_preview(
+    client, risk_user, customers
+):
+    """Issue 15, item 1: free-text evidence may begin like a formula (the preview says so and
+    every export writes it as text); a customer number or source id may not."""
+    today = timezone.localdate().isoformat()
+    rows = [
+        ["S0000", "overdue", today, "4", '=HYPERLINK("http://evil.example")', "CB-1", ""],
+        ["S0001", "overdue", today, "4", "逾期", "@CB-2", ""],
+    ]
+    client.force_login(risk_user)
+    client.post(
+        reverse("compliance:signal-import-upload"),
+        {"source": "file", "file": _csv(rows)},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    staged = SignalImport.objects.get()
+    assert [r["evidence"] for r in staged.valid_rows] == ['=HYPERLINK("http://evil.example")']
+    assert [(e["row"], e["column"]) for e in staged.errors] == [(3, "external_id")]
+    assert "formula" in staged.errors[0]["reason"]
+    page = client.get(
+        reverse("compliance:signal-import-preview", args=[staged.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert 'id="formula-values"' in page and "1 value begins with =, +, -, @" in page

@@ -68,6 +68,7 @@ def import_preview(request, kind, pk):
         "errors": staged.errors[:200],
         "sample_header": [label for label, _key in kind.sample_columns],
         "sample": sample,
+        "formula_values": imports.formula_values(staged),
     }
     return render(request, "core/import_preview.html", context)
 
