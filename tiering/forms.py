@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.forms import date_in_range
+
 from .labels import VIP_LABELS, class_label
 from .models import WEIGHT_FIELDS, TierPolicy
 
@@ -81,5 +83,8 @@ class PolicyForm(forms.ModelForm):
 
 class AsOfForm(forms.Form):
     as_of = forms.DateField(
-        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("As of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_in_range],
     )

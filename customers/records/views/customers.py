@@ -20,7 +20,7 @@ from crm.ui.forms import refusal_in_messages, refusal_on_form
 from crm.ui.pagination import capped_count, keyset_page, query_without_cursor
 from crm.ui.registry import MONTHLY_CONTRIBUTION, provider
 from customers.records import assessments, selectors, services
-from customers.records.access import access_customer, access_saved_filter
+from customers.records.access import access_customer, access_saved_filter, saved_filters_for
 from customers.records.filters import customer_filter
 from customers.records.forms import CustomerForm, InlineEditForm, ReassignForm, RevealForm
 from customers.records.models import Customer, RiskClass, RiskLevel
@@ -57,7 +57,7 @@ def customer_list(request):
 @requires(VIEW)
 def saved_filter_list(request):
     """htmx fragment: the user's saved filters (kept out of the list's own query budget)."""
-    saved = list(selectors.saved_filters_for(request.user))
+    saved = list(saved_filters_for(request.user))
     query = request.GET.get("query", "")
     return render(
         request, "customers/_saved_filters.html", {"saved_filters": saved, "query": query}
@@ -72,7 +72,7 @@ def customer_count(request):
     return render(request, "customers/_count.html", {"count": count, "count_more": more})
 
 
-@requires(VIEW)
+@requires(VIEW, "customers.add_savedfilter")
 @require_POST
 def saved_filter_create(request):
     with refusal_in_messages(request):
@@ -82,7 +82,7 @@ def saved_filter_create(request):
     return redirect(f"{reverse('customers:customer-list')}?{request.POST.get('query', '')}")
 
 
-@requires(VIEW)
+@requires(VIEW, "customers.delete_savedfilter")
 @require_POST
 def saved_filter_delete(request, pk):
     services.saved_filter_delete(request.user, access_saved_filter(request.user, pk))
