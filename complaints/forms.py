@@ -7,6 +7,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.access import MAX_ID
+from crm.ui.forms import date_in_range
 from crm.ui.widgets import NativeDateInput, NativeDateTimeInput
 from customers.records.models import Product
 
@@ -175,7 +177,10 @@ class QueueFilterForm(forms.Form):
         ("all", _("All")),
         *State.choices,
     ]
-    q = forms.CharField(label=_("Reference, complainant or customer number"), required=False)
+    # A search term is a reference, a name or a number: a 55,000-character one is refused.
+    q = forms.CharField(
+        label=_("Reference, complainant or customer number"), required=False, max_length=100
+    )
     status = forms.ChoiceField(label=_("Status"), choices=STATUS, required=False)
     due_within = forms.IntegerField(
         label=_("Due within (days)"), min_value=0, max_value=365, required=False
@@ -220,18 +225,18 @@ class QueueParamsForm(forms.Form):
     """Parses the queue's query string without touching the database (ids, not objects), so
     filtering costs no extra queries; QueueFilterForm renders the select lists."""
 
-    q = forms.CharField(required=False)
+    q = forms.CharField(required=False, max_length=100)
     status = forms.ChoiceField(choices=QueueFilterForm.STATUS, required=False)
     due_within = forms.IntegerField(min_value=0, max_value=365, required=False)
     breached = forms.BooleanField(required=False)
     unassigned = forms.BooleanField(required=False)
     regulator = forms.BooleanField(required=False)
-    branch = forms.IntegerField(min_value=1, required=False)
-    product = forms.IntegerField(min_value=1, required=False)
-    channel = forms.IntegerField(min_value=1, required=False)
-    business_category = forms.IntegerField(min_value=1, required=False)
-    cause = forms.IntegerField(min_value=1, required=False)
-    handler = forms.IntegerField(min_value=1, required=False)
+    branch = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    product = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    channel = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    business_category = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    cause = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    handler = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     order = forms.ChoiceField(
         choices=[("due", "due"), ("-received", "-received"), ("received", "received")],
         required=False,
@@ -248,8 +253,18 @@ class AssignForm(forms.Form):
 
 
 class StatsForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=NativeDateInput(), required=False)
-    end = forms.DateField(label=_("To"), widget=NativeDateInput(), required=False)
+    start = forms.DateField(
+        label=_("From"),
+        widget=NativeDateInput(),
+        required=False,
+        validators=[date_in_range],
+    )
+    end = forms.DateField(
+        label=_("To"),
+        widget=NativeDateInput(),
+        required=False,
+        validators=[date_in_range],
+    )
 
     def clean(self):
         data = super().clean()

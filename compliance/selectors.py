@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
-from crm.accounts.access import Scope, scope_of, staff_filter
+from crm.accounts.access import Scope, read_only_filter, scope_of, staff_filter
 from customers.records.models import CustomerCoServer, Holding
 from customers.records.selectors import book_q
 
@@ -84,6 +84,7 @@ def step_owners(user, warning: RiskWarning) -> QuerySet:
     return (
         get_user_model()
         .objects.filter(staff_filter(user) | Q(pk=warning.owner_id, is_active=True))
+        .exclude(read_only_filter())
         .order_by("display_name", "username")
     )
 

@@ -27,6 +27,10 @@ class CustomersConfig(AppConfig):
                     "customers.view_holding",
                     "customers.view_contract",
                     "customers.view_monthlyaggregate",
+                    # Everyone keeps their own list filters; read-only users do not (the
+                    # permission backend drops every non-reading permission for them).
+                    "customers.add_savedfilter",
+                    "customers.delete_savedfilter",
                 ],
                 roles.BOOK_HOLDERS: writers,
                 roles.LEADS: ["customers.reassign_customer", "customers.approve_pii_export"],

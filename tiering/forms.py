@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.forms import date_in_range
 from crm.ui.widgets import NativeDateInput
 
 from .labels import VIP_LABELS, class_label
@@ -80,4 +81,9 @@ class PolicyForm(forms.ModelForm):
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), required=False, widget=NativeDateInput())
+    as_of = forms.DateField(
+        label=_("As of"),
+        required=False,
+        widget=NativeDateInput(),
+        validators=[date_in_range],
+    )

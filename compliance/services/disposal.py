@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.accounts.access import is_read_only
 from crm.accounts.permissions import require
 from crm.audit.services import record
 
@@ -28,7 +29,7 @@ def step_add(
 ) -> DisposalStep:
     """Plan a disposal step; with an outcome it is recorded as done at once."""
     require(acting_user, DISPOSE)
-    if owner is None or not owner.is_active:
+    if owner is None or not owner.is_active or is_read_only(owner):
         raise ValidationError({"owner": _("Choose an active staff member.")})
     if kind not in DisposalStep.Kind.values:
         raise ValidationError({"kind": _("Unknown step.")})

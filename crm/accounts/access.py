@@ -82,16 +82,29 @@ def book_filter(
     return own | Q(**{f"{branch}_id__in": subtree})
 
 
+def read_only_filter() -> Q:
+    """The users `is_read_only` says yes to, as a Q on the user model: auditors that are not
+    superusers and hold no other role."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    membership = User.groups.through.objects
+    others = membership.exclude(group__name=roles.AUDITOR).values("user_id")
+    auditors = membership.filter(group__name=roles.AUDITOR).values("user_id")
+    return Q(pk__in=auditors, is_superuser=False) & ~Q(pk__in=others)
+
+
 def staff_filter(user) -> Q:
-    """Which staff members this user may assign work to or see in team figures."""
+    """Which staff members this user may assign work to or see in team figures: never a
+    read-only user (an auditor owns no task, step or customer)."""
     from .models import Branch
 
     scope = scope_of(user)
     if scope is Scope.ALL:
-        return Q(is_active=True)
+        return Q(is_active=True) & ~read_only_filter()
     if scope is Scope.BRANCH:
         subtree = Branch.objects.filter(path__startswith=user.branch.path).values("pk")
-        return Q(is_active=True, branch_id__in=subtree)
+        return Q(is_active=True, branch_id__in=subtree) & ~read_only_filter()
     if scope is Scope.TEAM:
-        return Q(is_active=True, team_id=user.team_id)
+        return Q(is_active=True, team_id=user.team_id) & ~read_only_filter()
     return Q(pk=user.pk)

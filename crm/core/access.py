@@ -10,7 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 
 # The largest id a bigint column holds: a crafted larger number is "missing", not a 500.
-_MAX_ID = 2**63 - 1
+MAX_ID = _MAX_ID = 2**63 - 1
 
 
 class NotFound(ObjectDoesNotExist):

@@ -1,9 +1,14 @@
 """Showing a service's refusal on the form that asked for it, or in the messages."""
 
+import datetime
 from contextlib import contextmanager
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy
+
+from crm.core.access import NotFound, parse_id
 
 # What a service that checks a permission of its own refuses with, besides ValidationError.
 SERVICE_REFUSALS = (ValidationError, PermissionDenied)
@@ -54,3 +59,37 @@ def refusal_in_messages(request, refusals=ValidationError):
         yield
     except refusals as exc:
         message_service_error(request, exc)
+
+
+# Dates a form accepts for periods and "as of" days: date arithmetic near year 1 or 9999
+# overflows, and no business date lies outside these years.
+DATE_MIN = datetime.date(1900, 1, 1)
+DATE_MAX = datetime.date(2199, 12, 31)
+
+
+def date_in_range(value: datetime.date | None) -> None:
+    """Validator for date form fields: a date between DATE_MIN and DATE_MAX."""
+    if value is not None and not DATE_MIN <= value <= DATE_MAX:
+        raise ValidationError(
+            gettext_lazy("Enter a date between %(min)s and %(max)s."),
+            code="date_range",
+            params={"min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()},
+        )
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """ModelMultipleChoiceField that refuses ids no database column holds ("abc", 10**30)
+    with its own "not one of the available choices" message, before asking the database
+    (SQLite cannot even bind an integer beyond 64 bits)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                parse_id(pk)
+            except NotFound as exc:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                ) from exc
+        return super()._check_values(value)

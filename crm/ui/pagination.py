@@ -11,7 +11,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
+
+# What a crafted cursor may not put into an integer comparison (a bigint column's range).
+_INT_LIMIT = 2**63
 
 
 @dataclass
@@ -44,6 +50,50 @@ def _decode(cursor: str, n: int) -> list[Any] | None:
     return values
 
 
+def _field(qs: QuerySet, path: str):
+    """The model field (or annotation output field) that ordering path `path` compares."""
+    model = qs.model
+    parts = path.split("__")
+    try:
+        for i, part in enumerate(parts):
+            field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+            if field.is_relation and (i < len(parts) - 1):
+                model = field.related_model
+            elif field.is_relation:
+                field = field.target_field
+    except FieldDoesNotExist:
+        annotation = qs.query.annotations.get(path)
+        return getattr(annotation, "output_field", None)
+    return field
+
+
+def _typed(qs: QuerySet, ordering: list[str], values: list[Any]) -> list[Any] | None:
+    """The cursor's values as the ordering fields' types, or None when a crafted cursor holds
+    values the fields cannot take (a string for a date, an integer beyond 64 bits)."""
+    typed = []
+    for path, value in zip(ordering, values, strict=True):
+        if value is None:
+            typed.append(None)
+            continue
+        if not isinstance(value, str | int | float | bool) or "\x00" in str(value):
+            return None
+        field = _field(qs, path.lstrip("-"))
+        if field is None:
+            return None
+        try:
+            value = field.to_python(str(value))
+        except (ValidationError, TypeError, ValueError, OverflowError):
+            return None
+        if isinstance(field, models.IntegerField | models.AutoField) and not (
+            -_INT_LIMIT <= value < _INT_LIMIT
+        ):
+            return None
+        if isinstance(field, models.DateTimeField) and timezone.is_naive(value):
+            return None
+        typed.append(value)
+    return typed
+
+
 def _after(ordering: list[str], values: list[Any]) -> Q:
     """Rows after `values` in `ordering`: (a > x) | (a = x & b > y) | …"""
     condition = Q(pk__in=[])
@@ -65,6 +115,8 @@ def keyset_page(qs: QuerySet, ordering: list[str], cursor: str | None, size: int
     qs = qs.order_by(*ordering)
     if cursor:
         values = _decode(cursor, len(ordering))
+        if values is not None:
+            values = _typed(qs, ordering, values)
         if values is not None:
             qs = qs.filter(_after(ordering, values))
     rows = list(qs[: size + 1])

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.forms import IdMultipleChoiceField
 from crm.ui.widgets import NativeDateTimeInput
 from customers.contacts.models import Interaction, InteractionChannel, Purpose
 from customers.records.models import InstitutionContact
@@ -31,12 +32,12 @@ class InteractionForm(forms.Form):
     next_steps = forms.CharField(
         label=_("Next steps"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    staff = forms.ModelMultipleChoiceField(
+    staff = IdMultipleChoiceField(
         label=_("Colleagues who took part"),
         queryset=get_user_model().objects.none(),
         required=False,
     )
-    contacts = forms.ModelMultipleChoiceField(
+    contacts = IdMultipleChoiceField(
         label=_("Customer contacts"), queryset=InstitutionContact.objects.none(), required=False
     )
     other_participants = forms.CharField(

@@ -22,7 +22,13 @@ def setup() -> None:
     ]
     roles.grant_table(
         {
-            roles.EVERYONE: ["customers.view_interaction", "customers.view_followuptask"],
+            roles.EVERYONE: [
+                "customers.view_interaction",
+                "customers.view_followuptask",
+                # A secret calendar link is something the user creates: not for read-only users.
+                "customers.add_calendarfeedtoken",
+                "customers.delete_calendarfeedtoken",
+            ],
             roles.BOOK_HOLDERS: workers,
             roles.LEADS: ["customers.reassign_followuptask"],
             roles.ADMINISTRATOR: [

@@ -320,6 +320,7 @@ def _hash(token: str) -> str:
 def feed_token_issue(acting_user) -> str:
     """A new secret feed link for the user (the old one stops working); returns the token,
     which is shown once: only its hash is kept."""
+    require(acting_user, "customers.add_calendarfeedtoken")
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         CalendarFeedToken.objects.update_or_create(
@@ -330,6 +331,7 @@ def feed_token_issue(acting_user) -> str:
 
 
 def feed_token_revoke(acting_user) -> None:
+    require(acting_user, "customers.delete_calendarfeedtoken")
     with transaction.atomic():
         CalendarFeedToken.objects.filter(user=acting_user).delete()
         record(acting_user, "calendar_feed.revoked", acting_user)

@@ -26,10 +26,16 @@ SORT_CHOICES = [
 ]
 
 
+SEARCH_MAX_LENGTH = 100
+
+
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
+        # A search term is a name or a number: a 55,000-character one is refused with the
+        # field's "at most N characters" message, not run through every search key.
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(
             attrs={
                 "placeholder": _("Name, pinyin, customer no., phone last 4, ID no. or USCC"),

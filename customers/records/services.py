@@ -241,6 +241,7 @@ def customers_reassign(acting_user, customer_ids: Iterable[int], new_owner, *, r
 
 def saved_filter_save(acting_user, name: str, query: str) -> SavedFilter:
     """Keep the list's query under a name (the same name again replaces it)."""
+    require(acting_user, "customers.add_savedfilter")
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Please name the filter.")})
@@ -252,6 +253,7 @@ def saved_filter_save(acting_user, name: str, query: str) -> SavedFilter:
 
 def saved_filter_delete(acting_user, saved: SavedFilter) -> None:
     """Delete one of the user's saved filters (obtained through access_saved_filter)."""
+    require(acting_user, "customers.delete_savedfilter")
     SavedFilter.objects.filter(owner=acting_user, pk=saved.pk).delete()
 
 

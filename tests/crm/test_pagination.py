@@ -89,3 +89,15 @@ def test_capped_count_does_not_count_the_whole_table(customers, django_assert_nu
     with django_assert_num_queries(1) as ctx:
         capped_count(Customer.objects.all(), 10)
     assert "LIMIT 11" in ctx.captured_queries[0]["sql"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["x", "x"], ["a", str(2**70)], ["a", {"b": 1}], ["a", "1.5"], ["a\x00", "1"]],
+)
+def test_cursor_values_of_the_wrong_type_are_ignored(customers, values):
+    cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+    ordering = ["-created_at", "pk"] if values == ["x", "x"] else ["name", "pk"]
+    page = keyset_page(Customer.objects.all(), ordering, cursor, 5)
+    first = keyset_page(Customer.objects.all(), ordering, None, 5)
+    assert [c.pk for c in page] == [c.pk for c in first]

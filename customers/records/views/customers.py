@@ -72,7 +72,7 @@ def customer_count(request):
     return render(request, "customers/_count.html", {"count": count, "count_more": more})
 
 
-@requires(VIEW)
+@requires(VIEW, "customers.add_savedfilter")
 @require_POST
 def saved_filter_create(request):
     with refusal_in_messages(request):
@@ -82,7 +82,7 @@ def saved_filter_create(request):
     return redirect(f"{reverse('customers:customer-list')}?{request.POST.get('query', '')}")
 
 
-@requires(VIEW)
+@requires(VIEW, "customers.delete_savedfilter")
 @require_POST
 def saved_filter_delete(request, pk):
     services.saved_filter_delete(request.user, access_saved_filter(request.user, pk))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import require
 from crm.audit.services import record
+from crm.core.access import NotFound, parse_id
 from customers.records.models import FollowUpReason, FollowUpTask
 from customers.records.selectors import assignable_staff
 from customers.sales.access import access_activity
@@ -131,7 +132,12 @@ def activity_invite(acting_user, activity: Activity, customer_ids) -> int:
     """Invite customers. All or nothing: one customer outside the organiser's (or the acting
     user's) scope refuses the whole request. Already invited customers are left as they are."""
     require(acting_user, "customers.add_activityinvitation")
-    ids = sorted({int(pk) for pk in customer_ids})
+    outside = _("Some selected customers are outside the organiser's book; nobody was invited.")
+    try:
+        # A crafted id ("abc", 10**30) is a customer nobody may invite, not a 500.
+        ids = sorted({parse_id(pk) for pk in customer_ids})
+    except NotFound as exc:
+        raise ValidationError(outside) from exc
     if not ids:
         raise ValidationError(_("Select at least one customer."))
     with transaction.atomic():
@@ -144,9 +150,7 @@ def activity_invite(acting_user, activity: Activity, customer_ids) -> int:
             .values_list("pk", flat=True)
         )
         if len(allowed) != len(ids):
-            raise ValidationError(
-                _("Some selected customers are outside the organiser's book; nobody was invited.")
-            )
+            raise ValidationError(outside)
         created = ActivityInvitation.objects.bulk_create(
             [
                 ActivityInvitation(activity=activity, customer_id=pk, invited_by=acting_user)
