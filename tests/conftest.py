@@ -1,6 +1,7 @@
 """Shared pytest fixtures. The people (rm, lead, compliance, …) are in tests/personas.py;
 app-specific data fixtures live in tests/<app>/conftest.py."""
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -121,6 +122,13 @@ def page(browser, live_server):
     pg.set_default_timeout(15_000)
     pg.base_url = live_server.url
     yield pg
+    # Let the last page's htmx requests (360 panels, the bell) finish before the test database
+    # is flushed: a request still running on the live server holds locks the flush waits for
+    # (on PostgreSQL a deadlock), and closing the browser does not stop the server's thread.
+    from playwright.sync_api import Error as PlaywrightError
+
+    with contextlib.suppress(PlaywrightError):
+        pg.wait_for_load_state("networkidle", timeout=10_000)
     context.close()
 
 
