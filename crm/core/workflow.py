@@ -143,7 +143,6 @@ class Workflow:
         audited: Iterable[str] = (),
         purpose: str = "",
         on_commit: Callable[[], None] | None = None,
-        check_permission: bool = True,
         audit_target=None,
         audit_after: dict | Callable[[], dict] | None = None,
     ) -> Transition:
@@ -158,12 +157,7 @@ class Workflow:
         a function called after the effects, for values they compute).
         """
         with transaction.atomic():
-            spec = self.spec(
-                obj,
-                target,
-                acting_user=acting_user if check_permission else None,
-                expected=expected,
-            )
+            spec = self.spec(obj, target, acting_user=acting_user, expected=expected)
             fields = (self.status_field, *audited)
             before = {f: _plain(getattr(obj, f)) for f in fields}
             if effects is not None:
