@@ -238,7 +238,7 @@ def pages(user, runs):
 
 
 def services_q(user):
-    from customers.records.selectors import book_q
+    from customers.records.access import book_q
 
     return book_q(user, "customer__")
 

@@ -12,8 +12,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from crm.accounts.access import Scope, book_filter, scope_of
 from crm.core.access import access_in, access_row
+from customers.records.access import book_q
 from customers.records.models import Customer
-from customers.records.selectors import book_q
 
 from .models import Attachment, Complaint, Notice
 

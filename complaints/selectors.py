@@ -27,8 +27,8 @@ from crm.accounts.access import Scope, scope_of
 from crm.accounts.models import Branch
 from crm.core.access import access_in
 from crm.core.models import ApprovalRequest
+from customers.records.access import customers_for
 from customers.records.models import Product, RiskLevel
-from customers.records.selectors import customers_for
 
 from . import figures
 from .access import complaints_for

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from crm.accounts.access import Scope, scope_of
 from crm.core.access import access_row
-from customers.records.selectors import book_q, customers_for
+from customers.records.access import book_q, customers_for
 
 from .models import (
     DisposalStep,

@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.ui.widgets import NativeDateInput
+from customers.records.access import customers_for
 from customers.records.models import Product
-from customers.records.selectors import customers_for
 
 from .models import DisposalStep, Severity, SignalKind, SignalSource, WatchAction
 

@@ -8,7 +8,7 @@ import hashlib
 from django.utils.translation import gettext as _
 
 from crm.core.imports import ValidatedRows
-from customers.records.selectors import customers_for
+from customers.records.access import customers_for
 
 from .models import RiskSignal, SignalSource
 from .sources import RecordError, SignalRecord

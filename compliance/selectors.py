@@ -10,8 +10,8 @@ from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from crm.accounts.access import Scope, read_only_filter, scope_of, staff_filter
+from customers.records.access import book_q
 from customers.records.models import CustomerCoServer, Holding
-from customers.records.selectors import book_q
 
 from .access import signals_for, warnings_for, watchlist_entries_for
 from .models import (

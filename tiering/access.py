@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from crm.core.access import access_in, access_row
-from customers.records.selectors import book_q
+from customers.records.access import book_q
 
 from .models import TierAssignment, TierOverride, TierPolicy, TierRun
 

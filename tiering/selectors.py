@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, F, Q, Sum
 
 from crm.accounts.access import Scope, book_filter, scope_of
-from customers.records.access import access_customer
-from customers.records.selectors import book_q
+from customers.records.access import access_customer, book_q
 
 from . import calculation
 from .labels import SEGMENT_LABELS

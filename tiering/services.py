@@ -15,9 +15,8 @@ from crm.core.approvals import approval_request
 from crm.core.config import fiducia
 from crm.core.models import ApprovalRequest
 from crm.core.spreadsheets import append_row, new_workbook, workbook_bytes
-from customers.records.access import access_customer
+from customers.records.access import access_customer, customers_for
 from customers.records.models import Customer
-from customers.records.selectors import customers_for
 from customers.records.services import customers_classify, customers_classify_from
 
 from . import calculation

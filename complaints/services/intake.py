@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.access import NotFound
-from customers.records.selectors import customers_for
+from customers.records.access import customers_for
 
 from ..access import access_complaint
 from ..models import Attachment, Complaint, History, Intake, SlaProfile

@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 
 from crm.core.access import access_row
 from customers.contacts.models import Interaction
+from customers.records.access import book_q
 from customers.records.models import FollowUpTask
-from customers.records.selectors import book_q
 
 
 def customer_book(user) -> Q:

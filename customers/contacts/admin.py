@@ -117,6 +117,6 @@ class ReminderDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        from customers.records.selectors import book_q
+        from customers.records.access import book_q
 
         return qs.filter(book_q(request.user, prefix="task__customer__"))

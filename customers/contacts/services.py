@@ -20,8 +20,8 @@ from crm.core.access import NotFound
 from customers.contacts import cadence
 from customers.contacts.access import access_interaction, access_task
 from customers.contacts.models import CalendarFeedToken, Interaction
+from customers.records.access import customers_for
 from customers.records.models import Customer, FollowUpReason, FollowUpTask
-from customers.records.selectors import customers_for
 
 # Fields of an interaction that the edit window covers (participants too).
 EDITABLE = ("channel", "occurred_at", "purpose", "summary", "outcomes", "next_steps")

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core.admin_mixins import AuditedAdminMixin
 from crm.ui.formatting import mask_account, mask_email, mask_phone
+from customers.records.access import book_q, customers_for
 from customers.records.models import Contract, Customer, Holding, Product
-from customers.records.selectors import book_q, customers_for
 
 
 class ScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):

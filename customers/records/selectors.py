@@ -14,9 +14,7 @@ from crm import crypto
 from crm.accounts.access import staff_filter
 from crm.core.access import NotFound, access_in
 from crm.core.config import fiducia
-
-# book_q and customers_for live in access.py; upper apps keep importing them from here.
-from customers.records.access import book_q, customers_for  # noqa: F401
+from customers.records.access import customers_for
 from customers.records.models import (
     Contract,
     Customer,

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from crm.accounts.access import book_filter
 from crm.core.access import access_row
-from customers.records.selectors import book_q
+from customers.records.access import book_q
 from customers.sales.models import (
     Activity,
     Channel,

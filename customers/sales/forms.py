@@ -5,7 +5,8 @@ from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from crm.ui.widgets import NativeDateInput, NativeDateTimeInput
-from customers.records.selectors import assignable_staff, customers_for
+from customers.records.access import customers_for
+from customers.records.selectors import assignable_staff
 from customers.sales.models import (
     Activity,
     Channel,

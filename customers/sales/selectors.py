@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy
 from crm.accounts.access import Scope, scope_of, staff_filter
 from crm.accounts.models import Team
 from crm.core.access import NotFound, access_in
+from customers.records.access import customers_for
 from customers.records.models import Customer, FollowUpTask
-from customers.records.selectors import assignable_staff, customer_list_qs, customers_for
+from customers.records.selectors import assignable_staff, customer_list_qs
 from customers.sales.access import (
     handover_plans_for,
     prospects_for,

@@ -7,9 +7,8 @@ from django.db.models import Q
 from crm.accounts import roles
 from crm.accounts.access import Scope, book_filter, scope_of, staff_filter
 from crm.accounts.models import Branch, User
-from customers.records.access import access_customer
+from customers.records.access import access_customer, customers_for
 from customers.records.models import CustomerCoServer
-from customers.records.selectors import customers_for
 from tests.factories import BranchFactory, CustomerFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

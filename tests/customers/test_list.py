@@ -4,9 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from customers.records.access import customers_for
 from customers.records.followups import schedule_follow_up
 from customers.records.models import FollowUpReason
-from customers.records.selectors import customers_for, search_kind, search_q
+from customers.records.selectors import search_kind, search_q
 from tests.factories import CustomerFactory, InstitutionFactory, make_uscc
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,9 @@ from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.access import access_in
 from crm.core.workflow import Transition
+from customers.records.access import customers_for
 from customers.records.models import Customer
-from customers.records.selectors import assignable_staff, customers_for
+from customers.records.selectors import assignable_staff
 from customers.sales.access import access_prospect
 from customers.sales.models import (
     CustomerLifecycle,

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.access import NotFound
+from customers.records.access import customers_for
 from customers.records.models import Customer
-from customers.records.selectors import customers_for
 from customers.sales.models import SatisfactionSurvey, SurveyContext
 
 

@@ -7,8 +7,8 @@ from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.core.access import NotFound
 from crm.ui.registry import panels_for
+from customers.records.access import customers_for
 from customers.records.models import Customer, CustomerCoServer, FollowUpTask
-from customers.records.selectors import customers_for
 from customers.records.signals import staff_handover
 from customers.sales import selectors
 from customers.sales.models import HandoverItem, HandoverPlan, Prospect
