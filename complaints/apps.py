@@ -45,7 +45,7 @@ class ComplaintsConfig(AppConfig):
             }
         )
 
-        from crm.core.approvals import ApprovalKind, register_kind
+        from crm.core.approvals import ApprovalKind, Deciders, register_kind
 
         from . import services
         from .models import EXTENSION_KIND
@@ -56,6 +56,8 @@ class ComplaintsConfig(AppConfig):
                 _("Complaint deadline extension"),
                 "complaints.approve_extension",
                 on_approved=services.on_extension_approved,
+                # A second compliance officer, or a branch head above the requester.
+                deciders=Deciders.LINE,
             )
         )
 

@@ -54,7 +54,7 @@ class ComplianceConfig(AppConfig):
             }
         )
 
-        from crm.core.approvals import ApprovalKind, register_kind
+        from crm.core.approvals import ApprovalKind, Deciders, register_kind
 
         from .services import disposal, watchlist
 
@@ -65,6 +65,8 @@ class ComplianceConfig(AppConfig):
                 "compliance.approve_watchlist_change",
                 on_approved=watchlist.on_watchlist_approved,
                 on_rejected=watchlist.on_watchlist_rejected,
+                # The watch list is run centrally (risk and compliance), whoever asked.
+                deciders=Deciders.CENTRAL,
             )
         )
         from crm.core.downloads import register_download

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.audit.selectors import audit_entries_for
 from crm.core import downloads, imports, planner
+from crm.core.approvals import Deciders
 from crm.core.spreadsheets import table_xlsx
 
 from . import selectors
@@ -183,6 +184,8 @@ AUDIT_EXPORT = downloads.DownloadKind(
     # auditor's) asks for a copy of it.
     permissions=("compliance.review_audit", "compliance.add_auditexport"),
     approver_permission="compliance.approve_audit_export",
+    # The audit log is reviewed centrally: a second compliance officer or an administrator.
+    deciders=Deciders.CENTRAL,
     audit_entity="audit_export",
     exports_for=selectors.audit_exports_for,
     build=_build_audit,

@@ -28,7 +28,7 @@ class TieringConfig(AppConfig):
             }
         )
 
-        from crm.core.approvals import ApprovalKind, register_kind
+        from crm.core.approvals import ApprovalKind, Deciders, register_kind
 
         from . import services
 
@@ -39,7 +39,8 @@ class TieringConfig(AppConfig):
                 "tiering.approve_override",
                 on_approved=services.on_override_approved,
                 on_rejected=services.on_override_rejected,
-                may_decide=services.may_decide_override,
+                # The proposer's team lead, a branch head above them, or an administrator.
+                deciders=Deciders.LINE,
             )
         )
 

@@ -15,7 +15,7 @@ from crm.core.approvals import approval_request
 from crm.core.config import fiducia
 from crm.core.models import ApprovalRequest
 from crm.core.spreadsheets import append_row, new_workbook, workbook_bytes
-from customers.records.access import access_customer, customers_for
+from customers.records.access import access_customer
 from customers.records.models import Customer
 from customers.records.services import customers_classify, customers_classify_from
 
@@ -376,11 +376,6 @@ def on_override_rejected(approval, acting_user) -> None:
     TierOverride.objects.filter(
         pk=approval.payload["override"], status=TierOverride.Status.PENDING
     ).update(status=TierOverride.Status.REJECTED, decided_by=acting_user, decided_at=timezone.now())
-
-
-def may_decide_override(user, approval) -> bool:
-    """A second person who can see the customer (team lead of the team, branch head)."""
-    return customers_for(user).filter(pk=approval.target_id).exists()
 
 
 def override_sync_withdrawn(customer=None) -> int:

@@ -108,3 +108,27 @@ def staff_filter(user) -> Q:
     if scope is Scope.TEAM:
         return Q(is_active=True, team_id=user.team_id) & ~read_only_filter()
     return Q(pk=user.pk)
+
+
+def is_central(user) -> bool:
+    """A central role (compliance, risk, administrators): one whose scope is the whole bank."""
+    return scope_of(user) is Scope.ALL
+
+
+def line_filter(user, *, staff: str) -> Q:
+    """Rows whose staff member (`staff`, the field path of a user foreign key) is in `user`'s
+    line of management: the lead of their team, the head of their branch or of a branch above
+    it, or a central role. Anyone else, the member themself included, gets nothing."""
+    from .models import Branch
+
+    scope = scope_of(user)
+    if scope is Scope.ALL:
+        return ~Q(**{staff: user})
+    if scope is Scope.BRANCH:
+        # Branches are a materialised path: the staff member's branch lies in the head's subtree
+        # exactly when the head's branch is that branch or one above it.
+        subtree = Branch.objects.filter(path__startswith=user.branch.path).values("pk")
+        return Q(**{f"{staff}__branch_id__in": subtree}) & ~Q(**{staff: user})
+    if scope is Scope.TEAM:
+        return Q(**{f"{staff}__team_id": user.team_id}) & ~Q(**{staff: user})
+    return Q(pk__in=[])

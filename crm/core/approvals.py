@@ -1,15 +1,18 @@
 """Four-eyes approvals (DESIGN §5.1, §5.3, §5.4): a generic request that a second person decides.
 
-An app registers a kind once (`register_kind`) with the permission an approver needs and what to
-do when it is approved; `approval_request` and `approval_decide` are the only writers, each audited in the
-same transaction as the change.
+An app registers a kind once (`register_kind`) with the permission an approver needs, who may
+decide (`Deciders`: a scope rule over the organisation, never the requester) and what to do when
+it is approved; `approval_request` and `approval_decide` are the only writers, each audited in the
+same transaction as the change. A request the user may not decide is "missing" to them (NotFound,
+a 404), like any object outside their scope.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import Enum
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,10 +20,21 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.accounts.access import is_central, line_filter
 from crm.audit.services import record
 
-from .access import access_in
+from .access import access_in, access_row
 from .models import ApprovalRequest
+
+
+class Deciders(Enum):
+    """Who may decide a kind's requests, besides holding its permission (never the requester)."""
+
+    # The requester's team lead, the head of the requester's branch or of a branch above it,
+    # or a central role (crm.accounts.access.line_filter).
+    LINE = "line"
+    # Central roles only (compliance, risk, administrators).
+    CENTRAL = "central"
 
 
 @dataclass(frozen=True)
@@ -30,9 +44,10 @@ class ApprovalKind:
     permission: str  # "app_label.codename" an approver must hold
     on_approved: Callable[[ApprovalRequest, object], None] | None = None
     on_rejected: Callable[[ApprovalRequest, object], None] | None = None
-    # Extra check for approvers (e.g. scope: a branch head only for their branch).
-    may_decide: Callable[[object, ApprovalRequest], bool] | None = None
     default_ttl: timedelta = timedelta(days=7)
+    # Mandatory: every kind says who may decide it (a PII export from one branch must not be
+    # approved by a lead of another).
+    deciders: Deciders = field(kw_only=True)
 
 
 _kinds: dict[str, ApprovalKind] = {}
@@ -85,22 +100,39 @@ def approval_request(
     return req
 
 
+def decidable_q(user) -> Q:
+    """The requests (of any status) `user` may decide, as one SQL condition: a registered kind
+    whose permission they hold (or `core.decide_any_approval`), requested by someone in the
+    kind's `Deciders` scope, never by themself. Read-only users (auditors) hold no approving
+    permission (the permission backend)."""
+    if not user.is_active:
+        return Q(pk__in=[])
+    any_kind = user.has_perm("core.decide_any_approval")
+    held = [k for k in _kinds.values() if any_kind or user.has_perm(k.permission)]
+    line = [k.key for k in held if k.deciders is Deciders.LINE]
+    central = [k.key for k in held if k.deciders is Deciders.CENTRAL and is_central(user)]
+    q = (Q(kind__in=line) | Q(kind__in=central)) & line_filter(user, staff="requested_by")
+    if not any_kind:
+        # The permission stored on the request when it was made, as well as the kind's today.
+        q &= Q(approver_permission__in=[k.permission for k in held])
+    return q
+
+
 def can_decide(user, req: ApprovalRequest) -> bool:
-    # Read-only users (auditors) hold no approving permission (the permission backend).
-    if not user.is_active or user.pk == req.requested_by_id:
-        return False
-    if not (user.has_perm(req.approver_permission) or user.has_perm("core.decide_any_approval")):
-        return False
-    spec = _kinds.get(req.kind)
-    return not (spec and spec.may_decide and not spec.may_decide(user, req))
+    return ApprovalRequest.objects.filter(decidable_q(user), pk=req.pk).exists()
 
 
 def approval_decide(
     acting_user, request_id: int, *, approve: bool, note: str = ""
 ) -> ApprovalRequest:
-    """Approve or reject a pending request. Raises PermissionDenied or ValidationError."""
+    """Approve or reject a pending request. Raises NotFound for a request the user may not
+    decide (outside their line, a kind they hold no permission for), PermissionDenied for
+    their own, ValidationError for one already decided or expired."""
     with transaction.atomic():
-        req = ApprovalRequest.objects.select_for_update().get(pk=request_id)
+        visible = ApprovalRequest.objects.filter(
+            decidable_q(acting_user) | Q(requested_by=acting_user)
+        )
+        req = access_row(visible, request_id, for_write=True)
         if req.requested_by_id == acting_user.pk:
             raise PermissionDenied(_("You cannot decide your own request; a second person must."))
         if req.status != ApprovalRequest.Status.PENDING:
@@ -118,8 +150,6 @@ def approval_decide(
 
 
 def _decide_pending(acting_user, req: ApprovalRequest, *, approve: bool, note: str) -> None:
-    if not can_decide(acting_user, req):
-        raise PermissionDenied(_("You are not allowed to decide this request."))
     if not approve and not note.strip():
         raise ValidationError({"note": _("Please say why you reject the request.")})
     req.status = ApprovalRequest.Status.APPROVED if approve else ApprovalRequest.Status.REJECTED
@@ -162,19 +192,10 @@ def approvals_expire_overdue(now=None) -> int:
 
 
 def approvals_pending_for(user):
-    """Pending requests this user may decide (the approvals queue)."""
-    perms = {k.permission for k in _kinds.values()}
-    held = [p for p in perms if user.has_perm(p)]
-    qs = (
-        ApprovalRequest.objects.filter(
-            status=ApprovalRequest.Status.PENDING, expires_at__gt=timezone.now()
-        )
-        .exclude(requested_by=user)
-        .select_related("requested_by")
-    )
-    if not user.has_perm("core.decide_any_approval"):
-        qs = qs.filter(approver_permission__in=held)
-    return qs
+    """Pending requests this user may decide (the approvals queue), filtered in SQL."""
+    return ApprovalRequest.objects.filter(
+        decidable_q(user), status=ApprovalRequest.Status.PENDING, expires_at__gt=timezone.now()
+    ).select_related("requested_by")
 
 
 def approvals_requested_by(user):

@@ -28,7 +28,7 @@ from crm.accounts.permissions import require
 from crm.audit.services import record
 
 from .access import access_in
-from .approvals import ApprovalKind, approval_request, register_kind
+from .approvals import ApprovalKind, Deciders, approval_request, register_kind
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class DownloadKind:
     model: type[models.Model]
     permissions: tuple[str, ...]  # needed to request, list and download
     approver_permission: str
+    deciders: Deciders  # who may approve (crm.core.approvals.Deciders)
     audit_entity: str  # audit action "<audit_entity>.downloaded"
     # The user's own export requests (their `<entity>s_for(user)`).
     exports_for: Callable[[object], QuerySet]
@@ -68,6 +69,7 @@ def register_download(kind: DownloadKind) -> None:
             on_approved=lambda approval, acting_user: open_window(
                 kind.model, approval, kind.window
             ),
+            deciders=kind.deciders,
         )
     )
 

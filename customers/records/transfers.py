@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core import downloads, imports
+from crm.core.approvals import Deciders
 from customers.records.access import customer_imports_for, pii_exports_for
 from customers.records.exporting import customers_xlsx
 from customers.records.filters import customer_filter
@@ -92,6 +93,8 @@ PII_EXPORT = downloads.DownloadKind(
     model=PiiExport,
     permissions=("customers.export_customers",),
     approver_permission="customers.approve_pii_export",
+    # The requester's lead or branch heads above them, or compliance: never a lead elsewhere.
+    deciders=Deciders.LINE,
     audit_entity="pii_export",
     exports_for=pii_exports_for,
     build=_build_unmasked,

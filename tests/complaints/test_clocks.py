@@ -186,8 +186,10 @@ def test_rm_and_branch_head_roles_for_extensions(rm, customer, officer):
     with pytest.raises(PermissionDenied):
         services.complaint_request_extension(rm, c.pk, reason="x", notice_via="sms")
     req = services.complaint_request_extension(officer, c.pk, reason="复杂", notice_via="sms")
-    head = UserFactory(role=roles.BRANCH_HEAD)
+    # A branch head above the requester may decide (issue 15 item 3), one elsewhere may not.
+    head = UserFactory(role=roles.BRANCH_HEAD, branch=officer.branch.parent, team=None)
     assert approvals.can_decide(head, req)
+    assert not approvals.can_decide(UserFactory(role=roles.BRANCH_HEAD, team=None), req)
     assert not approvals.can_decide(rm, req)
 
 

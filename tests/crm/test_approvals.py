@@ -12,6 +12,7 @@ from django.utils import timezone
 from crm.accounts import roles
 from crm.audit.models import AuditEntry
 from crm.core import approvals
+from crm.core.access import NotFound
 from crm.core.models import ApprovalRequest
 from crm.core.tasks import expire_approvals
 
@@ -35,7 +36,12 @@ def kind():
         calls.append(("rejected", req.pk, user.pk))
 
     spec = approvals.ApprovalKind(
-        KIND, "Test export", PERMISSION, on_approved=on_approved, on_rejected=on_rejected
+        KIND,
+        "Test export",
+        PERMISSION,
+        on_approved=on_approved,
+        on_rejected=on_rejected,
+        deciders=approvals.Deciders.LINE,
     )
     approvals.register_kind(spec)
     yield calls
@@ -97,7 +103,9 @@ def test_failing_callback_rolls_back_the_decision(requester, approver):
         raise RuntimeError("downstream failure")
 
     approvals.register_kind(
-        approvals.ApprovalKind("test.boom", "Boom", PERMISSION, on_approved=boom)
+        approvals.ApprovalKind(
+            "test.boom", "Boom", PERMISSION, on_approved=boom, deciders=approvals.Deciders.LINE
+        )
     )
     req = approvals.approval_request(requester, "test.boom", summary="s", reason="r")
     with pytest.raises(RuntimeError):
@@ -136,7 +144,7 @@ def test_decided_request_must_have_decision_time(requester, approver):
 def test_approver_needs_the_permission(requester, make_user):
     other_rm = make_user(roles.RELATIONSHIP_MANAGER)
     req = _request(requester)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         approvals.approval_decide(other_rm, req.pk, approve=True)
     assert not approvals.can_decide(other_rm, req)
     req.refresh_from_db()
@@ -150,14 +158,18 @@ def test_inactive_approver_cannot_decide(requester, approver):
     assert not approvals.can_decide(approver, req)
 
 
-def test_may_decide_hook_narrows_approvers(requester, approver):
+def test_central_kind_is_not_decided_by_the_line(requester, approver, make_user):
     approvals.register_kind(
-        approvals.ApprovalKind("test.scoped", "Scoped", PERMISSION, may_decide=lambda u, r: False)
+        approvals.ApprovalKind(
+            "test.central", "Central", PERMISSION, deciders=approvals.Deciders.CENTRAL
+        )
     )
-    req = approvals.approval_request(requester, "test.scoped", summary="s", reason="r")
-    with pytest.raises(PermissionDenied):
-        approvals.approval_decide(approver, req.pk, approve=True)
-    approvals._kinds.pop("test.scoped")
+    head = _with_permission(make_user(roles.BRANCH_HEAD, branch=requester.branch, team=None))
+    req = approvals.approval_request(requester, "test.central", summary="s", reason="r")
+    with pytest.raises(NotFound):
+        approvals.approval_decide(head, req.pk, approve=True)
+    assert approvals.approval_decide(approver, req.pk, approve=True).decided_by == approver
+    approvals._kinds.pop("test.central")
 
 
 def test_reject_needs_a_note(requester, approver, kind):
@@ -281,7 +293,7 @@ def test_withdraw_view(client, requester, approver):
 def test_auditor_cannot_decide_even_with_the_permission(requester, make_user):
     auditor = _with_permission(make_user(roles.AUDITOR))
     req = _request(requester)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         approvals.approval_decide(auditor, req.pk, approve=True)
 
 

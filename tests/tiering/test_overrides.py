@@ -67,7 +67,7 @@ def test_an_rm_cannot_approve(classified, rm, lead, team):
     override = services.override_propose(
         lead, classified, tier="B", reason="理由充分", expires_on=_until()
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         approval_decide(other_rm, override.approval_id, approve=True)
 
 
@@ -76,7 +76,7 @@ def test_approver_must_see_the_customer(classified, lead):
     override = services.override_propose(
         lead, classified, tier="B", reason="理由充分", expires_on=_until()
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         approval_decide(outsider, override.approval_id, approve=True)
 
 
