@@ -9,6 +9,10 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         from crm.accounts import roles
+
+        from . import security
+
+        security.connect()
         from crm.ui.registry import NavItem, register
 
         readers = (roles.COMPLIANCE_OFFICER, roles.AUDITOR, roles.ADMINISTRATOR)

@@ -9,6 +9,8 @@ place that turns it into a 404 page.
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 
+from crm.audit.security import record_refusal
+
 # The largest id a bigint column holds: a crafted larger number is "missing", not a 500.
 MAX_ID = _MAX_ID = 2**63 - 1
 
@@ -50,13 +52,16 @@ def access_row(queryset, pk, *, for_write: bool = False, read_related=()):
 
 
 class NotFoundMiddleware:
-    """Turns the access contract's NotFound into Django's 404 (handler404 renders it)."""
+    """Turns the access contract's NotFound into Django's 404 (handler404 renders it), and
+    records a 403 or 404 on an object URL in the audit log (crm.audit.security)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        record_refusal(request, response)
+        return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, NotFound):
