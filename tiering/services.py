@@ -13,6 +13,7 @@ from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.approvals import approval_request
 from crm.core.config import fiducia
+from crm.core.duplicates import refuse_duplicate
 from crm.core.models import ApprovalRequest
 from crm.core.spreadsheets import append_row, new_workbook, workbook_bytes
 from customers.records.access import access_customer
@@ -313,14 +314,16 @@ def override_propose(
             status__in=[TierOverride.Status.PENDING, TierOverride.Status.APPROVED],
         ).exists():
             raise ValidationError(_("This customer already has an override pending or in force."))
-        override = TierOverride.objects.create(
-            customer=customer,
-            tier=tier,
-            vip_level=vip_level,
-            reason=reason,
-            expires_on=expires_on,
-            proposed_by=acting_user,
-        )
+        # A second proposal at the same moment passes the check above; the constraint refuses it.
+        with refuse_duplicate(_("This customer already has an override pending or in force.")):
+            override = TierOverride.objects.create(
+                customer=customer,
+                tier=tier,
+                vip_level=vip_level,
+                reason=reason,
+                expires_on=expires_on,
+                proposed_by=acting_user,
+            )
         approval = approval_request(
             acting_user,
             OVERRIDE_KIND,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.approvals import approval_request
+from crm.core.duplicates import refuse_duplicate
 from customers.records.access import access_customer
 from customers.records.models import Customer
 
@@ -61,15 +62,17 @@ def watchlist_change_request(
                 "review_on": review_on.isoformat() if review_on else None,
             },
         )
-        return WatchListChange.objects.create(
-            customer=customer,
-            action_before=before,
-            action_after=action,
-            reason=reason.strip(),
-            review_on=review_on,
-            approval=approval,
-            requested_by=acting_user,
-        )
+        # A second request at the same moment passes the check above; the constraint refuses it.
+        with refuse_duplicate(_("A change for this customer is already waiting for approval.")):
+            return WatchListChange.objects.create(
+                customer=customer,
+                action_before=before,
+                action_after=action,
+                reason=reason.strip(),
+                review_on=review_on,
+                approval=approval,
+                requested_by=acting_user,
+            )
 
 
 def on_watchlist_approved(approval, acting_user) -> None:

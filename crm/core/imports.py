@@ -26,6 +26,7 @@ from crm.audit.services import record
 
 from .access import access_in
 from .config import fiducia
+from .duplicates import refuse_duplicate
 from .models import StagedImport
 from .spreadsheets import looks_like_formula
 
@@ -124,7 +125,15 @@ def staged_import_confirm(kind: ImportKind, acting_user, staged: StagedImport) -
         locked = access_staged_import(kind, acting_user, staged.pk, for_write=True)
         if locked.status != StagedImport.Status.PENDING:
             raise ValidationError(_("This import has already been confirmed or cancelled."))
-        created, details = kind.write(acting_user, locked)
+        # Another confirmation (of a second upload of the same file) may have written some of
+        # these rows since the preview: refused as a whole, the rest can be confirmed again.
+        with refuse_duplicate(
+            _(
+                "Some of these rows were imported by someone else at the same moment; nothing "
+                "was written. Confirm again to import the rows that are still new."
+            )
+        ):
+            created, details = kind.write(acting_user, locked)
         locked.status = StagedImport.Status.CONFIRMED
         locked.created_count = created
         locked.confirmed_at = timezone.now()

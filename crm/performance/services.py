@@ -16,6 +16,7 @@ from django.utils.translation import pgettext
 
 from crm.audit.services import record as audit
 from crm.core import planner
+from crm.core.duplicates import refuse_duplicate
 from crm.core.models import Notification
 from crm.core.notifications import notification_send
 from crm.core.spreadsheets import append_row, new_workbook, workbook_bytes
@@ -64,7 +65,9 @@ def set_target(acting_user, *, metric_key, period: Period, value, user=None, tea
         )
     target.value = value
     target.updated_by = acting_user
-    target.save()
+    # Locking finds no row to lock for a new target: a concurrent first setting is refused.
+    with refuse_duplicate(_("Someone set this target at the same moment; please try again.")):
+        target.save()
     audit(acting_user, "target.set", target, before=before, after=_as_dict(target))
     return target
 

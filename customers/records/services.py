@@ -3,12 +3,13 @@
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.access import NotFound
+from crm.core.duplicates import refuse_duplicate
 from crm.ui.formatting import mask_email, mask_phone
 from customers.records.access import access_customer, customers_for
 from customers.records.models import Customer, SavedFilter
@@ -80,6 +81,10 @@ def _masked_snapshot(customer: Customer, fields) -> dict:
     return out
 
 
+def _duplicate_customer() -> str:
+    return _("A customer with this number, ID number or credit code already exists.")
+
+
 def customer_create(acting_user, customer: Customer, *, id_number: str = "") -> Customer:
     """Save a new customer built by a form; branch and team follow the owner. Audited."""
     require(acting_user, "customers.add_customer", message=_("You may not create customers."))
@@ -89,19 +94,14 @@ def customer_create(acting_user, customer: Customer, *, id_number: str = "") -> 
     customer.team_id = customer.owner.team_id
     if id_number:
         customer.set_id_number(id_number)
-    try:
-        with transaction.atomic():
-            customer.save()
-            record(
-                acting_user,
-                "customer.created",
-                customer,
-                after=_masked_snapshot(customer, ["number", "kind", "owner_id", "mobile"]),
-            )
-    except IntegrityError:
-        raise ValidationError(
-            _("A customer with this number, ID number or credit code already exists.")
-        ) from None
+    with refuse_duplicate(_duplicate_customer()):
+        customer.save()
+        record(
+            acting_user,
+            "customer.created",
+            customer,
+            after=_masked_snapshot(customer, ["number", "kind", "owner_id", "mobile"]),
+        )
     return customer
 
 
@@ -110,26 +110,21 @@ def customer_update(
 ) -> Customer:
     """Apply `changed` {field: value} (already validated by the form). Audited, PII masked."""
     require(acting_user, "customers.change_customer", message=_("You may not change customers."))
-    try:
-        with transaction.atomic():
-            # Scope re-checked inside the service: a view bug must not leak a customer.
-            locked = access_customer(acting_user, customer.pk, for_write=True)
-            fields = [f for f in changed if f not in {"owner", "branch", "team"}]
-            before = _masked_snapshot(locked, fields)
-            for name in fields:
-                setattr(locked, name, changed[name])
-            if id_number:
-                before["id_number"] = locked.id_number_masked
-                locked.set_id_number(id_number)
-            locked.save()
-            after = _masked_snapshot(locked, fields)
-            if id_number:
-                after["id_number"] = locked.id_number_masked
-            record(acting_user, "customer.changed", locked, before=before, after=after)
-    except IntegrityError:
-        raise ValidationError(
-            _("A customer with this number, ID number or credit code already exists.")
-        ) from None
+    with refuse_duplicate(_duplicate_customer()):
+        # Scope re-checked inside the service: a view bug must not leak a customer.
+        locked = access_customer(acting_user, customer.pk, for_write=True)
+        fields = [f for f in changed if f not in {"owner", "branch", "team"}]
+        before = _masked_snapshot(locked, fields)
+        for name in fields:
+            setattr(locked, name, changed[name])
+        if id_number:
+            before["id_number"] = locked.id_number_masked
+            locked.set_id_number(id_number)
+        locked.save()
+        after = _masked_snapshot(locked, fields)
+        if id_number:
+            after["id_number"] = locked.id_number_masked
+        record(acting_user, "customer.changed", locked, before=before, after=after)
     return locked
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from crm.accounts.access import staff_filter
 from crm.accounts.permissions import require
 from crm.audit.services import record
+from crm.core.duplicates import refuse_duplicate
 from customers.records.models import Customer, CustomerCoServer, FollowUpTask
 from customers.records.signals import staff_handover
 from customers.sales.access import access_handover_plan
@@ -71,13 +72,15 @@ def handover_start(
             departing=departing, status=HandoverPlan.Status.DRAFT
         ).exists():
             raise ValidationError(_("A handover plan for this person is already open."))
-        plan = HandoverPlan.objects.create(
-            departing=departing,
-            default_successor=default_successor,
-            reason=reason,
-            note=(note or "").strip(),
-            created_by=acting_user,
-        )
+        # Two leads starting the same handover at once both pass the check; one is refused.
+        with refuse_duplicate(_("A handover plan for this person is already open.")):
+            plan = HandoverPlan.objects.create(
+                departing=departing,
+                default_successor=default_successor,
+                reason=reason,
+                note=(note or "").strip(),
+                created_by=acting_user,
+            )
         added = _refresh_items(plan)
         record(
             acting_user,

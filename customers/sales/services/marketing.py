@@ -16,6 +16,7 @@ from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.access import NotFound, parse_id
+from crm.core.duplicates import refuse_duplicate
 from customers.records.models import FollowUpReason, FollowUpTask
 from customers.records.selectors import assignable_staff
 from customers.sales.access import access_activity
@@ -85,18 +86,20 @@ def channel_evaluate(
     with transaction.atomic():
         if ChannelEvaluation.objects.filter(channel=channel, period_end=period_end).exists():
             raise ValidationError(_("This channel has already been evaluated for that period."))
-        evaluation = ChannelEvaluation.objects.create(
-            channel=channel,
-            period_start=period_start,
-            period_end=period_end,
-            overall=overall,
-            rating=rating_for(overall, clean["compliance_score"]),
-            prospects=results.get("prospects", 0),
-            aum_raised=results.get("aum", Decimal(0)),
-            comment=(comment or "").strip(),
-            evaluated_by=acting_user,
-            **clean,
-        )
+        # A double submit passes the check above; the constraint refuses the second row.
+        with refuse_duplicate(_("This channel has already been evaluated for that period.")):
+            evaluation = ChannelEvaluation.objects.create(
+                channel=channel,
+                period_start=period_start,
+                period_end=period_end,
+                overall=overall,
+                rating=rating_for(overall, clean["compliance_score"]),
+                prospects=results.get("prospects", 0),
+                aum_raised=results.get("aum", Decimal(0)),
+                comment=(comment or "").strip(),
+                evaluated_by=acting_user,
+                **clean,
+            )
         record(
             acting_user,
             "channel.evaluated",

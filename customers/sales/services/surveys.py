@@ -7,12 +7,12 @@ results in a "customer_360" panel and the KPI dashboard reads the "satisfaction"
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.access import NotFound
+from crm.core.duplicates import refuse_duplicate
 from customers.records.access import customers_for
 from customers.records.models import Customer
 from customers.sales.models import SatisfactionSurvey, SurveyContext
@@ -42,24 +42,19 @@ def survey_record(
         raise ValidationError({"score": _("The score is a whole number from 1 to 5.")})
     if activity is not None and not reference:
         reference = f"activity:{activity.pk}"
-    try:
-        with transaction.atomic():
-            locked = customers_for(acting_user).filter(pk=customer.pk).first()
-            if locked is None:
-                raise NotFound
-            survey = SatisfactionSurvey.objects.create(
-                customer=locked,
-                context=context,
-                reference=(reference or "")[:80],
-                activity=activity,
-                score=score,
-                comment=(comment or "").strip(),
-                owner_id=locked.owner_id,
-                recorded_by=acting_user,
-            )
-            record(
-                acting_user, "survey.recorded", locked, after={"context": context, "score": score}
-            )
-    except IntegrityError:
-        raise ValidationError(_("A survey for this occasion has already been recorded.")) from None
+    with refuse_duplicate(_("A survey for this occasion has already been recorded.")):
+        locked = customers_for(acting_user).filter(pk=customer.pk).first()
+        if locked is None:
+            raise NotFound
+        survey = SatisfactionSurvey.objects.create(
+            customer=locked,
+            context=context,
+            reference=(reference or "")[:80],
+            activity=activity,
+            score=score,
+            comment=(comment or "").strip(),
+            owner_id=locked.owner_id,
+            recorded_by=acting_user,
+        )
+        record(acting_user, "survey.recorded", locked, after={"context": context, "score": score})
     return survey
