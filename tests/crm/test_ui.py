@@ -134,11 +134,12 @@ def test_audit_list_filters(client, compliance_user, make_user):
         page = client.get(reverse("audit:entry-list"), params).context["page"]
         return [e.action for e in page]
 
-    assert sorted(rows()) == ["approval.approved", "customer.revealed"]
+    # Signing in is itself in the log (issue 15 item 5).
+    assert sorted(rows()) == ["approval.approved", "customer.revealed", "security.login"]
     assert rows(action="customer.") == ["customer.revealed"]
     assert rows(actor="rm_wang") == ["customer.revealed"]
     today = timezone.localdate().isoformat()
-    assert len(rows(since=today, until=today)) == 2
+    assert len(rows(since=today, until=today)) == 3
     assert rows(since="2001-01-01", until="2001-01-02") == []
     # Invalid input is ignored with the form showing the error, not a 500.
     response = client.get(reverse("audit:entry-list"), {"since": "not-a-date"})
