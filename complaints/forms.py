@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.core.access import MAX_ID
 from crm.ui.forms import date_in_range
@@ -55,7 +56,7 @@ class IntakeForm(forms.Form):
         label=_("Contact (phone, address)"), max_length=100, required=False
     )
     channel = forms.ModelChoiceField(
-        label=_("Channel"), queryset=Channel.objects.filter(is_active=True)
+        label=pgettext_lazy("complaint", "Channel"), queryset=Channel.objects.filter(is_active=True)
     )
     received_at = forms.DateTimeField(label=_("Received at"), widget=NativeDateTimeInput())
     business_category = forms.ModelChoiceField(
@@ -196,7 +197,7 @@ class QueueFilterForm(forms.Form):
         label=_("Product"), coerce=int, required=False, widget=FastSelect
     )
     channel = forms.TypedChoiceField(
-        label=_("Channel"), coerce=int, required=False, widget=FastSelect
+        label=pgettext_lazy("complaint", "Channel"), coerce=int, required=False, widget=FastSelect
     )
     business_category = forms.TypedChoiceField(
         label=_("Business category"), coerce=int, required=False, widget=FastSelect

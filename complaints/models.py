@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import optional_user
@@ -209,7 +209,9 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
 
 
 class Complaint(models.Model):
-    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    reference = models.CharField(
+        pgettext_lazy("complaint", "reference"), max_length=32, unique=True
+    )
     intake = models.CharField(_("intake"), max_length=20, choices=Intake.choices)
     # Complainant: a customer, a named non-customer, or anonymous (no name, no customer link).
     customer = models.ForeignKey(
@@ -223,7 +225,9 @@ class Complaint(models.Model):
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     complainant_name = models.CharField(_("complainant"), max_length=100, blank=True)
     complainant_contact = models.CharField(_("contact"), max_length=100, blank=True)
-    channel = models.ForeignKey(Channel, verbose_name=_("channel"), on_delete=models.PROTECT)
+    channel = models.ForeignKey(
+        Channel, verbose_name=pgettext_lazy("complaint", "channel"), on_delete=models.PROTECT
+    )
     business_category = models.ForeignKey(
         BusinessCategory, verbose_name=_("business category"), on_delete=models.PROTECT
     )
@@ -296,7 +300,9 @@ class Complaint(models.Model):
     handling_days = models.PositiveIntegerField(_("handling time (days)"), null=True, blank=True)
 
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(
+        pgettext_lazy("complaint", "decided at"), null=True, blank=True
+    )
     review_requested_at = models.DateTimeField(null=True, blank=True)
     review_decided_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -434,7 +440,7 @@ class MonthlyFigure(models.Model):
     """
 
     class Dimension(models.TextChoices):
-        CHANNEL = "channel", _("Channel")
+        CHANNEL = "channel", pgettext_lazy("complaint", "Channel")
         BUSINESS_CATEGORY = "business_category", _("Business category")
         CAUSE = "cause", _("Cause")
         BRANCH = "branch", _("Branch")
@@ -529,8 +535,12 @@ class History(models.Model):
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="history")
     event = models.CharField(_("event"), max_length=20, choices=Event.choices)
-    from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
-    to_state = models.CharField(_("to"), max_length=20, choices=State.choices, blank=True)
+    from_state = models.CharField(
+        pgettext_lazy("complaint history", "from"), max_length=20, choices=State.choices, blank=True
+    )
+    to_state = models.CharField(
+        pgettext_lazy("complaint history", "to"), max_length=20, choices=State.choices, blank=True
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -567,10 +577,14 @@ class Notice(models.Model):
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="notices")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    via = models.CharField(_("sent via"), max_length=20, choices=Via.choices)
+    via = models.CharField(
+        pgettext_lazy("complaint notice", "sent via"), max_length=20, choices=Via.choices
+    )
     sent_on = models.DateField(_("sent on"))
     body = models.TextField(_("text"))
-    evidence = models.CharField(_("evidence"), max_length=300, blank=True)
+    evidence = models.CharField(
+        pgettext_lazy("complaint notice", "evidence"), max_length=300, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

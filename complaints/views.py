@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
@@ -507,7 +508,7 @@ def stats(request):
                 for key, title in (
                     ("business_category", _("Business category")),
                     ("cause", _("Cause")),
-                    ("channel", _("Channel")),
+                    ("channel", pgettext("complaint", "Channel")),
                     ("branch", _("Branch")),
                     ("product", _("Product")),
                     ("month", _("Month")),

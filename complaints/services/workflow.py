@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from crm.calendar import deadline
 from crm.core.workflow import Transition, Workflow, transitions
@@ -63,9 +63,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         State.CLOSED,
         "complaints.close_complaint",
         ["satisfaction"],
-        gettext_lazy("Close"),
+        pgettext_lazy("complaint", "Close"),
     ),
-    _t(State.NOT_ACCEPTED, State.CLOSED, "close_complaint", [], gettext_lazy("Close")),
+    _t(State.NOT_ACCEPTED, State.CLOSED, "close_complaint", [], pgettext_lazy("complaint", "Close")),
     *transitions(
         (State.RECEIVED, State.ACCEPTED, State.IN_HANDLING, State.REVIEW_REQUESTED),
         State.WITHDRAWN,
