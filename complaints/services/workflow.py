@@ -65,7 +65,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         ["satisfaction"],
         pgettext_lazy("complaint", "Close"),
     ),
-    _t(State.NOT_ACCEPTED, State.CLOSED, "close_complaint", [], pgettext_lazy("complaint", "Close")),
+    _t(
+        State.NOT_ACCEPTED, State.CLOSED, "close_complaint", [], pgettext_lazy("complaint", "Close")
+    ),
     *transitions(
         (State.RECEIVED, State.ACCEPTED, State.IN_HANDLING, State.REVIEW_REQUESTED),
         State.WITHDRAWN,
