@@ -26,6 +26,7 @@ class ComplaintsConfig(AppConfig):
                     p + "handle_complaint",
                     p + "decide_complaint",
                     p + "close_complaint",
+                    p + "confirm_withdrawal",
                     p + "assign_complaint",
                     p + "request_extension",
                     p + "approve_extension",
@@ -48,7 +49,7 @@ class ComplaintsConfig(AppConfig):
         from crm.core.approvals import ApprovalKind, register_kind
 
         from . import services
-        from .models import EXTENSION_KIND
+        from .models import EXTENSION_KIND, WITHDRAWAL_KIND
 
         register_kind(
             ApprovalKind(
@@ -56,6 +57,16 @@ class ComplaintsConfig(AppConfig):
                 _("Complaint deadline extension"),
                 "complaints.approve_extension",
                 on_approved=services.on_extension_approved,
+            )
+        )
+        register_kind(
+            ApprovalKind(
+                WITHDRAWAL_KIND,
+                _("Withdrawal of an accepted complaint"),
+                "complaints.confirm_withdrawal",
+                on_approved=services.on_withdrawal_confirmed,
+                on_rejected=services.on_withdrawal_refused,
+                may_decide=services.may_confirm_withdrawal,
             )
         )
 

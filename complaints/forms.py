@@ -138,6 +138,14 @@ class ExtensionForm(forms.Form):
     )
 
 
+class WithdrawalRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawal"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class PauseForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=ClockPause.Reason.choices)
     started_on = forms.DateField(label=_("Paused from"), widget=NativeDateInput())
@@ -251,6 +259,26 @@ class AssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["handler"].queryset = handler_choices()
+
+
+class FastSelectMultiple(FastSelect, forms.SelectMultiple):
+    """FastSelect's rendering with SelectMultiple's reading of the posted values."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"multiple": True, **(attrs or {})}, choices)
+
+
+class NamedStaffForm(forms.Form):
+    staff = forms.ModelMultipleChoiceField(
+        label=_("Staff named in the complaint"),
+        queryset=None,
+        required=False,
+        widget=FastSelectMultiple(attrs={"size": 12, "class": "form-select"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = handler_choices()
 
 
 class StatsForm(forms.Form):

@@ -21,6 +21,8 @@ RETENTION_YEARS = 3
 
 # The four-eyes approval kind of a deadline extension (crm.core.approvals).
 EXTENSION_KIND = "complaints.extension"
+# The approval kind of a withdrawal an RM asks for once compliance has taken the complaint up.
+WITHDRAWAL_KIND = "complaints.withdrawal"
 
 
 # ---- code tables (JR/T 0169: channel, business category, cause) -----------------------------
@@ -153,7 +155,8 @@ class State(models.TextChoices):
     REVIEW_REQUESTED = "review_requested", _("Review requested")
     REVIEW_DECIDED = "review_decided", _("Review decided")
     CLOSED = "closed", _("Closed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    # The state reads 已撤回; the action that leads to it is the verb 撤回 (workflow table).
+    WITHDRAWN = "withdrawn", pgettext_lazy("complaint state", "Withdrawn")
 
 
 # States in which an institution's clock runs (due_on is set and the sweep watches them).
@@ -255,6 +258,14 @@ class Complaint(models.Model):
     handler = optional_user(
         _("handler"), on_delete=models.SET_NULL, related_name="complaints_handled"
     )
+    # Staff the allegation names (an RM accused of mis-selling): they never withdraw the
+    # complaint on the complainant's behalf; compliance does (services.withdrawal).
+    named_staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff named in the complaint"),
+        blank=True,
+        related_name="complaints_naming",
+    )
     branch = models.ForeignKey(
         "accounts.Branch",
         verbose_name=_("branch"),
@@ -322,6 +333,10 @@ class Complaint(models.Model):
             ("decide_complaint", "Can issue complaint decisions and review results"),
             ("close_complaint", "Can close complaints"),
             ("withdraw_complaint", "Can record a withdrawal"),
+            (
+                "confirm_withdrawal",
+                "Can withdraw an accepted complaint or confirm a withdrawal request",
+            ),
             ("request_review", "Can record a review request"),
             ("assign_complaint", "Can assign complaint handlers"),
             ("request_extension", "Can request a deadline extension"),
@@ -532,6 +547,9 @@ class History(models.Model):
         NEW_FACTS = "new_facts", _("New facts: clock restarted")
         ASSIGN = "assign", _("Handler assigned")
         CREATED = "created", _("Logged")
+        WITHDRAWAL_REQUESTED = "withdrawal_requested", _("Withdrawal requested")
+        WITHDRAWAL_REFUSED = "withdrawal_refused", _("Withdrawal refused")
+        NAMED_STAFF = "named_staff", _("Staff named in the complaint changed")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="history")
     event = models.CharField(_("event"), max_length=20, choices=Event.choices)
