@@ -86,3 +86,41 @@ def test_the_merged_catalogue_gives_each_meaning_its_word(context, msgid, expect
     with translation.override("zh-hans"):
         got = gettext(msgid) if context is None else pgettext(context, msgid)
     assert got == expected
+
+
+# ---- on the pages -----------------------------------------------------------------------------
+
+
+def _zh(client, url) -> str:
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_risk_signal_list_calls_its_column_evidence(client, make_user):
+    from django.urls import reverse
+
+    from crm.accounts import roles
+    from tests.compliance.factories import SignalFactory
+
+    SignalFactory()
+    client.force_login(make_user(roles.COMPLIANCE_OFFICER))
+    html = _zh(client, reverse("compliance:signal-list"))
+    assert "<th>证据</th>" in html and "送达凭证" not in html
+
+
+@pytest.mark.django_db
+def test_complaint_pages_use_complaint_terms(client, rm, officer):
+    from django.urls import reverse
+
+    from tests.complaints.factories import make_complaint
+
+    c = make_complaint(rm)
+    client.force_login(officer)
+    queue = _zh(client, reverse("complaints:complaint-queue"))
+    assert "<th>投诉编号</th>" in queue and "<th>投诉渠道</th>" in queue
+    assert "关联编号" not in queue
+    detail = _zh(client, reverse("complaints:complaint-detail", args=[c.pk]))
+    assert "处理经过" in detail and "时间线" not in detail
+    assert "送达凭证" in detail and "确认查看" not in detail
