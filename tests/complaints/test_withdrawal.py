@@ -197,3 +197,31 @@ def test_compliance_names_staff_on_its_page(client, rm, customer, officer):
     client.force_login(rm)
     html = client.get(reverse("complaints:complaint-detail", args=[c.pk])).content.decode()
     assert 'id="viewer-named"' in html and 'id="action-withdrawn"' not in html
+
+
+def test_a_confirmation_after_the_complaint_moved_on_changes_nothing(
+    rm, customer, officer, second_officer
+):
+    c = move(officer, make_complaint(rm, customer=customer), "in_handling")
+    req = services.complaint_request_withdrawal(rm, c.pk, reason="客户要求撤回")
+    services.complaint_transition(
+        officer, c.pk, "decision_issued", decision="同意退费", remedies=["review"], notice_via="sms"
+    )
+    with pytest.raises(TransitionError):
+        approvals.approval_decide(second_officer, req.pk, approve=True)
+    assert _state(c) == "decision_issued"
+    req.refresh_from_db()
+    assert req.status == ApprovalRequest.Status.PENDING
+
+
+def test_compliance_confirms_from_the_approvals_inbox(
+    client, rm, customer, officer, second_officer
+):
+    c = move(officer, make_complaint(rm, customer=customer), "accepted")
+    req = services.complaint_request_withdrawal(rm, c.pk, reason="客户要求撤回")
+    client.force_login(second_officer)
+    assert "撤回投诉" in client.get(reverse("core:approval-list")).content.decode()
+    url = reverse("core:approval-decide", args=[req.pk])
+    response = client.post(url, {"decision": "approve", "note": "已核实"})
+    assert response.status_code == 302
+    assert _state(c) == "withdrawn"
