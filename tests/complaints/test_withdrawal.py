@@ -225,3 +225,18 @@ def test_compliance_confirms_from_the_approvals_inbox(
     response = client.post(url, {"decision": "approve", "note": "已核实"})
     assert response.status_code == 302
     assert _state(c) == "withdrawn"
+
+
+def test_the_admin_cannot_change_the_named_staff(client, rm, customer, officer):
+    from crm.accounts import roles
+    from tests.factories import UserFactory
+
+    c = make_complaint(rm, customer=customer)
+    services.complaint_set_named_staff(officer, c.pk, staff=[rm])
+    admin = UserFactory(role=roles.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    url = reverse("admin:complaints_complaint_change", args=[c.pk])
+    html = client.get(url).content.decode()
+    assert 'name="named_staff"' not in html
+    client.post(url, {"named_staff": []})
+    assert list(c.named_staff.values_list("pk", flat=True)) == [rm.pk]
