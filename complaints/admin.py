@@ -104,7 +104,9 @@ class ComplaintAdmin(admin.ModelAdmin):
     inlines = [HistoryInline, NoticeInline, PauseInline, AttachmentInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        # Many-to-many too: the staff a complaint names change only through the audited service.
+        meta = self.model._meta
+        return [f.name for f in (*meta.fields, *meta.many_to_many)]
 
     def has_add_permission(self, request):
         return False

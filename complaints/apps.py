@@ -26,6 +26,7 @@ class ComplaintsConfig(AppConfig):
                     p + "handle_complaint",
                     p + "decide_complaint",
                     p + "close_complaint",
+                    p + "confirm_withdrawal",
                     p + "assign_complaint",
                     p + "request_extension",
                     p + "approve_extension",
@@ -48,7 +49,7 @@ class ComplaintsConfig(AppConfig):
         from crm.core.approvals import ApprovalKind, Deciders, register_kind
 
         from . import services
-        from .models import EXTENSION_KIND
+        from .models import EXTENSION_KIND, WITHDRAWAL_KIND
 
         register_kind(
             ApprovalKind(
@@ -58,6 +59,17 @@ class ComplaintsConfig(AppConfig):
                 on_approved=services.on_extension_approved,
                 # A second compliance officer, or a branch head above the requester.
                 deciders=Deciders.LINE,
+            )
+        )
+        register_kind(
+            ApprovalKind(
+                WITHDRAWAL_KIND,
+                _("Withdrawal of an accepted complaint"),
+                "complaints.confirm_withdrawal",
+                on_approved=services.on_withdrawal_confirmed,
+                on_rejected=services.on_withdrawal_refused,
+                deciders=Deciders.CENTRAL,
+                excluded_for=services.withdrawals_naming,
             )
         )
 

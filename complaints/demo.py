@@ -159,6 +159,13 @@ FIELDS = {
 }
 
 
+def _withdraw_with_confirmation(rm, officer, c, reason) -> None:
+    from crm.core import approvals
+
+    req = services.complaint_request_withdrawal(rm, c.pk, reason=reason)
+    approvals.approval_decide(officer, req.pk, approve=True, note="已电话核实投诉人撤回意愿。")
+
+
 def seed_complaints(*, stdout, customers: int, users: dict) -> None:
     rms = [users[u] for u in ("rm1", "rm2", "rm3", "rm4") if u in users]
     officer, second = users.get("compliance1"), users.get("compliance2")
@@ -228,6 +235,10 @@ def seed_complaints(*, stdout, customers: int, users: dict) -> None:
             actor = officer
             if step in (State.REVIEW_REQUESTED, State.WITHDRAWN):
                 actor = rm if c.customer_id and c.customer.owner_id == rm.pk else officer
+            if step == State.WITHDRAWN and actor is rm and path.index(step) > 0:
+                # Accepted already: the RM asks, compliance confirms (services.withdrawal).
+                _withdraw_with_confirmation(rm, officer, c, fields["withdrawn_reason"])
+                continue
             services.complaint_transition(actor, c.pk, step, now=step_at, **fields)
         if extra.get("pause"):
             services.complaint_pause_clock(

@@ -7,6 +7,7 @@ detail register (complainant masked).
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl.styles import Alignment, Font
 
 from crm.core.spreadsheets import append_row, new_workbook, workbook_bytes
@@ -83,7 +84,7 @@ def workbook(data: dict, detail_rows) -> bytes:
         (_("Average satisfaction"), s["avg_sat"] if s["avg_sat"] is not None else ""),
         (_("Satisfied %"), _pct(s["satisfied_rate"])),
     ]
-    append_row(summary, [_("Indicator"), _("Value")])
+    append_row(summary, [_("Indicator"), pgettext("statistic", "Value")])
     for cell in summary[summary.max_row]:
         cell.font = bold
     for row in rows:
@@ -122,11 +123,11 @@ def workbook(data: dict, detail_rows) -> bytes:
     append_row(
         detail,
         [
-            _("Reference"),
+            pgettext("complaint", "Reference"),
             _("Received at"),
             _("Complainant"),
             _("Customer number"),
-            _("Channel"),
+            pgettext("complaint", "Channel"),
             _("Business category"),
             _("Cause"),
             _("Product"),

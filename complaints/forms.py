@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.core.access import MAX_ID
 from crm.ui.forms import date_in_range
@@ -55,7 +56,7 @@ class IntakeForm(forms.Form):
         label=_("Contact (phone, address)"), max_length=100, required=False
     )
     channel = forms.ModelChoiceField(
-        label=_("Channel"), queryset=Channel.objects.filter(is_active=True)
+        label=pgettext_lazy("complaint", "Channel"), queryset=Channel.objects.filter(is_active=True)
     )
     received_at = forms.DateTimeField(label=_("Received at"), widget=NativeDateTimeInput())
     business_category = forms.ModelChoiceField(
@@ -137,6 +138,14 @@ class ExtensionForm(forms.Form):
     )
 
 
+class WithdrawalRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawal"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class PauseForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=ClockPause.Reason.choices)
     started_on = forms.DateField(label=_("Paused from"), widget=NativeDateInput())
@@ -196,7 +205,7 @@ class QueueFilterForm(forms.Form):
         label=_("Product"), coerce=int, required=False, widget=FastSelect
     )
     channel = forms.TypedChoiceField(
-        label=_("Channel"), coerce=int, required=False, widget=FastSelect
+        label=pgettext_lazy("complaint", "Channel"), coerce=int, required=False, widget=FastSelect
     )
     business_category = forms.TypedChoiceField(
         label=_("Business category"), coerce=int, required=False, widget=FastSelect
@@ -250,6 +259,26 @@ class AssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["handler"].queryset = handler_choices()
+
+
+class FastSelectMultiple(FastSelect, forms.SelectMultiple):
+    """FastSelect's rendering with SelectMultiple's reading of the posted values."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"multiple": True, **(attrs or {})}, choices)
+
+
+class NamedStaffForm(forms.Form):
+    staff = forms.ModelMultipleChoiceField(
+        label=_("Staff named in the complaint"),
+        queryset=None,
+        required=False,
+        widget=FastSelectMultiple(attrs={"size": 12, "class": "form-select"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = handler_choices()
 
 
 class StatsForm(forms.Form):

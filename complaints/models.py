@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import optional_user
@@ -21,6 +21,8 @@ RETENTION_YEARS = 3
 
 # The four-eyes approval kind of a deadline extension (crm.core.approvals).
 EXTENSION_KIND = "complaints.extension"
+# The approval kind of a withdrawal an RM asks for once compliance has taken the complaint up.
+WITHDRAWAL_KIND = "complaints.withdrawal"
 
 
 # ---- code tables (JR/T 0169: channel, business category, cause) -----------------------------
@@ -153,7 +155,8 @@ class State(models.TextChoices):
     REVIEW_REQUESTED = "review_requested", _("Review requested")
     REVIEW_DECIDED = "review_decided", _("Review decided")
     CLOSED = "closed", _("Closed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    # The state reads 已撤回; the action that leads to it is the verb 撤回 (workflow table).
+    WITHDRAWN = "withdrawn", pgettext_lazy("complaint state", "Withdrawn")
 
 
 # States in which an institution's clock runs (due_on is set and the sweep watches them).
@@ -209,7 +212,9 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
 
 
 class Complaint(models.Model):
-    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    reference = models.CharField(
+        pgettext_lazy("complaint", "reference"), max_length=32, unique=True
+    )
     intake = models.CharField(_("intake"), max_length=20, choices=Intake.choices)
     # Complainant: a customer, a named non-customer, or anonymous (no name, no customer link).
     customer = models.ForeignKey(
@@ -223,7 +228,9 @@ class Complaint(models.Model):
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     complainant_name = models.CharField(_("complainant"), max_length=100, blank=True)
     complainant_contact = models.CharField(_("contact"), max_length=100, blank=True)
-    channel = models.ForeignKey(Channel, verbose_name=_("channel"), on_delete=models.PROTECT)
+    channel = models.ForeignKey(
+        Channel, verbose_name=pgettext_lazy("complaint", "channel"), on_delete=models.PROTECT
+    )
     business_category = models.ForeignKey(
         BusinessCategory, verbose_name=_("business category"), on_delete=models.PROTECT
     )
@@ -250,6 +257,14 @@ class Complaint(models.Model):
     )
     handler = optional_user(
         _("handler"), on_delete=models.SET_NULL, related_name="complaints_handled"
+    )
+    # Staff the allegation names (an RM accused of mis-selling): they never withdraw the
+    # complaint on the complainant's behalf; compliance does (services.withdrawal).
+    named_staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff named in the complaint"),
+        blank=True,
+        related_name="complaints_naming",
     )
     branch = models.ForeignKey(
         "accounts.Branch",
@@ -296,7 +311,9 @@ class Complaint(models.Model):
     handling_days = models.PositiveIntegerField(_("handling time (days)"), null=True, blank=True)
 
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(
+        pgettext_lazy("complaint", "decided at"), null=True, blank=True
+    )
     review_requested_at = models.DateTimeField(null=True, blank=True)
     review_decided_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -316,6 +333,10 @@ class Complaint(models.Model):
             ("decide_complaint", "Can issue complaint decisions and review results"),
             ("close_complaint", "Can close complaints"),
             ("withdraw_complaint", "Can record a withdrawal"),
+            (
+                "confirm_withdrawal",
+                "Can withdraw an accepted complaint or confirm a withdrawal request",
+            ),
             ("request_review", "Can record a review request"),
             ("assign_complaint", "Can assign complaint handlers"),
             ("request_extension", "Can request a deadline extension"),
@@ -434,7 +455,7 @@ class MonthlyFigure(models.Model):
     """
 
     class Dimension(models.TextChoices):
-        CHANNEL = "channel", _("Channel")
+        CHANNEL = "channel", pgettext_lazy("complaint", "Channel")
         BUSINESS_CATEGORY = "business_category", _("Business category")
         CAUSE = "cause", _("Cause")
         BRANCH = "branch", _("Branch")
@@ -526,11 +547,18 @@ class History(models.Model):
         NEW_FACTS = "new_facts", _("New facts: clock restarted")
         ASSIGN = "assign", _("Handler assigned")
         CREATED = "created", _("Logged")
+        WITHDRAWAL_REQUESTED = "withdrawal_requested", _("Withdrawal requested")
+        WITHDRAWAL_REFUSED = "withdrawal_refused", _("Withdrawal refused")
+        NAMED_STAFF = "named_staff", _("Staff named in the complaint changed")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="history")
     event = models.CharField(_("event"), max_length=20, choices=Event.choices)
-    from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
-    to_state = models.CharField(_("to"), max_length=20, choices=State.choices, blank=True)
+    from_state = models.CharField(
+        pgettext_lazy("complaint history", "from"), max_length=20, choices=State.choices, blank=True
+    )
+    to_state = models.CharField(
+        pgettext_lazy("complaint history", "to"), max_length=20, choices=State.choices, blank=True
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -567,10 +595,14 @@ class Notice(models.Model):
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="notices")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    via = models.CharField(_("sent via"), max_length=20, choices=Via.choices)
+    via = models.CharField(
+        pgettext_lazy("complaint notice", "sent via"), max_length=20, choices=Via.choices
+    )
     sent_on = models.DateField(_("sent on"))
     body = models.TextField(_("text"))
-    evidence = models.CharField(_("evidence"), max_length=300, blank=True)
+    evidence = models.CharField(
+        pgettext_lazy("complaint notice", "evidence"), max_length=300, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -10,6 +10,7 @@ from django.db.models import (
     CharField,
     DateField,
     DateTimeField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -36,6 +37,7 @@ from .models import (
     CLOCK_STATES,
     EXTENSION_KIND,
     OPEN_STATES,
+    WITHDRAWAL_KIND,
     Attachment,
     BusinessCategory,
     Cause,
@@ -54,22 +56,31 @@ DUPLICATE_WINDOW_DAYS = 30
 
 def complaint_page(user, pk) -> Complaint:
     """The complaint for its page in one query (NotFound outside the user's scope), annotated
-    with the summary of a pending extension request (`pending_extension_summary`, None if none)
-    and the labels of its codes, product and branch (`channel_label`, `category_label`,
-    `cause_label`, `product_name`, `branch_name`)."""
-    pending = ApprovalRequest.objects.filter(
-        kind=EXTENSION_KIND,
-        status=ApprovalRequest.Status.PENDING,
-        target_type=Complaint._meta.label_lower,
-        target_id=Cast(OuterRef("pk"), output_field=CharField()),
-    ).order_by("pk")
+    with the summary of a pending extension or withdrawal request (`pending_extension_summary`,
+    `pending_withdrawal_summary`, None if none), whether the complaint names the viewer
+    (`viewer_named`) and the labels of its codes, product and branch (`channel_label`,
+    `category_label`, `cause_label`, `product_name`, `branch_name`)."""
+
+    def pending(kind):
+        return ApprovalRequest.objects.filter(
+            kind=kind,
+            status=ApprovalRequest.Status.PENDING,
+            target_type=Complaint._meta.label_lower,
+            target_id=Cast(OuterRef("pk"), output_field=CharField()),
+        ).order_by("pk")
+
+    named = Complaint.named_staff.through.objects.filter(
+        complaint_id=OuterRef("pk"), user_id=user.pk
+    )
     # The code tables, product and branch as scalar subqueries (labels only): a 10-table join
     # took longer to plan than to run.
-    return access_in(
+    c = access_in(
         complaints_for(user, few=True)
         .select_related("customer", "handler", "logged_by", "profile")
         .annotate(
-            pending_extension_summary=Subquery(pending.values("summary")[:1]),
+            pending_extension_summary=Subquery(pending(EXTENSION_KIND).values("summary")[:1]),
+            pending_withdrawal_summary=Subquery(pending(WITHDRAWAL_KIND).values("summary")[:1]),
+            viewer_named=Exists(named),
             channel_label=_code_label(Channel, "channel_id"),
             category_label=_code_label(BusinessCategory, "business_category_id"),
             cause_label=_code_label(Cause, "cause_id"),
@@ -78,6 +89,12 @@ def complaint_page(user, pk) -> Complaint:
         ),
         pk,
     )
+    c.named_for = {user.pk: c.viewer_named}  # services.is_named reads it instead of querying
+    return c
+
+
+def complaint_named_staff_ids(c: Complaint) -> list[int]:
+    return list(c.named_staff.values_list("pk", flat=True))
 
 
 def complaint_duplicates(

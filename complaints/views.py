@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
@@ -27,6 +28,7 @@ from .forms import (
     ExtensionForm,
     FastSelect,
     IntakeForm,
+    NamedStaffForm,
     NewFactsForm,
     PauseForm,
     QueueFilterForm,
@@ -34,6 +36,7 @@ from .forms import (
     ResumeForm,
     StatsForm,
     TransitionForm,
+    WithdrawalRequestForm,
 )
 from .models import CLOCK_STATES, ClockPause, Intake, Notice, Remedy, Satisfaction, State
 
@@ -180,6 +183,14 @@ def detail(request, pk):
         "satisfactions": Satisfaction.choices,
         "pause_reasons": ClockPause.Reason.choices,
         "pending_extension": {"summary": pending} if pending is not None else None,
+        "pending_withdrawal": c.pending_withdrawal_summary,
+        # After acceptance the front line asks compliance (the workflow table lets it withdraw).
+        "can_request_withdrawal": user.has_perm("complaints.withdraw_complaint")
+        and not user.has_perm("complaints.confirm_withdrawal")
+        and c.state in services.AFTER_ACCEPTANCE
+        and c.pending_withdrawal_summary is None
+        and not services.is_named(user, c),
+        "can_name_staff": user.has_perm("complaints.handle_complaint") and c.is_open,
         "can_extend": user.has_perm("complaints.request_extension")
         and c.state in services.DECISION_CLOCK
         and c.profile.next_extension_level(c.extension_level) is not None,
@@ -244,6 +255,36 @@ def extension(request, pk):
         services.complaint_request_extension,
         _("Extension requested; a second person must approve it."),
     )
+
+
+@require_POST
+@requires("complaints.withdraw_complaint")
+def withdrawal(request, pk):
+    return _simple(
+        request,
+        pk,
+        WithdrawalRequestForm,
+        services.complaint_request_withdrawal,
+        _("Withdrawal requested; compliance must confirm it."),
+    )
+
+
+@requires("complaints.handle_complaint")
+def named_staff(request, pk):
+    """Which staff the complaint's allegation names (they cannot withdraw it)."""
+    c = access_complaint(request.user, pk)
+    if request.method == "POST":
+        form = NamedStaffForm(request.POST)
+        if form.is_valid():
+            with refusal_on_form(form):
+                services.complaint_set_named_staff(
+                    request.user, pk, staff=form.cleaned_data["staff"]
+                )
+                messages.success(request, _("Staff named in the complaint saved."))
+                return _back(pk)
+    else:
+        form = NamedStaffForm(initial={"staff": selectors.complaint_named_staff_ids(c)})
+    return render(request, "complaints/named_staff.html", {"c": c, "form": form})
 
 
 @require_POST
@@ -507,7 +548,7 @@ def stats(request):
                 for key, title in (
                     ("business_category", _("Business category")),
                     ("cause", _("Cause")),
-                    ("channel", _("Channel")),
+                    ("channel", pgettext("complaint", "Channel")),
                     ("branch", _("Branch")),
                     ("product", _("Product")),
                     ("month", _("Month")),

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.ui.widgets import NativeDateInput
 from customers.records.access import customers_for
@@ -109,7 +110,7 @@ class WatchChangeForm(_Crispy, forms.Form):
     submit_label = _("Send for approval")
     customer = CustomerNumberField()
     action = forms.ChoiceField(
-        label=_("Action"),
+        label=pgettext_lazy("watch list", "Action"),
         choices=[("", _("Remove from the list"))] + list(WatchAction.choices),
         required=False,
     )

@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.core.models import ApprovedDownload, StagedImport, optional_user, status_field
 from customers.records.models import BookCopy
@@ -316,7 +317,9 @@ class WatchListEntry(models.Model):
         on_delete=models.CASCADE,
         related_name="watch_entry",
     )
-    action = models.CharField(_("action"), max_length=10, choices=WatchAction.choices)
+    action = models.CharField(
+        pgettext_lazy("watch list", "action"), max_length=10, choices=WatchAction.choices
+    )
     reason = models.TextField(_("reason"))
     review_on = models.DateField(_("review on"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -454,9 +457,9 @@ class AuditExport(ApprovedDownload):
 class MismatchRefresh(models.Model):
     """One run of the suitability-mismatch snapshot job: when, and the bank-wide total."""
 
-    refreshed_at = models.DateTimeField(_("as of"), auto_now_add=True)
+    refreshed_at = models.DateTimeField(pgettext_lazy("snapshot", "as of"), auto_now_add=True)
     holdings = models.PositiveIntegerField(_("mismatched holdings"))
-    customers = models.PositiveIntegerField(_("customers"))
+    customers = models.PositiveIntegerField(pgettext_lazy("count", "customers"))
 
     class Meta:
         verbose_name = _("suitability-mismatch refresh")

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.core.models import ApprovalRequest, optional_user, status_field
 from customers.records.models import BookCopy, CapitalSegment, Customer, Tier, VipLevel
@@ -158,7 +159,7 @@ class TierRun(models.Model):
     policy_version = models.PositiveIntegerField(_("policy version"))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.LIVE)
     status = status_field(Status.RUNNING)
-    customers = models.PositiveIntegerField(_("customers"), default=0)
+    customers = models.PositiveIntegerField(pgettext_lazy("count", "customers"), default=0)
     count_a = models.PositiveIntegerField("A", default=0)
     count_b = models.PositiveIntegerField("B", default=0)
     count_c = models.PositiveIntegerField("C", default=0)

@@ -1,5 +1,5 @@
 """Complaint writes (DESIGN §5.4), one module per sub-domain: intake, the state machine
-(workflow), the SLA clocks, extensions, assignment, the deadline sweep and the statistics
+(workflow), withdrawals after acceptance, the SLA clocks, extensions, assignment, the deadline sweep and the statistics
 export. Every change goes
 through a function here: atomic, takes the acting user, takes the complaint through the access
 contract (locked), writes a history row and an audit row in the same transaction.
@@ -18,14 +18,25 @@ from .extension import complaint_request_extension, on_extension_approved
 from .intake import complaint_attach, complaint_log
 from .statistics import complaints_statistics_export
 from .sweep import complaints_sweep_deadlines
+from .withdrawal import (
+    complaint_request_withdrawal,
+    complaint_set_named_staff,
+    on_withdrawal_confirmed,
+    on_withdrawal_refused,
+    pending_withdrawal,
+    withdrawals_naming,
+)
 from .workflow import (
+    AFTER_ACCEPTANCE,
     TRANSITIONS,
     WORKFLOW,
     complaint_transition,
     complaint_transitions_allowed,
+    is_named,
 )
 
 __all__ = [
+    "AFTER_ACCEPTANCE",
     "DECISION_CLOCK",
     "TRANSITIONS",
     "WORKFLOW",
@@ -34,13 +45,20 @@ __all__ = [
     "complaint_pause_clock",
     "complaint_record_new_facts",
     "complaint_request_extension",
+    "complaint_request_withdrawal",
     "complaint_resume_clock",
+    "complaint_set_named_staff",
     "complaint_transition",
     "complaint_transitions_allowed",
     "complaints_assign",
     "complaints_hand_over",
     "complaints_statistics_export",
     "complaints_sweep_deadlines",
+    "is_named",
+    "withdrawals_naming",
     "on_extension_approved",
     "on_staff_handover",
+    "on_withdrawal_confirmed",
+    "on_withdrawal_refused",
+    "pending_withdrawal",
 ]

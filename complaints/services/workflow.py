@@ -7,11 +7,11 @@ after the commit.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from crm.calendar import deadline
 from crm.core.workflow import Transition, Workflow, transitions
@@ -21,6 +21,21 @@ from ..access import access_complaint
 from ..models import CLOCK_STATES, Complaint, History, Notice, Remedy, Satisfaction, State
 from . import clocks
 from .history import history_add
+
+# The action is the verb (撤回); the state it leads to reads 已撤回.
+WITHDRAW = pgettext_lazy("complaint", "Withdraw")
+# Open states in which compliance has taken the complaint up.
+AFTER_ACCEPTANCE = (State.ACCEPTED, State.IN_HANDLING, State.REVIEW_REQUESTED)
+NAMED_REFUSAL = gettext_lazy("You are named in this complaint: only compliance can withdraw it.")
+
+
+def is_named(user, c: Complaint) -> bool:
+    """Whether the complaint's allegation names `user` (the complaint page reads it with the
+    complaint: selectors.complaint_page)."""
+    known = getattr(c, "named_for", None) or {}
+    if user.pk in known:
+        return known[user.pk]
+    return c.named_staff.filter(pk=user.pk).exists()
 
 
 def _t(source, target, perm, required=(), label=""):
@@ -63,15 +78,21 @@ TRANSITIONS: tuple[Transition, ...] = (
         State.CLOSED,
         "complaints.close_complaint",
         ["satisfaction"],
-        gettext_lazy("Close"),
+        pgettext_lazy("complaint", "Close"),
     ),
-    _t(State.NOT_ACCEPTED, State.CLOSED, "close_complaint", [], gettext_lazy("Close")),
+    _t(
+        State.NOT_ACCEPTED, State.CLOSED, "close_complaint", [], pgettext_lazy("complaint", "Close")
+    ),
+    # Before acceptance the front line records a withdrawal on the complainant's behalf. Once
+    # compliance has taken the complaint up, only compliance withdraws it: an RM's withdrawal
+    # waits for its confirmation (services.withdrawal, a four-eyes approval).
+    _t(State.RECEIVED, State.WITHDRAWN, "withdraw_complaint", ["withdrawn_reason"], WITHDRAW),
     *transitions(
-        (State.RECEIVED, State.ACCEPTED, State.IN_HANDLING, State.REVIEW_REQUESTED),
+        AFTER_ACCEPTANCE,
         State.WITHDRAWN,
-        "complaints.withdraw_complaint",
+        "complaints.confirm_withdrawal",
         ["withdrawn_reason"],
-        gettext_lazy("Withdrawn"),
+        WITHDRAW,
     ),
 )
 
@@ -107,7 +128,10 @@ FIELD_LABELS = {
 
 def complaint_transitions_allowed(user, complaint: Complaint) -> list[Transition]:
     """The next actions this user may take on this complaint (for the complaint page)."""
-    return WORKFLOW.allowed(user, complaint)
+    allowed = WORKFLOW.allowed(user, complaint)
+    if any(t.target == State.WITHDRAWN for t in allowed) and is_named(user, complaint):
+        allowed = [t for t in allowed if t.target != State.WITHDRAWN]
+    return allowed
 
 
 def complaint_transition(
@@ -142,6 +166,8 @@ def complaint_transition(
 
     with transaction.atomic():
         c = access_complaint(acting_user, complaint_id, for_write=True)
+        if str(to_state) == State.WITHDRAWN and is_named(acting_user, c):
+            raise PermissionDenied(str(NAMED_REFUSAL))
         closing = str(to_state) == State.CLOSED
         WORKFLOW.apply(
             acting_user,

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
@@ -28,7 +29,7 @@ def watchlist_change_request(
     require(acting_user, "compliance.request_watchlist_change")
     customer = access_customer(acting_user, customer.pk)
     if action and action not in WatchAction.values:
-        raise ValidationError({"action": _("Unknown action.")})
+        raise ValidationError({"action": pgettext("watch list", "Unknown action.")})
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Please give a reason for this request.")})
     current = WatchListEntry.objects.filter(customer=customer).first()

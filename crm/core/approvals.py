@@ -48,6 +48,9 @@ class ApprovalKind:
     # Mandatory: every kind says who may decide it (a PII export from one branch must not be
     # approved by a lead of another).
     deciders: Deciders = field(kw_only=True)
+    # Requests of this kind a user must not decide although in scope, as a condition on
+    # ApprovalRequest (e.g. staff a complaint names do not confirm its withdrawal).
+    excluded_for: Callable[[object], Q] | None = field(default=None, kw_only=True)
 
 
 _kinds: dict[str, ApprovalKind] = {}
@@ -112,6 +115,9 @@ def decidable_q(user) -> Q:
     line = [k.key for k in held if k.deciders is Deciders.LINE]
     central = [k.key for k in held if k.deciders is Deciders.CENTRAL and is_central(user)]
     q = (Q(kind__in=line) | Q(kind__in=central)) & line_filter(user, staff="requested_by")
+    for k in held:
+        if k.excluded_for is not None:
+            q &= ~(Q(kind=k.key) & k.excluded_for(user))
     if not any_kind:
         # The permission stored on the request when it was made, as well as the kind's today.
         q &= Q(approver_permission__in=[k.permission for k in held])

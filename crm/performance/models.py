@@ -212,7 +212,9 @@ class TrainingRecord(models.Model):
     )
     attended_on = models.DateField(_("attended on"))
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
-    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(
+        pgettext_lazy("training", "score"), null=True, blank=True
+    )
     # Derived from completed_on and the course's validity (kept in step by services).
     expires_on = models.DateField(_("expires on"), null=True, blank=True, editable=False)
     note = models.CharField(_("note"), max_length=200, blank=True)

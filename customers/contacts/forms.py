@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.ui.forms import IdMultipleChoiceField
 from crm.ui.widgets import NativeDateTimeInput
@@ -24,7 +25,9 @@ class InteractionForm(forms.Form):
         widget=NativeDateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
     )
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
+    purpose = forms.ChoiceField(
+        label=pgettext_lazy("interaction", "Purpose"), choices=Purpose.choices
+    )
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}))
     outcomes = forms.CharField(
         label=_("Outcomes"), required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.core.models import status_field
 
@@ -41,7 +42,9 @@ class Interaction(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=10, choices=InteractionChannel.choices)
     occurred_at = models.DateTimeField(_("date and time"))
-    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    purpose = models.CharField(
+        pgettext_lazy("interaction", "purpose"), max_length=12, choices=Purpose.choices
+    )
     summary = models.TextField(_("summary"))
     outcomes = models.TextField(_("outcomes"), blank=True)
     next_steps = models.TextField(_("next steps"), blank=True)
@@ -138,7 +141,7 @@ class ReminderDelivery(models.Model):
         EMAIL = "email", _("E-mail")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("delivery", "Pending")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")

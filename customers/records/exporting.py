@@ -1,6 +1,7 @@
 """Customer list exports to XLSX: masked by default, clear values only for an approved export."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from crm.core.spreadsheets import append_row, new_workbook, workbook_bytes
 from crm.ui.formatting import mask_email, mask_phone
@@ -20,7 +21,7 @@ def _columns(unmasked: bool):
         (_("VIP level"), lambda c: c.get_vip_level_display()),
         (_("Risk class"), lambda c: c.risk_class),
         (_("Mobile"), mobile),
-        (_("E-mail"), email),
+        (pgettext("address", "E-mail"), email),
         (_("ID number"), id_number),
         (_("Unified social credit code"), lambda c: c.uscc or ""),
         (_("AUM"), lambda c: float(c.aum)),

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.core.models import optional_user, status_field
 
@@ -14,7 +15,7 @@ from crm.core.models import optional_user, status_field
 class LifecycleStage(models.TextChoices):
     PROSPECT = "prospect", _("Prospect")
     ONBOARDING = "onboarding", _("Onboarding")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("lifecycle", "Active")
     DORMANT = "dormant", _("Dormant")
     EXITED = "exited", _("Exited")
 
@@ -481,7 +482,7 @@ class StatementRun(models.Model):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     status = status_field(Status.RUNNING)
-    total = models.PositiveIntegerField(_("customers"), default=0)
+    total = models.PositiveIntegerField(pgettext_lazy("count", "customers"), default=0)
     done = models.PositiveIntegerField(_("generated"), default=0)
     skipped = models.PositiveIntegerField(_("already there"), default=0)
     error = models.TextField(blank=True)

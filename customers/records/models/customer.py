@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm import crypto
 from crm.core.models import optional_user, status_field
@@ -374,7 +375,9 @@ class RiskAssessment(models.Model):
         Customer, on_delete=models.CASCADE, related_name="risk_assessments"
     )
     risk_class = models.CharField(_("risk class"), max_length=2, choices=RiskClass.choices)
-    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(
+        pgettext_lazy("risk assessment", "score"), null=True, blank=True
+    )
     assessed_at = models.DateTimeField(_("assessed at"))
     valid_until = models.DateField(_("valid until"))
     assessed_by = optional_user(on_delete=models.SET_NULL)
@@ -422,7 +425,7 @@ class Holding(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="holdings")
     account_number = models.CharField(_("account number"), max_length=40, blank=True)
     market_value = models.DecimalField(_("market value"), max_digits=18, decimal_places=2)
-    as_of = models.DateField(_("as of"))
+    as_of = models.DateField(pgettext_lazy("valuation", "as of"))
 
     class Meta:
         verbose_name = _("holding")

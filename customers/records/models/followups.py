@@ -4,13 +4,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.core.models import optional_user, status_field
 
 
 class FollowUpReason(models.TextChoices):
     CADENCE = "cadence", _("Service cadence")
-    EVENT = "event", _("Event")
+    EVENT = "event", pgettext_lazy("follow-up reason", "Event")
     MATURITY = "maturity", _("Product maturity")
     KYC_RENEWAL = "kyc_renewal", _("Risk assessment renewal")
     ID_EXPIRY = "id_expiry", _("ID document expiry")
