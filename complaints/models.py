@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import optional_user
@@ -145,7 +145,8 @@ class SlaProfile(BilingualCode):
 
 
 class State(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    # A context of its own: "Received" alone is the intake-volume column of the statistics.
+    RECEIVED = "received", pgettext_lazy("complaint state", "Received")
     ACCEPTED = "accepted", _("Accepted")
     NOT_ACCEPTED = "not_accepted", _("Not accepted")
     IN_HANDLING = "in_handling", _("In handling")
