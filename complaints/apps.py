@@ -31,6 +31,7 @@ class ComplaintsConfig(AppConfig):
                     p + "approve_extension",
                     p + "log_regulator_complaint",
                     p + "view_statistics",
+                    p + "change_sla_profile",
                 ],
                 roles.AUDITOR: [p + "view_complaint", p + "view_statistics"],
                 roles.ADMINISTRATOR: [

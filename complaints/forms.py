@@ -20,6 +20,7 @@ from .models import (
     Notice,
     Remedy,
     Satisfaction,
+    SlaProfile,
     State,
 )
 from .selectors import handler_choices
@@ -135,6 +136,24 @@ class ExtensionForm(forms.Form):
     notice_via = forms.ChoiceField(
         label=_("The complainant will be notified via"), choices=Notice.Via.choices
     )
+
+
+class ProfileForm(forms.Form):
+    """Compliance moves a complaint to another SLA profile (complaint_change_profile)."""
+
+    profile = forms.ModelChoiceField(
+        label=_("SLA profile"),
+        queryset=SlaProfile.objects.all(),
+        empty_label=None,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    reason = forms.CharField(label=_("Why this profile applies"), max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read the few profiles once: the select would otherwise run its query twice.
+        field = self.fields["profile"]
+        field.widget.choices = [(p.pk, str(p)) for p in field.queryset]
 
 
 class PauseForm(forms.Form):

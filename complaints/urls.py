@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="complaint-detail"),
     path("<int:pk>/transition/", views.transition, name="complaint-transition"),
     path("<int:pk>/extension/", views.extension, name="complaint-extension"),
+    path("<int:pk>/profile/", views.profile, name="complaint-profile"),
     path("<int:pk>/pause/", views.pause, name="complaint-pause"),
     path("<int:pk>/resume/", views.resume, name="complaint-resume"),
     path("<int:pk>/new-facts/", views.new_facts, name="complaint-new-facts"),

@@ -29,6 +29,7 @@ from .forms import (
     IntakeForm,
     NewFactsForm,
     PauseForm,
+    ProfileForm,
     QueueFilterForm,
     QueueParamsForm,
     ResumeForm,
@@ -186,6 +187,9 @@ def detail(request, pk):
         "can_pause": user.has_perm("complaints.handle_complaint")
         and c.state in services.DECISION_CLOCK,
         "can_assign": user.has_perm("complaints.assign_complaint") and c.is_open,
+        "profile_form": ProfileForm(initial={"profile": c.profile_id})
+        if user.has_perm("complaints.change_sla_profile") and c.state in services.DECISION_CLOCK
+        else None,
         "can_attach": user.has_perm("complaints.add_complaint"),
         "assign_form": AssignForm(initial={"handler": c.handler_id}),
         "days_left": c.days_left(today),
@@ -243,6 +247,18 @@ def extension(request, pk):
         ExtensionForm,
         services.complaint_request_extension,
         _("Extension requested; a second person must approve it."),
+    )
+
+
+@require_POST
+@requires("complaints.change_sla_profile")
+def profile(request, pk):
+    return _simple(
+        request,
+        pk,
+        ProfileForm,
+        services.complaint_change_profile,
+        _("The SLA profile is changed; the deadlines follow the new profile."),
     )
 
 
