@@ -46,6 +46,12 @@ class ComplaintsConfig(AppConfig):
             }
         )
 
+        from crm.core.texts import register_texts
+
+        from .texts import TEXTS
+
+        register_texts(*TEXTS)
+
         from crm.core.approvals import ApprovalKind, register_kind
 
         from . import services
