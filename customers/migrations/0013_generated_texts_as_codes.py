@@ -25,6 +25,8 @@ TITLE_PATTERNS = [
         [("date", 6, 10)],
     ),
     ("followup.birthday", r"^生日关怀（[0-9]{2}月[0-9]{2}日）$", [("month", 6, 2), ("day", 9, 2)]),
+    ("followup.activity", r"^活动后回访：", [("title", 7, None)]),
+    ("followup.activity", r"^Follow-up after activity: ", [("title", 27, None)]),
 ]
 # Stored as translated at the time (zh-hans) or untranslated (en).
 REACTIVATION_TITLES = ["休眠客户激活回访", "Reactivation call: dormant customer"]

@@ -153,6 +153,8 @@ def test_migration_maps_old_chinese_titles_to_codes(rm):
         "证件到期（2026-07-02），请更新身份证件": ("followup.id_expiry", {"date": "2026-07-02"}),
         "生日关怀（03月05日）": ("followup.birthday", {"month": "03", "day": "05"}),
         "休眠客户激活回访": ("followup.reactivation", None),
+        "活动后回访：理财沙龙": ("followup.activity", {"title": "理财沙龙"}),
+        "Follow-up after activity: Salon": ("followup.activity", {"title": "Salon"}),
         "给张总打电话": ("", None),
     }
     for n, title in enumerate(titles):
@@ -167,6 +169,7 @@ def test_migration_maps_old_chinese_titles_to_codes(rm):
     migration.forwards(apps, None)
     for task in FollowUpTask.objects.filter(customer=customer):
         assert (task.text_code, task.text_params) == titles[task.title], task.title
-        assert in_("zh-hans", task) == task.title
+        if not task.title.startswith("Follow-up"):  # written in Chinese: unchanged
+            assert in_("zh-hans", task) == task.title
     birthday = FollowUpTask.objects.get(customer=customer, title="生日关怀（03月05日）")
     assert in_("en", birthday) == "Birthday greetings (03/05)"
