@@ -52,8 +52,9 @@ def _params(params) -> dict:
 def _values(text: Text, params: dict) -> dict:
     values = {}
     for name, value in params.items():
-        if name.endswith(("_code", "_params")):
-            continue
+        base = name.rsplit("_", 1)[0]
+        if name.endswith(("_code", "_params")) and base in params:
+            continue  # part of the nested text `base`
         if f"{name}_code" in params:
             value = render(params[f"{name}_code"], params.get(f"{name}_params"), value or "")
         elif name in text.choices:
