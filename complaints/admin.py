@@ -39,6 +39,7 @@ class SlaProfileAdmin(admin.ModelAdmin):
         "review_days",
         "warning_days",
         "is_default",
+        "jurisdiction",
     ]
 
     def has_delete_permission(self, request, obj=None):

@@ -32,6 +32,7 @@ class ComplaintsConfig(AppConfig):
                     p + "approve_extension",
                     p + "log_regulator_complaint",
                     p + "view_statistics",
+                    p + "change_sla_profile",
                 ],
                 roles.AUDITOR: [p + "view_complaint", p + "view_statistics"],
                 roles.ADMINISTRATOR: [
@@ -45,6 +46,12 @@ class ComplaintsConfig(AppConfig):
                 ],
             }
         )
+
+        from crm.core.texts import register_texts
+
+        from .texts import TEXTS
+
+        register_texts(*TEXTS)
 
         from crm.core.approvals import ApprovalKind, Deciders, register_kind
 

@@ -21,6 +21,7 @@ from .models import (
     Notice,
     Remedy,
     Satisfaction,
+    SlaProfile,
     State,
 )
 from .selectors import handler_choices
@@ -144,6 +145,24 @@ class WithdrawalRequestForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class ProfileForm(forms.Form):
+    """Compliance moves a complaint to another SLA profile (complaint_change_profile)."""
+
+    profile = forms.ModelChoiceField(
+        label=_("SLA profile"),
+        queryset=SlaProfile.objects.all(),
+        empty_label=None,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    reason = forms.CharField(label=_("Why this profile applies"), max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read the few profiles once: the select would otherwise run its query twice.
+        field = self.fields["profile"]
+        field.widget.choices = [(p.pk, str(p)) for p in field.queryset]
 
 
 class PauseForm(forms.Form):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from crm.accounts.models import Jurisdiction
 from crm.core.models import optional_user
 
 # Records are kept at least this many years after receipt (DESIGN §5.4).
@@ -106,6 +107,10 @@ class SlaProfile(BilingualCode):
     )
     warning_days = models.PositiveSmallIntegerField(_("warn this many days before"), default=3)
     is_default = models.BooleanField(_("default profile"), default=False)
+    # Complaints handled by a branch of this jurisdiction start on this profile.
+    jurisdiction = models.CharField(
+        _("jurisdiction"), max_length=2, choices=Jurisdiction.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("SLA profile")
@@ -114,6 +119,11 @@ class SlaProfile(BilingualCode):
         constraints = [
             models.UniqueConstraint(
                 fields=["is_default"], condition=Q(is_default=True), name="sla_one_default"
+            ),
+            models.UniqueConstraint(
+                fields=["jurisdiction"],
+                condition=~Q(jurisdiction=""),
+                name="sla_one_profile_per_jurisdiction",
             ),
             models.CheckConstraint(
                 condition=Q(complex_days__isnull=True)
@@ -147,7 +157,8 @@ class SlaProfile(BilingualCode):
 
 
 class State(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    # A context of its own: "Received" alone is the intake-volume column of the statistics.
+    RECEIVED = "received", pgettext_lazy("complaint state", "Received")
     ACCEPTED = "accepted", _("Accepted")
     NOT_ACCEPTED = "not_accepted", _("Not accepted")
     IN_HANDLING = "in_handling", _("In handling")
@@ -343,6 +354,7 @@ class Complaint(models.Model):
             ("approve_extension", "Can approve a deadline extension"),
             ("log_regulator_complaint", "Can log regulator-forwarded complaints"),
             ("view_statistics", "Can view and export complaint statistics"),
+            ("change_sla_profile", "Can change a complaint's SLA profile"),
         ]
         indexes = [
             models.Index(fields=["state", "due_on", "id"], name="complaint_queue"),
@@ -550,6 +562,7 @@ class History(models.Model):
         WITHDRAWAL_REQUESTED = "withdrawal_requested", _("Withdrawal requested")
         WITHDRAWAL_REFUSED = "withdrawal_refused", _("Withdrawal refused")
         NAMED_STAFF = "named_staff", _("Staff named in the complaint changed")
+        PROFILE = "profile", _("SLA profile changed")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="history")
     event = models.CharField(_("event"), max_length=20, choices=Event.choices)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/extension/", views.extension, name="complaint-extension"),
     path("<int:pk>/withdrawal/", views.withdrawal, name="complaint-withdrawal"),
     path("<int:pk>/named-staff/", views.named_staff, name="complaint-named-staff"),
+    path("<int:pk>/profile/", views.profile, name="complaint-profile"),
     path("<int:pk>/pause/", views.pause, name="complaint-pause"),
     path("<int:pk>/resume/", views.resume, name="complaint-resume"),
     path("<int:pk>/new-facts/", views.new_facts, name="complaint-new-facts"),

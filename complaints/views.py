@@ -31,6 +31,7 @@ from .forms import (
     NamedStaffForm,
     NewFactsForm,
     PauseForm,
+    ProfileForm,
     QueueFilterForm,
     QueueParamsForm,
     ResumeForm,
@@ -197,6 +198,9 @@ def detail(request, pk):
         "can_pause": user.has_perm("complaints.handle_complaint")
         and c.state in services.DECISION_CLOCK,
         "can_assign": user.has_perm("complaints.assign_complaint") and c.is_open,
+        "profile_form": ProfileForm(initial={"profile": c.profile_id})
+        if user.has_perm("complaints.change_sla_profile") and c.state in services.DECISION_CLOCK
+        else None,
         "can_attach": user.has_perm("complaints.add_complaint"),
         "assign_form": AssignForm(initial={"handler": c.handler_id}),
         "days_left": c.days_left(today),
@@ -285,6 +289,18 @@ def named_staff(request, pk):
     else:
         form = NamedStaffForm(initial={"staff": selectors.complaint_named_staff_ids(c)})
     return render(request, "complaints/named_staff.html", {"c": c, "form": form})
+
+
+@require_POST
+@requires("complaints.change_sla_profile")
+def profile(request, pk):
+    return _simple(
+        request,
+        pk,
+        ProfileForm,
+        services.complaint_change_profile,
+        _("The SLA profile is changed; the deadlines follow the new profile."),
+    )
 
 
 @require_POST

@@ -8,6 +8,11 @@ class ComplianceConfig(AppConfig):
 
     def ready(self):
         from crm.accounts import roles
+        from crm.core.texts import register_texts
+
+        from .texts import TEXTS
+
+        register_texts(*TEXTS)
 
         risk_work = [
             "compliance.add_risksignal",

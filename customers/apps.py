@@ -52,6 +52,11 @@ class CustomersConfig(AppConfig):
             }
         )
 
+        from crm.core.texts import register_texts
+        from customers.records.texts import TEXTS as RECORDS_TEXTS
+
+        register_texts(*RECORDS_TEXTS)
+
         from crm.core.downloads import register_download
         from crm.ui.registry import DemoSeeder, NavItem, register
         from customers.records.demo import seed_customers

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection, connections
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 pytest_plugins = ["tests.personas", "tests.worker"]
 
@@ -22,6 +24,25 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# One Hypothesis profile for every property test, so none depends on how busy the machine is:
+# no per-example deadline and no "too slow" health check (both measure wall-clock time on a
+# shared 2-core box); filter_too_much stays on, as it flags a strategy that is really wrong.
+# CI (CI=true, set by .ci/run) also derandomizes and keeps no example database, so a red run
+# is reproducible on a laptop with `CI=true pytest …`.
+hypothesis_settings.register_profile(
+    "fiducia",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+hypothesis_settings.register_profile(
+    "ci", parent=hypothesis_settings.get_profile("fiducia"), derandomize=True, database=None
+)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "fiducia")
+)
 
 
 def pytest_configure(config):

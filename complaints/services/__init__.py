@@ -15,7 +15,8 @@ from .clocks import (
     complaint_resume_clock,
 )
 from .extension import complaint_request_extension, on_extension_approved
-from .intake import complaint_attach, complaint_log
+from .intake import complaint_attach, complaint_log, profile_for_branch
+from .profile import complaint_change_profile
 from .statistics import complaints_statistics_export
 from .sweep import complaints_sweep_deadlines
 from .withdrawal import (
@@ -41,6 +42,7 @@ __all__ = [
     "TRANSITIONS",
     "WORKFLOW",
     "complaint_attach",
+    "complaint_change_profile",
     "complaint_log",
     "complaint_pause_clock",
     "complaint_record_new_facts",
@@ -61,4 +63,5 @@ __all__ = [
     "on_withdrawal_confirmed",
     "on_withdrawal_refused",
     "pending_withdrawal",
+    "profile_for_branch",
 ]

@@ -25,6 +25,15 @@ def _default_profile() -> SlaProfile:
     return SlaProfile.objects.filter(is_default=True).first() or SlaProfile.objects.first()
 
 
+def profile_for_branch(branch) -> SlaProfile:
+    """The SLA profile of the handling branch's jurisdiction, or the default profile."""
+    if branch is not None:
+        found = SlaProfile.objects.filter(jurisdiction=branch.jurisdiction).first()
+        if found is not None:
+            return found
+    return _default_profile()
+
+
 def complaint_log(
     acting_user,
     *,
@@ -74,7 +83,8 @@ def complaint_log(
         errors["facts"] = _("Please state the facts and reasons.")
     if errors:
         raise ValidationError(errors)
-    profile = profile or _default_profile()
+    branch = (customer.branch if customer is not None else None) or acting_user.branch
+    profile = profile or profile_for_branch(branch)
     received_on = timezone.localdate(received_at)
     with transaction.atomic():
         c = Complaint(
@@ -92,7 +102,7 @@ def complaint_log(
             demands=demands.strip(),
             facts=facts.strip(),
             logged_by=acting_user,
-            branch=(customer.branch if customer is not None else None) or acting_user.branch,
+            branch=branch,
             regulator_forwarded=regulator,
             regulator_reference=regulator_reference.strip(),
             profile=profile,
@@ -112,7 +122,11 @@ def complaint_log(
             acting_user,
             "complaint.logged",
             c,
-            after={"intake": intake, "customer": customer.pk if customer else None},
+            after={
+                "intake": intake,
+                "customer": customer.pk if customer else None,
+                "profile": profile.code,
+            },
         )
     return c
 

@@ -9,12 +9,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from crm.accounts import roles
 from crm.core.notifications import notifications_send
 
 from ..models import CLOCK_STATES, Complaint, SlaProfile
+from ..texts import BREACH, DUE_SOON
 
 SWEEP_CHUNK = 2000
 
@@ -65,17 +65,23 @@ def complaints_sweep_deadlines(today=None, stdout=None) -> dict:
 
     officer_ids = [u.pk for u in officers]
 
-    def _send(rows, *, kind, title, marker, extra_recipients, counter):
+    def _send(rows, *, kind, code, marker, extra_recipients, counter):
         """Notify chunk by chunk; each chunk's notices and markers commit together."""
         for start in range(0, len(rows), SWEEP_CHUNK):
             chunk = rows[start : start + SWEEP_CHUNK]
             items = []
             for row in chunk:
-                text = title % {"ref": row["reference"], "due": row["due_on"]}
+                params = {"ref": row["reference"], "due": row["due_on"].isoformat()}
                 url = reverse("complaints:complaint-detail", args=[row["pk"]])
                 key = f"complaint:{row['pk']}:{kind}:{row['due_on']:%Y%m%d}"
                 items += [
-                    {"recipient_id": user_id, "title": text, "url": url, "dedupe_key": key}
+                    {
+                        "recipient_id": user_id,
+                        "code": code,
+                        "params": params,
+                        "url": url,
+                        "dedupe_key": key,
+                    }
                     for user_id in {_recipients(row), *extra_recipients}
                 ]
             with transaction.atomic():
@@ -88,7 +94,7 @@ def complaints_sweep_deadlines(today=None, stdout=None) -> dict:
     _send(
         overdue,
         kind="breach",
-        title=_("Complaint %(ref)s is past its deadline (%(due)s)"),
+        code=BREACH,
         marker="escalated_for",
         extra_recipients=officer_ids,
         counter="escalated",
@@ -96,7 +102,7 @@ def complaints_sweep_deadlines(today=None, stdout=None) -> dict:
     _send(
         warn_rows,
         kind="warn",
-        title=_("Complaint %(ref)s is due on %(due)s"),
+        code=DUE_SOON,
         marker="warned_for",
         extra_recipients=(),
         counter="warned",

@@ -5,12 +5,12 @@ compliance.tasks.warning_followups; idempotent (dedupe keys)."""
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from crm.core.notifications import notifications_send
 from customers.records.followups import schedule_warning_visits
 
 from ..models import Grade, RiskWarning
+from ..texts import WARNING_RAISED
 
 NOTIFY_GRADES = (Grade.RED, Grade.ORANGE)
 
@@ -31,8 +31,8 @@ def warning_schedule_followups(warning_ids: list[int]) -> int:
     notifications_send(
         {
             "recipient_id": w.owner_id,
-            "title": _("%(grade)s warning: %(customer)s")
-            % {"grade": w.get_grade_display(), "customer": w.customer.name},
+            "code": WARNING_RAISED,
+            "params": {"grade": w.grade, "customer": w.customer.name},
             "body": w.title,
             "url": reverse("compliance:warning-detail", args=[w.pk]),
             "dedupe_key": f"warning-raised:{w.pk}:{w.grade}",

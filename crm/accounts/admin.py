@@ -15,8 +15,8 @@ from .services import (
 
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent"]
-    list_filter = ["level"]
+    list_display = ["code", "name", "level", "parent", "jurisdiction"]
+    list_filter = ["level", "jurisdiction"]
     search_fields = ["code", "name"]
 
 

@@ -5,6 +5,15 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
+class Jurisdiction(models.TextChoices):
+    """Where a branch is regulated: complaints it handles run on that jurisdiction's clocks."""
+
+    CN = "CN", _("Mainland China")
+    HK = "HK", _("Hong Kong")
+    GB = "GB", _("United Kingdom")
+    US = "US", _("United States")
+
+
 class Branch(models.Model):
     """Head office → branch → sub-branch. `path` is a materialised path for subtree scoping."""
 
@@ -25,6 +34,9 @@ class Branch(models.Model):
         related_name="children",
     )
     path = models.CharField(max_length=255, editable=False, db_index=True)
+    jurisdiction = models.CharField(
+        _("jurisdiction"), max_length=2, choices=Jurisdiction.choices, default=Jurisdiction.CN
+    )
 
     class Meta:
         verbose_name = _("branch")

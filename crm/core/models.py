@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from . import texts
+
 
 def optional_user(
     verbose_name=None, *, on_delete, related_name: str = "+", **options
@@ -133,6 +135,10 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # Makes notification_send() idempotent for retried jobs: one notification per key and recipient.
     dedupe_key = models.CharField(max_length=120, null=True, blank=True)
+    # What the title and body say, as a code and parameters (crm.core.texts), so each reader
+    # sees them in their own language; title and body keep the default-language text.
+    text_code = models.CharField(max_length=60, blank=True, db_default="")
+    text_params = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -156,6 +162,14 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def title_text(self) -> str:
+        return texts.render(self.text_code, self.text_params, self.title)
+
+    @property
+    def body_text(self) -> str:
+        return texts.render_body(self.text_code, self.text_params, self.body)
 
 
 class StagedImport(models.Model):

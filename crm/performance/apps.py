@@ -11,6 +11,11 @@ class PerformanceConfig(AppConfig):
 
     def ready(self):
         from crm.accounts import roles
+        from crm.core.texts import register_texts
+
+        from .texts import TEXTS
+
+        register_texts(*TEXTS)
         from crm.ui.registry import DemoSeeder, NavItem, register
 
         from .demo import seed_performance

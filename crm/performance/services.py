@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -25,6 +24,7 @@ from crm.ui.registry import metrics
 from . import selectors
 from .models import Course, KpiFigure, Target, TrainingRecord
 from .periods import Period, month_period
+from .texts import TRAINING_EXPIRING, TRAINING_LAPSED, TRAINING_LAPSED_LEAD
 
 
 def _as_dict(target: Target) -> dict:
@@ -193,25 +193,25 @@ def sweep_training(today: datetime.date | None = None) -> dict:
             "recipient_id", "dedupe_key"
         )
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        for recipient_id, key, kind, course, expiry, subject_id in due:
-            if (recipient_id, key) in sent:
-                counts["skipped"] += 1
-                continue
-            subject = people[subject_id]
-            url = reverse("performance:staff-detail", args=[subject_id])
-            context = {"course": course.title, "date": f"{expiry:%Y-%m-%d}", "name": subject}
-            if kind == "expiring":
-                title = _("Training “%(course)s” expires on %(date)s") % context
-                body = _("Please complete the course again before it expires.")
-            elif kind == "lapsed":
-                title = _("Training “%(course)s” lapsed on %(date)s") % context
-                body = _("This course is mandatory: please complete it as soon as possible.")
-            else:
-                title = _("%(name)s: training “%(course)s” lapsed on %(date)s") % context
-                body = _("A mandatory course of a member of your team has lapsed.")
-            notification_send(people[recipient_id], title, body=body, url=url, dedupe_key=key)
-            counts["expiring" if kind == "expiring" else "lapsed"] += 1
+    codes = {
+        "expiring": TRAINING_EXPIRING,
+        "lapsed": TRAINING_LAPSED,
+        "lapsed_lead": TRAINING_LAPSED_LEAD,
+    }
+    for recipient_id, key, kind, course, expiry, subject_id in due:
+        if (recipient_id, key) in sent:
+            counts["skipped"] += 1
+            continue
+        url = reverse("performance:staff-detail", args=[subject_id])
+        params = {
+            "course": course.title,
+            "date": f"{expiry:%Y-%m-%d}",
+            "name": str(people[subject_id]),
+        }
+        notification_send(
+            people[recipient_id], code=codes[kind], params=params, url=url, dedupe_key=key
+        )
+        counts["expiring" if kind == "expiring" else "lapsed"] += 1
     return counts
 
 

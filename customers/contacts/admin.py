@@ -28,6 +28,12 @@ class CadenceRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_editable = ["period_months", "min_contacts", "is_active"]
     list_filter = ["is_active", "tier", "vip_level"]
 
+    def save_model(self, request, obj, form, change):
+        # Reworded by an administrator: show their words, not the seeded translations.
+        if obj.code and {"name", "task_title"} & set(form.changed_data):
+            obj.code = ""
+        super().save_model(request, obj, form, change)
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "vip_level":
             from django import forms

@@ -33,13 +33,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat, Substr
+from django.db.models.functions import Cast, Concat, JSONObject, Substr
 from django.utils import timezone
 
 from crm.audit.services import record_many
 from crm.calendar import BusinessCalendar
 from crm.core.config import fiducia
 from crm.core.setsql import insert_select
+from customers.contacts import texts
 from customers.contacts.models import CadenceRule, Interaction
 from customers.records.models import Contract, Customer, FollowUpReason, FollowUpTask
 from customers.records.validity import assessed_on_expiring
@@ -50,11 +51,14 @@ def option(name: str):
     return fiducia("FOLLOWUPS", name)
 
 
-# Seeded by migration 0005_followups_cadence_defaults; editable in admin.
+# Seeded by migration 0005_followups_cadence_defaults; editable in admin. The stored names are
+# Chinese; `code` lets each reader see the name and task title in their language
+# (contacts.texts.RULES) until an administrator rewords them.
 DEFAULT_RULES = [
     # VIP / strategic customers: "2+N" — two fixed touch points a month, a visit every quarter.
     *(
         {
+            "code": f"{level}_monthly",
             "name": f"{label}：每月两次固定联系（2+N）",
             "vip_level": level,
             "period_months": 1,
@@ -67,6 +71,7 @@ DEFAULT_RULES = [
     ),
     *(
         {
+            "code": f"{level}_quarterly_visit",
             "name": f"{label}：每季度走访",
             "vip_level": level,
             "period_months": 3,
@@ -78,18 +83,21 @@ DEFAULT_RULES = [
         for level, label in (("diamond", "钻石"), ("private", "私人银行"))
     ),
     {
+        "code": "tier_a",
         "name": "A 类客户：每季度联系",
         "tier": "A",
         "period_months": 3,
         "task_title": "A 类客户季度回访",
     },
     {
+        "code": "tier_b",
         "name": "B 类客户：每半年联系",
         "tier": "B",
         "period_months": 6,
         "task_title": "B 类客户半年回访",
     },
     {
+        "code": "tier_c",
         "name": "C 类客户：每年联系",
         "tier": "C",
         "period_months": 12,
@@ -208,11 +216,14 @@ def out_of_cadence(rule: CadenceRule, day: datetime.date, vip_levels_with_rules:
     return qs.exclude(pk__in=enough)
 
 
-def _task_columns(*, customer, owner, title, reason, due_on, dedupe_key, now, rule_id=None):
+def _task_columns(
+    *, customer, owner, title, reason, due_on, dedupe_key, now, rule_id=None, code="", params=None
+):
     columns = {
         "customer": customer,
         "owner": owner,
         "title": title,
+        "text_code": Value(code),
         "reason": Value(str(reason)),
         "due_on": due_on
         if hasattr(due_on, "resolve_expression")
@@ -223,6 +234,8 @@ def _task_columns(*, customer, owner, title, reason, due_on, dedupe_key, now, ru
         "dedupe_key": dedupe_key,
         "created_at": Value(now, output_field=DateTimeField()),
     }
+    if params is not None:
+        columns["text_params"] = params
     if rule_id is not None:
         columns["cadence_rule"] = Value(rule_id, output_field=IntegerField())
     return columns
@@ -277,6 +290,7 @@ def _cadence_statement(rule, day, cal, vip_levels, now) -> int:
     return _insert_customer_tasks(
         qs,
         title=_title(rule.task_title),
+        code=texts.rule_task_code(rule.code) if rule.code else "",
         reason=FollowUpReason.CADENCE,
         due_on=due,
         dedupe_key=_key(f"cadence:{rule.pk}:", "pk", f":{rule.period_months}m{bucket}"),
@@ -363,7 +377,9 @@ def _maturity_statement(day, cal, now) -> int:
         ),
         customer=F("customer_id"),
         owner=F("customer__owner_id"),
-        title=_title("产品到期回访：", "title"),
+        title=texts.stored_sql(texts.MATURITY, contract=Substr(F("title"), 1, 150)),
+        code=texts.MATURITY,
+        params=JSONObject(contract=Substr(F("title"), 1, 150)),
         reason=FollowUpReason.MATURITY,
         due_on=_due_before(cal, {t: Q(matures_on=t) for t in targets}),
         dedupe_key=_event_key("maturity", Cast("matures_on", char_out)),
@@ -382,9 +398,9 @@ def _kyc_statement(day, cal, now) -> int:
     )
     return _insert_customer_tasks(
         active.filter(risk_assessed_on__in=[d for t in targets for d in assessed[t]]),
-        title=Concat(
-            Value("风险测评到期（"), expiry, Value("），请安排重新测评"), output_field=char_out
-        ),
+        title=texts.stored_sql(texts.KYC_RENEWAL, date=expiry),
+        code=texts.KYC_RENEWAL,
+        params=JSONObject(date=expiry),
         reason=FollowUpReason.KYC_RENEWAL,
         due_on=_due_before(cal, {t: Q(risk_assessed_on__in=assessed[t]) for t in targets}),
         dedupe_key=_event_key("kyc-renewal", expiry),
@@ -398,12 +414,9 @@ def _id_expiry_statement(day, cal, now) -> int:
     targets = _days(day, option("ID_EXPIRY_DAYS"))
     return _insert_customer_tasks(
         active.filter(id_expires_on__in=targets),
-        title=Concat(
-            Value("证件到期（"),
-            Cast("id_expires_on", char_out),
-            Value("），请更新身份证件"),
-            output_field=char_out,
-        ),
+        title=texts.stored_sql(texts.ID_EXPIRY, date=Cast("id_expires_on", char_out)),
+        code=texts.ID_EXPIRY,
+        params=JSONObject(date=Cast("id_expires_on", char_out)),
         reason=FollowUpReason.ID_EXPIRY,
         due_on=_due_before(cal, {t: Q(id_expires_on=t) for t in targets}),
         dedupe_key=_event_key("id-expiry", Cast("id_expires_on", char_out)),
@@ -427,8 +440,13 @@ def _birthday_statement(day, cal, now) -> int:
     return _insert_customer_tasks(
         active.filter(any_birthday, birth_date__isnull=False),
         title=_case(
-            [When(b, then=Value(f"生日关怀（{t:%m月%d日}）")) for t, b in born_on.items()],
+            [When(b, then=Value(texts.birthday_title(t))) for t, b in born_on.items()],
             char_out,
+        ),
+        code=texts.BIRTHDAY,
+        params=JSONObject(
+            month=_case([When(b, then=Value(f"{t:%m}")) for t, b in born_on.items()], char_out),
+            day=_case([When(b, then=Value(f"{t:%d}")) for t, b in born_on.items()], char_out),
         ),
         reason=FollowUpReason.BIRTHDAY,
         due_on=_case([When(b, then=Value(t)) for t, b in born_on.items()], date_out),

@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.core.models import status_field
+from crm.core.texts import render
+
+from .texts import rule_name_code, rule_task_code
 
 
 class InteractionChannel(models.TextChoices):
@@ -93,6 +96,9 @@ class CadenceRule(models.Model):
     over tier rules; tier rules apply to customers of that tier whose VIP level has no rule."""
 
     name = models.CharField(_("name"), max_length=100)
+    # A seeded rule's code (contacts.texts.RULES): its name and task title are shown in the
+    # reader's language until an administrator rewords them (the admin then clears it).
+    code = models.CharField(_("code"), max_length=40, blank=True, editable=False)
     tier = models.CharField(
         _("value class"), max_length=1, blank=True, choices=[("A", "A"), ("B", "B"), ("C", "C")]
     )
@@ -120,7 +126,17 @@ class CadenceRule(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.name_text
+
+    @property
+    def name_text(self) -> str:
+        return render(rule_name_code(self.code), None, self.name) if self.code else self.name
+
+    @property
+    def task_title_text(self) -> str:
+        if not self.code:
+            return self.task_title
+        return render(rule_task_code(self.code), None, self.task_title)
 
     def channel_list(self) -> list[str]:
         if self.channels.strip():

@@ -7,6 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 def setup() -> None:
     from crm.accounts import roles
+    from crm.core.texts import register_texts
+    from customers.contacts.texts import TEXTS
+
+    register_texts(*TEXTS)
     from crm.ui.registry import DemoSeeder, NavItem, Panel, register
     from customers.contacts import metrics as interaction_metrics
     from customers.contacts import tasks  # noqa: F401  (registers the Celery tasks)

@@ -33,8 +33,17 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.message import make_msgid
 from django.core.mail.utils import DNS_NAME
 from django.db import connection, transaction
-from django.db.models import CharField, DateField, DateTimeField, Exists, F, OuterRef, Value
-from django.db.models.functions import Cast, Concat, Substr
+from django.db.models import (
+    CharField,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Concat, JSONObject, Substr
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -43,7 +52,7 @@ from crm.calendar import BusinessCalendar
 from crm.core import planner
 from crm.core.models import Notification
 from crm.core.setsql import insert_select
-from customers.contacts import cadence
+from customers.contacts import cadence, texts
 from customers.contacts.models import ReminderDelivery
 from customers.records.models import FollowUpTask
 
@@ -93,14 +102,21 @@ def deliver_in_app(day: datetime.date, now) -> int:
             Notification,
             {
                 "recipient": F("owner_id"),
-                "title": Concat(
-                    Value("跟进提醒："), Substr(F("title"), 1, 180), output_field=CharField()
+                "title": texts.stored_sql(texts.REMINDER, task=Substr(F("title"), 1, 180)),
+                "body": texts.stored_sql(
+                    texts.REMINDER,
+                    body=True,
+                    customer=F("customer__name"),
+                    due=Cast("due_on", CharField()),
                 ),
-                "body": Concat(
-                    F("customer__name"),
-                    Value(" · 截止 "),
-                    Cast("due_on", CharField()),
-                    output_field=CharField(),
+                "text_code": Value(texts.REMINDER),
+                # The task's own title is a stored text too: the reader sees it translated.
+                "text_params": JSONObject(
+                    task=Substr(F("title"), 1, 180),
+                    task_code=F("text_code"),
+                    task_params=Cast("text_params", TextField()),
+                    customer=F("customer__name"),
+                    due=Cast("due_on", CharField()),
                 ),
                 "url": Concat(
                     Value(prefix),

@@ -41,6 +41,8 @@ def task_list_qs(qs: QuerySet[FollowUpTask]) -> QuerySet[FollowUpTask]:
     return qs.select_related("customer", "owner").only(
         "pk",
         "title",
+        "text_code",
+        "text_params",
         "reason",
         "due_on",
         "status",

@@ -16,6 +16,8 @@ def seed_cadence_rules(apps, schema_editor):
 
     CadenceRule = apps.get_model("customers", "CadenceRule")
     for rule in DEFAULT_RULES:
+        # `code` came later (0013_generated_texts_as_codes sets it).
+        rule = {k: v for k, v in rule.items() if k != "code"}
         CadenceRule.objects.get_or_create(name=rule["name"], defaults=rule)
 
 

@@ -4,6 +4,7 @@ Stable interface for the upper apps; the follow-ups issue builds cadence, remind
 around it.
 """
 
+import json
 from collections.abc import Iterable
 from datetime import date
 
@@ -11,7 +12,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from crm.calendar import deadline
+from crm.core import texts
 from customers.records.models import Customer, FollowUpReason, FollowUpTask
+from customers.records.texts import SATISFACTION_CALL, WARNING_VISIT
 
 
 def schedule_follow_up(
@@ -19,12 +22,16 @@ def schedule_follow_up(
     customer: Customer,
     reason: str,
     due_on: date,
-    title: str,
+    title: str = "",
     dedupe_key: str | None = None,
     owner=None,
     notes: str = "",
+    code: str = "",
+    params: dict | None = None,
 ) -> FollowUpTask:
-    """Create an open task for the customer's RM (or `owner`). Idempotent per `dedupe_key`."""
+    """Create an open task for the customer's RM (or `owner`). Idempotent per `dedupe_key`.
+    A generated title is `code` and `params` (crm.core.texts): each reader sees it in their
+    language; `title` then defaults to the default-language text."""
     if dedupe_key:
         existing = FollowUpTask.objects.filter(dedupe_key=dedupe_key).first()
         if existing:
@@ -36,7 +43,9 @@ def schedule_follow_up(
                 owner=owner or customer.owner,
                 reason=reason,
                 due_on=due_on,
-                title=title[:200],
+                title=(title or texts.stored(code, params))[:200],
+                text_code=code,
+                text_params=params or None,
                 dedupe_key=dedupe_key,
                 notes=notes,
             )
@@ -52,7 +61,8 @@ def schedule_satisfaction_call(
         customer=customer,
         reason=FollowUpReason.COMPLAINT_SATISFACTION,
         due_on=deadline(closed_on, working_days, working_days=True),
-        title=f"满意度回访：{reference}",
+        code=SATISFACTION_CALL,
+        params={"reference": reference},
         dedupe_key=f"complaint-satisfaction:{reference}",
     )
 
@@ -73,8 +83,9 @@ def schedule_warning_visits(items: Iterable[dict], *, batch_size: int = 1000) ->
         (
             item["customer_id"],
             item["due_on"],
-            f"风险预警走访：{item['reference']}"[:200],
+            texts.stored(WARNING_VISIT, {"reference": item["reference"]})[:200],
             warning_visit_key(item["reference"]),
+            json.dumps({"reference": item["reference"]}),
         )
         for item in items
     ]
@@ -86,19 +97,25 @@ def schedule_warning_visits(items: Iterable[dict], *, batch_size: int = 1000) ->
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             part = rows[start : start + batch_size]
-            values = ", ".join(["(%s, %s, %s, %s)"] * len(part))
+            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(part))
+            # The parameters travel as JSON text; PostgreSQL casts them to jsonb.
+            params = (
+                "CAST(v.column5 AS jsonb)" if connection.vendor == "postgresql" else "v.column5"
+            )
             # VALUES columns are column1… on both PostgreSQL and SQLite; the WHERE lets SQLite
             # parse INSERT … SELECT … ON CONFLICT.
             cursor.execute(
                 f"INSERT INTO {task_t} (customer_id, owner_id, title, reason, due_on, status, "  # noqa: S608 (model table names; values bound)
-                "notes, skip_reason, dedupe_key, created_at) "
-                "SELECT c.id, c.owner_id, v.column3, %s, v.column2, %s, '', '', v.column4, %s "
+                "notes, skip_reason, dedupe_key, created_at, text_code, text_params) "
+                "SELECT c.id, c.owner_id, v.column3, %s, v.column2, %s, '', '', v.column4, %s, "
+                f"%s, {params} "
                 f"FROM (VALUES {values}) AS v JOIN {customer_t} c ON c.id = v.column1 "
                 "WHERE true ON CONFLICT DO NOTHING",
                 [
                     FollowUpReason.RISK_WARNING,
                     FollowUpTask.Status.OPEN,
                     now,
+                    WARNING_VISIT,
                     *(value for row in part for value in row),
                 ],
             )

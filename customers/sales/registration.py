@@ -5,6 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 def ready() -> None:
     from crm.accounts import roles
+    from crm.core.texts import register_texts
+    from customers.sales.texts import TEXTS
+
+    register_texts(*TEXTS)
     from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
     from customers.sales import tasks as sales_tasks  # noqa: F401  (registers the Celery tasks)
     from customers.sales.demo import seed_sales

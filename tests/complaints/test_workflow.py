@@ -1,5 +1,8 @@
 """The state machine: one table, one service; every allowed and forbidden transition per role."""
 
+import datetime
+import zoneinfo
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -150,12 +153,35 @@ def test_closing_requires_satisfaction(rm, customer, officer):
     assert "satisfaction" in exc.value.message_dict
 
 
-def test_decision_records_notice_with_remedies_and_handling_time(rm, customer, officer):
-    c = move(officer, make_complaint(rm, customer=customer), "decision_issued")
+# Fixed instants (Asia/Shanghai), not "an hour ago": received an hour before a decision at
+# 00:30 falls on the previous local day. The day of receipt is not counted (Civil Code).
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+MARCH_2 = datetime.date(2026, 3, 2)
+
+
+def _at(day, hour, minute=0):
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("received_at", "decided_at", "days"),
+    [
+        (_at(MARCH_2, 0, 5), _at(MARCH_2, 0, 30), 0),  # just after midnight, same local day
+        (_at(MARCH_2, 11), _at(MARCH_2, 12), 0),  # midday
+        (_at(MARCH_2 - datetime.timedelta(days=1), 23, 50), _at(MARCH_2, 0, 10), 1),
+        (_at(MARCH_2, 9), _at(MARCH_2 + datetime.timedelta(days=9), 16), 9),
+    ],
+    ids=["after-midnight", "midday", "across-midnight", "nine-days"],
+)
+def test_decision_records_notice_with_remedies_and_handling_time(
+    rm, customer, officer, received_at, decided_at, days
+):
+    c = make_complaint(rm, customer=customer, received_at=received_at)
+    c = move(officer, c, "decision_issued", now=decided_at)
     notice = c.notices.get(kind=Notice.Kind.DECISION)
     assert "诉讼" in notice.body or "Litigation" in notice.body
     assert c.remedies == ["review", "litigation"]
-    assert c.handling_days == 0
+    assert c.handling_days == days
     assert c.review_request_until is not None
     assert c.due_on is None
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db.models import Q
+from django.utils import translation
 
 from compliance.models import (
     DEFAULT_VERIFICATION_DAYS,
@@ -130,6 +131,10 @@ def test_one_active_warning_per_customer_and_kind_in_the_database():
     WarningFactory(customer=warning.customer, kind=warning.kind)
 
 
+def in_chinese(text):
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def test_raising_schedules_a_visit_and_notifies_the_owner(django_capture_on_commit_callbacks):
     signal = SignalFactory(kind="overdue", severity=4)
     with django_capture_on_commit_callbacks(execute=True):
@@ -138,6 +143,10 @@ def test_raising_schedules_a_visit_and_notifies_the_owner(django_capture_on_comm
     task = FollowUpTask.objects.get(dedupe_key=f"risk-warning-visit:W{warning.pk}")
     assert task.customer == warning.customer and task.due_on == warning.verify_by
     assert Notification.objects.filter(recipient=warning.owner).count() == 1
+    note = Notification.objects.get(recipient=warning.owner)
+    with translation.override("en"):  # stored as a code: the grade reads in English
+        assert note.title_text == f"{warning.get_grade_display()} warning: {warning.customer.name}"
+    assert in_chinese(note.title)
     followups.warning_schedule_followups([warning.pk])  # idempotent
     assert FollowUpTask.objects.filter(customer=warning.customer).count() == 1
     assert Notification.objects.filter(recipient=warning.owner).count() == 1

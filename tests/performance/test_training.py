@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_celery_beat.models import PeriodicTask
 
 from crm.core.models import Notification
@@ -184,6 +184,10 @@ def test_reminder_before_expiry_is_sent_once(org):
     note = notes.get()
     assert "反洗钱年度培训" in note.title and "2026-04-05" in note.title
     assert note.url == reverse("performance:staff-detail", args=[org.rm_a1.pk])
+    # Stored as a code: an English reader gets English (crm.core.texts).
+    with translation.override("en"):
+        assert note.title_text == "Training “反洗钱年度培训” expires on 2026-04-05"
+        assert note.body_text == "Please complete the course again before it expires."
 
 
 def test_renewal_gets_its_own_reminder_next_cycle(org):

@@ -61,7 +61,7 @@ def _ical(request, tasks) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", task.due_on)
         event.add("dtend", task.due_on + datetime.timedelta(days=1))
-        event.add("summary", f"{task.title} · {mask_name(task.customer.name)}")
+        event.add("summary", f"{task.title_text} · {mask_name(task.customer.name)}")
         event.add(
             "description",
             f"{task.get_reason_display()} · {task.customer.number}",

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.core import texts
 from crm.core.models import optional_user, status_field
 
 
@@ -40,6 +41,10 @@ class FollowUpTask(models.Model):
         db_index=False,  # task_owner_status_due starts with it
     )
     title = models.CharField(_("title"), max_length=200)
+    # A generated title as a code and parameters (crm.core.texts), shown in each reader's
+    # language; `title` keeps the default-language text (and is all a manual task has).
+    text_code = models.CharField(max_length=60, blank=True, db_default="")
+    text_params = models.JSONField(null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=32, choices=FollowUpReason.choices)
     due_on = models.DateField(_("due on"))
     status = status_field(Status.OPEN)
@@ -114,6 +119,10 @@ class FollowUpTask(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def title_text(self) -> str:
+        return texts.render(self.text_code, self.text_params, self.title)
 
     def is_overdue_on(self, day) -> bool:
         """Overdue is computed, never stored: open and past its due date."""

@@ -21,6 +21,7 @@ from customers.sales.models import (
     LifecycleEvent,
     SatisfactionSurvey,
 )
+from customers.sales.texts import REACTIVATION
 from customers.sales.workflows import S
 
 # ---- dormant detection ----------------------------------------------------------------------
@@ -163,7 +164,7 @@ def _schedule_reactivation(newly, today) -> int:
             customer=customer,
             reason=FollowUpReason.EVENT,
             due_on=today + datetime.timedelta(days=days),
-            title=_("Reactivation call: dormant customer"),
+            code=REACTIVATION,
             dedupe_key=keys[pk],
         )
         created += 1

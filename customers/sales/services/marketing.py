@@ -17,6 +17,7 @@ from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.access import NotFound, parse_id
 from crm.core.duplicates import refuse_duplicate
+from crm.core.texts import stored
 from customers.records.models import FollowUpReason, FollowUpTask
 from customers.records.selectors import assignable_staff
 from customers.sales.access import access_activity
@@ -27,6 +28,7 @@ from customers.sales.models import (
     ChannelEvaluation,
 )
 from customers.sales.selectors import channel_results, invitable_customers
+from customers.sales.texts import ACTIVITY_FOLLOW_UP
 
 # Weights of the four evaluation scores (sum 1); a compliance score of 2 or less means review.
 EVALUATION_WEIGHTS = {
@@ -231,7 +233,8 @@ def activity_schedule_follow_ups(activity: Activity) -> int:
         )
     )
     due = timezone.localdate() + datetime.timedelta(days=ATTENDEE_FOLLOW_UP_DAYS)
-    title = (_("Follow-up after activity: %(title)s") % {"title": activity.title})[:200]
+    params = {"title": activity.title}
+    title = stored(ACTIVITY_FOLLOW_UP, params)[:200]
     tasks = [
         FollowUpTask(
             customer_id=pk,
@@ -239,6 +242,8 @@ def activity_schedule_follow_ups(activity: Activity) -> int:
             reason=FollowUpReason.EVENT,
             due_on=due,
             title=title,
+            text_code=ACTIVITY_FOLLOW_UP,
+            text_params=params,
             dedupe_key=keys[pk],
         )
         for pk, owner in attendees

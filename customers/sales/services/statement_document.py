@@ -85,7 +85,7 @@ def build_contents(customers: list[Customer], start, end) -> dict[int, dict]:
         completed_at__date__lte=end,
     ).order_by("completed_at"):
         contacts[t.customer_id].append(
-            {"date": timezone.localtime(t.completed_at).date().isoformat(), "title": t.title}
+            {"date": timezone.localtime(t.completed_at).date().isoformat(), "title": t.title_text}
         )
     out = {}
     for c in customers:

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers.records.models import FollowUpTask
 from customers.sales import selectors
@@ -158,6 +158,11 @@ def test_attendance_follow_ups_and_results(rm_a):
     tasks = FollowUpTask.objects.filter(dedupe_key__startswith=f"activity:{activity.pk}:")
     assert {t.customer_id for t in tasks} == {customers[0].pk, customers[1].pk}
     assert all(t.owner == rm_a and t.status == "open" for t in tasks)
+    # Stored as a code: each reader sees the title in their language (crm.core.texts).
+    with translation.override("en"):
+        assert {t.title_text for t in tasks} == {f"Follow-up after activity: {activity.title}"}
+    with translation.override("zh-hans"):
+        assert {t.title_text for t in tasks} == {t.title for t in tasks}
     assert marketing.activity_schedule_follow_ups(activity) == 0  # idempotent
     ProspectFactory(
         owner=rm_a,
