@@ -37,6 +37,14 @@ FIELD_ENCRYPTION_KEY = env(
     ),
 )
 
+# HMAC key of the audit log's hash chain (crm/audit/chain.py). Derived from SECRET_KEY unless
+# set; production should set its own and keep it: rows chained under one key verify only with
+# that key (rotation is not supported yet), so changing SECRET_KEY alone must not change it.
+FIDUCIA_AUDIT_CHAIN_KEY = env(
+    "FIDUCIA_AUDIT_CHAIN_KEY",
+    default=hashlib.sha256(b"fiducia.audit-chain:" + SECRET_KEY.encode()).hexdigest(),
+)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
