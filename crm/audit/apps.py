@@ -18,11 +18,16 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
 
         from crm.accounts import roles
         from crm.ui.registry import NavItem, register
 
+        from .db_roles import grant_app_role
+
         connection_created.connect(_sqlite_recursive_triggers, dispatch_uid="audit-sqlite-pragma")
+        # Once per migrate run (post_migrate is sent per app), after every app's tables exist.
+        post_migrate.connect(grant_app_role, sender=self, dispatch_uid="audit-grant-app-role")
         readers = (roles.COMPLIANCE_OFFICER, roles.AUDITOR, roles.ADMINISTRATOR)
         roles.grant_table({readers: ["audit.view_auditentry"]})
         register(
