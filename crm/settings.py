@@ -111,7 +111,7 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL in production uses two roles (docs/operations.md): DATABASE_URL is the application
+# PostgreSQL in production uses two roles (README, "The audit log cannot be switched off"): DATABASE_URL is the application
 # role, which owns no table, and DATABASE_OWNER_URL the role that owns the schema and runs the
 # migrations. `make migrate` and docker-compose's migrate service set MIGRATE_AS_OWNER=true, which
 # points the default connection at the owner; afterwards crm/audit/db_roles.py grants the app

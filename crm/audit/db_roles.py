@@ -32,7 +32,8 @@ def grant_app_role(*, using: str = "default", **kwargs) -> None:
         row = cursor.fetchone()
         if row is None:
             raise ImproperlyConfigured(
-                f"FIDUCIA_DB_APP_ROLE {role!r} does not exist: create it (docs/operations.md)"
+                f"FIDUCIA_DB_APP_ROLE {role!r} does not exist: create it "
+                "(README: 'The audit log cannot be switched off')"
             )
         current, schema, app_is_superuser, audit_owner = row
         if current == role:
