@@ -272,3 +272,20 @@ def test_concurrent_appends_keep_one_chain(postgres_only, make_user):
     result = chain.verify()
     assert result.ok, result
     assert result.checked == AuditEntry.objects.count() >= 4 * (6 + 4 * 5)
+
+
+def test_page_speaks_chinese(client, auditor_user, rm_user):
+    rows = _five(rm_user)
+    client.force_login(auditor_user)
+    url = reverse("compliance:audit-chain")
+    page = client.get(url, {"run": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "审计链校验" in page and "哈希链完整：已校验 5 条记录。" in page
+    assert "删除最新的若干记录不会留下断点" in page
+    _lift_triggers()
+    _sql("UPDATE audit_auditentry SET purpose = 'x' WHERE id = %s", [rows[1].pk])
+    page = client.get(url, {"run": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"哈希链在第 #{rows[1].pk} 条记录处断开。" in page
+    assert "写入后被修改过" in page and "其前面的 1 条记录校验通过。" in page
+    _sql("DELETE FROM audit_auditentry WHERE id = %s", [rows[0].pk])
+    page = client.get(url, {"run": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "其前面有记录被删除" in page
