@@ -289,3 +289,9 @@ def test_page_speaks_chinese(client, auditor_user, rm_user):
     _sql("DELETE FROM audit_auditentry WHERE id = %s", [rows[0].pk])
     page = client.get(url, {"run": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "其前面有记录被删除" in page
+
+
+def test_admin_shows_the_hashes(admin_client, rm_user):
+    entry = record(rm_user, "a", None)
+    page = admin_client.get(f"/admin/audit/auditentry/{entry.pk}/change/").content.decode()
+    assert entry.row_hash in page and entry.prev_hash in page
