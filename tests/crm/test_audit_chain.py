@@ -295,3 +295,25 @@ def test_admin_shows_the_hashes(admin_client, rm_user):
     entry = record(rm_user, "a", None)
     page = admin_client.get(f"/admin/audit/auditentry/{entry.pk}/change/").content.decode()
     assert entry.row_hash in page and entry.prev_hash in page
+
+
+def test_no_code_writes_audit_rows_past_the_chain():
+    # Every append goes through crm.audit.services (which chains it): no raw INSERT into the
+    # audit table and no AuditEntry create/bulk_create elsewhere. Migrations are history.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for package in ("crm", "customers", "tiering", "complaints", "compliance"):
+        for path in (root / package).rglob("*.py"):
+            if "migrations" in path.parts or path.parent.name == "audit":
+                continue
+            text = path.read_text(encoding="utf-8")
+            if (
+                "INSERT INTO audit_auditentry" in text
+                or ("AuditEntry._meta.db_table" in text and "INSERT INTO" in text)
+                or "AuditEntry.objects.create" in text
+                or "AuditEntry.objects.bulk_create" in text
+            ):
+                offenders.append(str(path.relative_to(root)))
+    assert offenders == []
