@@ -25,9 +25,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# As the owner role when DATABASE_OWNER_URL is set (two PostgreSQL roles; see README): the
+# application role keeps DML only, and only SELECT/INSERT on the audit log.
 migrate: install
 	$(BIN)/python manage.py compile_translations
-	$(BIN)/python manage.py migrate --noinput
+	MIGRATE_AS_OWNER=true $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo

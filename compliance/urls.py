@@ -3,7 +3,7 @@ from django.urls import path
 from crm.core.transfer_urls import staged_import_urls
 from crm.core.views.transfers import download_views
 
-from . import views
+from . import chain_views, views
 from .transfers import AUDIT_EXPORT, SIGNAL_IMPORT
 
 # The core's staged-import and approved-download pages, bound to compliance's adapters.
@@ -24,6 +24,7 @@ urlpatterns = [
     path("suitability/", views.suitability_check, name="suitability-check"),
     path("suitability/mismatches/", views.mismatches, name="mismatch-list"),
     path("audit/", views.audit_review, name="audit-review"),
+    path("audit/chain/", chain_views.audit_chain, name="audit-chain"),
     path("audit/export/", audit_export.request, name="audit-export-request"),
     path("audit/exports/", audit_export.list, name="audit-export-list"),
     path("audit/exports/<int:pk>/download/", audit_export.take, name="audit-export-download"),

@@ -37,6 +37,14 @@ FIELD_ENCRYPTION_KEY = env(
     ),
 )
 
+# HMAC key of the audit log's hash chain (crm/audit/chain.py). Derived from SECRET_KEY unless
+# set; production should set its own and keep it: rows chained under one key verify only with
+# that key (rotation is not supported yet), so changing SECRET_KEY alone must not change it.
+FIDUCIA_AUDIT_CHAIN_KEY = env(
+    "FIDUCIA_AUDIT_CHAIN_KEY",
+    default=hashlib.sha256(b"fiducia.audit-chain:" + SECRET_KEY.encode()).hexdigest(),
+)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -103,9 +111,22 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL in production uses two roles (README, "The audit log cannot be switched off"): DATABASE_URL is the application
+# role, which owns no table, and DATABASE_OWNER_URL the role that owns the schema and runs the
+# migrations. `make migrate` and docker-compose's migrate service set MIGRATE_AS_OWNER=true, which
+# points the default connection at the owner; afterwards crm/audit/db_roles.py grants the app
+# role its privileges (FIDUCIA_DB_APP_ROLE, by default DATABASE_URL's user). Without an owner URL
+# one role does both (embedded default, tests, a single-role installation).
+_app_database = env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+_owner_url = env("DATABASE_OWNER_URL", default="")
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": (
+        env.db("DATABASE_OWNER_URL")
+        if _owner_url and env.bool("MIGRATE_AS_OWNER", default=False)
+        else _app_database
+    ),
 }
+FIDUCIA_DB_APP_ROLE = env("FIDUCIA_DB_APP_ROLE", default=_app_database.get("USER", ""))
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file in the embedded default.

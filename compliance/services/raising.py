@@ -14,8 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from crm.audit.models import AuditEntry
-from crm.audit.services import record_many
+from crm.audit.services import record_many, record_rows
 from crm.calendar import BusinessCalendar
 from crm.core import planner
 from customers.records.models import Customer
@@ -119,22 +118,27 @@ def _insert_new_warnings(signals_sql, signals_params, deadlines, today, now) -> 
 
 
 def _audit_new_warnings(acting_user, first_id: int, now) -> None:
-    w_t = RiskWarning._meta.db_table
-    c_t = Customer._meta.db_table
-    a_t = AuditEntry._meta.db_table
-    build = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+    # Read back in one query and written by the audit service, which chains the rows (a raw
+    # INSERT … SELECT would write them past the audit log's hash chain).
     actor = acting_user.pk if acting_user is not None and acting_user.is_authenticated else None
-    with connection.cursor() as cur:
-        cur.execute(
-            f'INSERT INTO "{a_t}" ("at", actor_id, "action", target_type, target_id, target_repr, '  # noqa: S608 (model table names; values bound)
-            'purpose, "before", "after") '
-            "SELECT %s, %s, %s, 'compliance.riskwarning', "
-            "CAST(w.id AS TEXT), SUBSTR(c.name || ' · ' || w.title, 1, 255), '', NULL, "
-            f"{build}('grade', w.grade, 'kind', w.kind, 'verify_by', CAST(w.verify_by AS TEXT)) "
-            f'FROM "{w_t}" w JOIN "{c_t}" c ON c.id = w.customer_id '
-            "WHERE w.id >= %s AND w.raised_at = %s",
-            [now, actor, WARNING_FLOW.audit_action("raised"), first_id, now],
-        )
+    new = (
+        RiskWarning.objects.filter(pk__gte=first_id, raised_at=now)
+        .order_by("pk")
+        .values_list("pk", "customer__name", "title", "grade", "kind", "verify_by")
+    )
+    record_rows(
+        {
+            "at": now,
+            "actor_id": actor,
+            "action": WARNING_FLOW.audit_action("raised"),
+            "target_type": "compliance.riskwarning",
+            "target_id": str(pk),
+            "target_repr": f"{name} · {title}"[:255],
+            "before": None,
+            "after": {"grade": grade, "kind": kind, "verify_by": str(verify_by)},
+        }
+        for pk, name, title, grade, kind, verify_by in new.iterator(chunk_size=CHUNK)
+    )
 
 
 def warning_raise(signal_filter: Q, acting_user=None, *, today=None) -> list[int]:

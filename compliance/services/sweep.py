@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.accounts.models import Team
-from crm.audit.models import AuditEntry
+from crm.audit.services import record_rows
 from crm.calendar import BusinessCalendar
 from crm.core.models import Notification
 from customers.records.models import Customer
@@ -33,10 +33,12 @@ def warning_sweep(today: datetime.date | None = None, *, chunk: int = 20_000, st
     before/after status as Workflow.apply writes.
 
     Per chunk of warning ids (locked, SKIP LOCKED on PostgreSQL, so two sweeps never take the
-    same rows) four INSERT … SELECT / UPDATE statements do the work in the database: one
+    same rows) INSERT … SELECT / UPDATE statements do the work in the database: one
     automatic escalate step per warning (owned by the owner's team lead, else the owner; a DB
-    constraint keeps it to one), notifications to owner and lead (dedupe keys), audit rows,
-    and the status change. Nothing is done per warning in Python; a second run finds nothing.
+    constraint keeps it to one), notifications to owner and lead (dedupe keys), and the status
+    change. The audit rows are read in one query and written in one chained batch (the audit
+    log's hash chain is computed with a key the database does not hold); a second run finds
+    nothing.
     """
     today = today or timezone.localdate()
     now = timezone.now()
@@ -52,7 +54,6 @@ def warning_sweep(today: datetime.date | None = None, *, chunk: int = 20_000, st
     c_t = Customer._meta.db_table
     s_t = DisposalStep._meta.db_table
     n_t = Notification._meta.db_table
-    a_t = AuditEntry._meta.db_table
     sources = WARNING_FLOW.sources_of(ESCALATED)
     marks = ", ".join(["%s"] * len(sources))
     joins = (
@@ -60,7 +61,6 @@ def warning_sweep(today: datetime.date | None = None, *, chunk: int = 20_000, st
         f'LEFT JOIN "{t_t}" t ON t.id = u.team_id JOIN "{c_t}" c ON c.id = w.customer_id '
         f"WHERE w.status IN ({marks}) AND w.verify_by < %s AND w.id BETWEEN %s AND %s"
     )
-    build = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
     total = 0
     last_pk = 0
     while True:
@@ -97,13 +97,25 @@ def warning_sweep(today: datetime.date | None = None, *, chunk: int = 20_000, st
                     "WHERE true ON CONFLICT DO NOTHING",
                     [*note_params, *where, *note_params, *where],
                 )
+                # Audit rows go through the audit service, which chains them (crm.audit.chain):
+                # the chunk's rows are read in one query and written in one batch.
                 cur.execute(
-                    f'INSERT INTO "{a_t}" ("at", actor_id, "action", target_type, target_id, '
-                    'target_repr, purpose, "before", "after") '
-                    "SELECT %s, NULL, %s, 'compliance.riskwarning', "
-                    f"CAST(w.id AS TEXT), SUBSTR(c.name, 1, 255), '', {build}('status', w.status), "
-                    f"{build}('status', %s) {joins}",
-                    [now, WARNING_FLOW.audit_action(ESCALATED), ESCALATED, *where],
+                    f"SELECT w.id, SUBSTR(c.name, 1, 255), w.status {joins} ORDER BY w.id",  # noqa: S608 (model table names; values bound)
+                    where,
+                )
+                audited = cur.fetchall()
+                record_rows(
+                    {
+                        "at": now,
+                        "actor_id": None,
+                        "action": WARNING_FLOW.audit_action(ESCALATED),
+                        "target_type": "compliance.riskwarning",
+                        "target_id": str(pk),
+                        "target_repr": name,
+                        "before": {"status": status},
+                        "after": {"status": ESCALATED},
+                    }
+                    for pk, name, status in audited
                 )
                 cur.execute(
                     f'UPDATE "{w_t}" SET status = %s, escalated_at = %s '  # noqa: S608 (model table names; values bound)

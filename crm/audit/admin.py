@@ -15,3 +15,6 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "at"
     list_select_related = ["actor"]
     show_full_result_count = False
+    # Not editable fields, so shown only when listed; the hashes let an administrator compare a
+    # row with what `verify_audit_chain` reports.
+    readonly_fields = ["at", "prev_hash", "row_hash"]

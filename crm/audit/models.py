@@ -1,5 +1,6 @@
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import optional_user
@@ -22,7 +23,9 @@ class AuditQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """One thing somebody did that a regulator may ask about. Append-only (ORM and DB trigger)."""
 
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    # Set before the row is hashed (crm.audit.chain), so not auto_now_add (which re-stamps it
+    # while saving, after the hash is taken).
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False, db_index=True)
     actor = optional_user(_("actor"), on_delete=models.PROTECT)
     action = models.CharField(_("action"), max_length=64)
     target_type = models.CharField(_("target type"), max_length=64, blank=True)
@@ -31,6 +34,10 @@ class AuditEntry(models.Model):
     purpose = models.TextField(_("purpose"), blank=True)
     before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    # The hash chain (crm.audit.chain). Null only on a row written past the chain, which the
+    # verification reports.
+    prev_hash = models.CharField(_("previous hash"), max_length=64, null=True, editable=False)
+    row_hash = models.CharField(_("hash"), max_length=64, null=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 

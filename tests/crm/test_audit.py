@@ -151,7 +151,8 @@ def test_triggers_are_back_after_a_flush(rm_user):
 
 def test_record_many_writes_one_row_per_target_in_one_insert(rm_user, django_assert_num_queries):
     customers = CustomerFactory.create_batch(3, owner=rm_user)
-    with django_assert_num_queries(1):
+    # One INSERT, after the hash chain's tail read (and, on PostgreSQL, its lock).
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 2):
         written = record_many(
             rm_user,
             "customer.bulk_test",
@@ -167,3 +168,21 @@ def test_record_many_writes_one_row_per_target_in_one_insert(rm_user, django_ass
     )
     assert {r.target_id: r.before["n"] for r in rows} == {str(c.pk): c.number for c in customers}
     assert all(r.after == {"pk": int(r.target_id)} for r in rows)
+
+
+def test_sqlite_insert_or_replace_cannot_rewrite_an_audit_row(rm_user):
+    # INSERT OR REPLACE deletes the old row first; only with recursive_triggers does that
+    # delete meet the append-only trigger (crm/audit/apps.py turns it on per connection).
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    entry = record(rm_user, "a", None, purpose="original")
+    with pytest.raises(DatabaseError, match="append-only"):
+        _raw(
+            "INSERT OR REPLACE INTO audit_auditentry (id, at, action, target_type, target_id, "
+            "target_repr, purpose) VALUES (%s, %s, 'a', '', '', '', 'rewritten')",
+            [entry.pk, "2020-01-01 00:00:00"],
+        )
+    assert AuditEntry.objects.get(pk=entry.pk).purpose == "original"
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA recursive_triggers")
+        assert cursor.fetchone()[0] == 1

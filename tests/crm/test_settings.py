@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
     "import json, crm.settings as s; print(json.dumps({"
     "'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']),"
+    "'user': s.DATABASES['default'].get('USER', ''), 'app_role': s.FIDUCIA_DB_APP_ROLE,"
     "'host': s.DATABASES['default'].get('HOST', ''), 'debug': s.DEBUG,"
     "'broker': s.CELERY_BROKER_URL, 'secure_cookie': getattr(s, 'SESSION_COOKIE_SECURE', False),"
     "'language': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE,"
@@ -20,6 +21,10 @@ PROBE = (
 SETTINGS_ENV = (
     "DATABASE_URL",
     "DATABASE_REPLICA_URL",
+    "DATABASE_OWNER_URL",
+    "MIGRATE_AS_OWNER",
+    "FIDUCIA_DB_APP_ROLE",
+    "FIDUCIA_AUDIT_CHAIN_KEY",
     "DEBUG",
     "SECRET_KEY",
     "FIELD_ENCRYPTION_KEY",
@@ -74,6 +79,22 @@ def test_database_url_selects_postgresql():
     assert s["engine"] == "django.db.backends.postgresql"
     assert s["name"] == "crm"
     assert s["host"] == "db.internal"
+
+
+def test_migrate_as_owner_switches_to_the_owner_url():
+    app = "postgres://fiducia_app:a@db.example.invalid:5432/fiducia"
+    owner = "postgres://fiducia_owner:o@db.example.invalid:5432/fiducia"
+    # The processes that serve the app connect as the app role, even with the owner URL around.
+    s = _settings(DATABASE_URL=app, DATABASE_OWNER_URL=owner)
+    assert (s["user"], s["app_role"]) == ("fiducia_app", "fiducia_app")
+    # `make migrate` / compose's migrate service: the owner, granting to the app role after.
+    s = _settings(DATABASE_URL=app, DATABASE_OWNER_URL=owner, MIGRATE_AS_OWNER="true")
+    assert (s["user"], s["app_role"]) == ("fiducia_owner", "fiducia_app")
+    # Without an owner URL one role does both.
+    s = _settings(DATABASE_URL=app, MIGRATE_AS_OWNER="true")
+    assert s["user"] == "fiducia_app"
+    s = _settings(DATABASE_URL=app, FIDUCIA_DB_APP_ROLE="crm_app")
+    assert s["app_role"] == "crm_app"
 
 
 def test_production_settings_are_hardened():

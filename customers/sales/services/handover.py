@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.accounts.access import staff_filter
 from crm.accounts.permissions import require
-from crm.audit.services import record
+from crm.audit.services import record, record_rows
 from crm.core.duplicates import refuse_duplicate
 from customers.records.models import Customer, CustomerCoServer, FollowUpTask
 from customers.records.signals import staff_handover
@@ -243,41 +243,37 @@ def _move_everything(acting_user, locked: HandoverPlan) -> None:
 
 
 _AUDIT_SQL = """
-INSERT INTO audit_auditentry
-    (at, actor_id, action, target_type, target_id, target_repr, purpose, before, after)
-SELECT %s, %s, 'customer.reassigned', 'customers.customer', CAST(c.id AS {text}),
-       SUBSTR(c.name || ' (' || c.number || ')', 1, 255),
-       CASE WHEN i.note = '' THEN %s ELSE i.note END,
-       {obj}('owner', c.owner_id, 'branch', c.branch_id, 'team', c.team_id),
-       {obj}('owner', s.id, 'branch', s.branch_id, 'team', s.team_id, 'handover_plan', i.plan_id)
+SELECT c.id, c.name, c.number, i.note, c.owner_id, c.branch_id, c.team_id,
+       s.id, s.branch_id, s.team_id, i.plan_id
 FROM customers_handoveritem i
 JOIN customers_customer c ON c.id = i.customer_id
 JOIN accounts_user s ON s.id = COALESCE(i.successor_id, %s)
 WHERE i.plan_id = %s AND c.owner_id = %s
+ORDER BY c.id
 """
 
 
 def _bulk_audit(acting_user, plan, departing) -> int:
-    """One "customer.reassigned" row per moving customer, carrying its handover note, written
-    set-based inside the database (INSERT … SELECT) — the append-only trigger still applies."""
-    if connection.vendor == "postgresql":
-        sql = _AUDIT_SQL.format(text="text", obj="jsonb_build_object")
-    else:
-        sql = _AUDIT_SQL.format(text="TEXT", obj="json_object")
+    """One "customer.reassigned" row per moving customer, carrying its handover note: read in
+    one query, written in chained batches by the audit service (crm.audit.chain) — the
+    append-only trigger still applies."""
     reason = _("Handover: %(person)s") % {"person": departing}
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-                acting_user.pk,
-                reason,
-                plan.default_successor_id,
-                plan.pk,
-                departing.pk,
-            ],
-        )
-        return cursor.rowcount
+        cursor.execute(_AUDIT_SQL, [plan.default_successor_id, plan.pk, departing.pk])
+        moving = cursor.fetchall()
+    return record_rows(
+        {
+            "actor_id": acting_user.pk,
+            "action": "customer.reassigned",
+            "target_type": "customers.customer",
+            "target_id": str(pk),
+            "target_repr": f"{name} ({number})"[:255],
+            "purpose": note or reason,
+            "before": {"owner": owner, "branch": branch, "team": team},
+            "after": {"owner": to, "branch": to_branch, "team": to_team, "handover_plan": plan_id},
+        }
+        for pk, name, number, note, owner, branch, team, to, to_branch, to_team, plan_id in moving
+    )
 
 
 def _group(pairs):

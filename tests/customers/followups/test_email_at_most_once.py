@@ -106,6 +106,9 @@ def test_a_refused_send_is_retried_with_a_new_message_id(no_default_rules, rm_a,
 
 def test_command_reports_interrupted_sends(no_default_rules, rm_a, mine, capsys):
     day = timezone.localdate()
+    # run_followups also runs the event triggers: a factory birth date that happens to fall in
+    # the birthday window today would add a second e-mail row.
+    type(mine).objects.filter(pk=mine.pk).update(birth_date=None)
     TaskFactory(customer=mine, due_on=day)
     reminders.run_sweep(day, send=lambda *a: None)
     email_row()
