@@ -149,10 +149,12 @@ def _validate_row(values, staff, acting_user, errors) -> dict:
         # Codes and names never begin like a spreadsheet formula.
         if looks_like_formula(values.get(column, "").strip()):
             errors.append((column, values[column].strip(), formula_refused()))
+    # Staged rows keep personal data encrypted, like the ID number below.
     if values.get("mobile"):
-        clean["mobile"] = check("mobile", validate_cn_mobile) or ""
+        clean["mobile_encrypted"] = crypto.encrypt(check("mobile", validate_cn_mobile) or "")
     if values.get("email"):
-        clean["email"] = check("email", lambda v: validate_email(v) or v.strip()) or ""
+        email = check("email", lambda v: validate_email(v) or v.strip()) or ""
+        clean["email_encrypted"] = crypto.encrypt(email)
     owner_name = values.get("owner", "").strip()
     owner = staff.get(owner_name) if owner_name else acting_user
     if owner is None or owner.branch_id is None:
@@ -217,8 +219,8 @@ def build_customers(valid_rows: list[dict], owners: dict) -> list[Customer]:
             institution_type=row.get("institution_type", ""),
             uscc=row.get("uscc"),
             legal_representative=row.get("legal_representative", ""),
-            mobile=row.get("mobile", ""),
-            email=row.get("email", ""),
+            mobile=crypto.decrypt(row.get("mobile_encrypted", "")),
+            email=crypto.decrypt(row.get("email_encrypted", "")),
             owner=owner,
             branch_id=owner.branch_id,
             team_id=owner.team_id,
