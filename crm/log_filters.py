@@ -25,6 +25,10 @@ class MaskIdentifiers(logging.Filter):
         except Exception:  # a broken format string is the logger's problem, not ours
             return True
         record.msg, record.args = scrub(message), None
+        if record.exc_info and not record.exc_text:
+            # Formatted here so the handler's formatter reuses the masked text: an exception's
+            # message may quote the value that failed.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = scrub(record.exc_text)
         return True

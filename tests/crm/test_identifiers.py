@@ -1,6 +1,7 @@
 """Clear identifiers in search terms and logs (crm.identifiers, crm.log_filters; issue 15)."""
 
 import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,23 @@ def test_gunicorn_access_log_has_no_query_string_nor_referrer():
     for part in ("%(r)s", "%(q)s", "%(f)s"):
         assert part not in config["access_log_format"]
     assert "gunicorn.conf.py" in (ROOT / "Dockerfile").read_text()
+
+
+def test_exception_text_is_masked_too():
+    try:
+        raise ValueError(f"bad number {ID}")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, "f", 1, "failed", (), sys.exc_info())
+    MaskIdentifiers().filter(record)
+    formatted = logging.Formatter().format(record)
+    assert ID not in formatted and "110***********002X" in formatted
+
+
+def test_celery_worker_log_handlers_get_the_filter():
+    from crm.celery import mask_identifiers_in_worker_logs
+
+    logger = logging.getLogger("celery-test-worker")
+    logger.addHandler(logging.StreamHandler())
+    mask_identifiers_in_worker_logs(logger=logger)
+    mask_identifiers_in_worker_logs(logger=logger)  # a second setup adds no second filter
+    assert [type(f) for f in logger.handlers[0].filters] == [MaskIdentifiers]
