@@ -15,6 +15,7 @@ from crm import crypto
 from crm.core.config import fiducia
 from crm.core.imports import ValidatedRows, formula_refused, read_rows
 from crm.core.spreadsheets import looks_like_formula
+from crm.identifiers import mask_identifiers
 from crm.ui.formatting import mask_email, mask_id_number, mask_phone
 from customers.records.models import Customer, CustomerKind, InstitutionType
 from customers.records.selectors import assignable_staff
@@ -103,7 +104,8 @@ def parse_and_validate(upload, acting_user) -> ValidatedRows:
                 {
                     "row": row_no,
                     "column": column,
-                    "value": mask(value) if mask else value,
+                    # Other columns too: an ID number typed into the wrong one is still one.
+                    "value": mask(value) if mask else mask_identifiers(value),
                     "reason": str(reason),
                 }
             )

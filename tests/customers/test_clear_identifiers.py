@@ -208,3 +208,9 @@ def test_staged_rows_hold_no_clear_values_and_keep_only_the_sample_once_done(as_
         customer = Customer.objects.get(number="N1")
         assert customer.mobile == "13812345678" and customer.email == "zw@example.cn"
         assert customer.mobile_last4_hash == crypto.lookup_hash("5678")
+
+
+def test_an_id_number_in_the_wrong_column_is_masked_in_the_error_report(as_user, rm_a):
+    staged = _upload(as_user(rm_a), [["N2", ID, "王芳", "", "", ""]])  # in the kind column
+    assert [e["column"] for e in staged.errors] == ["kind"]
+    assert staged.errors[0]["value"] == "110***********002X"
