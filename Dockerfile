@@ -35,5 +35,6 @@ RUN DEBUG=false SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=build \
 
 USER fiducia
 EXPOSE 8000
-CMD ["gunicorn", "crm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--timeout", "60", "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# gunicorn.conf.py: the access log's format leaves out query strings (they may hold a search term).
+CMD ["gunicorn", "crm.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", \
+     "--workers", "3", "--timeout", "60", "--forwarded-allow-ips", "*"]

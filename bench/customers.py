@@ -45,6 +45,7 @@ def scenarios(user) -> list[tuple[str, str, dict]]:
     )
     id_number = crypto.decrypt(sample.id_number_encrypted)
     surname = sample.name[0]
+    from crm.identifiers import ID_NUMBER, MOBILE, USCC, search_token
     from customers.records.search_keys import pinyin_keys
 
     full, initials = pinyin_keys(sample.name)
@@ -58,8 +59,10 @@ def scenarios(user) -> list[tuple[str, str, dict]]:
         ("search: full pinyin", lst, {"q": full}),
         ("search: customer number", lst, {"q": sample.number}),
         ("search: phone last 4", lst, {"q": sample.mobile[-4:]}),
-        ("search: ID number", lst, {"q": id_number}),
-        ("search: USCC", lst, {"q": institution.uscc}),
+        # Identifier searches arrive as keyed-hash tokens (the list redirects a clear one).
+        ("search: ID number", lst, {"qk": search_token(ID_NUMBER, id_number)}),
+        ("search: mobile", lst, {"qk": search_token(MOBILE, sample.mobile)}),
+        ("search: USCC", lst, {"qk": search_token(USCC, institution.uscc)}),
         ("customer 360", reverse("customers:customer-detail", args=[sample.pk]), {}),
     ]
 

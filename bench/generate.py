@@ -36,7 +36,7 @@ from django.utils import timezone  # noqa: E402
 from crm import crypto  # noqa: E402
 from crm.accounts import roles  # noqa: E402
 from crm.accounts.models import Branch, Team, User  # noqa: E402
-from crm.ui.formatting import mask_id_number  # noqa: E402
+from crm.ui.formatting import mask_email, mask_id_number, mask_phone  # noqa: E402
 from customers.records.demo import CITIES, GIVEN, INSTITUTIONS, SURNAMES, seed_products  # noqa: E402
 from customers.records.search_keys import pinyin_keys  # noqa: E402
 from customers.records.validators import resident_id_check_digit, uscc_check_char  # noqa: E402
@@ -66,11 +66,16 @@ CUSTOMER_COLUMNS = [
     "gender",
     "birth_date",
     "occupation",
-    "mobile",
-    "mobile_last4",
-    "email",
+    "mobile_encrypted",
+    "mobile_hash",
+    "mobile_last4_hash",
+    "mobile_masked",
+    "email_encrypted",
+    "email_hash",
+    "email_masked",
     "address",
     "uscc",
+    "uscc_hash",
     "legal_representative",
     "owner_id",
     "branch_id",
@@ -184,10 +189,15 @@ class Generator:
                 r"\N",
                 "",
                 "",
+                r"\N",
                 "",
+                "",
+                "",
+                r"\N",
                 "",
                 "",
                 uscc,
+                crypto.lookup_hash(uscc),
                 SURNAMES[h % 100] + "总",
             ]
         else:
@@ -210,10 +220,15 @@ class Generator:
                 "MF"[h % 2],
                 birth.isoformat(),
                 "",
-                mobile,
-                mobile[-4:],
-                f"c{i}@example.cn",
+                crypto.encrypt(mobile),
+                crypto.lookup_hash(mobile),
+                crypto.lookup_hash(mobile[-4:]),
+                mask_phone(mobile),
+                crypto.encrypt(f"c{i}@example.cn"),
+                crypto.lookup_hash(f"c{i}@example.cn"),
+                mask_email(f"c{i}@example.cn"),
                 "",
+                r"\N",
                 r"\N",
                 "",
             ]

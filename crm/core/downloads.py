@@ -54,6 +54,9 @@ class DownloadKind:
     list_title: str
     form_class: type
     nav_template: str = ""
+    # saved filters → the filters as they may be kept (in the export row, the approval payload
+    # and its audit row): e.g. a searched ID number replaced by its keyed-hash token.
+    clean_filters: Callable[[dict], dict] | None = None
 
     def url(self, page: str) -> str:
         return f"{self.url_name}-{page}"
@@ -85,6 +88,8 @@ def access_download(kind: DownloadKind, user, pk, *, for_write: bool = False):
 def download_request(kind: DownloadKind, acting_user, filters: dict, *, reason: str):
     """The approval request and the pending export, in one transaction."""
     require(acting_user, *kind.permissions)
+    if kind.clean_filters is not None:
+        filters = kind.clean_filters(filters)
     with transaction.atomic():
         approval = approval_request(
             acting_user,

@@ -137,7 +137,8 @@ def staged_import_confirm(kind: ImportKind, acting_user, staged: StagedImport) -
         locked.status = StagedImport.Status.CONFIRMED
         locked.created_count = created
         locked.confirmed_at = timezone.now()
-        locked.save(update_fields=["status", "created_count", "confirmed_at"])
+        locked.valid_rows = _sample_only(kind, locked.valid_rows)
+        locked.save(update_fields=["status", "created_count", "confirmed_at", "valid_rows"])
         record(
             acting_user,
             f"{kind.audit_entity}.confirmed",
@@ -155,8 +156,17 @@ def staged_import_cancel(kind: ImportKind, acting_user, staged: StagedImport) ->
         if locked.status != StagedImport.Status.PENDING:
             return
         locked.status = StagedImport.Status.CANCELLED
-        locked.save(update_fields=["status"])
+        locked.valid_rows = _sample_only(kind, locked.valid_rows)
+        locked.save(update_fields=["status", "valid_rows"])
         record(acting_user, f"{kind.audit_entity}.cancelled", locked)
+
+
+def _sample_only(kind: ImportKind, rows: list[dict]) -> list[dict]:
+    """What a finished import keeps of its valid rows: the preview's sample columns (row,
+    number, name…). Everything else (ID numbers, mobiles, even encrypted) has served its
+    purpose once the rows are written or dropped."""
+    keep = {key for _label, key in kind.sample_columns}
+    return [{k: v for k, v in row.items() if k in keep} for row in rows]
 
 
 def read_rows(upload, *, max_rows: int) -> tuple[list[list[str]], bytes]:

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.admin_mixins import AuditedAdminMixin
-from crm.ui.formatting import mask_account, mask_email, mask_phone
+from crm.ui.formatting import mask_account
 from customers.records.access import book_q, customers_for
 from customers.records.models import Contract, Customer, Holding, Product
 
@@ -30,32 +30,24 @@ class ScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
 @admin.register(Customer)
 class CustomerAdmin(ScopedAdmin):
     customer_prefix = ""
-    list_display = ["number", "name", "kind", "masked_mobile", "id_number_masked", "owner", "tier"]
+    list_display = ["number", "name", "kind", "mobile_masked", "id_number_masked", "owner", "tier"]
     list_filter = ["kind", "tier", "vip_level", "risk_class"]
     search_fields = ["number", "name", "name_initials", "name_pinyin"]
     list_select_related = ["owner"]
     show_full_result_count = False  # no COUNT(*) over a million rows
     raw_id_fields = ["owner"]
     # Phone and e-mail are shown masked and changed only in the app (where a reveal is audited).
-    exclude = ["mobile", "email", "co_servers", "tier", "vip_level", "branch", "team", "owner"]
+    exclude = ["co_servers", "tier", "vip_level", "branch", "team", "owner"]
     readonly_fields = [
         "id_number_masked",
-        "masked_mobile",
-        "masked_email",
+        "mobile_masked",
+        "email_masked",
         "owner",
         "branch",
         "team",
         "tier",
         "vip_level",
     ]
-
-    @admin.display(description=_("mobile"))
-    def masked_mobile(self, obj):
-        return mask_phone(obj.mobile)
-
-    @admin.display(description=_("e-mail"))
-    def masked_email(self, obj):
-        return mask_email(obj.email)
 
 
 @admin.register(Product)

@@ -4,14 +4,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from crm.core.spreadsheets import append_row, new_workbook, workbook_bytes
-from crm.ui.formatting import mask_email, mask_phone
 
 MAX_EXPORT_ROWS = 50_000
 
 
 def _columns(unmasked: bool):
-    mobile = (lambda c: c.mobile) if unmasked else (lambda c: mask_phone(c.mobile))
-    email = (lambda c: c.email) if unmasked else (lambda c: mask_email(c.email))
+    # Clear values are decrypted only for an approved (unmasked) export.
+    mobile = (lambda c: c.mobile) if unmasked else (lambda c: c.mobile_masked)
+    email = (lambda c: c.email) if unmasked else (lambda c: c.email_masked)
     id_number = (lambda c: c.decrypted_id_number()) if unmasked else (lambda c: c.id_number_masked)
     return [
         (_("Customer number"), lambda c: c.number),

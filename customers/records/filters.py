@@ -3,8 +3,10 @@ the list keeps a fixed number of queries whatever the filters."""
 
 import django_filters
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from crm import identifiers
 from crm.accounts.access import Scope, scope_of
 from crm.accounts.models import Branch
 from customers.records.access import customers_for
@@ -15,6 +17,7 @@ from customers.records.selectors import (
     kyc_expiring_q,
     open_tasks_exists,
     search_q,
+    token_q,
 )
 
 SORT_CHOICES = [
@@ -42,6 +45,17 @@ class CustomerFilter(django_filters.FilterSet):
                 "autocomplete": "off",
             }
         ),
+    )
+    # An identifier searched for travels as its keyed-hash token (search_params), never in clear.
+    qk = django_filters.CharFilter(
+        method="filter_token",
+        widget=forms.HiddenInput,
+        validators=[
+            RegexValidator(
+                identifiers.TOKEN_RE,
+                message=_("This search link is not valid; please search again."),
+            )
+        ],
     )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CustomerKind.choices)
     tier = django_filters.ChoiceFilter(label=_("Value class"), choices=Tier.choices)
@@ -92,6 +106,12 @@ class CustomerFilter(django_filters.FilterSet):
         self.search_kind, condition = search_q(value)
         return queryset.filter(condition)
 
+    def filter_token(self, queryset, name, value):
+        if not value:
+            return queryset
+        self.search_kind, condition = token_q(value)
+        return queryset.filter(condition)
+
     def filter_kyc_expiring(self, queryset, name, value):
         return queryset.filter(kyc_expiring_q()) if value else queryset
 
@@ -105,6 +125,31 @@ class CustomerFilter(django_filters.FilterSet):
     def ordering(self) -> list[str]:
         sort = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
         return ORDERINGS.get(sort or "number", ORDERINGS["number"])
+
+
+def search_params(params) -> dict:
+    """The list's query (a QueryDict or dict) as it may be kept: in a URL, a saved filter, an
+    export's filters, an audit row. An identifier in the search term (ID number, credit code,
+    mobile, e-mail, account number) is replaced by its keyed-hash token `qk`; a new free-text
+    term replaces an earlier token."""
+    items = params.dict() if hasattr(params, "dict") else dict(params)
+    out = {k: v for k, v in items.items() if k not in _NOT_KEPT and v not in ("", None)}
+    term = str(out.get("q", "")).strip()
+    found = identifiers.find_identifier(term)
+    if found:
+        del out["q"]
+        out["qk"] = identifiers.search_token(*found)
+    elif term:
+        out.pop("qk", None)
+    return out
+
+
+def has_identifier(params) -> bool:
+    """Whether the query carries an identifier in clear (then it is redirected to its token)."""
+    return identifiers.find_identifier(str(params.get("q", ""))) is not None
+
+
+_NOT_KEPT = {"csrfmiddlewaretoken"}
 
 
 def customer_filter(user, params):

@@ -25,6 +25,9 @@ class CustomerForm(forms.ModelForm):
         max_length=18,
         help_text=_("Stored encrypted; leave empty to keep the current number."),
     )
+    # Not model fields: the model keeps them encrypted behind properties (clean() sets them).
+    mobile = forms.CharField(label=_("mobile"), max_length=20, required=False)
+    email = forms.EmailField(label=_("e-mail"), max_length=254, required=False)
 
     class Meta:
         model = Customer
@@ -97,6 +100,9 @@ class CustomerForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        for name in ("mobile", "email"):
+            if name in data:
+                setattr(self.instance, name, data[name])
         kind = data.get("kind") or self.instance.kind
         if kind == CustomerKind.INDIVIDUAL:
             if data.get("uscc"):

@@ -15,6 +15,7 @@ from crm import crypto
 from crm.core.config import fiducia
 from crm.core.imports import ValidatedRows, formula_refused, read_rows
 from crm.core.spreadsheets import looks_like_formula
+from crm.identifiers import mask_identifiers
 from crm.ui.formatting import mask_email, mask_id_number, mask_phone
 from customers.records.models import Customer, CustomerKind, InstitutionType
 from customers.records.selectors import assignable_staff
@@ -103,7 +104,8 @@ def parse_and_validate(upload, acting_user) -> ValidatedRows:
                 {
                     "row": row_no,
                     "column": column,
-                    "value": mask(value) if mask else value,
+                    # Other columns too: an ID number typed into the wrong one is still one.
+                    "value": mask(value) if mask else mask_identifiers(value),
                     "reason": str(reason),
                 }
             )
@@ -149,10 +151,12 @@ def _validate_row(values, staff, acting_user, errors) -> dict:
         # Codes and names never begin like a spreadsheet formula.
         if looks_like_formula(values.get(column, "").strip()):
             errors.append((column, values[column].strip(), formula_refused()))
+    # Staged rows keep personal data encrypted, like the ID number below.
     if values.get("mobile"):
-        clean["mobile"] = check("mobile", validate_cn_mobile) or ""
+        clean["mobile_encrypted"] = crypto.encrypt(check("mobile", validate_cn_mobile) or "")
     if values.get("email"):
-        clean["email"] = check("email", lambda v: validate_email(v) or v.strip()) or ""
+        email = check("email", lambda v: validate_email(v) or v.strip()) or ""
+        clean["email_encrypted"] = crypto.encrypt(email)
     owner_name = values.get("owner", "").strip()
     owner = staff.get(owner_name) if owner_name else acting_user
     if owner is None or owner.branch_id is None:
@@ -217,8 +221,8 @@ def build_customers(valid_rows: list[dict], owners: dict) -> list[Customer]:
             institution_type=row.get("institution_type", ""),
             uscc=row.get("uscc"),
             legal_representative=row.get("legal_representative", ""),
-            mobile=row.get("mobile", ""),
-            email=row.get("email", ""),
+            mobile=crypto.decrypt(row.get("mobile_encrypted", "")),
+            email=crypto.decrypt(row.get("email_encrypted", "")),
             owner=owner,
             branch_id=owner.branch_id,
             team_id=owner.team_id,

@@ -5,12 +5,11 @@ import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from crm import crypto
+from crm import crypto, identifiers
 from crm.accounts.access import staff_filter
 from crm.core.access import NotFound, access_in
 from crm.core.config import fiducia
@@ -22,7 +21,6 @@ from customers.records.models import (
     Holding,
     MonthlyAggregate,
 )
-from customers.records.validators import validate_resident_id, validate_uscc
 from customers.records.validity import assessed_between
 
 
@@ -38,30 +36,40 @@ def assignable_staff(user) -> QuerySet:
 # ---- search ---------------------------------------------------------------------------------
 
 _LAST4 = re.compile(r"^\d{4}$")
-_ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
-_USCC_LIKE = re.compile(r"^[0-9A-Za-z]{18}$")
 _NUMBER_LIKE = re.compile(r"^[A-Za-z]{0,3}\d{3,}$")
+# Identifier kinds (crm.identifiers) as the list names them, and their keyed-hash columns.
+_IDENTIFIER_SEARCH = {
+    identifiers.ID_NUMBER: ("id_number", "id_number_hash"),
+    identifiers.USCC: ("uscc", "uscc_hash"),
+    identifiers.MOBILE: ("mobile", "mobile_hash"),
+    identifiers.EMAIL: ("email", "email_hash"),
+    # Account numbers are no search key of the customer list: such a term is kept out of URLs
+    # and logs like the others, and finds nobody.
+    identifiers.ACCOUNT: ("account", None),
+}
 
 
 def search_kind(q: str) -> str:
-    """Which search a query means: id_number, uscc, phone_last4, number or name."""
-    if _ID_LIKE.match(q):
-        try:
-            validate_resident_id(q)
-            return "id_number"
-        except ValidationError:
-            pass
-    if _USCC_LIKE.match(q):
-        try:
-            validate_uscc(q)
-            return "uscc"
-        except ValidationError:
-            pass
+    """Which search a query means: id_number, uscc, mobile, email, account, phone_last4,
+    number or name."""
+    found = identifiers.find_identifier(q)
+    if found:
+        return _IDENTIFIER_SEARCH[found[0]][0]
     if _LAST4.match(q):
         return "phone_last4"
     if _NUMBER_LIKE.match(q):
         return "number"
     return "name"
+
+
+def token_q(token: str) -> tuple[str, Q]:
+    """The search a keyed-hash token (crm.identifiers.search_token) stands for; ValueError if
+    it is not a token."""
+    parsed = identifiers.parse_token(token)
+    if parsed is None:
+        raise ValueError("not a search token")
+    kind, column = _IDENTIFIER_SEARCH[parsed[0]]
+    return kind, Q(**{column: parsed[1]}) if column else Q(pk__in=[])
 
 
 def _name_q(q: str) -> Q:
@@ -85,13 +93,13 @@ def _name_q(q: str) -> Q:
 
 def search_q(q: str) -> tuple[str, Q]:
     q = (q or "").strip()
+    found = identifiers.find_identifier(q)
+    if found:
+        # Only the keyed hash is compared, whatever the term held besides the identifier.
+        return token_q(identifiers.search_token(*found))
     kind = search_kind(q)
-    if kind == "id_number":
-        return kind, Q(id_number_hash=crypto.lookup_hash(validate_resident_id(q)))
-    if kind == "uscc":
-        return kind, Q(uscc=q.upper())
     if kind == "phone_last4":
-        return kind, Q(mobile_last4=q)
+        return kind, Q(mobile_last4_hash=crypto.lookup_hash(q))
     if kind == "number":
         return kind, Q(number=q.upper())
     return kind, _name_q(q)
@@ -138,7 +146,7 @@ def customer_list_qs(qs: QuerySet[Customer]) -> QuerySet[Customer]:
         "vip_level",
         "risk_class",
         "risk_assessed_on",
-        "mobile",
+        "mobile_masked",
         "aum",
         "updated_at",
         "owner__username",

@@ -1,9 +1,11 @@
 """Writes for customer records: one function per use case, atomic, audited."""
 
 from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
@@ -12,6 +14,7 @@ from crm.core.access import NotFound
 from crm.core.duplicates import refuse_duplicate
 from crm.ui.formatting import mask_email, mask_phone
 from customers.records.access import access_customer, customers_for
+from customers.records.filters import search_params
 from customers.records.models import Customer, SavedFilter
 from customers.records.selectors import assignable_staff
 from customers.records.signals import customer_reassigned
@@ -20,7 +23,7 @@ _CHUNK = 5000
 
 # Fields a reveal may show, with how each is read from the customer.
 REVEALABLE = {
-    "mobile": lambda c: c.mobile,
+    "mobile": lambda c: c.mobile,  # decrypts
     "email": lambda c: c.email,
     "id_number": lambda c: c.decrypted_id_number(),
 }
@@ -240,6 +243,8 @@ def saved_filter_save(acting_user, name: str, query: str) -> SavedFilter:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Please name the filter.")})
+    # Kept as the list would show it: an identifier searched for only as its token.
+    query = urlencode(search_params(QueryDict(query or "")))
     saved, _created = SavedFilter.objects.update_or_create(
         owner=acting_user, name=name[:60], defaults={"query": query[:500]}
     )
@@ -258,4 +263,5 @@ def saved_filter_delete(acting_user, saved: SavedFilter) -> None:
 def customers_export(acting_user, filters: dict, rows: int) -> None:
     """Record a masked export of the filtered list (the file itself is built by the view)."""
     require(acting_user, "customers.export_customers", message=_("You may not export customers."))
+    filters = search_params(filters)  # an identifier searched for only as its token
     record(acting_user, "customer.exported", None, after={"filters": filters, "rows": rows})

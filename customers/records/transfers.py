@@ -12,7 +12,7 @@ from crm.core import downloads, imports
 from crm.core.approvals import Deciders
 from customers.records.access import customer_imports_for, pii_exports_for
 from customers.records.exporting import customers_xlsx
-from customers.records.filters import customer_filter
+from customers.records.filters import customer_filter, search_params
 from customers.records.forms import ImportForm, PiiExportRequestForm
 from customers.records.importing import build_customers, parse_and_validate
 from customers.records.models import Customer, CustomerImport, PiiExport
@@ -110,6 +110,7 @@ PII_EXPORT = downloads.DownloadKind(
     no_filters=_("none (your whole book)"),
     list_title=_("My unmasked exports"),
     form_class=PiiExportRequestForm,
+    clean_filters=search_params,
 )
 
 

@@ -12,22 +12,18 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+from crm.identifiers import (  # noqa: F401  (the check digits live with the recogniser)
+    ID_CHECK,
+    ID_WEIGHTS,
+    USCC_ALPHABET,
+    USCC_WEIGHTS,
+    resident_id_check_digit,
+    uscc_check_char,
+)
+
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
 _USCC_RE = re.compile(rf"^[{USCC_ALPHABET}]{{18}}$")
 _MOBILE_RE = re.compile(r"^(?:(?:\+|00)86)?1[3-9]\d{9}$")
-
-
-def resident_id_check_digit(body: str) -> str:
-    return ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
-
-
-def uscc_check_char(body: str) -> str:
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(body, USCC_WEIGHTS, strict=True))
-    return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
 def normalise_resident_id(value: str) -> str:

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.records.access import customers_for
+from customers.records.filters import search_params
 from customers.records.followups import schedule_follow_up
 from customers.records.models import FollowUpReason
 from customers.records.selectors import search_kind, search_q
@@ -35,8 +36,10 @@ def test_search_by_number_phone_id_and_uscc(rm_a, mine):
     assert _found(rm_a, institution.uscc) == ("uscc", {institution.name})
 
 
-def test_an_invalid_id_number_is_not_an_id_search():
-    assert search_kind("110105194912310021") != "id_number"
+def test_an_invalid_id_number_is_still_kept_out_of_the_url():
+    # A mistyped ID number (wrong check digit) is personal data too: searched as a token.
+    assert search_kind("110105194912310021") == "id_number"
+    assert set(search_params({"q": "110105194912310021"})) == {"qk"}
 
 
 def test_filters(as_user, rm_a, mine):

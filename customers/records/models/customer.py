@@ -8,7 +8,8 @@ from django.utils.translation import pgettext_lazy
 
 from crm import crypto
 from crm.core.models import optional_user, status_field
-from crm.ui.formatting import mask_id_number
+from crm.identifiers import MOBILE, normalise
+from crm.ui.formatting import mask_email, mask_id_number, mask_phone
 
 from ..search_keys import pinyin_keys
 
@@ -94,13 +95,23 @@ class Customer(models.Model):
     )
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
-    mobile_last4 = models.CharField(max_length=4, blank=True, editable=False)
-    email = models.EmailField(_("e-mail"), blank=True)
+    # Mobile and e-mail like the ID number: encrypted, keyed hashes for exact look-up (and the
+    # mobile's last 4 digits), masked forms for lists. Read and written through the `mobile`
+    # and `email` properties below.
+    mobile_encrypted = models.TextField(blank=True, editable=False)
+    mobile_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    mobile_last4_hash = models.CharField(max_length=64, blank=True, editable=False)
+    mobile_masked = models.CharField(_("mobile"), max_length=24, blank=True, editable=False)
+    email_encrypted = models.TextField(blank=True, editable=False)
+    email_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    email_masked = models.CharField(_("e-mail"), max_length=260, blank=True, editable=False)
     address = models.CharField(_("address"), max_length=300, blank=True)
 
     # Institutions.
     uscc = models.CharField(_("unified social credit code"), max_length=18, null=True, blank=True)
+    # So that a search by credit code runs on a keyed-hash token (crm.identifiers), never on
+    # the code in a URL.
+    uscc_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
     legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
 
     # Ownership; branch and team follow the owner (denormalised for scoped queries at 1M rows).
@@ -182,7 +193,10 @@ class Customer(models.Model):
             models.Index(fields=["risk_assessed_on"], name="cust_risk_assessed"),
             models.Index(fields=["name_initials"], name="cust_initials"),
             models.Index(fields=["name_pinyin"], name="cust_pinyin"),
-            models.Index(fields=["mobile_last4"], name="cust_mobile_last4"),
+            models.Index(fields=["mobile_last4_hash"], name="cust_mobile_last4_hash"),
+            models.Index(fields=["mobile_hash"], name="cust_mobile_hash"),
+            models.Index(fields=["email_hash"], name="cust_email_hash"),
+            models.Index(fields=["uscc_hash"], name="cust_uscc_hash"),
             models.Index(fields=["birth_date"], name="cust_birth_date"),
             models.Index(fields=["id_expires_on"], name="cust_id_expiry"),
             # Sort keys of the customer list (keyset pagination ends with the primary key).
@@ -222,8 +236,32 @@ class Customer(models.Model):
 
     def refresh_search_keys(self) -> None:
         self.name_pinyin, self.name_initials = pinyin_keys(self.name)
-        digits = "".join(ch for ch in self.mobile if ch.isdigit())
-        self.mobile_last4 = digits[-4:] if len(digits) >= 4 else ""
+        self.uscc_hash = crypto.lookup_hash(self.uscc) if self.uscc else None
+
+    @property
+    def mobile(self) -> str:
+        """The clear mobile (decrypts: for a reveal, an approved export, a statement)."""
+        return crypto.decrypt(self.mobile_encrypted)
+
+    @mobile.setter
+    def mobile(self, value: str) -> None:
+        value = (value or "").strip()
+        national = normalise(MOBILE, value)
+        self.mobile_encrypted = crypto.encrypt(value)
+        self.mobile_hash = crypto.lookup_hash(national) if national else None
+        self.mobile_last4_hash = crypto.lookup_hash(national[-4:]) if len(national) >= 4 else ""
+        self.mobile_masked = mask_phone(value)
+
+    @property
+    def email(self) -> str:
+        return crypto.decrypt(self.email_encrypted)
+
+    @email.setter
+    def email(self, value: str) -> None:
+        value = (value or "").strip()
+        self.email_encrypted = crypto.encrypt(value)
+        self.email_hash = crypto.lookup_hash(value.lower()) if value else None
+        self.email_masked = mask_email(value)
 
     def set_id_number(self, value: str) -> None:
         """Store an ID number encrypted, with its keyed hash and masked form (not saved yet)."""
@@ -297,8 +335,11 @@ class InstitutionContact(models.Model):
     name = models.CharField(_("name"), max_length=100)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     title = models.CharField(_("job title"), max_length=100, blank=True)
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
+    # Encrypted like the customer's own (no look-up hash: nobody searches by them).
+    mobile_encrypted = models.TextField(blank=True, editable=False)
+    mobile_masked = models.CharField(_("mobile"), max_length=24, blank=True, editable=False)
+    email_encrypted = models.TextField(blank=True, editable=False)
+    email_masked = models.CharField(_("e-mail"), max_length=260, blank=True, editable=False)
     is_primary = models.BooleanField(_("primary contact"), default=False)
 
     class Meta:
@@ -312,6 +353,26 @@ class InstitutionContact(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def mobile(self) -> str:
+        return crypto.decrypt(self.mobile_encrypted)
+
+    @mobile.setter
+    def mobile(self, value: str) -> None:
+        value = (value or "").strip()
+        self.mobile_encrypted = crypto.encrypt(value)
+        self.mobile_masked = mask_phone(value)
+
+    @property
+    def email(self) -> str:
+        return crypto.decrypt(self.email_encrypted)
+
+    @email.setter
+    def email(self, value: str) -> None:
+        value = (value or "").strip()
+        self.email_encrypted = crypto.encrypt(value)
+        self.email_masked = mask_email(value)
 
 
 class KYCProfile(models.Model):

@@ -3,10 +3,11 @@ call a selector or service, render). Every customer comes through a scoped selec
 
 import json
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,15 +22,29 @@ from crm.ui.pagination import capped_count, keyset_page, query_without_cursor
 from crm.ui.registry import MONTHLY_CONTRIBUTION, provider
 from customers.records import assessments, selectors, services
 from customers.records.access import access_customer, access_saved_filter, saved_filters_for
-from customers.records.filters import customer_filter
+from customers.records.filters import customer_filter, has_identifier, search_params
 from customers.records.forms import CustomerForm, InlineEditForm, ReassignForm, RevealForm
 from customers.records.models import Customer, RiskClass, RiskLevel
 
 VIEW = "customers.view_customer"
 
 
+def _list_url(params: dict) -> HttpResponseRedirect:
+    """303 to the list with `params` (already free of clear identifiers)."""
+    response = HttpResponseRedirect(f"{reverse('customers:customer-list')}?{urlencode(params)}")
+    response.status_code = 303
+    return response
+
+
 @requires(VIEW)
 def customer_list(request):
+    # The search form posts, and a link that still carries an ID number (or a mobile, credit
+    # code…) in clear is redirected: the URL that browsers and access logs keep holds only the
+    # term's keyed-hash token.
+    if request.method == "POST":
+        return _list_url(search_params(request.POST))
+    if has_identifier(request.GET):
+        return _list_url(search_params(request.GET))
     filterset, qs = customer_filter(request.user, request.GET)
     ordering = filterset.ordering if filterset.is_bound else ["number", "pk"]
     page = keyset_page(
@@ -79,7 +94,8 @@ def saved_filter_create(request):
         services.saved_filter_save(
             request.user, request.POST.get("name", ""), request.POST.get("query", "")
         )
-    return redirect(f"{reverse('customers:customer-list')}?{request.POST.get('query', '')}")
+    query = urlencode(search_params(QueryDict(request.POST.get("query", ""))))
+    return redirect(f"{reverse('customers:customer-list')}?{query}")
 
 
 @requires(VIEW, "customers.delete_savedfilter")

@@ -205,7 +205,7 @@ def recipient_for(customer: Customer) -> str:
         return customer.email
     contact = (
         InstitutionContact.objects.filter(customer=customer)
-        .exclude(email="")
+        .exclude(email_encrypted="")
         .order_by("-is_primary", "pk")
         .first()
     )
