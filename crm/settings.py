@@ -334,6 +334,22 @@ FIDUCIA_STATEMENTS = {
     "VIP_LEVELS": ("platinum", "diamond", "private"),
     "MATURITY_HORIZON_DAYS": 90,  # maturities shown on a statement: up to this far ahead
 }
+# Transactional outbox (crm.core.outbox): work recorded in the committing transaction and
+# relayed to the broker by `manage.py relay_outbox`.
+FIDUCIA_OUTBOX = {
+    "BATCH_SIZE": 200,  # rows one relay transaction publishes
+    "PUBLISH_TIMEOUT_SECONDS": 1,  # broker connect and socket timeouts of the relay
+    "RELAY_INTERVAL_SECONDS": 1,  # the relay polls this often when there is nothing to do
+    "RELAY_MAX_BACKOFF_SECONDS": 30,  # longest wait between tries while the broker refuses
+    # A published message not done this long after was lost with a broker that died unsaved
+    # (or its task failed): it is published again. Past the visibility timeout, a message the
+    # broker still holds would have been delivered again anyway.
+    "REDISPATCH_AFTER_SECONDS": env.int(
+        "OUTBOX_REDISPATCH_AFTER_SECONDS", default=CELERY_LONGEST_TASK_TIME_LIMIT + 60
+    ),
+    "MAX_PUBLICATIONS": 5,  # then the row is failed: operators see it in admin
+    "KEEP_DAYS": 7,  # done rows are purged after this many days
+}
 # Suitability (适当性): who may buy what.
 # Uploaded CSV and XLSX files (crm.core.imports.read_rows): limits checked while the file is
 # read, so a hostile file (a zip bomb, a million-row sheet) is refused early and cheaply.
