@@ -112,6 +112,8 @@ def run_eagerly(outbox_id: int):
     from .models import OutboxMessage
 
     row = OutboxMessage.objects.get(pk=outbox_id)
+    if row.task not in current_app.tasks:
+        current_app.loader.import_default_modules()  # a web process imports tasks lazily
     task = current_app.tasks[row.task]
     return task.apply_async(args=row.args, kwargs={**row.kwargs, OUTBOX_ID: row.pk})
 

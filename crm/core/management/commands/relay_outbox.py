@@ -1,3 +1,4 @@
+import contextlib
 import signal
 
 from django.core.management.base import BaseCommand
@@ -28,7 +29,5 @@ class Command(BaseCommand):
         # Stop between batches on SIGTERM (honcho, docker stop): a batch is one transaction.
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         self.stdout.write("relaying the outbox (Ctrl+C to stop)")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             outbox.relay_forever(interval=interval, stop=lambda: bool(stopping))
-        except KeyboardInterrupt:
-            pass
