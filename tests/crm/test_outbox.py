@@ -237,3 +237,17 @@ def test_operators_see_the_outbox_read_only_with_its_counts(not_eager, admin_cli
     assert admin_client.get(reverse("admin:core_outboxmessage_add")).status_code == 403
     response = admin_client.get(reverse("admin:core_outboxmessage_changelist") + "?state=failed")
     assert response.status_code == 200
+
+
+def test_redis_connections_have_short_timeouts_and_publishing_gives_up_quickly():
+    from tests.crm.test_crash_recovery import production_settings
+
+    transport = production_settings(
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        DATABASE_URL="postgres://app@db.invalid:5432/fiducia",
+    )["transport"]
+    assert transport["socket_connect_timeout"] <= 5
+    # Longer than a worker's 1-second BRPOP, short enough that nothing hangs on a frozen broker.
+    assert 1 < transport["socket_timeout"] <= 30
+    policy = app.conf.task_publish_retry_policy
+    assert policy["max_retries"] <= 3 and policy["interval_max"] <= 1
