@@ -133,14 +133,20 @@ def celery_broker(url: str):
     from crm.celery import app
 
     saved = (app.conf.broker_url, app.conf.broker_transport_options)
+    # Celery reads these variables before its configuration (CI sets CELERY_BROKER_URL).
+    saved_env = {k: os.environ.pop(k, None) for k in BROKER_ENV}
     app.conf.broker_url = url
-    app.conf.broker_transport_options = {}  # the file-system broker's folders do not apply
+    app.conf.broker_transport_options = {}  # the configured broker's options do not apply
     _reset_pools(app)
     try:
         yield
     finally:
         app.conf.broker_url, app.conf.broker_transport_options = saved
+        os.environ.update({k: v for k, v in saved_env.items() if v is not None})
         _reset_pools(app)
+
+
+BROKER_ENV = ("CELERY_BROKER_URL", "CELERY_BROKER_READ_URL", "CELERY_BROKER_WRITE_URL")
 
 
 def _reset_pools(app) -> None:

@@ -5,9 +5,11 @@ thread and the outbox relay. Work is done through the test client before, during
 outage; every expected task runs exactly once, counted by its effects in the database. Skipped
 only where redis-server is not installed (CI has it: FIDUCIA_REQUIRE_WORKER)."""
 
+import importlib
 import time
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -54,6 +56,14 @@ def followup_runs(monkeypatch):
     return runs
 
 
+@pytest.fixture
+def grading_rules(transactional_db):
+    # An earlier transactional test's flush emptied the tables the migrations seed.
+    importlib.import_module("compliance.migrations.0002_seed_rules_sources_schedule").seed(
+        apps, None
+    )
+
+
 def record_signal(client, customer) -> float:
     """A red warning from a signal entered in the browser; returns the seconds it took."""
     began = time.monotonic()
@@ -77,7 +87,7 @@ def all_done() -> bool:
 
 
 def test_a_broker_outage_loses_nothing_doubles_nothing_and_blocks_no_request(
-    private_redis, quick_redispatch, followup_runs, client, risk_user, rm
+    private_redis, grading_rules, quick_redispatch, followup_runs, client, risk_user, rm
 ):
     client.force_login(risk_user)
     customers = [CustomerFactory(owner=rm) for _ in range(5)]
