@@ -251,3 +251,17 @@ def test_redis_connections_have_short_timeouts_and_publishing_gives_up_quickly()
     assert 1 < transport["socket_timeout"] <= 30
     policy = app.conf.task_publish_retry_policy
     assert policy["max_retries"] <= 3 and policy["interval_max"] <= 1
+
+
+def test_the_relay_loop_backs_off_while_the_broker_refuses_and_resumes(monkeypatch):
+    results = iter(
+        [outbox.RelayResult(refused=True)] * 6
+        + [outbox.RelayResult(published=3), outbox.RelayResult()]
+    )
+    sleeps: list[float] = []
+    monkeypatch.setattr(outbox, "relay", lambda: next(results))
+    monkeypatch.setattr(outbox.time, "sleep", sleeps.append)
+    outbox.relay_forever(interval=4, stop=lambda: len(sleeps) >= 7)
+    cap = fiducia("OUTBOX", "RELAY_MAX_BACKOFF_SECONDS")
+    # Doubling up to the cap while refused; straight on after a batch; the interval when idle.
+    assert sleeps == [4, 8, 16, min(32, cap), cap, cap, 4]
