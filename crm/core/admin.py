@@ -1,6 +1,10 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from crm.audit.services import record_many
 
 from .admin_mixins import ReadOnlyAdminMixin
 from .config import fiducia
@@ -88,6 +92,34 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = [OutboxStateFilter, "task"]
     show_full_result_count = False
     ordering = ["-pk"]
+    actions = ["publish_again"]
+
+    def has_republish_permission(self, request):
+        return request.user.has_perm("core.change_outboxmessage")
+
+    @admin.action(
+        permissions=["republish"],
+        description=_("Publish again (after the cause of the failure was fixed)"),
+    )
+    def publish_again(self, request, queryset):
+        """An operator's decision for rows that are not done (failed ones, typically): the
+        relay publishes them again at once, with a fresh count of publications. Audited."""
+        with transaction.atomic():
+            rows = list(queryset.select_for_update().filter(done_at__isnull=True))
+            OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
+                attempts=0, available_at=timezone.now()
+            )
+            record_many(
+                request.user,
+                "outbox.republished",
+                rows,
+                before_of=lambda r: {"attempts": r.attempts, "last_error": r.last_error},
+            )
+        self.message_user(
+            request,
+            _("%(n)s outbox messages will be published again.") % {"n": len(rows)},
+            messages.SUCCESS,
+        )
 
     def changelist_view(self, request, extra_context=None):
         queryset = OutboxMessage.objects.filter(done_at__isnull=True)

@@ -265,3 +265,43 @@ def test_the_relay_loop_backs_off_while_the_broker_refuses_and_resumes(monkeypat
     cap = fiducia("OUTBOX", "RELAY_MAX_BACKOFF_SECONDS")
     # Doubling up to the cap while refused; straight on after a batch; the interval when idle.
     assert sleeps == [4, 8, 16, min(32, cap), cap, cap, 4]
+
+
+def test_an_administrator_publishes_failed_rows_again_audited(not_eager, client, admin, user):
+    from crm.audit.models import AuditEntry
+
+    failed = outbox.enqueue(tick, user.pk)
+    done = outbox.enqueue(tick, user.pk)
+    OutboxMessage.objects.filter(pk=failed.pk).update(
+        attempts=fiducia("OUTBOX", "MAX_PUBLICATIONS"),
+        available_at=timezone.now() + timedelta(days=1),
+        last_error="LookupError",
+    )
+    OutboxMessage.objects.filter(pk=done.pk).update(done_at=timezone.now())
+    client.force_login(admin)
+    url = reverse("admin:core_outboxmessage_changelist")
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, {"action": "publish_again", "_selected_action": [failed.pk, done.pk]}
+    )
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert failed.attempts == 0 and failed.available_at <= timezone.now()
+    assert OutboxMessage.objects.get(pk=done.pk).attempts == 0  # done rows are left alone
+    entry = AuditEntry.objects.get(action="outbox.republished")
+    assert entry.target_id == str(failed.pk) and entry.actor == admin
+    assert entry.before == {
+        "attempts": fiducia("OUTBOX", "MAX_PUBLICATIONS"),
+        "last_error": "LookupError",
+    }
+
+
+def test_an_auditor_cannot_publish_again(not_eager, client, auditor, user):
+    failed = outbox.enqueue(tick, user.pk)
+    OutboxMessage.objects.filter(pk=failed.pk).update(attempts=99)
+    client.force_login(auditor)
+    client.post(
+        reverse("admin:core_outboxmessage_changelist"),
+        {"action": "publish_again", "_selected_action": [failed.pk]},
+    )
+    assert OutboxMessage.objects.get(pk=failed.pk).attempts == 99
