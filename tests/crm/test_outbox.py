@@ -305,3 +305,39 @@ def test_an_auditor_cannot_publish_again(not_eager, client, auditor, user):
         {"action": "publish_again", "_selected_action": [failed.pk]},
     )
     assert OutboxMessage.objects.get(pk=failed.pk).attempts == 99
+
+
+def test_a_duplicate_delivered_while_the_first_runs_waits_and_skips(
+    postgres_only, transactional_db, not_eager
+):
+    """Two workers given the same message at once: the second waits for the first's lock on
+    the row, then finds it done and skips (PostgreSQL: row locks)."""
+    import threading
+
+    from django.db import connections
+
+    user = UserFactory()
+    message = outbox.enqueue(tick, user.pk)
+    locked, finish = threading.Event(), threading.Event()
+
+    def first_delivery():
+        # Holds the row lock as a running first delivery does, then commits its run.
+        try:
+            with transaction.atomic():
+                OutboxMessage.objects.select_for_update().get(pk=message.pk)
+                locked.set()
+                finish.wait(10)
+                tick.run(user.pk)
+                OutboxMessage.objects.filter(pk=message.pk).update(done_at=timezone.now())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first_delivery)
+    thread.start()
+    assert locked.wait(10)
+    threading.Timer(0.5, finish.set).start()
+    began = time.monotonic()
+    assert deliver(tick.name, [user.pk], {outbox.OUTBOX_ID: message.pk}).result is None
+    assert time.monotonic() - began >= 0.4  # it waited for the lock
+    thread.join(10)
+    assert ticks(user.pk) == 1
