@@ -6,6 +6,8 @@ dependency runs one way: raising → tasks → followups / sweep / suitability.
 
 from celery import shared_task
 
+from crm.core.outbox import OutboxTask
+
 from .services.followups import warning_schedule_followups
 from .services.suitability import mismatch_snapshot_refresh
 from .services.sweep import warning_sweep
@@ -17,9 +19,15 @@ def sweep_warnings() -> int:
     return warning_sweep()
 
 
-@shared_task(name="compliance.tasks.warning_followups", soft_time_limit=300, time_limit=360)
+@shared_task(
+    base=OutboxTask,
+    name="compliance.tasks.warning_followups",
+    soft_time_limit=300,
+    time_limit=360,
+)
 def warning_followups(warning_ids: list[int]) -> int:
-    """Visit tasks and notifications for newly raised warnings (dedupe keys: idempotent)."""
+    """Visit tasks and notifications for newly raised warnings (dedupe keys: idempotent;
+    enqueued through the outbox, so the visits and the done mark commit together)."""
     return warning_schedule_followups(warning_ids)
 
 

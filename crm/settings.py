@@ -251,11 +251,24 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int(
             "CELERY_VISIBILITY_TIMEOUT", default=CELERY_LONGEST_TASK_TIME_LIMIT + 60
-        )
+        ),
+        # A broker that is down or frozen (no TCP reset) fails a command within seconds
+        # instead of holding the process; the BRPOP of workers waits 1 s, well inside.
+        "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2),
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=10),
     }
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Web requests never publish (crm.core.outbox records their work; the relay publishes it).
+# Whatever still publishes directly (beat, a task's retry) gives up after about a second and
+# a half instead of Celery's default of three retries over seconds.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0.2,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -375,6 +388,22 @@ FIDUCIA_TIERING = {
 FIDUCIA_STATEMENTS = {
     "VIP_LEVELS": ("platinum", "diamond", "private"),
     "MATURITY_HORIZON_DAYS": 90,  # maturities shown on a statement: up to this far ahead
+}
+# Transactional outbox (crm.core.outbox): work recorded in the committing transaction and
+# relayed to the broker by `manage.py relay_outbox`.
+FIDUCIA_OUTBOX = {
+    "BATCH_SIZE": 200,  # rows one relay transaction publishes
+    "PUBLISH_TIMEOUT_SECONDS": 1,  # broker connect and socket timeouts of the relay
+    "RELAY_INTERVAL_SECONDS": 1,  # the relay polls this often when there is nothing to do
+    "RELAY_MAX_BACKOFF_SECONDS": 30,  # longest wait between tries while the broker refuses
+    # A published message not done this long after was lost with a broker that died unsaved
+    # (or its task failed): it is published again. Past the visibility timeout, a message the
+    # broker still holds would have been delivered again anyway.
+    "REDISPATCH_AFTER_SECONDS": env.int(
+        "OUTBOX_REDISPATCH_AFTER_SECONDS", default=CELERY_LONGEST_TASK_TIME_LIMIT + 60
+    ),
+    "MAX_PUBLICATIONS": 5,  # then the row is failed: operators see it in admin
+    "KEEP_DAYS": 7,  # done rows are purged after this many days
 }
 # Suitability (适当性): who may buy what.
 # Uploaded CSV and XLSX files (crm.core.imports.read_rows): limits checked while the file is

@@ -1,8 +1,8 @@
 """The complaint state machine: ONE table of transitions (crm.core.workflow) and ONE service
 that applies it. The row is locked through the access contract, so concurrent transitions of
 one complaint queue; the second sees the new state and gets a clear message. The status, the
-history row and the audit row change in one transaction; the satisfaction call is scheduled
-after the commit.
+history row and the audit row change in one transaction, and so does the outbox row that
+schedules the satisfaction call (crm.core.outbox: a Celery task once the commit is done).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from crm.calendar import deadline
+from crm.core import outbox
 from crm.core.workflow import Transition, Workflow, transitions
 from customers.records.followups import schedule_satisfaction_call
 
@@ -178,20 +179,23 @@ def complaint_transition(
             history=history,
             audited=("due_on", "handler"),
             purpose=note,
-            on_commit=_satisfaction_call(c, today) if closing else None,
         )
+        # A satisfaction call for the customer's RM, unless the complainant could not be
+        # reached; recorded with the closing, so neither exists without the other.
+        if closing and c.customer_id and c.satisfaction != Satisfaction.NOT_REACHED:
+            outbox.enqueue(SATISFACTION_CALL_TASK, c.pk, today.isoformat())
     return c
 
 
-def _satisfaction_call(c: Complaint, today):
-    """After the commit: a satisfaction call for the customer's RM, unless the complainant
-    could not be reached."""
+# By name: complaints.tasks imports these services, not the other way round.
+SATISFACTION_CALL_TASK = "complaints.tasks.satisfaction_call"
 
-    def schedule():
-        if c.customer_id and c.satisfaction != Satisfaction.NOT_REACHED:
-            schedule_satisfaction_call(customer=c.customer, closed_on=today, reference=c.reference)
 
-    return schedule
+def complaint_schedule_satisfaction_call(complaint_id: int, closed_on) -> None:
+    """The follow-up task for a closed complaint's satisfaction call (its dedupe key makes a
+    second call a no-op)."""
+    c = Complaint.objects.select_related("customer").get(pk=complaint_id)
+    schedule_satisfaction_call(customer=c.customer, closed_on=closed_on, reference=c.reference)
 
 
 def _text(fields, key, errors):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from crm.audit.services import record_many, record_rows
 from crm.calendar import BusinessCalendar
-from crm.core import planner
+from crm.core import outbox, planner
 from customers.records.models import Customer
 
 from ..models import GRADE_RANK, GradingRule, RiskSignal, RiskWarning, WarningStatus
@@ -174,8 +174,9 @@ def warning_raise(signal_filter: Q, acting_user=None, *, today=None) -> list[int
                 _audit_new_warnings(acting_user, created_ids[0], now)
             upgraded = _upgrade_existing(pending, rules, deadlines, max_before, acting_user)
             if created_ids or upgraded:
-                follow = created_ids + upgraded
-                transaction.on_commit(lambda: _enqueue_followups(follow))
+                # In this transaction (crm.core.outbox): the visits exist exactly when the
+                # warnings do, whatever the broker's state.
+                _enqueue_followups(created_ids + upgraded)
     _link_signals(pending)
     return created_ids
 
@@ -206,4 +207,4 @@ def _link_signals(pending) -> None:
 
 def _enqueue_followups(warning_ids: list[int]) -> None:
     for start in range(0, len(warning_ids), 1000):
-        warning_followups.delay(warning_ids[start : start + 1000])
+        outbox.enqueue(warning_followups, warning_ids[start : start + 1000])

@@ -19,6 +19,9 @@ class CoreConfig(AppConfig):
                     "core.change_calendarday",
                     "core.delete_calendarday",
                     "core.view_calendaryear",
+                    # The outbox in admin: read, and publish failed rows again (audited).
+                    "core.view_outboxmessage",
+                    "core.change_outboxmessage",
                 ],
             }
         )

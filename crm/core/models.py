@@ -229,3 +229,41 @@ class ApprovedDownload(models.Model):
 
     class Meta:
         abstract = True
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to run after the transaction that wrote this row commits (crm.core.outbox).
+
+    Written in the caller's transaction, so work is recorded exactly when the data it is about
+    is; the relay (`manage.py relay_outbox`) hands it to the broker until the broker accepts,
+    and the task marks `done_at` so a message delivered twice runs once. Arguments are ids and
+    codes only: no personal data, which would outlive its purpose here.
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, encoder=DjangoJSONEncoder)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When the relay may publish it next: now at first; after a publish, when the message is
+    # presumed lost (a broker that died unsaved) unless the task has marked it done by then.
+    available_at = models.DateTimeField(_("next publish at"))
+    attempts = models.PositiveSmallIntegerField(_("publications"), default=0)
+    # An exception class or a broker error, never data: it is shown to operators.
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    dispatched_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["-pk"]
+        indexes = [
+            # The relay's query: rows not done whose time has come; stays as small as the backlog.
+            models.Index(
+                fields=["available_at"], name="outbox_due", condition=Q(done_at__isnull=True)
+            ),
+            models.Index(fields=["done_at"], name="outbox_done_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} #{self.pk}"

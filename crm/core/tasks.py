@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import approvals
+from . import approvals, outbox
 
 
 @shared_task(name="crm.core.tasks.expire_approvals", soft_time_limit=60, time_limit=120)
@@ -12,3 +12,17 @@ def expire_approvals() -> int:
     Idempotent: a second run finds nothing pending past its expiry.
     """
     return approvals.approvals_expire_overdue()
+
+
+@shared_task(name="crm.core.tasks.relay_outbox", soft_time_limit=50, time_limit=60)
+def relay_outbox() -> int:
+    """Fallback relay (beat, every minute) for a deployment without the `relay_outbox`
+    process: publishes due outbox rows. Safe beside that process (SKIP LOCKED) and to rerun."""
+    return outbox.relay().published
+
+
+@shared_task(name="crm.core.tasks.purge_outbox", soft_time_limit=300, time_limit=360)
+def purge_outbox() -> int:
+    """Delete outbox rows done more than FIDUCIA_OUTBOX["KEEP_DAYS"] ago (daily, beat).
+    A rerun finds nothing more to delete."""
+    return outbox.purge()

@@ -142,7 +142,6 @@ class Workflow:
         history: Callable[[Transition], None] | None = None,
         audited: Iterable[str] = (),
         purpose: str = "",
-        on_commit: Callable[[], None] | None = None,
         audit_target=None,
         audit_after: dict | Callable[[], dict] | None = None,
     ) -> Transition:
@@ -150,8 +149,9 @@ class Workflow:
 
         `effects(spec)` sets the other fields the move changes (deadlines, decisions) and may
         raise ValidationError; `history(spec)` writes the app's own history row; `audited`
-        names fields whose before/after go into the audit row besides the status;
-        `on_commit` runs after the transaction commits (notifications, Celery tasks).
+        names fields whose before/after go into the audit row besides the status. Work for
+        after the commit (Celery tasks) goes through `crm.core.outbox.enqueue` in the same
+        transaction.
         `audit_target` is what the audit row is about when not `obj` (a lifecycle row is
         audited on its customer); `audit_after` adds values to the row's "after" (a dict, or
         a function called after the effects, for values they compute).
@@ -177,8 +177,6 @@ class Workflow:
                 before=before,
                 after=after,
             )
-            if on_commit is not None:
-                transaction.on_commit(on_commit)
         return spec
 
 

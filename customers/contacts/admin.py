@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from crm.audit.services import record_many
+from crm.core import outbox
 from crm.core.admin_mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 from customers.contacts.models import CadenceRule, Interaction, ReminderDelivery
 from customers.records.admin import ScopedAdmin
@@ -110,9 +111,7 @@ class ReminderDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 after_of=lambda obj: {"status": "pending"},
             )
             for recipient_id, day in sorted({(r[1], r[2]) for r in rows}):
-                transaction.on_commit(
-                    lambda u=recipient_id, d=day: send_reminder_email.delay(u, d.isoformat())
-                )
+                outbox.enqueue(send_reminder_email, recipient_id, day.isoformat())
         self.message_user(
             request,
             _("%(n)s e-mail reminders queued again.") % {"n": len(rows)},

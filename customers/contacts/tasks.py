@@ -9,6 +9,8 @@ import smtplib
 
 from celery import shared_task
 
+from crm.core import outbox
+from crm.core.outbox import OutboxTask
 from customers.contacts import cadence, reminders
 
 
@@ -20,8 +22,9 @@ def daily_followup_sweep(day: str | None = None) -> dict:
 
 
 def queue_digest(user_id: int, day: datetime.date) -> None:
-    """How the sweep sends one user's e-mail digest: as a Celery task of its own."""
-    send_reminder_email.delay(user_id, day.isoformat())
+    """How the sweep sends one user's e-mail digest: as a Celery task of its own, recorded
+    in the outbox (the relay publishes it whenever the broker takes it)."""
+    outbox.enqueue(send_reminder_email, user_id, day.isoformat())
 
 
 def retry_countdown(retries: int) -> int:
@@ -30,8 +33,12 @@ def retry_countdown(retries: int) -> int:
 
 
 # One digest: SMTP timeouts are EMAIL_SMTP_TIMEOUT_SECONDS per operation, well inside the limits.
+# outbox_atomic=False: the delivery rows are claimed and their outcome recorded in commits of
+# their own (at most one e-mail per digest, even across a crash); the outbox row is marked after.
 @shared_task(
     bind=True,
+    base=OutboxTask,
+    outbox_atomic=False,
     name="customers.followups.send_reminder_email",
     acks_late=True,
     max_retries=cadence.option("EMAIL_MAX_RETRIES"),

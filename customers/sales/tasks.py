@@ -5,6 +5,8 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from crm.core.outbox import OutboxTask
+
 
 @shared_task(
     name="customers.sales_tasks.generate_due_statements", soft_time_limit=3600, time_limit=3720
@@ -22,8 +24,14 @@ def generate_due_statements(today: str | None = None) -> dict:
     return out
 
 
+# outbox_atomic=False: a run commits chunk by chunk (its progress shows on the page) and
+# skips customers who already have a statement, so a second delivery adds nothing.
 @shared_task(
-    name="customers.sales_tasks.generate_statements", soft_time_limit=3600, time_limit=3720
+    base=OutboxTask,
+    outbox_atomic=False,
+    name="customers.sales_tasks.generate_statements",
+    soft_time_limit=3600,
+    time_limit=3720,
 )
 def generate_statements(kind: str, period_start: str) -> dict:
     """Started from the statements page for one period (runs in the background)."""

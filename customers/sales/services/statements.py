@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
+from crm.core import outbox
 from crm.core.config import fiducia
 from customers.records.models import (
     Customer,
@@ -80,6 +81,16 @@ def eligible(kind: str):
 
 
 # ---- generation -----------------------------------------------------------------------------
+
+# By name: customers.sales.tasks imports this module, not the other way round.
+GENERATE_TASK = "customers.sales_tasks.generate_statements"
+
+
+def statements_generate_later(kind: str, period_start: datetime.date) -> None:
+    """Check the period and record its generation for the background (crm.core.outbox): the
+    request never waits on the broker."""
+    period_bounds(kind, period_start)
+    outbox.enqueue(GENERATE_TASK, kind, period_start.isoformat())
 
 
 def statements_generate(

@@ -46,14 +46,11 @@ def statement_list(request):
 @require_POST
 @requires("customers.add_statement")
 def statement_generate(request):
-    from customers.sales.tasks import generate_statements
-
     form = GenerateForm(request.POST)
     if form.is_valid():
         with refusal_in_messages(request):
-            statements.period_bounds(form.cleaned_data["kind"], form.cleaned_data["period_start"])
-            generate_statements.delay(
-                form.cleaned_data["kind"], form.cleaned_data["period_start"].isoformat()
+            statements.statements_generate_later(
+                form.cleaned_data["kind"], form.cleaned_data["period_start"]
             )
             messages.success(request, _("Statement generation started in the background."))
     else:
