@@ -96,7 +96,7 @@ def ensure_reference_data():
     from crm.calendar import load_official_year, missing_years
 
     if not SlaProfile.objects.exists():
-        for migration in ("0002_default_codes_and_profiles", "0008_sla_profile_per_jurisdiction"):
+        for migration in ("0002_default_codes_and_profiles", "0009_sla_profile_per_jurisdiction"):
             importlib.import_module(f"complaints.migrations.{migration}").seed(apps, None)
     for year in missing_years([2025, 2026]):
         load_official_year(year)
