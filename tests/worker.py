@@ -182,8 +182,21 @@ def private_redis(transactional_db):
 def worker_thread():
     """A solo-pool worker thread on the app's current broker."""
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
 
     from crm.celery import app
 
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-        yield worker
+    def close_thread_connections(**_kwargs):
+        # Tasks run in the worker's thread; its database connections would otherwise outlive
+        # the test and keep PostgreSQL from dropping the test database at the end.
+        if threading.current_thread() is not threading.main_thread():
+            connections.close_all()
+
+    task_postrun.connect(close_thread_connections, weak=False)
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+        ) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_thread_connections)
