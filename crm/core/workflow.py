@@ -95,11 +95,10 @@ class Workflow:
         """The audit action of a move to `target` (set-based movers write the same one)."""
         return f"{self.audit_entity}.{target}"
 
-    def action_labels(self, entity_label, *extra_targets) -> dict[str, Any]:
-        """{audit action: "Complaint: accepted"} for every move of the table (and
-        `extra_targets`, statuses reached outside it), for `crm.audit.labels.register_actions`.
-        """
-        targets = {t.target for t in self.table} | {str(t) for t in extra_targets}
+    def action_labels(self, entity_label) -> dict[str, Any]:
+        """{audit action: "Complaint: Accepted"} for every move of the table, for
+        `crm.audit.labels.register_actions`."""
+        targets = {t.target for t in self.table}
         label_of = lazy(self.label_of, str)  # registered at start-up, read in the user's language
         return {
             self.audit_action(t): format_lazy(

@@ -1,6 +1,6 @@
 from django import template
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,7 @@ class PageTitleNode(template.Node):
         # The block renders escaped already; strip() would drop the mark and escape it twice.
         page = mark_safe(self.nodelist.render(context).strip())  # noqa: S308
         site = _("Fiducia CRM")
-        return format_html("{} · {}", page, site) if page else str(site)
+        return format_html("{} · {}", page, site) if page else conditional_escape(site)
 
 
 @register.tag
