@@ -8,6 +8,11 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self):
         from crm.accounts import roles
+        from crm.audit.labels import register_actions
+
+        from .audit_labels import actions
+
+        register_actions(actions())
 
         p = "complaints."
         front_line = [

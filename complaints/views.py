@@ -1,7 +1,6 @@
 """Thin views: parse input, call a selector or service, render. Complaints outside the user's
 scope answer 404."""
 
-import datetime
 import json
 
 from django.conf import settings
@@ -16,12 +15,13 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
+from crm.calendar import add_months
 from crm.core.access import NotFound
 from crm.ui.forms import SERVICE_REFUSALS, refusal_in_messages, refusal_on_form, service_error_text
 from crm.ui.pagination import keyset_page, query_without_cursor
 from customers.records.access import access_customer
 
-from . import selectors, services
+from . import charts, selectors, services
 from .access import access_attachment, access_complaint, access_notice, complaints_for
 from .forms import (
     AssignForm,
@@ -503,42 +503,12 @@ def customer_panel(request, customer_pk):
 def _period(request):
     form = StatsForm(request.GET or None)
     today = timezone.localdate()
-    start, end = today.replace(day=1) - datetime.timedelta(days=335), today
-    start = start.replace(day=1)
+    # The last twelve months, this one included (a fixed day count gave 13 in some months).
+    start, end = add_months(today.replace(day=1), -11), today
     if form.is_bound and form.is_valid():
         start = form.cleaned_data.get("start") or start
         end = form.cleaned_data.get("end") or end
     return form, start, end
-
-
-def _bar(title, rows, value="n"):
-    return {
-        "title": {"text": title, "textStyle": {"fontSize": 13}},
-        "tooltip": {"trigger": "axis"},
-        "grid": {"left": 110, "right": 20, "top": 35, "bottom": 20},
-        "xAxis": {"type": "value"},
-        "yAxis": {"type": "category", "inverse": True, "data": [r["label"] for r in rows]},
-        "series": [{"type": "bar", "data": [r[value] for r in rows]}],
-    }
-
-
-def _months_chart(rows):
-    return {
-        "tooltip": {"trigger": "axis"},
-        "legend": {"data": [_("Received"), _("Breach rate %")]},
-        "grid": {"left": 50, "right": 50, "top": 40, "bottom": 30},
-        "xAxis": {"type": "category", "data": [r["label"] for r in rows]},
-        "yAxis": [{"type": "value", "name": _("Received")}, {"type": "value", "name": "%"}],
-        "series": [
-            {"name": _("Received"), "type": "bar", "data": [r["n"] for r in rows]},
-            {
-                "name": _("Breach rate %"),
-                "type": "line",
-                "yAxisIndex": 1,
-                "data": [round(r["breach_rate"], 1) for r in rows],
-            },
-        ],
-    }
 
 
 @requires(STATS)
@@ -546,11 +516,11 @@ def stats(request):
     form, start, end = _period(request)
     data = selectors.statistics(request.user, start, end)
     g = data["groups"]
-    charts = {
-        "chart-months": _months_chart(g["month"]),
-        "chart-category": _bar(_("By business category"), g["business_category"][:12]),
-        "chart-cause": _bar(_("By cause"), g["cause"][:12]),
-        "chart-channel": _bar(_("By channel"), g["channel"][:12]),
+    chart_options = {
+        "chart-months": charts.months_chart(g["month"], start, end),
+        "chart-category": charts.bar(_("By business category"), g["business_category"][:12]),
+        "chart-cause": charts.bar(_("By cause"), g["cause"][:12]),
+        "chart-channel": charts.bar(_("By channel"), g["channel"][:12]),
     }
     return render(
         request,
@@ -558,7 +528,7 @@ def stats(request):
         {
             "form": form,
             "data": data,
-            "charts": charts,
+            "charts": chart_options,
             "tables": [
                 (key, title, g[key])
                 for key, title in (

@@ -8,7 +8,12 @@ class ComplianceConfig(AppConfig):
 
     def ready(self):
         from crm.accounts import roles
+        from crm.audit.labels import register_actions
         from crm.core.texts import register_texts
+
+        from .audit_labels import actions
+
+        register_actions(actions())
 
         from .texts import TEXTS
 

@@ -51,6 +51,14 @@ class DemoFeed:
 
 
 def seed_compliance(*, stdout, customers: int, users: dict) -> None:
+    _seed_signals_and_checks(stdout=stdout, users=users)
+    # The dashboard's mismatch tile reads the daily snapshot: fill it now rather than show
+    # "not counted yet" on a fresh demo until the nightly job has run.
+    refresh = suitability.mismatch_snapshot_refresh()
+    stdout.write(f"  compliance: {refresh.holdings} mismatched holdings counted")
+
+
+def _seed_signals_and_checks(*, stdout, users: dict) -> None:
     risk = users.get("risk1")
     approver = users.get("compliance1")
     if risk is None or approver is None:

@@ -57,6 +57,15 @@ class CustomersConfig(AppConfig):
 
         register_texts(*RECORDS_TEXTS)
 
+        from crm.audit.labels import register_actions
+        from customers.contacts import audit_labels as contacts_audit
+        from customers.records import audit_labels as records_audit
+        from customers.sales import audit_labels as sales_audit
+
+        register_actions(
+            {**records_audit.ACTIONS, **contacts_audit.ACTIONS, **sales_audit.actions()}
+        )
+
         from crm.core.downloads import register_download
         from crm.ui.registry import DemoSeeder, NavItem, register
         from customers.records.demo import seed_customers

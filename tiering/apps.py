@@ -8,6 +8,11 @@ class TieringConfig(AppConfig):
 
     def ready(self):
         from crm.accounts import roles
+        from crm.audit.labels import register_actions
+
+        from .audit_labels import ACTIONS
+
+        register_actions(ACTIONS)
 
         roles.grant_table(
             {

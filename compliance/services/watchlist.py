@@ -51,8 +51,10 @@ def watchlist_change_request(
             summary=_("Watch list: %(customer)s %(before)s → %(after)s")
             % {
                 "customer": customer.name,
-                "before": before or "—",
-                "after": action or _("remove"),
+                # The actions' labels, not their codes: the summary is what people read in the
+                # approvals queue and the audit log.
+                "before": WatchAction(before).label if before else "—",
+                "after": WatchAction(action).label if action else _("remove"),
             },
             reason=reason,
             target=customer,

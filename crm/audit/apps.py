@@ -25,6 +25,9 @@ class AuditConfig(AppConfig):
         from . import security
 
         security.connect()
+        from .labels import register_actions
+
+        register_actions(security.ACTION_LABELS)
         from crm.ui.registry import NavItem, register
 
         from .db_roles import grant_app_role

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from axes.helpers import get_client_ip_address
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from .services import record
 
@@ -23,6 +24,14 @@ LOGIN_FAILED = "security.login_failed"
 LOCKED_OUT = "security.locked_out"
 LOGOUT = "security.logout"
 ACCESS_REFUSED = "security.access_refused"
+
+ACTION_LABELS = {
+    LOGIN: _("Signed in"),
+    LOGIN_FAILED: _("Sign-in failed"),
+    LOCKED_OUT: _("Account locked out"),
+    LOGOUT: _("Signed out"),
+    ACCESS_REFUSED: _("Access refused"),
+}
 
 # Answers that refuse an object: 404 (missing or not yours, the same by design) and 403.
 REFUSED_STATUSES = (403, 404)

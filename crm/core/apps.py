@@ -9,6 +9,11 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from crm.accounts import roles
+        from crm.audit.labels import register_actions
+
+        from .audit_labels import ACTIONS
+
+        register_actions(ACTIONS)
 
         roles.grant_table(
             {

@@ -17,7 +17,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.audit.services import record
 
@@ -91,6 +94,18 @@ class Workflow:
     def audit_action(self, target) -> str:
         """The audit action of a move to `target` (set-based movers write the same one)."""
         return f"{self.audit_entity}.{target}"
+
+    def action_labels(self, entity_label) -> dict[str, Any]:
+        """{audit action: "Complaint: Accepted"} for every move of the table, for
+        `crm.audit.labels.register_actions`."""
+        targets = {t.target for t in self.table}
+        label_of = lazy(self.label_of, str)  # registered at start-up, read in the user's language
+        return {
+            self.audit_action(t): format_lazy(
+                gettext_lazy("{entity}: {event}"), entity=entity_label, event=label_of(t)
+            )
+            for t in targets
+        }
 
     def spec(self, obj, target, *, acting_user=None, expected=None) -> Transition:
         """The transition from `obj`'s status to `target`, or TransitionError /

@@ -36,7 +36,15 @@ COMPLETIONS = {
     "head1": {"CMP-AML": 6, "CMP-SUIT": 6, "SEC-INFO": 6},
 }
 TARGET_STAFF = ["rm1", "rm2", "rm3", "rm4", "lead1"]
-DEFAULT_TARGETS = {"new_customers": Decimal(20), "aum_growth": Decimal(5_000_000)}
+# A quarter's target for one RM when the previous quarter gives nothing to go by: what a branch
+# would set (a few new customers, a few million of AUM), not a round 10 for everything.
+DEFAULT_TARGETS = {
+    "new_customers": Decimal(6),
+    "aum_growth": Decimal(3_000_000),
+    "contacts_made": Decimal(30),
+    "prospects_converted": Decimal(2),
+}
+DEFAULT_COUNT_TARGET = Decimal(3)
 
 
 def seed_performance(*, stdout, customers: int, users: dict) -> None:
@@ -161,8 +169,9 @@ def _target_value(metric, achieved, index) -> Decimal:
     if metric.aggregate == "mean":  # a score (satisfaction 1–5): a little above the average
         return Decimal("4.5")
     if achieved and Decimal(str(achieved)) > 0:
-        return Decimal(str(achieved)) * Decimal("1.1") + index
-    return DEFAULT_TARGETS.get(metric.key, Decimal(10)) + index
+        # 5–25 % above last quarter, by staff member: some targets are met, some not.
+        return Decimal(str(achieved)) * (Decimal("1.05") + Decimal("0.05") * index)
+    return DEFAULT_TARGETS.get(metric.key, DEFAULT_COUNT_TARGET)
 
 
 def _round(value, metric) -> Decimal:

@@ -71,7 +71,32 @@ GIVEN = [
     "宇轩",
 ]
 REGIONS = ["310115", "310104", "110105", "110108", "440305", "330106", "320106", "510107"]
-CITIES = ["上海", "北京", "深圳", "杭州", "南京", "成都"]
+# Districts that belong to each city, with streets in them: an address never pairs a city
+# with another city's district (浦东新区 is in 上海, 南山区 in 深圳).
+CITY_DISTRICTS = {
+    "上海": {
+        "浦东新区": "世纪大道",
+        "黄浦区": "中山东一路",
+        "徐汇区": "漕溪北路",
+        "静安区": "南京西路",
+    },
+    "北京": {
+        "朝阳区": "建国路",
+        "海淀区": "中关村大街",
+        "西城区": "金融大街",
+        "东城区": "东长安街",
+    },
+    "深圳": {
+        "南山区": "科技南路",
+        "福田区": "深南大道",
+        "罗湖区": "人民南路",
+        "宝安区": "宝安大道",
+    },
+    "杭州": {"西湖区": "文三路", "上城区": "解放路", "滨江区": "江南大道", "拱墅区": "湖墅南路"},
+    "南京": {"鼓楼区": "中山北路", "建邺区": "江东中路", "玄武区": "珠江路", "秦淮区": "中华路"},
+    "成都": {"锦江区": "红星路", "武侯区": "人民南路", "青羊区": "西御街", "高新区": "天府大道"},
+}
+CITIES = list(CITY_DISTRICTS)
 INSTITUTIONS = [
     (InstitutionType.TRUST, "{city}国信信托有限责任公司"),
     (InstitutionType.TRUST, "{city}华鑫国际信托有限公司"),
@@ -110,6 +135,32 @@ def _resident_id(rnd: random.Random, birth: datetime.date) -> str:
 def _uscc(index: int) -> str:
     body = f"91{rnd_region(index)}{index:09d}"[:17]
     return body + uscc_check_char(body)
+
+
+def _address(rnd: random.Random, city: str) -> str:
+    district, street = rnd.choice(list(CITY_DISTRICTS[city].items()))
+    return f"{city}市{district}{street}{rnd.randint(1, 999)}号"
+
+
+def institution_name(ordinal: int) -> tuple[InstitutionType, str, str]:
+    """(type, name, city) of the `ordinal`-th demo institution; no two ordinals share a name.
+
+    The first len(INSTITUTIONS) × len(CITIES) are the head offices (every pattern in every
+    city, scattered by a fixed stride); later ones are their branch offices (分公司) in each of
+    the city's districts, then numbered branch offices, as real group companies have."""
+    heads = len(INSTITUTIONS) * len(CITIES)
+    # 7 is coprime with 60: consecutive ordinals visit different patterns and cities.
+    slot = (ordinal * 7) % heads if heads % 7 else ordinal % heads
+    itype, pattern = INSTITUTIONS[slot % len(INSTITUTIONS)]
+    city = CITIES[slot // len(INSTITUTIONS)]
+    name = pattern.format(city=city)
+    round_, districts = ordinal // heads, list(CITY_DISTRICTS[city])
+    if round_ == 0:
+        return itype, name, city
+    district = districts[(round_ - 1) % len(districts)].removesuffix("新区").removesuffix("区")
+    number = (round_ - 1) // len(districts)
+    suffix = f"{district}分公司" if number == 0 else f"{district}第{number + 1}分公司"
+    return itype, name + suffix, city
 
 
 def rnd_region(index: int) -> str:
@@ -168,15 +219,12 @@ def _seed_one(index, number, rms, products, today, months) -> None:
         number=number, owner=owner, branch_id=owner.branch_id, team_id=owner.team_id
     )
     if is_institution:
-        itype, pattern = INSTITUTIONS[rnd.randrange(len(INSTITUTIONS))]
+        itype, customer.name, city = institution_name(index // 5)
         customer.kind = CustomerKind.INSTITUTION
         customer.institution_type = itype
-        customer.name = pattern.format(city=rnd.choice(CITIES)) + (
-            "" if index < 50 else f"（{index}）"
-        )
         customer.uscc = _uscc(index + 1)
         customer.legal_representative = rnd.choice(SURNAMES) + rnd.choice(GIVEN)
-        customer.address = f"{rnd.choice(CITIES)}市金融街{rnd.randint(1, 300)}号"
+        customer.address = _address(rnd, city)
     else:
         birth = datetime.date(rnd.randint(1950, 2000), rnd.randint(1, 12), rnd.randint(1, 28))
         customer.kind = CustomerKind.INDIVIDUAL
@@ -188,7 +236,7 @@ def _seed_one(index, number, rms, products, today, months) -> None:
         customer.occupation = rnd.choice(OCCUPATIONS)
         customer.mobile = f"1{rnd.choice('3589')}{rnd.randint(0, 999_999_999):09d}"
         customer.email = f"client{index + 1}@example.cn"
-        customer.address = f"{rnd.choice(CITIES)}市{rnd.choice(['浦东新区', '朝阳区', '南山区'])}"
+        customer.address = _address(rnd, rnd.choice(CITIES))
         customer.id_expires_on = today + datetime.timedelta(days=rnd.randint(10, 3000))
     # A quarter of assessments expire within 30 days (valid 12 months).
     assessed_days_ago = rnd.randint(336, 364) if index % 4 == 0 else rnd.randint(10, 300)
@@ -230,7 +278,16 @@ def _seed_one(index, number, rms, products, today, months) -> None:
     ]
     Holding.objects.bulk_create(holdings)
     customer.aum = sum(h.market_value for h in holdings)
-    customer.save(update_fields=["aum"])
+    # Customers joined over the last few years (a book is not all new this quarter), and their
+    # balances drift gently month to month (a book grows a few per cent a quarter, not ±15 %).
+    # Institutions are long-standing relationships (a new one would swing a quarter's AUM
+    # growth by hundreds of millions); individuals join all the time.
+    joined_days_ago = rnd.randint(400 if is_institution else 20, 5 * 365)
+    customer.created_at = timezone.now() - datetime.timedelta(days=joined_days_ago)
+    customer.save(update_fields=["aum", "created_at"])
+    joined = timezone.localdate(customer.created_at).replace(day=1)
+    held_months = [m for m in months if m >= joined]
+    monthly_growth = rnd.uniform(-0.004, 0.012)
     for k, product in enumerate(held[:2]):
         signed = today - datetime.timedelta(days=rnd.randint(60, 700))
         matures = today + datetime.timedelta(
@@ -252,9 +309,11 @@ def _seed_one(index, number, rms, products, today, months) -> None:
             MonthlyAggregate(
                 customer=customer,
                 month=month,
-                average_balance=(customer.aum * Decimal(rnd.uniform(0.8, 1.1))).quantize(
-                    Decimal("0.01")
-                ),
+                average_balance=(
+                    customer.aum
+                    * Decimal((1 + monthly_growth) ** (age - len(held_months) + 1))
+                    * Decimal(rnd.uniform(0.99, 1.01))
+                ).quantize(Decimal("0.01")),
                 margin_balance=(customer.aum * Decimal("0.1")).quantize(Decimal("0.01")),
                 deposit_spread=Decimal("0.015"),
                 trade_count=rnd.randint(0, 30),
@@ -269,7 +328,7 @@ def _seed_one(index, number, rms, products, today, months) -> None:
                     Decimal("0.01")
                 ),
             )
-            for month in months
+            for age, month in enumerate(held_months)
         ]
     )
     assessed_at = timezone.make_aware(

@@ -56,7 +56,14 @@ PROSPECTS = [
     ("孙子涵", "individual", "prospect", Decimal("2000000"), "邀请参加客户沙龙"),
 ]
 WIN_REASON = "认可产品收益稳健、服务专业"
-COMMENTS = ["服务周到，讲解清楚", "响应及时", "希望多提供市场资讯", "非常满意", "等待时间稍长"]
+# What a customer writes goes with the score they give: a 3 does not say "非常满意".
+COMMENTS_BY_SCORE = {
+    5: ["非常满意，客户经理专业周到", "讲解清楚，配置建议很有帮助", "响应及时，服务贴心"],
+    4: ["服务周到，讲解清楚", "响应及时", "整体满意，希望多提供市场资讯"],
+    3: ["服务一般，等待时间稍长", "讲解还可以，希望回访更及时", "基本满意，产品介绍不够详细"],
+    2: ["等待时间过长，沟通不够主动", "对产品风险说明不够清楚"],
+    1: ["非常不满意，问题一直没有解决"],
+}
 
 
 def seed_sales(*, stdout, customers: int, users: dict) -> None:
@@ -267,8 +274,8 @@ def _surveys(rnd):
                 customer=customer,
                 context="visit",
                 reference=f"demo-visit:{customer.pk}",
-                score=rnd.choice([3, 4, 4, 5, 5, 5]),
-                comment=rnd.choice(COMMENTS),
+                score=(score := rnd.choice([3, 4, 4, 5, 5, 5])),
+                comment=rnd.choice(COMMENTS_BY_SCORE[score]),
                 owner=customer.owner,
                 recorded_by=customer.owner,
             )

@@ -263,3 +263,13 @@ def test_auditor_reads_but_cannot_request_export(client, auditor_user, entries):
         client.post(reverse("compliance:audit-export-request"), {"reason": "x"}).status_code == 403
     )
     assert AuditExport.objects.count() == 0
+
+
+def test_request_summary_names_the_actions_in_words(pair):
+    requester, _approver = pair
+    customer = CustomerFactory(name="上海宏达实业集团有限公司")
+    change = watchlist.watchlist_change_request(
+        requester, customer, action="reduce", reason="逾期风险上升", review_on=REVIEW
+    )
+    summary = ApprovalRequest.objects.get(pk=change.approval_id).summary
+    assert "压缩" in summary and "reduce" not in summary

@@ -113,3 +113,30 @@ def test_customer_edit_page_in_chinese_shows_iso_dates(client, rm):
     assert 'lang="zh-hans"' in page or "保存" in page  # the page is the Chinese one
     assert _value(page, "birth_date") == "1980-03-09"
     assert _value(page, "id_expires_on") == "2027-01-27"
+
+
+def test_every_date_filter_of_a_list_page_is_a_native_date_input():
+    """List filters too (issue 20 item 7: the audit log's dates were plain text boxes)."""
+    import django_filters
+
+    _project_forms()  # imports every project module, so every FilterSet class exists
+    seen, todo = set(), [django_filters.FilterSet]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    dates = [
+        (f"{cls.__module__}.{cls.__name__}.{name}", f)
+        for cls in seen
+        if cls.__module__.startswith(PROJECT_PACKAGES)
+        for name, f in cls.base_filters.items()
+        if isinstance(f, django_filters.DateFilter | django_filters.DateTimeFilter)
+    ]
+    assert any(label.startswith("crm.audit.filters") for label, _f in dates)
+    wrong = [
+        label
+        for label, f in dates
+        if not isinstance(f.field.widget, NativeDateInput | NativeDateTimeInput)
+    ]
+    assert not wrong, wrong

@@ -208,3 +208,24 @@ def test_navigation_groups_pages_into_drop_downs(rm_client, monkeypatch):
     assert keys.index("lonely") < keys.index("multi")
     body = rm_client.get("/").content.decode()
     assert 'data-nav-group="multi"' in body and 'data-nav="two"' in body
+
+
+def test_browser_tab_reads_page_then_site(rm_client):
+    body = rm_client.get(reverse("customers:customer-list")).content.decode()
+    assert "<title>客户 · Fiducia 客户关系管理系统</title>" in body
+    rm_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = rm_client.get(reverse("customers:customer-list")).content.decode()
+    assert "<title>Customers · Fiducia CRM</title>" in body
+
+
+def test_title_without_a_page_name_is_the_site_alone_and_escaped_once():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    def render(block):
+        source = "{% load fiducia %}{% page_title %}" + block + "{% endpage_title %}"
+        with translation.override("en"):
+            return Template(source).render(Context({"name": "A & B"}))
+
+    assert render("") == "Fiducia CRM"
+    assert render("  {{ name }} ") == "A &amp; B · Fiducia CRM"

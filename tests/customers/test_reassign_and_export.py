@@ -152,7 +152,9 @@ def test_demo_seeder_is_idempotent(db):
     seed_customers(stdout=StringIO(), customers=12, users=users)
     counts = (Customer.objects.count(), MonthlyAggregate.objects.count())
     seed_customers(stdout=StringIO(), customers=12, users=users)
-    assert (Customer.objects.count(), MonthlyAggregate.objects.count()) == counts == (12, 156)
+    assert (Customer.objects.count(), MonthlyAggregate.objects.count()) == counts
+    # 12 customers, each with up to 13 months of figures (fewer if they joined since).
+    assert counts[0] == 12 and 12 <= counts[1] <= 156
     for customer in Customer.objects.all():
         if customer.uscc:
             validate_uscc(customer.uscc)

@@ -48,6 +48,8 @@ def test_rm_finds_by_pinyin_reveals_phone_and_compliance_sees_it(page, login):
     # The newest of the RM's rows (sign-ins and sign-outs are audited too).
     page.goto(f"{page.base_url}/audit/?actor={rm.username}&action=customer.")
     row = page.locator("#audit-table tbody tr").first
-    assert entry.action in row.inner_text()
+    # The action in words (issue 20 item 7); its code stays on the cell's title.
+    assert "查看个人信息明文" in row.inner_text()
+    assert row.locator(f'td[title="{entry.action}"]').count() == 1
     assert "客户来电核实身份" in row.inner_text()
     screenshot(page, "audit-log-reveal")

@@ -1,5 +1,8 @@
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from crm.ui import formatting
 from crm.ui.registry import panels_for
@@ -12,6 +15,31 @@ register.filter("mask_id", formatting.mask_id_number)
 register.filter("mask_phone", formatting.mask_phone)
 register.filter("mask_email", formatting.mask_email)
 register.filter("mask_account", formatting.mask_account)
+
+
+class PageTitleNode(template.Node):
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context):
+        # The block renders escaped already; strip() would drop the mark and escape it twice.
+        page = mark_safe(self.nodelist.render(context).strip())  # noqa: S308
+        site = _("Fiducia CRM")
+        return format_html("{} · {}", page, site) if page else conditional_escape(site)
+
+
+@register.tag
+def page_title(parser, token):
+    """`{% page_title %}{% block title %}{% endblock %}{% endpage_title %}`: "page · site".
+
+    A template cannot test whether a child filled a block (`self.title` is Jinja, never set in
+    Django), so the tag renders the block and adds the separator only when it says something.
+    """
+    nodelist = parser.parse(("endpage_title",))
+    parser.delete_first_token()
+    return PageTitleNode(nodelist)
 
 
 @register.filter
