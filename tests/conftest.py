@@ -100,6 +100,17 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids repeat between tests (SQLite reuses them after a
+    rollback), and a user's cached roles must not outlive the test that made them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager(settings):
     """Tasks run inline in tests, except the real-worker test (tests/crm/test_celery_worker.py)."""
     from crm.celery import app
