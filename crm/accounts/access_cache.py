@@ -43,7 +43,7 @@ class AccessFacts:
 
 def access_facts(user) -> AccessFacts:
     """The user's roles, permissions and branch path: from the cache when fresh (no query),
-    otherwise from the database (three queries at most) and then cached."""
+    otherwise from the database (two queries) and then cached."""
     memo = user.__dict__.get("_access_facts")
     if memo is not None:
         return memo
@@ -65,22 +65,21 @@ def access_facts(user) -> AccessFacts:
 
 
 def _load(user) -> AccessFacts:
-    from .models import Branch
+    """Two queries: the permissions, and the roles with the branch path (one row per group)."""
+    from django.contrib.auth import get_user_model
 
     if user.is_superuser:
         perms = Permission.objects.all()
     else:
         perms = Permission.objects.filter(Q(user=user) | Q(group__user=user))
     pairs = perms.values_list("content_type__app_label", "codename").distinct()
-    branch_path = None
-    if user.branch_id:
-        branch_path = (
-            Branch.objects.filter(pk=user.branch_id).values_list("path", flat=True).first()
-        )
+    rows = list(
+        get_user_model().objects.filter(pk=user.pk).values_list("groups__name", "branch__path")
+    )
     return AccessFacts(
-        roles=frozenset(user.groups.values_list("name", flat=True)),
+        roles=frozenset(name for name, _path in rows if name is not None),
         permissions=frozenset(f"{app}.{codename}" for app, codename in pairs),
-        branch_path=branch_path,
+        branch_path=rows[0][1] if rows else None,
     )
 
 

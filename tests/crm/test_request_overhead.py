@@ -129,7 +129,7 @@ def test_a_moved_branch_head_gets_the_new_branch_scope(head, branch):
 
 def test_the_access_facts_are_read_once_then_cached(rm, django_assert_num_queries):
     fresh = type(rm).objects.get(pk=rm.pk)
-    with django_assert_num_queries(3):  # permissions, branch path, roles
+    with django_assert_num_queries(2):  # permissions; roles with the branch path
         access_facts(fresh)
     again = type(rm).objects.get(pk=rm.pk)
     with django_assert_num_queries(0):
