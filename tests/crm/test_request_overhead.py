@@ -40,10 +40,10 @@ def test_a_signed_in_page_costs_one_query_with_cached_sessions(
 
 @pytest.mark.parametrize("who", ["rm", "lead", "compliance"])
 def test_with_database_sessions_the_session_read_is_the_only_other_query(
-    request, client, django_assert_num_queries, who
+    request, client, settings, django_assert_num_queries, who
 ):
-    # The embedded default (no CACHE_URL) keeps sessions in the database.
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    # The embedded default (no CACHE_URL) keeps sessions in the database (test_settings.py).
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     client.force_login(request.getfixturevalue(who))
     client.get(HOME)
     with django_assert_num_queries(2) as captured:
