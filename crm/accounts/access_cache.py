@@ -118,11 +118,12 @@ def membership_changed(sender, instance, action, reverse, **kwargs):
 
 
 def connect_signals() -> None:
+    from django.apps import apps
     from django.contrib.auth import get_user_model
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from .models import Branch
-
+    # By name: models.py asks this module for the roles, so importing it back would be a cycle.
+    Branch = apps.get_model("accounts", "Branch")
     User = get_user_model()
     for signal in (post_save, post_delete):
         signal.connect(user_changed, sender=User, dispatch_uid="fiducia-access-user")

@@ -70,9 +70,9 @@ class SessionActivityMiddleware:
     """The idle timeout without a write per request (issue 21). The session's expiry moves to
     "now + SESSION_COOKIE_AGE" whenever it is saved; instead of saving every request, save
     when the data changed anyway or when the last save for activity is older than a tenth of
-    the timeout. A user active at least that often keeps their session; an idle one loses it
-    between 0.9 and 1 timeout after their last request. Sits after SessionMiddleware, so it
-    marks the session before SessionMiddleware decides whether to save it."""
+    the timeout. An idle session thus ends between 0.9 and 1 timeout after its last request
+    (27 to 30 minutes by default). Sits after SessionMiddleware, so it marks the session
+    before SessionMiddleware decides whether to save it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
