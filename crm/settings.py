@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "crm.accounts.middleware.SessionActivityMiddleware",  # extends the idle window, not each time
     "crm.ui.language.LocaleMiddleware",  # Django's, plus LANGUAGE_FROM_BROWSER
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -148,6 +149,13 @@ for _database in DATABASES.values():
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+_SHARED_CACHE = bool(env("CACHE_URL", default=""))
+# Each user's roles, permissions and branch path (crm/accounts/access_cache.py). Changes
+# invalidate them at once in a shared cache; in per-process memory (no CACHE_URL) another
+# process notices only when its entry expires, hence the short default there.
+FIDUCIA_ACCESS_CACHE_SECONDS = env.int(
+    "FIDUCIA_ACCESS_CACHE_SECONDS", default=3600 if _SHARED_CACHE else 30
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -175,9 +183,19 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
-# Sessions end after 30 idle minutes and when the browser closes.
+# Sessions end after 30 idle minutes and when the browser closes. They are read from the cache
+# (and written through to the database) when CACHE_URL names a shared one; per-process memory
+# would let a signed-out session live on in the other processes, so without it they stay in the
+# database. A session is saved when its data changes, or by SessionActivityMiddleware when its
+# last-activity stamp is older than a tenth of the idle timeout, not on every request: it then
+# ends 27 to 30 minutes after the last request.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if _SHARED_CACHE
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 

@@ -100,6 +100,17 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids repeat between tests (SQLite reuses them after a
+    rollback), and a user's cached roles must not outlive the test that made them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager(settings):
     """Tasks run inline in tests, except the real-worker test (tests/crm/test_celery_worker.py)."""
     from crm.celery import app
@@ -157,10 +168,10 @@ def page(browser, live_server):
 def login(page):
     """login(user) fills the real login form in the browser, then checks who is logged in.
 
-    To switch users, call logout(page) first. Clearing the browser's cookies is not enough: every
-    response sets the session cookie again (SESSION_SAVE_EVERY_REQUEST), so an htmx request still
-    in flight from the last page (the notification bell, the saved filters) can put the previous
-    user's cookie back, and the login view (redirect_authenticated_user) then sends the browser
+    To switch users, call logout(page) first. Clearing the browser's cookies is not enough: a
+    response that saves the session sets its cookie again (on a change, and every few minutes to
+    extend the idle window), so an htmx request still in flight from the last page (the
+    notification bell, the saved filters) can put the previous user's cookie back, and the login view (redirect_authenticated_user) then sends the browser
     home as that user instead of showing the form or logging the new user in."""
 
     def _login(user, password="pw-Fiducia-2026"):

@@ -46,6 +46,13 @@ def scope_of(user) -> Scope:
     return scope
 
 
+def branch_path(user) -> str:
+    """The materialised path of the user's branch, from the access cache (no query)."""
+    from .access_cache import access_facts
+
+    return access_facts(user).branch_path or ""
+
+
 def is_read_only(user) -> bool:
     """Auditors read everything and change nothing."""
     return user.has_role(roles.AUDITOR) and not user.is_superuser and len(user.role_names) == 1
@@ -78,7 +85,7 @@ def book_filter(
         return own
     if scope is Scope.TEAM:
         return own | Q(**{f"{team}_id": user.team_id})
-    subtree = Branch.objects.filter(path__startswith=user.branch.path).values("pk")
+    subtree = Branch.objects.filter(path__startswith=branch_path(user)).values("pk")
     return own | Q(**{f"{branch}_id__in": subtree})
 
 
@@ -103,7 +110,7 @@ def staff_filter(user) -> Q:
     if scope is Scope.ALL:
         return Q(is_active=True) & ~read_only_filter()
     if scope is Scope.BRANCH:
-        subtree = Branch.objects.filter(path__startswith=user.branch.path).values("pk")
+        subtree = Branch.objects.filter(path__startswith=branch_path(user)).values("pk")
         return Q(is_active=True, branch_id__in=subtree) & ~read_only_filter()
     if scope is Scope.TEAM:
         return Q(is_active=True, team_id=user.team_id) & ~read_only_filter()
@@ -127,7 +134,7 @@ def line_filter(user, *, staff: str) -> Q:
     if scope is Scope.BRANCH:
         # Branches are a materialised path: the staff member's branch lies in the head's subtree
         # exactly when the head's branch is that branch or one above it.
-        subtree = Branch.objects.filter(path__startswith=user.branch.path).values("pk")
+        subtree = Branch.objects.filter(path__startswith=branch_path(user)).values("pk")
         return Q(**{f"{staff}__branch_id__in": subtree}) & ~Q(**{staff: user})
     if scope is Scope.TEAM:
         return Q(**{f"{staff}__team_id": user.team_id}) & ~Q(**{staff: user})

@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and access")
 
     def ready(self):
-        from . import roles
+        from . import access_cache, roles
 
         roles.grant_table(
             {
@@ -19,3 +19,5 @@ class AccountsConfig(AppConfig):
         )
         # Permissions exist only after every app has migrated, so role grants are synced then.
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="fiducia-sync-roles")
+        # Roles, permissions and branch paths are cached per user; changes invalidate them.
+        access_cache.connect_signals()

@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.urls import Resolver404, resolve
@@ -57,4 +59,37 @@ class NoStoreMiddleware:
         match = getattr(request, "resolver_match", None)
         if match is not None and not keeps_no_personal_data(match):
             patch_cache_control(response, no_store=True)
+        return response
+
+
+# The session key holding when the session was last saved for activity (epoch seconds).
+ACTIVITY_KEY = "_fiducia_active_at"
+
+
+class SessionActivityMiddleware:
+    """The idle timeout without a write per request (issue 21). The session's expiry moves to
+    "now + SESSION_COOKIE_AGE" whenever it is saved; instead of saving every request, save
+    when the data changed anyway or when the last save for activity is older than a tenth of
+    the timeout. An idle session thus ends between 0.9 and 1 timeout after its last request
+    (27 to 30 minutes by default). Sits after SessionMiddleware, so it marks the session
+    before SessionMiddleware decides whether to save it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty():
+            return response  # no session, or signed out: nothing to keep alive
+        now = int(time.time())
+        if session.modified:
+            session[ACTIVITY_KEY] = now  # saved anyway
+            return response
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return response  # only a signed-in session has an idle timeout to extend
+        stamp = session.get(ACTIVITY_KEY)
+        if not isinstance(stamp, int) or now - stamp >= settings.SESSION_COOKIE_AGE // 10:
+            session[ACTIVITY_KEY] = now
         return response

@@ -114,7 +114,12 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self) -> frozenset[str]:
-        return frozenset(self.groups.values_list("name", flat=True))
+        # From the per-user access cache (crm/accounts/access_cache.py): no query per request.
+        # Code that changes the groups drops this property to reread them; the facts go too.
+        from .access_cache import access_facts
+
+        self.__dict__.pop("_access_facts", None)
+        return access_facts(self).roles
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_names.intersection(roles))

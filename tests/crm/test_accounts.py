@@ -73,7 +73,9 @@ def test_four_failures_then_success_resets_the_counter(client, rm_user):
 
 def test_session_expires_after_idle_time_and_on_browser_close():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    # Not saved on every request: SessionActivityMiddleware extends the idle window instead.
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert "crm.accounts.middleware.SessionActivityMiddleware" in settings.MIDDLEWARE
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
     assert settings.SESSION_COOKIE_HTTPONLY is True
 

@@ -16,7 +16,9 @@ PROBE = (
     "'host': s.DATABASES['default'].get('HOST', ''), 'debug': s.DEBUG,"
     "'broker': s.CELERY_BROKER_URL, 'secure_cookie': getattr(s, 'SESSION_COOKIE_SECURE', False),"
     "'language': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE,"
-    "'broker_options': getattr(s, 'CELERY_BROKER_TRANSPORT_OPTIONS', {})}))"
+    "'broker_options': getattr(s, 'CELERY_BROKER_TRANSPORT_OPTIONS', {}),"
+    "'sessions': s.SESSION_ENGINE, 'cache': s.CACHES['default']['BACKEND'],"
+    "'access_seconds': s.FIDUCIA_ACCESS_CACHE_SECONDS}))"
 )
 SETTINGS_ENV = (
     "DATABASE_URL",
@@ -31,6 +33,8 @@ SETTINGS_ENV = (
     "ALLOWED_HOSTS",
     "CELERY_BROKER_URL",
     "EMAIL_URL",
+    "CACHE_URL",
+    "FIDUCIA_ACCESS_CACHE_SECONDS",
     # Set by the browser-test fixture in this process; a deployment must never have it.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
@@ -72,6 +76,16 @@ def test_embedded_default_is_sqlite_and_filesystem_broker():
         assert Path(folders[key]).is_relative_to(ROOT / "var" / "celery"), key
     assert s["language"] == "zh-hans"
     assert s["tz"] == "Asia/Shanghai"
+
+
+def test_sessions_come_from_a_shared_cache_only():
+    # Per-process memory would let a signed-out session live on in the other processes.
+    s = _settings()
+    assert s["sessions"] == "django.contrib.sessions.backends.db"
+    assert s["cache"].endswith("LocMemCache") and s["access_seconds"] == 30
+    s = _settings(CACHE_URL="redis://cache.internal:6379/1")
+    assert s["sessions"] == "django.contrib.sessions.backends.cached_db"
+    assert s["cache"].endswith("RedisCache") and s["access_seconds"] == 3600
 
 
 def test_database_url_selects_postgresql():

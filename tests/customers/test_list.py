@@ -76,11 +76,12 @@ def test_list_query_count_is_fixed(as_user, lead, rm_a, rm_b, django_assert_max_
     for owner in (rm_a, rm_b):
         CustomerFactory.create_batch(size, owner=owner)
     client = as_user(lead)
-    client.get(reverse("customers:customer-list"))  # warm the session
-    with django_assert_max_num_queries(10):
+    client.get(reverse("customers:customer-list"))  # warm the session and the access cache
+    # 10 each before the fixed overhead fell from 7 queries to 2 (issue 21).
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("customers:customer-list"), {"q": "zw", "kind": "individual"})
     assert response.status_code == 200
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("customers:customer-list"))
     assert len(response.context["page"]) == min(2 * size, 50)
 
@@ -88,7 +89,8 @@ def test_list_query_count_is_fixed(as_user, lead, rm_a, rm_b, django_assert_max_
 def test_list_query_count_as_rm(as_user, rm_a, django_assert_max_num_queries):
     CustomerFactory.create_batch(30, owner=rm_a)
     client = as_user(rm_a)
-    with django_assert_max_num_queries(10):
+    client.get(reverse("customers:customer-list"))  # warm the session and the access cache
+    with django_assert_max_num_queries(4):  # 10 before issue 21
         client.get(reverse("customers:customer-list"), {"sort": "-aum"})
 
 
@@ -103,7 +105,8 @@ def test_360_query_count(as_user, rm_a, mine, django_assert_max_num_queries):
         MonthlyAggregateFactory(customer=mine, month=month)
         month = (month - datetime.timedelta(days=1)).replace(day=1)
     client = as_user(rm_a)
-    with django_assert_max_num_queries(15):
+    client.get(reverse("customers:customer-list"))  # warm the session and the access cache
+    with django_assert_max_num_queries(10):  # 15 before issue 21 cut the fixed overhead by 5
         response = client.get(reverse("customers:customer-detail", args=[mine.pk]))
     assert response.status_code == 200
     body = response.content.decode()

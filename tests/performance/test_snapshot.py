@@ -268,6 +268,7 @@ def test_pages_run_a_fixed_number_of_queries(org, as_user):
     services.refresh_figures(years=[2025])
     client = as_user(org.head)
     drill = reverse("performance:staff-detail", args=[org.rm_a1.pk])
+    client.get(DASHBOARD)  # fills the access cache and stamps the session (issue 21)
     small = (
         _count(client, DASHBOARD + "?period=2025Q2"),
         _count(client, DASHBOARD + "?period=2025"),
@@ -275,6 +276,7 @@ def test_pages_run_a_fixed_number_of_queries(org, as_user):
         _count(client, drill + "?period=2025"),  # 12 months of trend, not 3
     )
     _grow(org, 12)
+    client.get(DASHBOARD)  # new staff rows may have made the cached access stale
     large = (
         _count(client, DASHBOARD + "?period=2025Q2"),
         _count(client, DASHBOARD + "?period=2025"),
@@ -283,7 +285,7 @@ def test_pages_run_a_fixed_number_of_queries(org, as_user):
     )
     assert small == large
     assert small[0] == small[1] and small[2] == small[3]
-    assert max(large) <= 10, large
+    assert max(large) <= 5, large  # 10 before the fixed overhead fell from 7 queries to 2
 
 
 def test_drill_down_training_matches_the_report(org):
