@@ -1,4 +1,8 @@
+from celery.schedules import ParseException
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat.admin import CrontabScheduleAdmin
+from django_celery_beat.models import CrontabSchedule
 
 from .admin_mixins import ReadOnlyAdminMixin
 from .models import ApprovalRequest, CalendarDay, CalendarYear, Notification
@@ -35,3 +39,19 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# django-celery-beat's crontab admin shows the schedule in words; for a refused value such as a
+# negative minute, celery raises a ParseException the library does not catch, and the form
+# with its errors answered 500. The importing above registered the library's admin first.
+admin.site.unregister(CrontabSchedule)
+
+
+@admin.register(CrontabSchedule)
+class CrontabAdmin(CrontabScheduleAdmin):
+    @admin.display(description=_("schedule in words"))
+    def human_readable(self, obj):
+        try:
+            return obj.human_readable
+        except ParseException:
+            return "—"
