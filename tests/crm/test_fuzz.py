@@ -336,12 +336,26 @@ def test_no_crafted_request_gets_a_500(rm, lead, compliance, world, record_prope
     _report(fuzzer, fields, record_property, capsys, "pages of three roles and anonymous")
 
 
+# Add pages that take about a second each to render (measured on PostgreSQL under load): the
+# budget of the test would go to them alone. Activities and channels are fuzzed through the
+# app's own forms; the other celery-beat schedules share the crontab page's form handling.
+ADMIN_SLOW = {
+    "admin:customers_activity_add",
+    "admin:customers_channel_add",
+    "admin:django_celery_beat_clockedschedule_add",
+    "admin:django_celery_beat_solarschedule_add",
+    "admin:django_celery_beat_intervalschedule_add",
+    "admin:django_celery_beat_periodictask_add",
+}
+
+
 def _admin_add_routes():
     from django.contrib import admin
 
     for model in admin.site._registry:
         name = f"admin:{model._meta.app_label}_{model._meta.model_name}_add"
-        yield name, reverse(name), None
+        if name not in ADMIN_SLOW:
+            yield name, reverse(name), None
 
 
 def test_no_crafted_admin_add_form_gets_a_500(world, admin_user, record_property, capsys):
@@ -349,5 +363,5 @@ def test_no_crafted_admin_add_form_gets_a_500(world, admin_user, record_property
     fuzzer = _Fuzzer({"superuser": admin_user}, world)
     targets = [t for t in fuzzer.targets(_admin_add_routes()) if t[1] == "post"]
     assert len(targets) > 10
-    fields = _fuzz(fuzzer, targets, examples=2)  # admin pages are slow to render
+    fields = _fuzz(fuzzer, targets, examples=1)  # admin pages are slow to render
     _report(fuzzer, fields, record_property, capsys, "admin add forms")
