@@ -336,7 +336,7 @@ def test_no_crafted_request_gets_a_500(rm, lead, compliance, world, record_prope
     _report(fuzzer, fields, record_property, capsys, "pages of three roles and anonymous")
 
 
-# Add pages that take about a second each to render (measured on PostgreSQL under load): the
+# Add pages that took seconds each to render (measured on PostgreSQL under load; not looked into): the
 # budget of the test would go to them alone. Activities and channels are fuzzed through the
 # app's own forms; the other celery-beat schedules share the crontab page's form handling.
 ADMIN_SLOW = {
