@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.core.access import MAX_ID
-from crm.ui.forms import date_in_range
+from crm.ui.forms import DateField, DateTimeField
 from crm.ui.widgets import NativeDateInput, NativeDateTimeInput
 from customers.records.models import Product
 
@@ -59,7 +59,7 @@ class IntakeForm(forms.Form):
     channel = forms.ModelChoiceField(
         label=pgettext_lazy("complaint", "Channel"), queryset=Channel.objects.filter(is_active=True)
     )
-    received_at = forms.DateTimeField(label=_("Received at"), widget=NativeDateTimeInput())
+    received_at = DateTimeField(label=_("Received at"), widget=NativeDateTimeInput())
     business_category = forms.ModelChoiceField(
         label=_("Business category"), queryset=BusinessCategory.objects.filter(is_active=True)
     )
@@ -167,18 +167,18 @@ class ProfileForm(forms.Form):
 
 class PauseForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=ClockPause.Reason.choices)
-    started_on = forms.DateField(label=_("Paused from"), widget=NativeDateInput())
+    started_on = DateField(label=_("Paused from"), widget=NativeDateInput())
     note = forms.CharField(label=_("Note"), required=False)
 
 
 class ResumeForm(forms.Form):
-    ended_on = forms.DateField(label=_("Resumed on"), widget=NativeDateInput())
+    ended_on = DateField(label=_("Resumed on"), widget=NativeDateInput())
     new_facts = forms.BooleanField(label=_("New facts: restart the period"), required=False)
     note = forms.CharField(label=_("Note"), required=False)
 
 
 class NewFactsForm(forms.Form):
-    on = forms.DateField(label=_("New facts received on"), widget=NativeDateInput())
+    on = DateField(label=_("New facts received on"), widget=NativeDateInput())
     note = forms.CharField(label=_("What is new"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -301,17 +301,15 @@ class NamedStaffForm(forms.Form):
 
 
 class StatsForm(forms.Form):
-    start = forms.DateField(
+    start = DateField(
         label=_("From"),
         widget=NativeDateInput(),
         required=False,
-        validators=[date_in_range],
     )
-    end = forms.DateField(
+    end = DateField(
         label=_("To"),
         widget=NativeDateInput(),
         required=False,
-        validators=[date_in_range],
     )
 
     def clean(self):

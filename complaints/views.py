@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
 from crm.calendar import add_months
-from crm.core.access import NotFound
+from crm.core.access import NotFound, ids_among
 from crm.ui.forms import SERVICE_REFUSALS, refusal_in_messages, refusal_on_form, service_error_text
 from crm.ui.pagination import keyset_page, query_without_cursor
 from customers.records.access import access_customer
@@ -119,7 +119,7 @@ def queue_filters(request):
 def bulk(request):
     """Bulk actions on selected complaints; each action's permission is checked by its service,
     and complaints outside the user's scope are skipped."""
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = ids_among(request.POST.getlist("ids"))
     action = request.POST.get("action")
     back = reverse("complaints:complaint-queue") + (
         "?" + request.POST.get("query", "") if request.POST.get("query") else ""

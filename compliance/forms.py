@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.ui.forms import DateField
 from crm.ui.widgets import NativeDateInput
 from customers.records.access import customers_for
 from customers.records.models import Product
@@ -65,7 +66,7 @@ class SignalForm(_Crispy, forms.Form):
     customer = CustomerNumberField()
     kind = forms.ChoiceField(label=_("Kind"), choices=SignalKind.choices)
     severity = forms.TypedChoiceField(label=_("Severity"), choices=Severity.choices, coerce=int)
-    observed_on = forms.DateField(
+    observed_on = DateField(
         label=_("Date"),
         widget=NativeDateInput(),
         initial=timezone.localdate,
@@ -86,7 +87,7 @@ class SignalForm(_Crispy, forms.Form):
 class StepForm(forms.Form):
     kind = forms.ChoiceField(label=_("Step"), choices=DisposalStep.Kind.choices)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=get_user_model().objects.none())
-    due_on = forms.DateField(label=_("Due on"), widget=NativeDateInput())
+    due_on = DateField(label=_("Due on"), widget=NativeDateInput())
     outcome = forms.CharField(
         label=_("Outcome (leave empty to plan the step)"),
         required=False,
@@ -114,7 +115,7 @@ class WatchChangeForm(_Crispy, forms.Form):
         choices=[("", _("Remove from the list"))] + list(WatchAction.choices),
         required=False,
     )
-    review_on = forms.DateField(
+    review_on = DateField(
         label=_("Review on"),
         required=False,
         widget=NativeDateInput(),

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "crm.ui.errors.RefuseNulMiddleware",  # NUL in a parameter: 400, before any view reads it
 ]
 
 ROOT_URLCONF = "crm.urls"

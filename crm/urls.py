@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("crm.ui.urls")),
 ]
 
+handler400 = "crm.ui.errors.bad_request"
 handler403 = "crm.ui.errors.permission_denied"
 handler404 = "crm.ui.errors.page_not_found"
 handler500 = "crm.ui.errors.server_error"

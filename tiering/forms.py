@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.ui.forms import date_in_range
+from crm.ui.forms import DateField
 from crm.ui.widgets import NativeDateInput
 
 from .labels import VIP_LABELS, class_label
@@ -20,7 +20,7 @@ class OverrideForm(forms.Form):
         choices=[("", _("Keep the computed level")), *VIP_LABELS.items()],
         required=False,
     )
-    expires_on = forms.DateField(label=_("Valid until"), widget=NativeDateInput())
+    expires_on = DateField(label=_("Valid until"), widget=NativeDateInput())
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), min_length=4, max_length=1000
     )
@@ -81,9 +81,8 @@ class PolicyForm(forms.ModelForm):
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(
+    as_of = DateField(
         label=_("As of"),
         required=False,
         widget=NativeDateInput(),
-        validators=[date_in_range],
     )

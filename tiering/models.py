@@ -133,6 +133,13 @@ class TierPolicy(models.Model):
     def __str__(self):
         return f"v{self.version} {self.name}"
 
+    def clean(self):
+        # An emptied "custom weights" box arrives as None (JSON null); no weights is {}, and the
+        # column refuses NULL (the admin's add form answered 500).
+        if self.weights is None:
+            self.weights = {}
+        super().clean()
+
     @property
     def ladder(self) -> dict[str, Decimal]:
         return {

@@ -4,6 +4,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.admin_mixins import IdChoicesAdminMixin
+
 from .models import Branch, Team, User
 from .services import (
     permission_snapshot,
@@ -21,7 +23,7 @@ class BranchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(IdChoicesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "branch", "lead"]
     list_filter = ["branch"]
     search_fields = ["name"]
@@ -47,7 +49,7 @@ class _AuditedRightsMixin:
 
 
 @admin.register(User)
-class UserAdmin(_AuditedRightsMixin, BaseUserAdmin):
+class UserAdmin(IdChoicesAdminMixin, _AuditedRightsMixin, BaseUserAdmin):
     list_display = ["username", "display_name", "employee_no", "branch", "team", "is_active"]
     list_filter = ["is_active", "groups", "branch"]
     search_fields = ["username", "display_name", "employee_no"]
@@ -66,7 +68,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleAdmin(_AuditedRightsMixin, BaseGroupAdmin):
+class RoleAdmin(IdChoicesAdminMixin, _AuditedRightsMixin, BaseGroupAdmin):
     """Roles are groups; what a role may do is audited like a user's own rights."""
 
     def rights_snapshot(self, group):

@@ -30,6 +30,24 @@ def parse_id(pk) -> int:
     return value
 
 
+def parse_ids(values) -> list[int]:
+    """The distinct database ids among `values` (a bulk action's checkboxes), in order; NotFound
+    if any one cannot be an id: a selection is all or nothing, like the rows it names."""
+    return sorted({parse_id(value) for value in values})
+
+
+def ids_among(values) -> list[int]:
+    """The distinct database ids among `values`, leaving out those that cannot be one (for a
+    bulk action that skips what it cannot act on)."""
+    ids = set()
+    for value in values:
+        try:
+            ids.add(parse_id(value))
+        except NotFound:
+            continue
+    return sorted(ids)
+
+
 def access_in(queryset, pk, *, lock: bool = False):
     """The object with this id in `queryset` (already scoped), locked FOR UPDATE when `lock`."""
     if lock:

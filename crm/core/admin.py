@@ -1,8 +1,11 @@
+from celery.schedules import ParseException
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat.admin import CrontabScheduleAdmin
+from django_celery_beat.models import CrontabSchedule
 
 from crm.audit.services import record_many
 
@@ -136,3 +139,19 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             messages.WARNING if counts["failed"] else messages.INFO,
         )
         return super().changelist_view(request, {**(extra_context or {}), "outbox_counts": counts})
+
+
+# django-celery-beat's crontab admin shows the schedule in words; for a refused value such as a
+# negative minute, celery raises a ParseException the library does not catch, and the form
+# with its errors answered 500. The importing above registered the library's admin first.
+admin.site.unregister(CrontabSchedule)
+
+
+@admin.register(CrontabSchedule)
+class CrontabAdmin(CrontabScheduleAdmin):
+    @admin.display(description=_("schedule in words"))
+    def human_readable(self, obj):
+        try:
+            return obj.human_readable
+        except ParseException:
+            return "—"

@@ -2,10 +2,15 @@
 
 - ReadOnlyAdminMixin: rows the services write (history, audit, workflow records) that the admin
   only shows;
-- AuditedAdminMixin: admin edits leave an audit row, like changes made in the app.
+- AuditedAdminMixin: admin edits leave an audit row, like changes made in the app;
+- IdChoicesAdminMixin: relation fields refuse values that cannot be ids with a form error.
 """
 
+from django.contrib.admin.widgets import AutocompleteSelect
+
 from crm.audit.services import record
+from crm.core.access import ids_among
+from crm.ui.forms import IdMultipleChoiceField
 
 
 class ReadOnlyAdminMixin:
@@ -35,3 +40,29 @@ class AuditedAdminMixin:
             obj,
             after={"fields": form.changed_data},
         )
+
+
+class IdAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks the submitted value up to show it again beside the
+    form's error; only a value that can be an id is looked up ("abc" raised a ValueError and
+    2**70 an OverflowError there: a 500 instead of "select a valid choice")."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [str(pk) for pk in ids_among(value)], attr)
+
+
+class IdChoicesAdminMixin:
+    """Autocomplete and many-to-many fields of the admin's forms answer a crafted id ("abc",
+    2**70) with the form's "select a valid choice", never a 500 (SQLite cannot bind an integer
+    beyond 64 bits in the many-to-many check)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = IdAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", IdMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

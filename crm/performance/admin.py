@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from crm.audit.services import record as audit
+from crm.core.admin_mixins import IdChoicesAdminMixin
 from crm.ui.registry import metrics
 
 from . import services
@@ -33,7 +34,7 @@ class TargetForm(forms.ModelForm):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(IdChoicesAdminMixin, admin.ModelAdmin):
     form = TargetForm
     list_display = ["subject_display", "metric_key", "year", "quarter", "value", "updated_at"]
     list_filter = ["year", "quarter", "metric_key"]
@@ -83,7 +84,7 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingRecord)
-class TrainingRecordAdmin(admin.ModelAdmin):
+class TrainingRecordAdmin(IdChoicesAdminMixin, admin.ModelAdmin):
     list_display = ["user", "course", "attended_on", "completed_on", "score", "expires_on"]
     list_filter = ["course__kind", "course"]
     search_fields = ["user__username", "user__display_name", "course__title", "course__code"]

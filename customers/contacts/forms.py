@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from crm.ui.forms import IdMultipleChoiceField
+from crm.ui.forms import DateField, DateTimeField, IdMultipleChoiceField
 from crm.ui.widgets import NativeDateTimeInput
 from customers.contacts.models import Interaction, InteractionChannel, Purpose
 from customers.records.models import InstitutionContact
@@ -20,7 +20,7 @@ ATTACHMENT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx", ".tx
 
 class InteractionForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=InteractionChannel.choices)
-    occurred_at = forms.DateTimeField(
+    occurred_at = DateTimeField(
         label=_("Date and time"),
         widget=NativeDateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
@@ -106,4 +106,4 @@ class TaskReassignForm(forms.Form):
 
 class ManualTaskForm(forms.Form):
     title = forms.CharField(label=_("Task"), max_length=200)
-    due_on = forms.DateField(label=_("Due on"))
+    due_on = DateField(label=_("Due on"))

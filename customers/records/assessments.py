@@ -48,7 +48,7 @@ def risk_assessment_create(
                 _("At most %(n)d risk assessments in 12 months are allowed for one customer.")
                 % {"n": per_year}
             )
-        assessment = RiskAssessment.objects.create(
+        assessment = RiskAssessment(
             customer=locked,
             risk_class=risk_class,
             score=score,
@@ -56,6 +56,9 @@ def risk_assessment_create(
             valid_until=assessment_expires_on(today),
             assessed_by=acting_user,
         )
+        # The column's range check: a score beyond it is the user's error, not a 500.
+        assessment.full_clean()
+        assessment.save()
         before = {"risk_class": locked.risk_class, "risk_assessed_on": str(locked.risk_assessed_on)}
         locked.risk_class, locked.risk_assessed_on = risk_class, today
         locked.save(update_fields=["risk_class", "risk_assessed_on", "updated_at"])

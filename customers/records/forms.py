@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.forms import DateField
 from crm.ui.widgets import NativeDateInput
 from customers.records.models import Customer, CustomerKind
 from customers.records.selectors import assignable_staff
@@ -52,6 +53,7 @@ class CustomerForm(forms.ModelForm):
             "id_expires_on": NativeDateInput(),
             "birth_date": NativeDateInput(),
         }
+        field_classes = {"id_expires_on": DateField, "birth_date": DateField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,6 +146,7 @@ class InlineEditForm(forms.ModelForm):
         model = Customer
         fields = list(INLINE_FIELDS)
         widgets = {"id_expires_on": NativeDateInput()}
+        field_classes = {"id_expires_on": DateField}
 
     def __init__(self, *args, field: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
-from crm.core.access import NotFound
+from crm.core.access import NotFound, parse_ids
 from crm.core.duplicates import refuse_duplicate
 from crm.ui.formatting import mask_email, mask_phone
 from customers.records.access import access_customer, customers_for
@@ -216,7 +216,7 @@ def customers_reassign(acting_user, customer_ids: Iterable[int], new_owner, *, r
     """Move many customers at once (an RM leaves, a book is rebalanced). All or nothing: a
     customer outside the acting user's scope fails the whole request."""
     reason = _check_reassignment(acting_user, new_owner, reason)
-    ids = sorted({int(pk) for pk in customer_ids})
+    ids = parse_ids(customer_ids)
     if not ids:
         raise ValidationError(_("Select at least one customer."))
     with transaction.atomic():

@@ -126,6 +126,11 @@ class StatementRunAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [f.name for f in StatementRun._meta.fields]
 
+    def has_add_permission(self, request):
+        # Runs are made by statement generation (statements_generate); an add form of
+        # read-only fields could only save an empty run, which the database refuses.
+        return False
+
 
 @admin.register(Statement)
 class StatementAdmin(admin.ModelAdmin):

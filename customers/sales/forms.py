@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.forms import DateField, DateTimeField
 from crm.ui.widgets import NativeDateInput, NativeDateTimeInput
 from customers.records.access import customers_for
 from customers.records.selectors import assignable_staff
@@ -41,6 +42,7 @@ class ProspectForm(forms.ModelForm):
             "next_step_on",
         ]
         widgets = {"next_step_on": DATE}
+        field_classes = {"next_step_on": DateField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,7 +75,7 @@ class ProspectForm(forms.ModelForm):
 
 class NextStepForm(forms.Form):
     next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
-    next_step_on = forms.DateField(label=_("Due"), required=False, widget=DATE)
+    next_step_on = DateField(label=_("Due"), required=False, widget=DATE)
 
 
 class MoveForm(forms.Form):
@@ -141,6 +143,7 @@ class ActivityForm(forms.ModelForm):
             "starts_at": NativeDateTimeInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"starts_at": DateTimeField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -151,8 +154,8 @@ class ActivityForm(forms.ModelForm):
 
 
 class EvaluationForm(forms.Form):
-    period_start = forms.DateField(label=_("Period start"), widget=DATE)
-    period_end = forms.DateField(label=_("Period end"), widget=DATE)
+    period_start = DateField(label=_("Period start"), widget=DATE)
+    period_end = DateField(label=_("Period end"), widget=DATE)
     volume_score = forms.TypedChoiceField(label=_("Business volume"), choices=SCORES, coerce=int)
     quality_score = forms.TypedChoiceField(label=_("Customer quality"), choices=SCORES, coerce=int)
     compliance_score = forms.TypedChoiceField(label=_("Compliance"), choices=SCORES, coerce=int)
@@ -177,7 +180,7 @@ class SendForm(forms.Form):
 
 class GenerateForm(forms.Form):
     kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices)
-    period_start = forms.DateField(label=_("Period start"), widget=DATE)
+    period_start = DateField(label=_("Period start"), widget=DATE)
 
 
 class SurveyForm(forms.Form):

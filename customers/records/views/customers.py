@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import require, requires
-from crm.core.access import NotFound
+from crm.core.access import NotFound, parse_ids
 from crm.core.config import fiducia
 from crm.ui.forms import refusal_in_messages, refusal_on_form
 from crm.ui.pagination import capped_count, keyset_page, query_without_cursor
@@ -307,7 +307,7 @@ def reassign(request, pk):
 @require_POST
 def bulk_reassign(request):
     """From the list: the selected customers (checkboxes) to one RM, with a reason."""
-    ids = [int(v) for v in request.POST.getlist("customer") if v.isdigit()]
+    ids = parse_ids(request.POST.getlist("customer"))  # a crafted id is missing: 404
     form = ReassignForm(request.POST if "reason" in request.POST else None, user=request.user)
     customers = selectors.customers_by_ids(request.user, ids)  # NotFound unless all in the book
     if form.is_bound and form.is_valid():

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from crm.accounts.access import staff_filter
 from crm.accounts.permissions import require
 from crm.audit.services import record, record_rows
+from crm.core.access import ids_among
 from crm.core.duplicates import refuse_duplicate
 from customers.records.models import Customer, CustomerCoServer, FollowUpTask
 from customers.records.signals import staff_handover
@@ -118,7 +119,7 @@ def handover_assign(acting_user, plan, customer_ids, successor, *, note: str | N
     """Give the selected customers of the plan to `successor` (None: back to the default), and
     optionally set their handover note."""
     require(acting_user, PERM, message=DENIED)
-    ids = {int(pk) for pk in customer_ids}
+    ids = ids_among(customer_ids)  # ids not in the plan change nothing; crafted ones too
     if not ids:
         raise ValidationError(_("Select at least one customer."))
     with transaction.atomic():

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import require
 from crm.audit.services import record
-from crm.core.access import NotFound, parse_id
+from crm.core.access import NotFound, ids_among, parse_id
 from crm.core.duplicates import refuse_duplicate
 from crm.core.texts import stored
 from customers.records.models import FollowUpReason, FollowUpTask
@@ -183,7 +183,7 @@ def invitations_set_status(acting_user, activity: Activity, customer_ids, status
     require(acting_user, "customers.change_activityinvitation")
     if status not in ActivityInvitation.Status.values:
         raise ValidationError(_("Unknown invitation status."))
-    ids = {int(pk) for pk in customer_ids}
+    ids = ids_among(customer_ids)  # a crafted id is nobody invited
     if not ids:
         raise ValidationError(_("Select at least one customer."))
     with transaction.atomic():
