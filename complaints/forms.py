@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.core.access import MAX_ID
-from crm.ui.forms import DateField, DateTimeField
+from crm.ui.forms import DateField, DateTimeField, IdMultipleChoiceField
 from crm.ui.widgets import NativeDateInput, NativeDateTimeInput
 from customers.records.models import Product
 
@@ -288,7 +288,7 @@ class FastSelectMultiple(FastSelect, forms.SelectMultiple):
 
 
 class NamedStaffForm(forms.Form):
-    staff = forms.ModelMultipleChoiceField(
+    staff = IdMultipleChoiceField(
         label=_("Staff named in the complaint"),
         queryset=None,
         required=False,

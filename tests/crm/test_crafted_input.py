@@ -417,3 +417,20 @@ def test_a_nul_byte_in_a_parameter_is_a_bad_request(client, compliance, method, 
     assert response.status_code == 400
     assert "NUL" in response.content.decode()
     assert not AuditEntry.objects.filter(action="customer.exported").exists()
+
+
+@pytest.mark.parametrize("value", [str(2**63), str(2**70), "abc"])
+def test_naming_staff_with_a_crafted_id_is_a_form_error(client, make_user, value):
+    """Found by the fuzz test: the named-staff form asked SQLite for an id beyond 64 bits."""
+    from complaints.models import Complaint
+    from tests.complaints.factories import make_complaint
+
+    officer = make_user(roles.COMPLIANCE_OFFICER)
+    c = make_complaint(make_user(roles.RELATIONSHIP_MANAGER))
+    client.force_login(officer)
+    response = client.post(
+        reverse("complaints:complaint-named-staff", args=[c.pk]), {"staff": value}
+    )
+    assert response.status_code == 200
+    assert "staff" in response.context["form"].errors
+    assert not Complaint.objects.get(pk=c.pk).named_staff.exists()
