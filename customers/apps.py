@@ -70,7 +70,7 @@ class CustomersConfig(AppConfig):
             Panel(
                 "customer_360",
                 "timeline",
-                _("Timeline"),
+                _("Timeline: all activity"),
                 "customers:customer-timeline",
                 order=8,
                 width=12,

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from complaints.models import History, Notice
 from compliance.models import DisposalStep, RiskWarning
@@ -356,3 +357,14 @@ def test_interaction_kind_is_visible_text(rm, customer):
     (entry,) = timeline_page(rm, customer.pk, cursor=None, size=5)
     assert entry.kind == "contacts" and "面谈" in entry.text
     assert Interaction.objects.count() == 1
+
+
+def test_entries_read_in_the_readers_language(rm, customer):
+    warning = WarningFactory(customer=customer, grade="red", title="贷款逾期30天")
+    StepFactory(warning=warning, kind="visit")
+    with translation.override("zh-hans"):
+        texts = [e.text for e in timeline_page(rm, customer.pk, cursor=None, size=5)]
+        labels = {e.kind_label for e in timeline_page(rm, customer.pk, cursor=None, size=5)}
+    assert any(t.startswith("发出红色预警") for t in texts)
+    assert any(t.startswith("处置步骤") for t in texts)
+    assert labels == {"风险预警"}
