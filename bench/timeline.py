@@ -10,7 +10,8 @@ risk assessments, documents, statements sent, approvals, reassignments), spread 
 a rerun finds them and adds nothing. The timeline fragment is requested through Django's test
 Client (full middleware stack, as htmx asks for it), as the RM and as compliance: the first
 page, the page after it, and a filter by kind. It prints exact query counts and p50/p95 server
-time; the issue's budget is 8 queries and 150 ms at p95 for the first page.
+time ("+tx": the BEGIN/COMMIT around the session's save, not counted as queries); the issue's
+budget is 8 queries and 150 ms at p95 for the first page.
 """
 
 import argparse
@@ -27,6 +28,7 @@ from _timing import measure_page, percentile  # noqa: E402
 
 django_setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -51,6 +53,9 @@ from customers.sales.models import Statement  # noqa: E402
 from tiering.models import TierAssignment, TierPolicy, TierRun  # noqa: E402
 
 MARK = "bench timeline"
+# Transaction control is not a query: the session's save runs in atomic(), which sends BEGIN and
+# COMMIT (SAVEPOINT / RELEASE inside a test's transaction).
+CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
 BUDGET_QUERIES, BUDGET_P95_MS = 8, 150
 
 
@@ -150,6 +155,7 @@ def make_events(rm, customer) -> None:
                 reason=FollowUpReason.MANUAL,
                 due_on=now.date(),
                 status="done" if n % 5 else "skipped",
+                skip_reason="" if n % 5 else MARK,
                 completed_at=_when(rnd, now),
                 completed_by=rm,
             )
@@ -240,7 +246,7 @@ def run(user, customer, runs: int) -> bool:
     url = reverse("customers:customer-timeline", args=[customer.pk])
     second = timeline_page(user, customer.pk, cursor=None, size=25).next_cursor
     print(f"\nas {user.username} ({', '.join(sorted(user.role_names))})")
-    print(f"  {'scenario':<26}{'queries':>8}{'p50 ms':>9}{'p95 ms':>9}{'rows':>6}")
+    print(f"  {'scenario':<24}{'queries':>8}{'+tx':>4}{'p50 ms':>9}{'p95 ms':>9}{'rows':>6}")
     ok = True
     for name, params in (
         ("first page", {}),
@@ -249,7 +255,7 @@ def run(user, customer, runs: int) -> bool:
         ("filter: contacts+tiers", {"kind": ["contacts", "tiers"]}),
     ):
         response, queries, times = measure_page(client, name, url, runs, params)
-        rows = len(response.context["page"])
+        rows = response.content.decode().count("timeline-entry")
         p95 = percentile(times, 95)
         print(f"  {name:<26}{len(queries):>8}{statistics.median(times):>9.1f}{p95:>9.1f}{rows:>6}")
         if name == "first page":
@@ -261,6 +267,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
+    settings.ALLOWED_HOSTS = ["*"]  # the test Client's "testserver"
+    settings.DEBUG = False
     rm = User.objects.get(username="bench_rm001")
     customer = Customer.objects.filter(owner=rm).order_by("number").first()
     make_events(rm, customer)
