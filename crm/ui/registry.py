@@ -215,6 +215,10 @@ def demo_seeders() -> list[DemoSeeder]:
 
 
 def register_timeline(source: TimelineSource) -> None:
+    # The page orders sources by key in SQL and compares keys in Python for its cursor: plain
+    # lowercase letters sort the same under every database collation.
+    if not (source.key.isascii() and source.key.isalpha() and source.key.islower()):
+        raise ValueError(f"timeline source keys are lowercase letters: {source.key!r}")
     _timeline[source.key] = source
 
 

@@ -14,7 +14,9 @@ from complaints.models import History, Notice
 from compliance.models import DisposalStep, RiskWarning
 from crm.audit.services import record_rows
 from crm.core.models import ApprovalRequest
+from crm.ui import registry
 from crm.ui.pagination import encode_cursor
+from crm.ui.registry import TimelineSource, register_timeline
 from crm.ui.timeline import timeline_page
 from customers.contacts.models import Interaction
 from customers.records.models import CustomerDocument, FollowUpTask, RiskAssessment
@@ -368,3 +370,11 @@ def test_entries_read_in_the_readers_language(rm, customer):
     assert any(t.startswith("发出红色预警") for t in texts)
     assert any(t.startswith("处置步骤") for t in texts)
     assert labels == {"风险预警"}
+
+
+def test_source_keys_are_plain_letters():
+    """Keys sort the same in SQL (any collation) and in the cursor's Python comparison."""
+    source = TimelineSource("a_b", "x", "X", None, None, "ui:home")
+    with pytest.raises(ValueError):
+        register_timeline(source)
+    assert all(s.key.isalpha() and s.key.islower() for s in registry._timeline.values())
