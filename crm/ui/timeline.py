@@ -154,12 +154,21 @@ def timeline_page(
     if has_next:
         last = rows[-1]
         next_cursor = encode_cursor([last["tl_at"].isoformat(), last["tl_source"], last["tl_id"]])
+    urls: dict = {}  # many entries link to one object (the customer's own page): reverse once
     return TimelinePage(
-        entries=[_entry(sources[r["tl_source"]], r) for r in rows], next_cursor=next_cursor
+        entries=[_entry(sources[r["tl_source"]], r, urls) for r in rows], next_cursor=next_cursor
     )
 
 
-def _entry(source: TimelineSource, row: dict) -> Entry:
+def _url(source: TimelineSource, link, urls: dict) -> str:
+    key = (source.url_name, source.anchor, link if source.with_id else None)
+    if key not in urls:
+        args = [link] if source.with_id else None
+        urls[key] = reverse(source.url_name, args=args) + source.anchor
+    return urls[key]
+
+
+def _entry(source: TimelineSource, row: dict, urls: dict) -> Entry:
     fields = {
         "at": row["tl_at"],
         "link": row["tl_link"],
@@ -172,6 +181,5 @@ def _entry(source: TimelineSource, row: dict) -> Entry:
         kind=source.kind,
         kind_label=str(source.kind_label),
         text=str(source.describe(fields)),
-        url=reverse(source.url_name, args=[row["tl_link"]] if source.with_id else None)
-        + source.anchor,
+        url=_url(source, row["tl_link"], urls),
     )
