@@ -11,7 +11,17 @@ a rerun finds them and adds nothing. The timeline fragment is requested through 
 Client (full middleware stack, as htmx asks for it), as the RM and as compliance: the first
 page, the page after it, and a filter by kind. It prints exact query counts and p50/p95 server
 time ("+tx": the BEGIN/COMMIT around the session's save, not counted as queries); the issue's
-budget is 8 queries and 150 ms at p95 for the first page.
+budget is 8 queries and 150 ms at p95 for the first page. At 1M customers and 3M interactions
+(generate.py --customers 1000000 --interactions 3000000), --runs 100 on a quiet 2-core box:
+
+    as bench_rm001 (relationship_manager)
+      scenario                 queries +tx   p50 ms   p95 ms  rows
+      first page                     8   2     20.8     22.5    25
+      second page                    8   2     20.9     22.7    25
+      filter: complaints             8   2     12.6     13.5    25
+
+The UNION itself runs in under a millisecond (EXPLAIN ANALYZE); most of the rest is building and
+compiling its twelve parts and the middleware. Under load from other jobs p95 reached ~165 ms.
 """
 
 import argparse
