@@ -92,8 +92,10 @@ class ComplaintsConfig(AppConfig):
         from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
 
         from . import demo, metrics
+        from .timeline import SOURCES as TIMELINE
 
         register(
+            *TIMELINE,
             NavItem(
                 "complaints",
                 _("Complaints"),

@@ -97,8 +97,10 @@ class ComplianceConfig(AppConfig):
         from .demo import seed_compliance
         from .metrics import warnings_verified_monthly
         from .selectors import metric_warnings_verified
+        from .timeline import SOURCES as TIMELINE
 
         register(
+            *TIMELINE,
             NavItem(
                 "compliance_warnings",
                 _("Risk warnings"),

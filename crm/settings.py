@@ -363,6 +363,7 @@ LOGGING = {
 FIDUCIA = {
     "LIST_PAGE_SIZE": 50,
     "CAPPED_COUNT": 1000,
+    "TIMELINE_PAGE_SIZE": 25,  # entries per page of the customer 360 timeline
     "DEMO_PASSWORD": env("DEMO_PASSWORD", default="Fiducia-demo-2026"),
 }
 FIDUCIA_TITLE = _("Fiducia CRM")

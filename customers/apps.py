@@ -67,12 +67,23 @@ class CustomersConfig(AppConfig):
         )
 
         from crm.core.downloads import register_download
-        from crm.ui.registry import DemoSeeder, NavItem, register
+        from crm.ui.registry import DemoSeeder, NavItem, Panel, register
         from customers.records.demo import seed_customers
+        from customers.records.timeline import SOURCES as TIMELINE
         from customers.records.transfers import PII_EXPORT
 
         register_download(PII_EXPORT)
         register(
+            *TIMELINE,
+            # The customer's story from every app in one list (crm.ui.timeline).
+            Panel(
+                "customer_360",
+                "timeline",
+                _("Timeline: all activity"),
+                "customers:customer-timeline",
+                order=8,
+                width=12,
+            ),
             NavItem(
                 "customers", _("Customers"), "customers:customer-list", icon="people", order=10
             ),

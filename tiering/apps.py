@@ -54,8 +54,10 @@ class TieringConfig(AppConfig):
         from .demo import seed_tiering
         from .metrics import tier_moves_monthly
         from .selectors import tier_moves_by_owner
+        from .timeline import SOURCES as TIMELINE
 
         register(
+            *TIMELINE,
             Panel(
                 "customer_360",
                 "tiering",

@@ -105,7 +105,11 @@ class ApprovalRequest(models.Model):
         verbose_name_plural = _("approval requests")
         ordering = ["-requested_at"]
         permissions = [("decide_any_approval", _("Can decide any approval request"))]
-        indexes = [models.Index(fields=["status", "kind"], name="approval_status_kind")]
+        indexes = [
+            models.Index(fields=["status", "kind"], name="approval_status_kind"),
+            # The approvals about one object (the customer 360 timeline lists a customer's).
+            models.Index(fields=["target_type", "target_id"], name="approval_target"),
+        ]
         constraints = [
             # The database itself refuses self-approval.
             models.CheckConstraint(

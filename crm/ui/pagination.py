@@ -50,6 +50,16 @@ def _decode(cursor: str, n: int) -> list[Any] | None:
     return values
 
 
+def encode_cursor(values: list[Any]) -> str:
+    """A page cursor carrying `values` (as strings), for pages that keyset by hand."""
+    return _encode(values)
+
+
+def decode_cursor(cursor: str, n: int) -> list[Any] | None:
+    """The `n` values a cursor carries, or None for anything that is not such a cursor."""
+    return _decode(cursor, n)
+
+
 def _field(qs: QuerySet, path: str):
     """The model field (or annotation output field) that ordering path `path` compares."""
     model = qs.model

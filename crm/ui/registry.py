@@ -6,7 +6,9 @@
 - metrics: team figures each app computes for the KPI dashboard;
 - demo seeders: each app's part of `seed_demo`;
 - providers: a figure an upper app owns and a lower page shows (the customer 360's monthly
-  contribution comes from tiering's published policy).
+  contribution comes from tiering's published policy);
+- timeline sources: each app's events about one customer, merged into the 360 page's timeline
+  by crm.ui.timeline (one UNION ALL query) without the page importing the app.
 Apps register from AppConfig.ready(), usually with one `register(...)` call.
 """
 
@@ -120,6 +122,34 @@ def month_span(start, end):
 
 
 @dataclass(frozen=True)
+class TimelineSource:
+    """One kind of event on the customer 360 timeline (crm.ui.timeline).
+
+    `rows(customer_id)` returns the events of that customer as a queryset projected with
+    `crm.ui.timeline.project` (when, own id, linked object's id, three short strings);
+    `describe(row)` turns one projected row (a dict: at, link, code, detail, text) into the
+    entry's text in the reader's language, with no query. The entry links to `url_name`
+    reversed with the row's link id (unless `with_id` is False), plus `anchor`.
+    `kind` groups sources for the page's filter ("complaints" holds history and notices);
+    `permission` hides the whole source from users without it (the customer itself was already
+    found in the user's book, so its rows need no further scoping)."""
+
+    key: str  # unique, short: it breaks ties between sources and travels in the page cursor
+    kind: str
+    kind_label: str
+    rows: Callable
+    describe: Callable
+    url_name: str
+    anchor: str = ""
+    with_id: bool = True  # False: url_name takes no argument (a list the entry sits in)
+    permission: str | None = None
+    order: int = 50
+
+    def visible_to(self, user) -> bool:
+        return self.permission is None or user.has_perm(self.permission)
+
+
+@dataclass(frozen=True)
 class DemoSeeder:
     key: str
     seed: Callable  # seed(*, stdout, customers: int, users: dict) -> None
@@ -132,6 +162,7 @@ _nav: dict[str, NavItem] = {}
 _nav_groups: dict[str, NavGroup] = {}
 _metrics: dict[str, Metric] = {}
 _demo: dict[str, DemoSeeder] = {}
+_timeline: dict[str, TimelineSource] = {}
 _providers: dict[str, Callable] = {}
 
 # Provider keys and what the function promises:
@@ -183,13 +214,27 @@ def demo_seeders() -> list[DemoSeeder]:
     return sorted(_demo.values(), key=lambda s: (s.order, s.key))
 
 
+def register_timeline(source: TimelineSource) -> None:
+    # The page orders sources by key in SQL and compares keys in Python for its cursor: plain
+    # lowercase letters sort the same under every database collation.
+    if not (source.key.isascii() and source.key.isalpha() and source.key.islower()):
+        raise ValueError(f"timeline source keys are lowercase letters: {source.key!r}")
+    _timeline[source.key] = source
+
+
+def timeline_sources(user) -> list[TimelineSource]:
+    return sorted(
+        (s for s in _timeline.values() if s.visible_to(user)), key=lambda s: (s.order, s.key)
+    )
+
+
 def register_provider(key: str, fn: Callable) -> None:
     _providers[key] = fn
 
 
-def register(*entries: Panel | NavItem | NavGroup | Metric | DemoSeeder) -> None:
+def register(*entries: Panel | NavItem | NavGroup | Metric | DemoSeeder | TimelineSource) -> None:
     """Register each entry in the registry of its type: what an app plugs into the core pages
-    (menu items, panels, metrics, demo seeders), declared in one call."""
+    (menu items, panels, metrics, demo seeders, timeline sources), declared in one call."""
     for entry in entries:
         _REGISTER_BY_TYPE[type(entry)](entry)
 
@@ -200,6 +245,7 @@ _REGISTER_BY_TYPE = {
     NavGroup: register_nav_group,
     Metric: register_metric,
     DemoSeeder: register_demo,
+    TimelineSource: register_timeline,
 }
 
 

@@ -16,6 +16,7 @@ def setup() -> None:
     from customers.contacts import tasks  # noqa: F401  (registers the Celery tasks)
     from customers.contacts.demo import run_demo_sweep, seed_followups
     from customers.contacts.services import tasks_move_open
+    from customers.contacts.timeline import SOURCES as TIMELINE
     from customers.records.signals import customer_reassigned
 
     workers = [
@@ -62,6 +63,7 @@ def setup() -> None:
     ):
         register(Panel("home", key, title, url_name, order=order, width=width, permission=perm))
     register(
+        *TIMELINE,
         Panel(
             "customer_360",
             "interactions",

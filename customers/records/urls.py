@@ -5,6 +5,7 @@ from django.urls import path
 from crm.core.transfer_urls import staged_import_urls
 from customers.records.transfers import CUSTOMER_IMPORT
 from customers.records.views import customers as views
+from customers.records.views import timeline as timeline_views
 from customers.records.views import transfers as transfer_views
 from customers.records.views.transfers import customer_import, pii_export
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("<int:pk>/", views.customer_detail, name="customer-detail"),
     path("<int:pk>/edit/", views.customer_edit, name="customer-edit"),
     path("<int:pk>/chart/", views.chart_data, name="customer-chart"),
+    path("<int:pk>/timeline/", timeline_views.customer_timeline, name="customer-timeline"),
     path("<int:pk>/reassign/", views.reassign, name="customer-reassign"),
     path("<int:pk>/assessment/", views.risk_assessment_new, name="assessment-create"),
     path("<int:pk>/reveal/<str:field>/", views.reveal, name="customer-reveal"),

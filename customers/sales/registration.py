@@ -60,7 +60,10 @@ def ready() -> None:
         }
     )
 
+    from customers.sales.timeline import SOURCES as TIMELINE
+
     register(
+        *TIMELINE,
         NavItem(
             "pipeline",
             _("Pipeline"),
