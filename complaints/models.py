@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from crm import crypto
 from crm.accounts.models import Jurisdiction
 from crm.core.models import optional_user
+from crm.identifiers import protect_contact
 
 # Records are kept at least this many years after receipt (DESIGN §5.4).
 RETENTION_YEARS = 3
@@ -238,7 +240,13 @@ class Complaint(models.Model):
     )
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     complainant_name = models.CharField(_("complainant"), max_length=100, blank=True)
-    complainant_contact = models.CharField(_("contact"), max_length=100, blank=True)
+    # The contact (a phone, an address) is personal information: stored encrypted, with a keyed
+    # hash for the exact-match duplicate check at intake and a masked copy for display.
+    complainant_contact_encrypted = models.TextField(blank=True, editable=False)
+    complainant_contact_hash = models.CharField(max_length=64, blank=True, editable=False)
+    complainant_contact_masked = models.CharField(
+        _("contact"), max_length=120, blank=True, editable=False
+    )
     channel = models.ForeignKey(
         Channel, verbose_name=pgettext_lazy("complaint", "channel"), on_delete=models.PROTECT
     )
@@ -430,6 +438,19 @@ class Complaint(models.Model):
         if self.retain_until and self.retain_until > timezone.localdate():
             raise ValidationError(_retention_message())
         return super().delete(*args, **kwargs)
+
+    @property
+    def complainant_contact(self) -> str:
+        """The clear contact (decrypts: only for an audited reveal)."""
+        return crypto.decrypt(self.complainant_contact_encrypted)
+
+    @complainant_contact.setter
+    def complainant_contact(self, value: str) -> None:
+        (
+            self.complainant_contact_encrypted,
+            self.complainant_contact_hash,
+            self.complainant_contact_masked,
+        ) = protect_contact(value)
 
     def set_derived(self) -> None:
         if self.received_at and not self.retain_until:

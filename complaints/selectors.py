@@ -28,6 +28,7 @@ from crm.accounts.access import Scope, scope_of
 from crm.accounts.models import Branch
 from crm.core.access import access_in
 from crm.core.models import ApprovalRequest
+from crm.identifiers import contact_hash
 from customers.records.access import customers_for
 from customers.records.models import Product, RiskLevel
 
@@ -117,7 +118,8 @@ def complaint_duplicates(
     elif complainant_name:
         who = Q(customer__isnull=True, complainant_name=complainant_name)
         if complainant_contact:
-            who &= Q(complainant_contact=complainant_contact)
+            # Matched by keyed hash: the contact is stored only encrypted.
+            who &= Q(complainant_contact_hash=contact_hash(complainant_contact))
     else:
         return []
     matter = Q(business_category=business_category, cause=cause)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("statistics/export/", views.stats_export, name="statistics-export"),
     path("statistics/data/", views.stats_json, name="statistics-data"),
     path("<int:pk>/", views.detail, name="complaint-detail"),
+    path("<int:pk>/contact/reveal/", views.contact_reveal, name="complaint-contact-reveal"),
     path("<int:pk>/transition/", views.transition, name="complaint-transition"),
     path("<int:pk>/extension/", views.extension, name="complaint-extension"),
     path("<int:pk>/withdrawal/", views.withdrawal, name="complaint-withdrawal"),

@@ -119,3 +119,35 @@ def mask_identifiers(text: str) -> str:
     for kind, pattern in _PATTERNS:
         text = pattern.sub(lambda m, kind=kind: _MASKS[kind](m.group(0)), text)
     return text
+
+
+def contact_key(value: str) -> str:
+    """The form of a free-text contact (a phone, an e-mail, an address) that is hashed for exact
+    matching: a mobile by its national digits, anything else with its spacing collapsed."""
+    value = " ".join((value or "").split())
+    found = find_identifier(value)
+    if found and found[0] in (MOBILE, EMAIL) and len(value) <= len(found[1]) + 6:
+        return found[1]  # the whole contact is one mobile or e-mail ("+86 138…", "ZW@…")
+    return value.lower()
+
+
+def mask_contact(value: str) -> str:
+    """A free-text contact for display: identifiers masked; other text (an address) keeps only
+    its first four characters, enough to recognise it."""
+    value = " ".join((value or "").split())
+    masked = mask_identifiers(value)
+    if masked != value or len(value) <= 4:
+        return masked if masked != value else "*" * len(value)
+    return value[:4] + "*" * min(len(value) - 4, 8)
+
+
+def contact_hash(value: str) -> str:
+    """Keyed hash of a free-text contact for exact matching ("" for none)."""
+    key = contact_key(value)
+    return crypto.lookup_hash(key) if key else ""
+
+
+def protect_contact(value: str) -> tuple[str, str, str]:
+    """(ciphertext, keyed hash, masked copy) of a free-text contact; empty strings if none."""
+    value = (value or "").strip()
+    return crypto.encrypt(value), contact_hash(value), mask_contact(value)

@@ -14,6 +14,7 @@ from .clocks import (
     complaint_record_new_facts,
     complaint_resume_clock,
 )
+from .contact import REVEAL_PERMISSION, complaint_reveal_contact
 from .extension import complaint_request_extension, on_extension_approved
 from .intake import complaint_attach, complaint_log, profile_for_branch
 from .profile import complaint_change_profile
@@ -39,6 +40,7 @@ from .workflow import (
 __all__ = [
     "AFTER_ACCEPTANCE",
     "DECISION_CLOCK",
+    "REVEAL_PERMISSION",
     "TRANSITIONS",
     "WORKFLOW",
     "complaint_attach",
@@ -49,6 +51,7 @@ __all__ = [
     "complaint_request_extension",
     "complaint_request_withdrawal",
     "complaint_resume_clock",
+    "complaint_reveal_contact",
     "complaint_set_named_staff",
     "complaint_transition",
     "complaint_transitions_allowed",

@@ -111,3 +111,9 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"value": pk},
                 ) from exc
         return super()._check_values(value)
+
+
+class RevealPurposeForm(forms.Form):
+    """The stated purpose of an audited reveal of one personal value (templates/ui/_reveal.html)."""
+
+    purpose = forms.CharField(label=gettext_lazy("Purpose"), max_length=300, min_length=2)

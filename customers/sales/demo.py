@@ -219,7 +219,7 @@ def _prospects(rms, channels, activities, today):
                 "next_step": step,
                 "next_step_on": today + datetime.timedelta(days=3 + i),
                 "loss_reason": "已选择他行私行服务" if stage == "exited" else "",
-                "contact": f"139****{1000 + i * 37}",
+                "contact": f"1390517{1000 + i * 37:04d}",
             },
         )
         if was_new:

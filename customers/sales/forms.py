@@ -23,16 +23,19 @@ SCORES = [(i, str(i)) for i in range(1, 6)]
 
 
 class ProspectForm(forms.ModelForm):
+    # Not a model field: the model keeps it encrypted (Prospect.contact sets the columns).
+    contact = forms.CharField(label=_("Contact details"), required=False, max_length=120)
     referred_by_number = forms.CharField(
         label=_("Referred by (customer number)"), required=False, max_length=20
     )
+
+    field_order = ["name", "kind", "contact"]
 
     class Meta:
         model = Prospect
         fields = [
             "name",
             "kind",
-            "contact",
             "source",
             "channel",
             "activity",
@@ -70,6 +73,7 @@ class ProspectForm(forms.ModelForm):
         # saves it; the referring customer is found by number, not a model field of the form.
         data = super().clean()
         self.instance.referred_by = data.get("referred_by_number")
+        self.instance.contact = data.get("contact", "")
         return data
 
 

@@ -7,7 +7,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm import crypto
 from crm.core.models import optional_user, status_field
+from crm.identifiers import protect_contact
 
 # ---- lifecycle and pipeline -----------------------------------------------------------------
 
@@ -225,7 +227,11 @@ class Prospect(models.Model):
         choices=[("individual", _("Individual")), ("institution", _("Institution"))],
         default="individual",
     )
-    contact = models.CharField(_("contact details"), max_length=120, blank=True)
+    # Contact details (a phone, an e-mail) are personal information: encrypted, masked for display.
+    contact_encrypted = models.TextField(blank=True, editable=False)
+    contact_masked = models.CharField(
+        _("contact details"), max_length=120, blank=True, editable=False
+    )
     source = models.CharField(_("source"), max_length=10, choices=ProspectSource.choices)
     channel = models.ForeignKey(
         Channel,
@@ -316,6 +322,15 @@ class Prospect(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def contact(self) -> str:
+        """The clear contact details (decrypts: for the owner's audited reveal)."""
+        return crypto.decrypt(self.contact_encrypted)
+
+    @contact.setter
+    def contact(self, value: str) -> None:
+        self.contact_encrypted, _hash, self.contact_masked = protect_contact(value)
 
 
 class CustomerLifecycle(models.Model):
