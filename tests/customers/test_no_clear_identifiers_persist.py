@@ -1,5 +1,7 @@
-"""Issue 15: after a scripted day of searches, saved filters, exports, approvals and imports,
-no table and no log line holds a demo customer's clear ID number, mobile or e-mail.
+"""Issue 15: after a scripted day of searches, saved filters, exports, approvals, imports, a
+complaint logged with the customer's mobile as the complainant's contact (a duplicate check and
+a reveal included) and a prospect with a mobile, no table and no log line holds a demo
+customer's clear ID number, mobile or e-mail.
 
 Runs on SQLite and, with DATABASE_URL, on PostgreSQL (every table, every column, raw SQL)."""
 
@@ -14,9 +16,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from complaints.models import BusinessCategory, Cause, Channel, Complaint
 from customers.records.models import Customer, CustomerImport, PiiExport
+from customers.sales.models import Prospect
 from tests.factories import CustomerFactory, InstitutionFactory, make_resident_id
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +115,43 @@ def _scripted_day(rm, lead, people, imported, cancelled):
     rm_client.get(reverse("customers:import-preview", args=[staged.pk]))
     rm_client.post(reverse("customers:import-cancel", args=[staged.pk]))
     assert not Customer.objects.filter(number__startswith="X").exists()
+    _complaint_and_prospect(rm_client, rm, customer, first["mobile"], second["mobile"])
+
+
+def _complaint_and_prospect(client, rm, customer, complainant_mobile, prospect_mobile):
+    intake = reverse("complaints:complaint-intake-customer", args=[customer.pk])
+    data = {
+        "channel": Channel.objects.get(code="02").pk,
+        "business_category": BusinessCategory.objects.get(code="B07").pk,
+        "cause": Cause.objects.get(code="R05").pk,
+        "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "demands": "要求退还本金",
+        "facts": "客户经理承诺保本",
+        "complainant_contact": complainant_mobile,
+    }
+    assert client.post(intake, data).status_code == 302
+    # Logged again: the duplicate check runs on the contact; then logged as new anyway.
+    assert client.post(intake, data).context["duplicates"]
+    assert client.post(intake, {**data, "confirm_new": "on"}).status_code == 302
+    complaint = Complaint.objects.earliest("pk")
+    client.get(reverse("complaints:complaint-detail", args=[complaint.pk]))
+    reveal = reverse("complaints:complaint-contact-reveal", args=[complaint.pk])
+    assert complainant_mobile in client.post(reveal, {"purpose": "回电"}).content.decode()
+    created = client.post(
+        reverse("customers:prospect-create"),
+        {
+            "name": "周建华",
+            "kind": "individual",
+            "source": "walk_in",
+            "owner": rm.pk,
+            "expected_aum": "3000000",
+            "contact": prospect_mobile,
+        },
+    )
+    assert created.status_code == 302, created.context["form"].errors
+    prospect = Prospect.objects.get()
+    assert prospect.contact == prospect_mobile
+    client.get(reverse("customers:prospect-detail", args=[prospect.pk]))
 
 
 def test_no_clear_identifier_in_any_table_or_log_after_a_day(rm_a, lead, caplog):
