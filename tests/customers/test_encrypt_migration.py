@@ -1,5 +1,6 @@
 """customers 0014_encrypt_mobile_email: existing clear mobiles and e-mails are encrypted, with
-their keyed hashes and masks, before 0015 drops the clear columns."""
+their keyed hashes and masks, before 0015 drops the clear columns; likewise a prospect's
+contact in 0016_encrypt_prospect_contact before 0017 drops it."""
 
 import pytest
 from django.db import connection
@@ -10,6 +11,15 @@ from tests.factories import UserFactory
 
 BEFORE = [("customers", "0013_generated_texts_as_codes")]
 AFTER = [("customers", "0015_drop_clear_mobile_email")]
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_latest_schema():
+    """Later migrations (0016 on) are unapplied by going back to 0013: reapply them after the
+    test, or the tests that run next find an old schema."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,3 +57,35 @@ def test_existing_rows_are_encrypted():
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM customers_customer")
         assert "13812345678" not in str(cursor.fetchall())
+
+
+PROSPECT_BEFORE = [("customers", "0015_drop_clear_mobile_email")]
+PROSPECT_AFTER = [("customers", "0017_drop_clear_prospect_contact")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_prospect_contacts_are_encrypted():
+    owner = UserFactory()
+    executor = MigrationExecutor(connection)
+    executor.migrate(PROSPECT_BEFORE)
+    old = executor.loader.project_state(PROSPECT_BEFORE).apps
+    old.get_model("customers", "Prospect").objects.create(
+        name="周建华",
+        kind="individual",
+        contact="13912345678",
+        source="walk_in",
+        owner_id=owner.pk,
+        branch_id=owner.branch_id,
+        expected_aum=0,
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(PROSPECT_AFTER)
+
+    from customers.sales.models import Prospect
+
+    prospect = Prospect.objects.get()
+    assert prospect.contact == "13912345678" and prospect.contact_masked == "139****5678"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM customers_prospect")
+        assert "13912345678" not in str(cursor.fetchall())
