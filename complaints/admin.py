@@ -107,7 +107,9 @@ class ComplaintAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Many-to-many too: the staff a complaint names change only through the audited service.
         meta = self.model._meta
-        return [f.name for f in (*meta.fields, *meta.many_to_many)]
+        # The contact only masked: its ciphertext and hash are no use to read.
+        hidden = {"complainant_contact_encrypted", "complainant_contact_hash"}
+        return [f.name for f in (*meta.fields, *meta.many_to_many) if f.name not in hidden]
 
     def has_add_permission(self, request):
         return False

@@ -84,7 +84,8 @@ class ProspectAdmin(admin.ModelAdmin):
     list_filter = ["stage", "source", "branch"]
     search_fields = ["name"]
     raw_id_fields = ["owner", "referred_by", "customer", "activity"]
-    readonly_fields = ["stage", "customer", "converted_at"]  # stages move through the service
+    # Stages move through the service; the contact is shown masked (revealed on the prospect page).
+    readonly_fields = ["stage", "customer", "converted_at", "contact_masked"]
 
 
 @admin.register(HandoverPlan)

@@ -11,6 +11,11 @@ urlpatterns = [
     path("pipeline/filters/", v.board_filters, name="prospect-board-filters"),
     path("prospects/new/", v.prospect_create, name="prospect-create"),
     path("prospects/<int:pk>/", v.prospect_detail, name="prospect-detail"),
+    path(
+        "prospects/<int:pk>/contact/reveal/",
+        v.prospect_contact_reveal,
+        name="prospect-contact-reveal",
+    ),
     path("prospects/<int:pk>/next/", v.prospect_next_step, name="prospect-next-step"),
     path("prospects/<int:pk>/move/", v.prospect_move, name="prospect-move"),
     path("customer/<int:pk>/lifecycle/", v.lifecycle_panel, name="lifecycle-panel"),

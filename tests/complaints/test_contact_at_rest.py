@@ -7,7 +7,9 @@ from django.urls import reverse
 
 from complaints import selectors
 from complaints.models import Complaint
+from crm.accounts import roles
 from crm.audit.models import AuditEntry
+from tests.factories import UserFactory
 
 from .factories import codes, make_complaint
 
@@ -76,3 +78,12 @@ def test_reveal_outside_the_scope_is_404(client, rm, other_rm):
     url = reverse("complaints:complaint-contact-reveal", args=[c.pk])
     assert client.post(url, {"purpose": "回电"}).status_code == 404
     assert not AuditEntry.objects.filter(action="complaint.contact_revealed").exists()
+
+
+def test_admin_shows_the_contact_masked_only(client, rm):
+    admin = UserFactory(role=roles.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    c = make_complaint(rm, intake="counter", complainant_contact=PHONE)
+    client.force_login(admin)
+    page = client.get(reverse("admin:complaints_complaint_change", args=[c.pk])).content.decode()
+    assert "138****5678" in page
+    assert PHONE not in page and c.complainant_contact_encrypted not in page

@@ -70,6 +70,29 @@ def prospect_create(acting_user, prospect: Prospect) -> Prospect:
     return prospect
 
 
+REVEAL_PERMISSION = "customers.reveal_pii"
+
+
+def prospect_reveal_contact(acting_user, prospect_id, *, purpose: str) -> str:
+    """A prospect's contact details in clear (to call them), for this response only; audited with
+    the stated purpose in the same transaction: if the row cannot be written, nothing is shown."""
+    require(acting_user, REVEAL_PERMISSION, message=_("You may not reveal personal information."))
+    purpose = (purpose or "").strip()
+    if len(purpose) < 2:
+        raise ValidationError({"purpose": _("Please state why you need to see this value.")})
+    with transaction.atomic():
+        prospect = access_prospect(acting_user, prospect_id)  # scope: NotFound outside it
+        value = prospect.contact
+        record(
+            acting_user,
+            "prospect.contact_revealed",
+            prospect,
+            purpose=purpose,
+            after={"field": "contact"},
+        )
+    return value
+
+
 def prospect_set_next_step(
     acting_user, prospect: Prospect, *, next_step: str, due: datetime.date | None
 ) -> Prospect:
