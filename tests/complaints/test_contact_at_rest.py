@@ -55,13 +55,15 @@ def test_the_page_shows_the_contact_masked(client, rm):
     page = client.get(reverse("complaints:complaint-detail", args=[c.pk])).content.decode()
     assert "138****5678" in page and PHONE not in page
     assert reverse("complaints:complaint-contact-reveal", args=[c.pk]) in page
+    assert "查看明文" in page  # the reveal button, in Chinese
 
 
 def test_reveal_needs_a_purpose_and_is_audited(client, rm):
     c = make_complaint(rm, intake="counter", complainant_contact=PHONE)
     client.force_login(rm)
     url = reverse("complaints:complaint-contact-reveal", args=[c.pk])
-    assert PHONE not in client.get(url).content.decode()
+    asked = client.get(url).content.decode()
+    assert PHONE not in asked and "确认查看" in asked
     refused = client.post(url, {"purpose": ""})
     assert refused.status_code == 200 and PHONE not in refused.content.decode()
     assert not AuditEntry.objects.filter(action="complaint.contact_revealed").exists()
