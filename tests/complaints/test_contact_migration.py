@@ -10,7 +10,7 @@ from complaints import figures
 from complaints.models import Complaint
 from crm.identifiers import contact_hash
 
-from .factories import make_complaint
+from .factories import ensure_reference_data, make_complaint
 
 BEFORE = [("complaints", "0009_sla_profile_per_jurisdiction")]
 AFTER = [("complaints", "0011_drop_clear_complainant_contact")]
@@ -25,6 +25,7 @@ def _back_to_the_latest_schema():
 
 @pytest.mark.django_db(transaction=True)
 def test_existing_contacts_are_encrypted_and_the_figures_kept(rm):
+    ensure_reference_data()  # an earlier transactional test may have flushed the seeded codes
     logged = make_complaint(rm, intake="counter")
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
