@@ -10,6 +10,7 @@ def actions() -> dict:
         **WORKFLOW.action_labels(_("Complaint")),
         "complaint.logged": _("Complaint logged"),
         "complaint.attached": _("Complaint attachment added"),
+        "complaint.contact_revealed": _("Complainant's contact revealed"),
         "complaint.assigned": _("Complaint assigned"),
         "complaint.handed_over": _("Complaint handed over"),
         "complaint.extended": _("Complaint deadline extended"),
