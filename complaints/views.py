@@ -17,14 +17,15 @@ from django.views.decorators.http import require_POST
 from crm.accounts.permissions import requires
 from crm.calendar import add_months
 from crm.core.access import NotFound, ids_among
+from crm.core.reveal import REVEAL_PERMISSION
 from crm.ui.forms import (
     SERVICE_REFUSALS,
-    RevealPurposeForm,
     refusal_in_messages,
     refusal_on_form,
     service_error_text,
 )
 from crm.ui.pagination import keyset_page, query_without_cursor
+from crm.ui.reveal import reveal_response
 from customers.records.access import access_customer
 
 from . import charts, selectors, services
@@ -198,7 +199,7 @@ def detail(request, pk):
         and c.pending_withdrawal_summary is None
         and not services.is_named(user, c),
         "can_name_staff": user.has_perm("complaints.handle_complaint") and c.is_open,
-        "can_reveal_contact": user.has_perm(services.REVEAL_PERMISSION),
+        "can_reveal_contact": user.has_perm(REVEAL_PERMISSION),
         "can_extend": user.has_perm("complaints.request_extension")
         and c.state in services.DECISION_CLOCK
         and c.profile.next_extension_level(c.extension_level) is not None,
@@ -374,22 +375,14 @@ def attach(request, pk):
 def contact_reveal(request, pk):
     """htmx: GET asks for a purpose; POST shows the complainant's contact in this response only."""
     c = access_complaint(request.user, pk)
-    if not request.user.has_perm(services.REVEAL_PERMISSION):  # after the scope: 404 first
-        raise PermissionDenied
-    form = RevealPurposeForm(request.POST or None)
-    context = {
-        "form": form,
-        "target": "complainant-contact",
-        "reveal_url": reverse("complaints:complaint-contact-reveal", args=[c.pk]),
-    }
-    if request.method == "POST" and form.is_valid():
-        with refusal_on_form(form):
-            context["value"] = services.complaint_reveal_contact(
-                request.user, c.pk, purpose=form.cleaned_data["purpose"]
-            )
-    response = render(request, "ui/_reveal.html", context)
-    response["Cache-Control"] = "no-store"
-    return response
+    return reveal_response(
+        request,
+        target="complainant-contact",
+        url=reverse("complaints:complaint-contact-reveal", args=[c.pk]),
+        reveal=lambda purpose: services.complaint_reveal_contact(
+            request.user, c.pk, purpose=purpose
+        ),
+    )
 
 
 @requires(VIEW)

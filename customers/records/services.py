@@ -12,6 +12,7 @@ from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.access import NotFound, parse_ids
 from crm.core.duplicates import refuse_duplicate
+from crm.core.reveal import reveal
 from crm.ui.formatting import mask_email, mask_phone
 from customers.records.access import access_customer, customers_for
 from customers.records.filters import search_params
@@ -135,29 +136,17 @@ def customer_update(
 
 
 def customer_reveal_pii(acting_user, customer: Customer, field: str, *, purpose: str) -> str:
-    """The clear value of one personal-information field, for this response only. Audited in
-    the same transaction: if the audit row cannot be written, nothing is shown."""
-    require(
-        acting_user,
-        "customers.reveal_pii",
-        message=_("You may not reveal personal information."),
-    )
+    """The clear value of one personal-information field, for this response only; audited."""
     if field not in REVEALABLE:
         raise ValidationError(_("This field cannot be revealed."))
-    purpose = (purpose or "").strip()
-    if len(purpose) < 2:
-        raise ValidationError({"purpose": _("Please state why you need to see this value.")})
-    with transaction.atomic():
-        access_customer(acting_user, customer.pk)  # scope re-checked: NotFound outside it
-        value = REVEALABLE[field](customer)
-        record(
-            acting_user,
-            "customer.pii_revealed",
-            customer,
-            purpose=purpose,
-            after={"field": field},
-        )
-    return value
+    return reveal(
+        acting_user,
+        find=lambda: access_customer(acting_user, customer.pk),
+        read=REVEALABLE[field],
+        action="customer.pii_revealed",
+        field=field,
+        purpose=purpose,
+    )
 
 
 # ---- ownership ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from crm.accounts.permissions import require
 from crm.audit.services import record
 from crm.core.access import access_in
+from crm.core.reveal import reveal
 from crm.core.workflow import Transition
 from customers.records.access import customers_for
 from customers.records.models import Customer
@@ -70,27 +71,16 @@ def prospect_create(acting_user, prospect: Prospect) -> Prospect:
     return prospect
 
 
-REVEAL_PERMISSION = "customers.reveal_pii"
-
-
 def prospect_reveal_contact(acting_user, prospect_id, *, purpose: str) -> str:
-    """A prospect's contact details in clear (to call them), for this response only; audited with
-    the stated purpose in the same transaction: if the row cannot be written, nothing is shown."""
-    require(acting_user, REVEAL_PERMISSION, message=_("You may not reveal personal information."))
-    purpose = (purpose or "").strip()
-    if len(purpose) < 2:
-        raise ValidationError({"purpose": _("Please state why you need to see this value.")})
-    with transaction.atomic():
-        prospect = access_prospect(acting_user, prospect_id)  # scope: NotFound outside it
-        value = prospect.contact
-        record(
-            acting_user,
-            "prospect.contact_revealed",
-            prospect,
-            purpose=purpose,
-            after={"field": "contact"},
-        )
-    return value
+    """A prospect's contact details in clear (to call them), for this response only; audited."""
+    return reveal(
+        acting_user,
+        find=lambda: access_prospect(acting_user, prospect_id),
+        read=lambda prospect: prospect.contact,
+        action="prospect.contact_revealed",
+        field="contact",
+        purpose=purpose,
+    )
 
 
 def prospect_set_next_step(

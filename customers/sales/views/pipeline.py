@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,12 +12,13 @@ from django.views.decorators.http import require_POST
 from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import requires
 from crm.core.access import NotFound
+from crm.core.reveal import REVEAL_PERMISSION
 from crm.ui.forms import (
-    RevealPurposeForm,
     refusal_in_messages,
     refusal_on_form,
     service_error_text,
 )
+from crm.ui.reveal import reveal_response
 from customers.records.access import access_customer
 from customers.sales import selectors
 from customers.sales.access import access_prospect
@@ -97,22 +98,14 @@ def prospect_create(request):
 def prospect_contact_reveal(request, pk):
     """htmx: GET asks for a purpose; POST shows the contact details in this response only."""
     prospect = access_prospect(request.user, pk)
-    if not request.user.has_perm(pipeline.REVEAL_PERMISSION):  # after the scope: 404 first
-        raise PermissionDenied
-    form = RevealPurposeForm(request.POST or None)
-    context = {
-        "form": form,
-        "target": "prospect-contact",
-        "reveal_url": reverse("customers:prospect-contact-reveal", args=[prospect.pk]),
-    }
-    if request.method == "POST" and form.is_valid():
-        with refusal_on_form(form):
-            context["value"] = pipeline.prospect_reveal_contact(
-                request.user, prospect.pk, purpose=form.cleaned_data["purpose"]
-            )
-    response = render(request, "ui/_reveal.html", context)
-    response["Cache-Control"] = "no-store"
-    return response
+    return reveal_response(
+        request,
+        target="prospect-contact",
+        url=reverse("customers:prospect-contact-reveal", args=[prospect.pk]),
+        reveal=lambda purpose: pipeline.prospect_reveal_contact(
+            request.user, prospect.pk, purpose=purpose
+        ),
+    )
 
 
 @requires("customers.view_prospect")
@@ -123,7 +116,7 @@ def prospect_detail(request, pk):
         "customers/sales/prospect_detail.html",
         {
             "prospect": prospect,
-            "can_reveal_contact": request.user.has_perm(pipeline.REVEAL_PERMISSION),
+            "can_reveal_contact": request.user.has_perm(REVEAL_PERMISSION),
             "events": selectors.prospect_events(prospect),
             "moves": moves_from(PROSPECT_FLOW, prospect.stage),
             "next_form": NextStepForm(
