@@ -14,10 +14,9 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from crm import crypto
 from crm.accounts.models import Jurisdiction
 from crm.core.models import optional_user
-from crm.identifiers import protect_contact
+from crm.identifiers import contact_hash, mask_contact, protected
 
 # Records are kept at least this many years after receipt (DESIGN §5.4).
 RETENTION_YEARS = 3
@@ -439,18 +438,10 @@ class Complaint(models.Model):
             raise ValidationError(_retention_message())
         return super().delete(*args, **kwargs)
 
-    @property
-    def complainant_contact(self) -> str:
-        """The clear contact (decrypts: only for an audited reveal)."""
-        return crypto.decrypt(self.complainant_contact_encrypted)
-
-    @complainant_contact.setter
-    def complainant_contact(self, value: str) -> None:
-        (
-            self.complainant_contact_encrypted,
-            self.complainant_contact_hash,
-            self.complainant_contact_masked,
-        ) = protect_contact(value)
+    # Clear only for an audited reveal; the duplicate check matches on the keyed hash.
+    complainant_contact = protected(
+        mask_contact, hashes=lambda value: {"hash": contact_hash(value)}
+    )
 
     def set_derived(self) -> None:
         if self.received_at and not self.retain_until:

@@ -151,3 +151,27 @@ def protect_contact(value: str) -> tuple[str, str, str]:
     """(ciphertext, keyed hash, masked copy) of a free-text contact; empty strings if none."""
     value = (value or "").strip()
     return crypto.encrypt(value), contact_hash(value), mask_contact(value)
+
+
+class protected(property):  # noqa: N801 (used like `property`)
+    """A model attribute kept only encrypted: reading decrypts `<name>_encrypted`; setting stores
+    the ciphertext, the masked copy `<name>_masked` and the keyed hashes `hashes(value)` names
+    (`{"hash": …}` sets `<name>_hash`). A property, so model constructors and factories take it
+    like a field."""
+
+    def __init__(self, mask, hashes=None):
+        self.mask, self.hashes = mask, hashes
+        super().__init__(self._read, self._write)
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def _read(self, obj) -> str:
+        return crypto.decrypt(getattr(obj, f"{self.name}_encrypted"))
+
+    def _write(self, obj, value: str) -> None:
+        value = (value or "").strip()
+        setattr(obj, f"{self.name}_encrypted", crypto.encrypt(value))
+        setattr(obj, f"{self.name}_masked", self.mask(value))
+        for suffix, digest in (self.hashes(value) if self.hashes else {}).items():
+            setattr(obj, f"{self.name}_{suffix}", digest)

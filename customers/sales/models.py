@@ -7,9 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from crm import crypto
 from crm.core.models import optional_user, status_field
-from crm.identifiers import protect_contact
+from crm.identifiers import mask_contact, protected
 
 # ---- lifecycle and pipeline -----------------------------------------------------------------
 
@@ -323,14 +322,8 @@ class Prospect(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def contact(self) -> str:
-        """The clear contact details (decrypts: for the owner's audited reveal)."""
-        return crypto.decrypt(self.contact_encrypted)
-
-    @contact.setter
-    def contact(self, value: str) -> None:
-        self.contact_encrypted, _hash, self.contact_masked = protect_contact(value)
+    # Clear only for the owner's audited reveal.
+    contact = protected(mask_contact)
 
 
 class CustomerLifecycle(models.Model):

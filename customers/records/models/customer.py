@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from crm import crypto
 from crm.core.models import optional_user, status_field
-from crm.identifiers import MOBILE, normalise
+from crm.identifiers import MOBILE, normalise, protected
 from crm.ui.formatting import mask_email, mask_id_number, mask_phone
 
 from ..search_keys import pinyin_keys
@@ -70,6 +70,15 @@ class RiskLevel(models.TextChoices):
     R3 = "R3", _("R3 Medium")
     R4 = "R4", _("R4 Medium-high")
     R5 = "R5", _("R5 High")
+
+
+def _mobile_hashes(value: str) -> dict:
+    """Keyed hashes of a mobile's national number and of its last four digits (search keys)."""
+    national = normalise(MOBILE, value)
+    return {
+        "hash": crypto.lookup_hash(national) if national else None,
+        "last4_hash": crypto.lookup_hash(national[-4:]) if len(national) >= 4 else "",
+    }
 
 
 class Customer(models.Model):
@@ -238,30 +247,12 @@ class Customer(models.Model):
         self.name_pinyin, self.name_initials = pinyin_keys(self.name)
         self.uscc_hash = crypto.lookup_hash(self.uscc) if self.uscc else None
 
-    @property
-    def mobile(self) -> str:
-        """The clear mobile (decrypts: for a reveal, an approved export, a statement)."""
-        return crypto.decrypt(self.mobile_encrypted)
-
-    @mobile.setter
-    def mobile(self, value: str) -> None:
-        value = (value or "").strip()
-        national = normalise(MOBILE, value)
-        self.mobile_encrypted = crypto.encrypt(value)
-        self.mobile_hash = crypto.lookup_hash(national) if national else None
-        self.mobile_last4_hash = crypto.lookup_hash(national[-4:]) if len(national) >= 4 else ""
-        self.mobile_masked = mask_phone(value)
-
-    @property
-    def email(self) -> str:
-        return crypto.decrypt(self.email_encrypted)
-
-    @email.setter
-    def email(self, value: str) -> None:
-        value = (value or "").strip()
-        self.email_encrypted = crypto.encrypt(value)
-        self.email_hash = crypto.lookup_hash(value.lower()) if value else None
-        self.email_masked = mask_email(value)
+    # Clear only when read (a reveal, an approved export, a statement); looked up by keyed hash.
+    mobile = protected(mask_phone, hashes=_mobile_hashes)
+    email = protected(
+        mask_email,
+        hashes=lambda value: {"hash": crypto.lookup_hash(value.lower()) if value else None},
+    )
 
     def set_id_number(self, value: str) -> None:
         """Store an ID number encrypted, with its keyed hash and masked form (not saved yet)."""
@@ -354,25 +345,8 @@ class InstitutionContact(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def mobile(self) -> str:
-        return crypto.decrypt(self.mobile_encrypted)
-
-    @mobile.setter
-    def mobile(self, value: str) -> None:
-        value = (value or "").strip()
-        self.mobile_encrypted = crypto.encrypt(value)
-        self.mobile_masked = mask_phone(value)
-
-    @property
-    def email(self) -> str:
-        return crypto.decrypt(self.email_encrypted)
-
-    @email.setter
-    def email(self, value: str) -> None:
-        value = (value or "").strip()
-        self.email_encrypted = crypto.encrypt(value)
-        self.email_masked = mask_email(value)
+    mobile = protected(mask_phone)
+    email = protected(mask_email)
 
 
 class KYCProfile(models.Model):
