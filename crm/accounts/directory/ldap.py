@@ -1,0 +1,94 @@
+"""LDAP / Active Directory sign-in (django-auth-ldap, installed with the `ldap` extra).
+
+django-auth-ldap binds with the service account, searches the user, binds as the user and
+creates or updates the Django user from the attribute map. This backend adds Fiducia's rules
+around that (crm.accounts.directory.mapping): a disabled directory account is refused and the
+Fiducia user deactivated; roles come from group DNs, branch and team from attributes; a
+directory user with no Fiducia role or an unknown branch is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import ldap
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django_auth_ldap.backend import LDAPBackend
+
+from crm.core.config import fiducia
+
+from . import mapping
+
+logger = logging.getLogger(__name__)
+
+AD_ACCOUNTDISABLE = 0x2  # userAccountControl's "account disabled" bit
+
+
+def account_disabled(attrs: dict, names: list[str]) -> bool:
+    """Whether the directory marks the account disabled: Active Directory's userAccountControl
+    with the ACCOUNTDISABLE bit, or any other listed attribute present (OpenLDAP's ppolicy
+    pwdAccountLockedTime, a bank's own flag)."""
+    lowered = {k.lower(): v for k, v in (attrs or {}).items()}
+    for name in names:
+        values = lowered.get(name.lower())
+        if not values:
+            continue
+        if name.lower() == "useraccountcontrol":
+            try:
+                if int(values[0]) & AD_ACCOUNTDISABLE:
+                    return True
+            except ValueError:
+                return True  # a value we cannot read is not proof the account is enabled
+        else:
+            return True
+    return False
+
+
+def _first(attrs: dict, name: str) -> str | None:
+    if not name:
+        return None
+    values = {k.lower(): v for k, v in attrs.items()}.get(name.lower())
+    return values[0] if values else None
+
+
+class FiduciaLDAPBackend(LDAPBackend):
+    def authenticate_ldap_user(self, ldap_user, password):
+        request = ldap_user._request
+        username = self.ldap_to_django_username(ldap_user._username)
+        try:
+            if ldap_user.dn is None:
+                return None  # not in the directory: the local (break-glass) backend may know it
+            attrs = ldap_user.attrs or {}
+            group_dns = ldap_user.group_dns
+        except ldap.LDAPError as exc:
+            # Directory unreachable: refuse through this backend, let break-glass still work.
+            logger.error("LDAP search failed: %s", type(exc).__name__)
+            return None
+        existing = get_user_model().objects.filter(username__iexact=username).first()
+        try:
+            if account_disabled(attrs, settings.FIDUCIA_LDAP_DISABLED_ATTRIBUTES):
+                mapping.deactivate(existing)
+                raise mapping.DirectoryRefusal(mapping.DISABLED)
+            if existing is not None and not existing.is_active:
+                raise mapping.DirectoryRefusal(mapping.INACTIVE)
+            roles = mapping.roles_for(group_dns, fiducia("DIRECTORY", "LDAP_ROLE_MAP"))
+            identity = mapping.resolve(
+                roles,
+                _first(attrs, fiducia("DIRECTORY", "LDAP_BRANCH_ATTRIBUTE")),
+                _first(attrs, fiducia("DIRECTORY", "LDAP_TEAM_ATTRIBUTE")),
+            )
+            if not roles and existing is None:
+                raise mapping.DirectoryRefusal(mapping.NO_ROLE)  # not worth creating
+        except mapping.DirectoryRefusal as refusal:
+            mapping.refuse(request, refusal.message)
+        before = mapping.snapshot(existing) if existing else mapping.snapshot(get_user_model()())
+        with transaction.atomic():  # the user row and its roles, together
+            user = ldap_user.authenticate(password)  # binds as the user; creates or updates
+            if user is None:
+                return None
+            mapping.apply(user, identity, before)
+        if not roles:
+            mapping.refuse(request, mapping.NO_ROLE)  # after the roles were taken away here
+        return user
