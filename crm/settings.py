@@ -196,6 +196,7 @@ if OIDC_RP_CLIENT_ID:
     OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="")
     AUTHENTICATION_BACKENDS.insert(1, "crm.accounts.directory.oidc.FiduciaOIDCBackend")
 OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc-callback"
+OIDC_USE_PKCE = True  # a stolen authorisation code is useless without the verifier
 OIDC_TIMEOUT = env.float("OIDC_TIMEOUT_SECONDS", default=10)
 LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"  # mozilla-django-oidc, after a refused sign-in
 

@@ -1,5 +1,14 @@
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
 import environ
 import pytest
+import requests
 
 from tests import ldap_server
 from tests.factories import BranchFactory, TeamFactory
@@ -80,3 +89,111 @@ def directory_connection(slapd):
     conn = ldap.initialize(slapd.uri)
     conn.simple_bind_s(ldap_server.ADMIN_DN, ldap_server.ADMIN_PASSWORD)
     return conn
+
+
+# ---- the OpenID provider ---------------------------------------------------------------------
+
+OIDC_CLIENT_ID, OIDC_CLIENT_SECRET = "fiducia", "fiducia-client-secret"
+PROVIDER_PASSWORD = "Provider-pw-2026"
+PROVIDER_USERS = ["liu.rm", "ma.lead", "he.nobranch", "qian.norole", "fu.inactive"]
+
+
+@dataclass
+class Provider:
+    url: str
+    claims_file: Path
+
+    def set_claims(self, claims: dict) -> None:
+        self.claims_file.write_text(json.dumps(claims, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """django-oauth-toolkit as a real provider process on a free port (tests/oidc_provider)."""
+    pytest.importorskip("oauth2_provider", reason="django-oauth-toolkit (dev extra) is missing")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    folder = tmp_path_factory.mktemp("oidc")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    port = ldap_server.free_port()
+    provider = Provider(url=f"http://127.0.0.1:{port}", claims_file=folder / "claims.json")
+    provider.set_claims({})
+    root = Path(__file__).resolve().parents[3]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "DJANGO_SETTINGS_MODULE": "tests.oidc_provider.settings",
+        "PROVIDER_DB": str(folder / "provider.sqlite3"),
+        "PROVIDER_RSA_KEY": key.decode(),
+        "PROVIDER_CLAIMS": str(provider.claims_file),
+        "PROVIDER_SEED": json.dumps(
+            {
+                "users": dict.fromkeys(PROVIDER_USERS, PROVIDER_PASSWORD),
+                "client_id": OIDC_CLIENT_ID,
+                "client_secret": OIDC_CLIENT_SECRET,
+                "redirect_uri": "http://testserver/accounts/oidc/callback/",
+            }
+        ),
+    }
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL"):  # Fiducia's, not the provider's
+        env.pop(name, None)
+    subprocess.run(
+        [sys.executable, "-m", "tests.oidc_provider.seed"], env=env, cwd=root, check=True
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(process.stderr.read().decode(errors="replace"))
+        try:
+            requests.get(provider.url + "/o/.well-known/openid-configuration", timeout=1)
+            break
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("the OpenID provider did not start") from None
+            time.sleep(0.2)
+    yield provider
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def oidc(oidc_provider, settings, db):
+    """Fiducia configured for the provider, as the OIDC_* environment variables would."""
+    url = oidc_provider.url
+    settings.OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = f"{url}/o/authorize/"
+    settings.OIDC_OP_TOKEN_ENDPOINT = f"{url}/o/token/"
+    settings.OIDC_OP_USER_ENDPOINT = f"{url}/o/userinfo/"
+    settings.OIDC_OP_JWKS_ENDPOINT = f"{url}/o/.well-known/jwks.json"
+    settings.OIDC_RP_SIGN_ALGO = "RS256"
+    settings.OIDC_RP_SCOPES = "openid email profile"
+    settings.OIDC_PROVIDER_NAME = "Keycloak"
+    settings.AUTHENTICATION_BACKENDS = [
+        "axes.backends.AxesStandaloneBackend",
+        "crm.accounts.directory.oidc.FiduciaOIDCBackend",
+        "crm.accounts.backends.OneQueryPermissionBackend",
+    ]
+    settings.FIDUCIA_DIRECTORY = {
+        **settings.FIDUCIA_DIRECTORY,
+        "OIDC_ROLE_MAP": {"/fiducia/rm": "relationship_manager", "/fiducia/leads": "team_lead"},
+        "OIDC_ROLES_CLAIM": "groups",
+        "OIDC_BRANCH_CLAIM": "branch",
+        "OIDC_TEAM_CLAIM": "team",
+    }
+    branch = BranchFactory(code=BRANCH, name="上海分行")
+    TeamFactory(name=TEAM, branch=branch)
+    return oidc_provider
