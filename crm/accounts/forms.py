@@ -1,6 +1,8 @@
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
+from .directory.mapping import refusal_message
+
 
 class LoginForm(AuthenticationForm):
     """Django's login form, showing why a directory sign-in was refused (no role, unknown
@@ -10,7 +12,7 @@ class LoginForm(AuthenticationForm):
         try:
             return super().clean()
         except ValidationError:
-            reason = getattr(self.request, "fiducia_login_refusal", None)
+            reason = refusal_message(self.request)
             if reason is not None:
                 raise ValidationError(reason, code="directory_refused") from None
             raise

@@ -53,10 +53,20 @@ def _first(attrs: dict, name: str) -> str | None:
     return values[0] if values else None
 
 
+class _Undo(Exception):
+    """Rolls back what django-auth-ldap wrote for a sign-in that is then refused."""
+
+
 class FiduciaLDAPBackend(LDAPBackend):
+    """The reasons for a refusal are shown only once the password is proven (the bind as the
+    user succeeded), so nobody learns by typing a name whether an account is disabled, has no
+    role or sits in an unknown branch. django-auth-ldap creates or updates the user while it
+    authenticates; a refusal rolls that back, so a refused sign-in changes nothing — except
+    that a disabled directory account deactivates its Fiducia user, and a user whose roles were
+    all withdrawn loses them here too."""
+
     def authenticate_ldap_user(self, ldap_user, password):
         request = ldap_user._request
-        username = self.ldap_to_django_username(ldap_user._username)
         try:
             if ldap_user.dn is None:
                 return None  # not in the directory: the local (break-glass) backend may know it
@@ -66,29 +76,42 @@ class FiduciaLDAPBackend(LDAPBackend):
             # Directory unreachable: refuse through this backend, let break-glass still work.
             logger.error("LDAP search failed: %s", type(exc).__name__)
             return None
+        username = self.ldap_to_django_username(ldap_user._username)
         existing = get_user_model().objects.filter(username__iexact=username).first()
-        try:
-            if account_disabled(attrs, settings.FIDUCIA_LDAP_DISABLED_ATTRIBUTES):
-                mapping.deactivate(existing)
-                raise mapping.DirectoryRefusal(mapping.DISABLED)
-            if existing is not None and not existing.is_active:
-                raise mapping.DirectoryRefusal(mapping.INACTIVE)
-            roles = mapping.roles_for(group_dns, fiducia("DIRECTORY", "LDAP_ROLE_MAP"))
-            identity = mapping.resolve(
-                roles,
-                _first(attrs, fiducia("DIRECTORY", "LDAP_BRANCH_ATTRIBUTE")),
-                _first(attrs, fiducia("DIRECTORY", "LDAP_TEAM_ATTRIBUTE")),
+        if account_disabled(attrs, settings.FIDUCIA_LDAP_DISABLED_ATTRIBUTES):
+            mapping.deactivate(existing)
+            # AD (and OpenLDAP's ppolicy) refuse the bind itself: then "wrong password".
+            mapping.refuse(
+                request, mapping.DISABLED if self._bind_works(ldap_user, password) else None
             )
-            if not roles and existing is None:
-                raise mapping.DirectoryRefusal(mapping.NO_ROLE)  # not worth creating
+        roles = mapping.roles_for(group_dns, fiducia("DIRECTORY", "LDAP_ROLE_MAP"))
+        before = mapping.snapshot(existing or get_user_model()())
+        try:
+            with transaction.atomic():
+                user = ldap_user.authenticate(password)  # binds as the user; creates or updates
+                if user is None:
+                    return None
+                if not user.is_active:
+                    raise mapping.DirectoryRefusal(mapping.INACTIVE)
+                identity = mapping.resolve(
+                    roles,
+                    _first(attrs, fiducia("DIRECTORY", "LDAP_BRANCH_ATTRIBUTE")),
+                    _first(attrs, fiducia("DIRECTORY", "LDAP_TEAM_ATTRIBUTE")),
+                )
+                if not roles and existing is None:
+                    raise mapping.DirectoryRefusal(mapping.NO_ROLE)  # not worth creating
+                mapping.apply(user, identity, before)
         except mapping.DirectoryRefusal as refusal:
-            mapping.refuse(request, refusal.message)
-        before = mapping.snapshot(existing) if existing else mapping.snapshot(get_user_model()())
-        with transaction.atomic():  # the user row and its roles, together
-            user = ldap_user.authenticate(password)  # binds as the user; creates or updates
-            if user is None:
-                return None
-            mapping.apply(user, identity, before)
+            mapping.refuse(request, refusal.code)  # after the rollback
         if not roles:
-            mapping.refuse(request, mapping.NO_ROLE)  # after the roles were taken away here
+            mapping.refuse(request, mapping.NO_ROLE)  # the roles were taken away here
         return user
+
+    @staticmethod
+    def _bind_works(ldap_user, password) -> bool:
+        """Whether the directory accepts the password (nothing django-auth-ldap writes stays)."""
+        try:
+            with transaction.atomic():
+                raise _Undo(ldap_user.authenticate(password) is not None)
+        except _Undo as undo:
+            return undo.args[0]

@@ -32,24 +32,38 @@ from ..services import permission_snapshot
 
 PURPOSE = "directory"
 
-NO_ROLE = _("Your directory account has no Fiducia role. Ask your administrator.")
-UNKNOWN_BRANCH = _(
-    "Your directory account names a branch Fiducia does not know. Ask your administrator."
-)
-UNKNOWN_TEAM = _(
-    "Your directory account names a team Fiducia does not know. Ask your administrator."
-)
-DISABLED = _("Your directory account is disabled.")
-INACTIVE = _("This account is inactive.")
-USE_DIRECTORY = _("Sign in with your directory account.")
+# Why a sign-in was refused: the code goes into the audit row of the failed sign-in, the message
+# (in the user's language) onto the login page.
+NO_ROLE = "no_role"
+UNKNOWN_BRANCH = "unknown_branch"
+UNKNOWN_TEAM = "unknown_team"
+DISABLED = "disabled"
+INACTIVE = "inactive"
+USE_DIRECTORY = "local_password"
+PROVIDER_FAILED = "provider_failed"
+MESSAGES = {
+    NO_ROLE: _("Your directory account has no Fiducia role. Ask your administrator."),
+    UNKNOWN_BRANCH: _(
+        "Your directory account names a branch Fiducia does not know. Ask your administrator."
+    ),
+    UNKNOWN_TEAM: _(
+        "Your directory account names a team Fiducia does not know. Ask your administrator."
+    ),
+    DISABLED: _("Your directory account is disabled."),
+    INACTIVE: _("This account is inactive."),
+    USE_DIRECTORY: _("Sign in with your directory account."),
+    PROVIDER_FAILED: _(
+        "The identity provider did not answer. Try again or ask your administrator."
+    ),
+}
 
 
 class DirectoryRefusal(Exception):
-    """A sign-in the directory mapping refuses; `message` is shown on the login page."""
+    """A sign-in the directory mapping refuses, for the reason `code` (a key of MESSAGES)."""
 
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -128,13 +142,20 @@ def deactivate(user) -> None:
     )
 
 
-def refuse(request, message) -> None:
-    """Stop the sign-in with `message`: Django's authenticate() stops asking the other backends
-    on PermissionDenied (and signals the failure, which axes counts and the audit log records);
-    the login form shows the message (crm.accounts.forms)."""
-    if request is not None:
-        request.fiducia_login_refusal = message
-    raise PermissionDenied(str(message))
+def refuse(request, code: str | None) -> None:
+    """Stop the sign-in: Django's authenticate() stops asking the other backends on
+    PermissionDenied and signals the failure, which axes counts and the audit log records with
+    the code. The login form shows the reason's message (crm.accounts.forms); without a code it
+    says only "wrong username or password"."""
+    if request is not None and code is not None:
+        request.fiducia_login_refusal = code
+    raise PermissionDenied(code or "")
+
+
+def refusal_message(request):
+    """The message for the reason a sign-in on this request was refused, or None."""
+    code = getattr(request, "fiducia_login_refusal", None)
+    return MESSAGES.get(code) if code else None
 
 
 # ---- local passwords -------------------------------------------------------------------------

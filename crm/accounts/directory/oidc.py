@@ -27,7 +27,6 @@ from . import mapping
 
 logger = logging.getLogger(__name__)
 
-PROVIDER_FAILED = _("The identity provider did not answer. Try again or ask your administrator.")
 SIGN_IN_FAILED = _("Sign-in with the identity provider failed.")
 
 
@@ -56,7 +55,7 @@ class FiduciaOIDCBackend(OIDCAuthenticationBackend):
             return super().authenticate(request, **kwargs)
         except requests.RequestException as exc:
             logger.error("OpenID provider request failed: %s", type(exc).__name__)
-            mapping.refuse(request, PROVIDER_FAILED)
+            mapping.refuse(request, mapping.PROVIDER_FAILED)
 
     def get_or_create_user(self, access_token, id_token, payload):
         claims = self.get_userinfo(access_token, id_token, payload)
@@ -80,7 +79,7 @@ class FiduciaOIDCBackend(OIDCAuthenticationBackend):
             if not roles and existing is None:
                 raise mapping.DirectoryRefusal(mapping.NO_ROLE)
         except mapping.DirectoryRefusal as refusal:
-            mapping.refuse(self.request, refusal.message)
+            mapping.refuse(self.request, refusal.code)
         before = mapping.snapshot(existing or User())
         with transaction.atomic():
             user = existing or User(username=username[:150])
@@ -104,7 +103,7 @@ def _first_value(claim) -> str | None:
 
 class CallbackView(OIDCAuthenticationCallbackView):
     def login_failure(self):
-        reason = getattr(self.request, "fiducia_login_refusal", None)
+        reason = mapping.refusal_message(self.request)
         messages.error(self.request, reason or SIGN_IN_FAILED)
         return super().login_failure()
 

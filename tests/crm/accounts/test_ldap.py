@@ -137,6 +137,16 @@ def test_user_deactivated_in_fiducia_stays_out(client, directory):
     assert "inactive" in _errors(response)
 
 
+@pytest.mark.parametrize("username", ["zhou.norole", "sun.nobranch", "chen.locked"])
+def test_the_reason_is_shown_only_with_the_right_password(client, directory, username):
+    """Typing a name and any password must not tell whether that account is disabled, has no
+    role or sits in an unknown branch."""
+    response = _login(client, username, "not-the-password")
+    assert not _signed_in(client)
+    assert "Please enter a correct username and password" in _errors(response)
+    assert not User.objects.filter(username=username).exists()
+
+
 def test_unknown_branch_is_refused_with_a_clear_message(client, directory):
     response = _login(client, "sun.nobranch")
     assert not _signed_in(client)
@@ -149,6 +159,8 @@ def test_no_fiducia_role_is_refused(client, directory):
     assert not _signed_in(client)
     assert "no Fiducia role" in _errors(response)
     assert not User.objects.filter(username="zhou.norole").exists()
+    failed = AuditEntry.objects.filter(action=LOGIN_FAILED).latest("pk")
+    assert failed.after["refused"] == "no_role"
 
 
 def test_refusal_in_chinese(client, directory):
