@@ -34,6 +34,8 @@ OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": os.environ.get("PROVIDER_RSA_KEY", ""),
     "PKCE_REQUIRED": True,
+    # The browser test's live server is http://localhost:<any port> (RFC 8252 loopback).
+    "ALLOW_LOCALHOST_LOOPBACK": True,
     "SCOPES": {"openid": "OpenID Connect", "email": "e-mail", "profile": "profile"},
     "OAUTH2_VALIDATOR_CLASS": "tests.oidc_provider.validator.ClaimsValidator",
 }

@@ -151,7 +151,9 @@ def oidc_provider(tmp_path_factory):
                 "users": dict.fromkeys(PROVIDER_USERS, PROVIDER_PASSWORD),
                 "client_id": OIDC_CLIENT_ID,
                 "client_secret": OIDC_CLIENT_SECRET,
-                "redirect_uri": "http://testserver/accounts/oidc/callback/",
+                # The test client's host, and the live server's (any port: RFC 8252 loopback).
+                "redirect_uri": "http://testserver/accounts/oidc/callback/ "
+                "http://localhost/accounts/oidc/callback/",
             }
         ),
     }
