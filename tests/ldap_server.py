@@ -30,6 +30,7 @@ include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
+include {dir}/ad.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload ppolicy
@@ -46,6 +47,16 @@ access to * by * read
 """
 
 
+# Active Directory's userAccountControl (its real OID) on an auxiliary class, so AD-style
+# accounts (512 = normal, 514 = normal + ACCOUNTDISABLE) live in the same test directory.
+AD_SCHEMA = """\
+attributetype ( 1.2.840.113556.1.4.8 NAME 'userAccountControl'
+  EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+objectclass ( 1.3.6.1.4.1.99999.1.1 NAME 'fiduciaTestADAccount' AUXILIARY
+  MAY userAccountControl )
+"""
+
+
 def available() -> bool:
     return os.path.exists(SLAPD) and os.path.exists(SLAPADD)
 
@@ -58,7 +69,9 @@ def user_dn(uid: str) -> str:
     return f"uid={uid},{PEOPLE}"
 
 
-def person(uid, *, branch=None, team=None, locked=False, given="Wei", sn="Zhang") -> str:
+def person(
+    uid, *, branch=None, team=None, locked=False, ad_control=None, given="Wei", sn="Zhang"
+) -> str:
     lines = [
         f"dn: {user_dn(uid)}",
         "objectClass: inetOrgPerson",
@@ -76,6 +89,8 @@ def person(uid, *, branch=None, team=None, locked=False, given="Wei", sn="Zhang"
         lines.append(f"ou: {team}")
     if locked:
         lines.append("pwdAccountLockedTime: 000001010000Z")  # locked until unlocked by hand
+    if ad_control is not None:
+        lines += ["objectClass: fiduciaTestADAccount", f"userAccountControl: {ad_control}"]
     return "\n".join(lines)
 
 
@@ -119,6 +134,7 @@ class Slapd:
 def start(folder: Path, entries: list[str]) -> Slapd:
     """Write the configuration, load `entries` with slapadd, start slapd and wait for it."""
     (folder / "db").mkdir(parents=True)
+    (folder / "ad.schema").write_text(AD_SCHEMA)
     conf = folder / "slapd.conf"
     conf.write_text(
         CONF.format(dir=folder, suffix=SUFFIX, admin=ADMIN_DN, admin_password=ADMIN_PASSWORD)

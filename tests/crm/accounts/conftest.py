@@ -23,9 +23,14 @@ ENTRIES = [
     ldap_server.person("sun.nobranch", branch="XX99"),
     ldap_server.person("zhou.norole", branch=BRANCH),
     ldap_server.person("wu.wrongpw", branch=BRANCH),
+    ldap_server.person("kim.ad", branch=BRANCH, ad_control=512),  # AD: a normal account
+    ldap_server.person("lee.ad", branch=BRANCH, ad_control=514),  # AD: ACCOUNTDISABLE set
 ]
 GROUPS = {
-    "fiducia-rm": ["li.rm", "wang.lead", "zhao.moved", "chen.locked", "sun.nobranch", "wu.wrongpw"],
+    "fiducia-rm": [
+        *("li.rm", "wang.lead", "zhao.moved", "chen.locked", "sun.nobranch", "wu.wrongpw"),
+        *("kim.ad", "lee.ad"),
+    ],
     "fiducia-team-leads": ["wang.lead"],
     "fiducia-auditors": ["zhao.moved"],
     "canteen-committee": ["li.rm", "zhou.norole"],  # not a Fiducia role

@@ -124,6 +124,17 @@ def test_disabled_directory_account_is_refused_and_the_user_deactivated(client, 
     assert (row.before["is_active"], row.after["is_active"]) == (True, False)
 
 
+def test_active_directory_disabled_bit(client, directory):
+    """userAccountControl 512 signs in; 514 (ACCOUNTDISABLE) is refused and deactivated."""
+    assert _login(client, "kim.ad").status_code == 302
+    client.post(reverse("accounts:logout"))
+    user = UserFactory(username="lee.ad")
+    response = _login(client, "lee.ad")
+    assert not _signed_in(client) and "disabled" in _errors(response)
+    user.refresh_from_db()
+    assert not user.is_active
+
+
 def test_disabled_directory_account_never_seen_before_creates_nobody(client, directory):
     response = _login(client, "chen.locked")
     assert "disabled" in _errors(response)
