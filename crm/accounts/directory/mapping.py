@@ -77,8 +77,8 @@ class Identity:
 
 def roles_for(values: Iterable[str], role_map: dict) -> frozenset[str]:
     """The Fiducia roles that the directory groups (DNs) or claim values map to. Keys compare
-    case-insensitively (directories differ on DN case); a value is a role or a list of roles;
-    unknown role names in the map are ignored rather than granted."""
+    case-insensitively (directories differ on DN case); a value is a role or a list of roles
+    (names that are not roles stop the start: crm.accounts.directory.checks)."""
     lowered = {str(k).strip().lower(): v for k, v in role_map.items()}
     found = set()
     for value in values:

@@ -54,3 +54,15 @@ def test_granting_break_glass_is_an_audited_permission_change():
     assert record_permission_change(admin, user, before)
     row = AuditEntry.objects.get(action="user.permissions_changed", target_id=str(user.pk))
     assert (row.before["break_glass"], row.after["break_glass"]) == (False, True)
+
+
+def test_a_role_map_naming_an_unknown_role_stops_the_start(settings):
+    from crm.accounts.directory.checks import role_maps_name_known_roles
+
+    assert role_maps_name_known_roles() == []
+    settings.FIDUCIA_DIRECTORY = {
+        **settings.FIDUCIA_DIRECTORY,
+        "OIDC_ROLE_MAP": {"/crm/rm": "relationship_manager", "/crm/boss": ["ceo"]},
+    }
+    errors = role_maps_name_known_roles()
+    assert [e.id for e in errors] == ["fiducia.E102"] and "'ceo'" in errors[0].msg
