@@ -170,6 +170,8 @@ AUTHENTICATION_BACKENDS = [
 # DIRECTORY_BREAK_GLASS allows it. Role maps are JSON: {"<group DN or claim value>": "<role>"}.
 FIDUCIA_DIRECTORY = {
     "BREAK_GLASS": env.bool("DIRECTORY_BREAK_GLASS", default=True),
+    # false: only people who already have a Fiducia user (made in admin) may sign in.
+    "CREATE_USERS": env.bool("DIRECTORY_CREATE_USERS", default=True),
     "LDAP_ROLE_MAP": env.json("LDAP_ROLE_MAP", default={}),
     "LDAP_BRANCH_ATTRIBUTE": env("LDAP_BRANCH_ATTRIBUTE", default=""),
     "LDAP_TEAM_ATTRIBUTE": env("LDAP_TEAM_ATTRIBUTE", default=""),

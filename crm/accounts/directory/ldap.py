@@ -98,6 +98,8 @@ class FiduciaLDAPBackend(LDAPBackend):
                     _first(attrs, fiducia("DIRECTORY", "LDAP_BRANCH_ATTRIBUTE")),
                     _first(attrs, fiducia("DIRECTORY", "LDAP_TEAM_ATTRIBUTE")),
                 )
+                if existing is None and not fiducia("DIRECTORY", "CREATE_USERS"):
+                    raise mapping.DirectoryRefusal(mapping.NOT_SET_UP)
                 if not roles and existing is None:
                     raise mapping.DirectoryRefusal(mapping.NO_ROLE)  # not worth creating
                 mapping.apply(user, identity, before)

@@ -41,6 +41,7 @@ DISABLED = "disabled"
 INACTIVE = "inactive"
 USE_DIRECTORY = "local_password"
 PROVIDER_FAILED = "provider_failed"
+NOT_SET_UP = "not_set_up"
 MESSAGES = {
     NO_ROLE: _("Your directory account has no Fiducia role. Ask your administrator."),
     UNKNOWN_BRANCH: _(
@@ -52,6 +53,7 @@ MESSAGES = {
     DISABLED: _("Your directory account is disabled."),
     INACTIVE: _("This account is inactive."),
     USE_DIRECTORY: _("Sign in with your directory account."),
+    NOT_SET_UP: _("You have no Fiducia account yet. Ask your administrator."),
     PROVIDER_FAILED: _(
         "The identity provider did not answer. Try again or ask your administrator."
     ),

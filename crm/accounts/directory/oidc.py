@@ -76,6 +76,8 @@ class FiduciaOIDCBackend(OIDCAuthenticationBackend):
                 _first_value(_claim(claims, fiducia("DIRECTORY", "OIDC_BRANCH_CLAIM"))),
                 _first_value(_claim(claims, fiducia("DIRECTORY", "OIDC_TEAM_CLAIM"))),
             )
+            if existing is None and not fiducia("DIRECTORY", "CREATE_USERS"):
+                raise mapping.DirectoryRefusal(mapping.NOT_SET_UP)
             if not roles and existing is None:
                 raise mapping.DirectoryRefusal(mapping.NO_ROLE)
         except mapping.DirectoryRefusal as refusal:

@@ -208,3 +208,10 @@ def test_break_glass_works_while_the_directory_is_down(client, directory, settin
     UserFactory(username="local.admin", break_glass=True)
     assert _login(client, "li.rm").status_code == 200  # nobody can vouch for the directory user
     assert _login(client, "local.admin", LOCAL_PASSWORD).status_code == 302
+
+
+def test_unknown_people_are_refused_when_fiducia_does_not_create_users(client, directory, settings):
+    settings.FIDUCIA_DIRECTORY = {**settings.FIDUCIA_DIRECTORY, "CREATE_USERS": False}
+    response = _login(client, "li.rm")
+    assert not _signed_in(client) and "no Fiducia account yet" in _errors(response)
+    assert not User.objects.filter(username="li.rm").exists()

@@ -147,3 +147,16 @@ def test_without_oidc_settings_the_views_do_not_exist_and_the_button_is_absent(c
     assert client.get(reverse("accounts:oidc-authenticate")).status_code == 404
     assert client.get(reverse("accounts:oidc-callback")).status_code == 404
     assert b"oidc-login" not in client.get(reverse("accounts:login")).content
+
+
+def test_unknown_people_are_refused_when_fiducia_does_not_create_users(client, oidc, settings):
+    settings.FIDUCIA_DIRECTORY = {**settings.FIDUCIA_DIRECTORY, "CREATE_USERS": False}
+    oidc.set_claims({"liu.rm": RM, "ma.lead": RM})
+    response = sign_in(client, "liu.rm")
+    assert "_auth_user_id" not in client.session
+    assert "no Fiducia account yet" in _messages(response)
+    assert not User.objects.filter(username="liu.rm").exists()
+
+    UserFactory(username="ma.lead")  # set up in admin beforehand: signs in, roles from claims
+    assert sign_in(client, "ma.lead").status_code == 302
+    assert User.objects.get(username="ma.lead").role_names == {roles.RELATIONSHIP_MANAGER}
