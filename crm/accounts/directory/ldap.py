@@ -14,7 +14,7 @@ import logging
 import ldap
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django_auth_ldap.backend import LDAPBackend
 
 from crm.core.config import fiducia
@@ -105,6 +105,8 @@ class FiduciaLDAPBackend(LDAPBackend):
                 mapping.apply(user, identity, before)
         except mapping.DirectoryRefusal as refusal:
             mapping.refuse(request, refusal.code)  # after the rollback
+        except IntegrityError:
+            mapping.refuse(request, mapping.CROSSED)
         if not roles:
             mapping.refuse(request, mapping.NO_ROLE)  # the roles were taken away here
         return user

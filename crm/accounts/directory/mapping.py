@@ -42,6 +42,7 @@ INACTIVE = "inactive"
 USE_DIRECTORY = "local_password"
 PROVIDER_FAILED = "provider_failed"
 NOT_SET_UP = "not_set_up"
+CROSSED = "crossed"  # two first sign-ins of one person at once: one creates the user
 MESSAGES = {
     NO_ROLE: _("Your directory account has no Fiducia role. Ask your administrator."),
     UNKNOWN_BRANCH: _(
@@ -54,6 +55,7 @@ MESSAGES = {
     INACTIVE: _("This account is inactive."),
     USE_DIRECTORY: _("Sign in with your directory account."),
     NOT_SET_UP: _("You have no Fiducia account yet. Ask your administrator."),
+    CROSSED: _("Another sign-in of yours was being set up at the same moment. Try again."),
     PROVIDER_FAILED: _(
         "The identity provider did not answer. Try again or ask your administrator."
     ),

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -83,18 +83,27 @@ class FiduciaOIDCBackend(OIDCAuthenticationBackend):
         except mapping.DirectoryRefusal as refusal:
             mapping.refuse(self.request, refusal.code)
         before = mapping.snapshot(existing or User())
-        with transaction.atomic():
-            user = existing or User(username=username[:150])
-            if existing is None:
-                user.set_unusable_password()
-            user.first_name = str(claims.get("given_name", user.first_name))[:150]
-            user.last_name = str(claims.get("family_name", user.last_name))[:150]
-            user.email = str(claims.get("email", user.email))[:254]
-            user.display_name = str(claims.get("name", user.display_name))[:100]
-            user.save()
-            mapping.apply(user, identity, before)
+        try:
+            user = self._save(existing, username, claims, identity, before)
+        except IntegrityError:
+            mapping.refuse(self.request, mapping.CROSSED)
         if not roles:
             mapping.refuse(self.request, mapping.NO_ROLE)
+        return user
+
+    @staticmethod
+    @transaction.atomic
+    def _save(existing, username, claims, identity, before):
+        """Create or update the user from the claims and apply the mapping, together."""
+        user = existing or get_user_model()(username=username[:150])
+        if existing is None:
+            user.set_unusable_password()
+        user.first_name = str(claims.get("given_name", user.first_name))[:150]
+        user.last_name = str(claims.get("family_name", user.last_name))[:150]
+        user.email = str(claims.get("email", user.email))[:254]
+        user.display_name = str(claims.get("name", user.display_name))[:100]
+        user.save()
+        mapping.apply(user, identity, before)
         return user
 
 

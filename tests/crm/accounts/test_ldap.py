@@ -215,3 +215,17 @@ def test_unknown_people_are_refused_when_fiducia_does_not_create_users(client, d
     response = _login(client, "li.rm")
     assert not _signed_in(client) and "no Fiducia account yet" in _errors(response)
     assert not User.objects.filter(username="li.rm").exists()
+
+
+def test_a_crossed_first_sign_in_is_a_message_not_a_500(client, directory, monkeypatch):
+    from django.db import IntegrityError
+
+    from crm.accounts.directory import mapping
+
+    def crossed(*args, **kwargs):
+        raise IntegrityError("UNIQUE constraint failed: accounts_user.username")
+
+    monkeypatch.setattr(mapping, "apply", crossed)
+    response = _login(client, "li.rm")
+    assert not _signed_in(client) and "Try again" in _errors(response)
+    assert not User.objects.filter(username="li.rm").exists()

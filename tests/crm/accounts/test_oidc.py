@@ -160,3 +160,20 @@ def test_unknown_people_are_refused_when_fiducia_does_not_create_users(client, o
     UserFactory(username="ma.lead")  # set up in admin beforehand: signs in, roles from claims
     assert sign_in(client, "ma.lead").status_code == 302
     assert User.objects.get(username="ma.lead").role_names == {roles.RELATIONSHIP_MANAGER}
+
+
+def test_a_crossed_first_sign_in_is_a_message_not_a_500(client, oidc, monkeypatch):
+    """Two first sign-ins of one person at once: the second meets the unique username."""
+    from django.db import IntegrityError
+
+    from crm.accounts.directory import mapping
+
+    def crossed(*args, **kwargs):
+        raise IntegrityError("UNIQUE constraint failed: accounts_user.username")
+
+    monkeypatch.setattr(mapping, "apply", crossed)
+    oidc.set_claims({"liu.rm": RM})
+    response = sign_in(client, "liu.rm")
+    assert response.status_code == 302 and "_auth_user_id" not in client.session
+    assert "Try again" in _messages(response)
+    assert not User.objects.filter(username="liu.rm").exists()  # rolled back
