@@ -3,8 +3,10 @@ from django.contrib.auth import views as auth_views
 
 from .directory.oidc import oidc_enabled
 from .forms import LoginForm
+from .permissions import public
 
 
+@public  # the sign-in itself
 class LoginView(auth_views.LoginView):
     """Django's login, with a "Sign in with <provider>" button when OpenID Connect is on."""
 
