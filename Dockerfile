@@ -17,8 +17,15 @@ RUN groupadd --system fiducia && useradd --system --gid fiducia --home /app fidu
 
 # Dependencies first (cached while pyproject.toml is unchanged).
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt
+# With the `ldap` extra (LDAP / Active Directory sign-in): python-ldap compiles against
+# libldap and libsasl; the compiler and headers go again, the runtime libraries stay.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libldap2-dev libsasl2-dev \
+    && apt-mark manual $(dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' 'libldap*' 'libsasl2-2' | awk '/^ii/ && !/-dev$/ {print $2}') \
+    && python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['ldap']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && apt-get purge -y --auto-remove gcc libldap2-dev libsasl2-dev \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY --from=assets /build/node_modules ./node_modules
 COPY . .

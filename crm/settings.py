@@ -163,6 +163,45 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "crm.accounts.backends.OneQueryPermissionBackend",
 ]
+# Sign-in with the bank's directory (README, "Signing in with the bank's directory"): LDAP /
+# Active Directory when LDAP_SERVER_URI is set (needs the `ldap` extra), OpenID Connect when
+# OIDC_RP_CLIENT_ID is set. Unset (the embedded default): local passwords only. With either on,
+# a local password signs in only break-glass users and superusers, and only while
+# DIRECTORY_BREAK_GLASS allows it. Role maps are JSON: {"<group DN or claim value>": "<role>"}.
+FIDUCIA_DIRECTORY = {
+    "BREAK_GLASS": env.bool("DIRECTORY_BREAK_GLASS", default=True),
+    # false: only people who already have a Fiducia user (made in admin) may sign in.
+    "CREATE_USERS": env.bool("DIRECTORY_CREATE_USERS", default=True),
+    "LDAP_ROLE_MAP": env.json("LDAP_ROLE_MAP", default={}),
+    "LDAP_BRANCH_ATTRIBUTE": env("LDAP_BRANCH_ATTRIBUTE", default=""),
+    "LDAP_TEAM_ATTRIBUTE": env("LDAP_TEAM_ATTRIBUTE", default=""),
+    "OIDC_ROLE_MAP": env.json("OIDC_ROLE_MAP", default={}),
+    "OIDC_USERNAME_CLAIM": env("OIDC_USERNAME_CLAIM", default="preferred_username"),
+    "OIDC_ROLES_CLAIM": env("OIDC_ROLES_CLAIM", default="groups"),
+    "OIDC_BRANCH_CLAIM": env("OIDC_BRANCH_CLAIM", default="branch"),
+    "OIDC_TEAM_CLAIM": env("OIDC_TEAM_CLAIM", default="team"),
+}
+if env("LDAP_SERVER_URI", default=""):
+    from crm.accounts.directory.ldap_config import ldap_settings
+
+    vars().update(ldap_settings(env))
+    AUTHENTICATION_BACKENDS.insert(1, "crm.accounts.directory.ldap.FiduciaLDAPBackend")
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+if OIDC_RP_CLIENT_ID:
+    OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
+    OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+    OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid email profile")
+    OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="")
+    AUTHENTICATION_BACKENDS.insert(1, "crm.accounts.directory.oidc.FiduciaOIDCBackend")
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc-callback"
+OIDC_USE_PKCE = True  # a stolen authorisation code is useless without the verifier
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT_SECONDS", default=10)
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"  # mozilla-django-oidc, after a refused sign-in
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

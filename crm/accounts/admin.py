@@ -54,7 +54,10 @@ class UserAdmin(IdChoicesAdminMixin, _AuditedRightsMixin, BaseUserAdmin):
     list_filter = ["is_active", "groups", "branch"]
     search_fields = ["username", "display_name", "employee_no"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        (_("Organisation"), {"fields": ("display_name", "employee_no", "branch", "team")}),
+        (
+            _("Organisation"),
+            {"fields": ("display_name", "employee_no", "branch", "team", "break_glass")},
+        ),
     )
 
     def rights_snapshot(self, user):

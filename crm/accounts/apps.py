@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from . import access_cache, roles
+        from .directory import checks  # noqa: F401 - registers the directory settings' checks
 
         roles.grant_table(
             {

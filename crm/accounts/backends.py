@@ -11,12 +11,19 @@ from django.contrib.auth.backends import ModelBackend
 
 from .access import is_read_only
 from .access_cache import access_facts
+from .directory import mapping
 
 # Codename prefixes of permissions that only read; everything else changes something.
 READING = ("view_", "review_")
 
 
 class OneQueryPermissionBackend(ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None or mapping.local_password_allowed(user):
+            return user
+        mapping.refuse(request, mapping.USE_DIRECTORY)
+
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()

@@ -104,6 +104,15 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="members",
     )
+    # With directory sign-in on, only these users (and superusers) may use a local password,
+    # and only while FIDUCIA_DIRECTORY["BREAK_GLASS"] allows it (crm/accounts/directory).
+    break_glass = models.BooleanField(
+        _("break-glass account"),
+        default=False,
+        help_text=_(
+            "May sign in with a local password when directory sign-in is on (emergency access)."
+        ),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

@@ -17,6 +17,7 @@ def permission_snapshot(user) -> dict:
         "is_active": user.is_active,
         "is_staff": user.is_staff,
         "is_superuser": user.is_superuser,
+        "break_glass": user.break_glass,
     }
 
 

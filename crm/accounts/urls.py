@@ -1,10 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from .directory import oidc
+from .views import LoginView
+
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
+    # OpenID Connect (404 unless OIDC_RP_CLIENT_ID is set).
+    path("oidc/authenticate/", oidc.authenticate_view, name="oidc-authenticate"),
+    path("oidc/callback/", oidc.callback_view, name="oidc-callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",

@@ -58,6 +58,10 @@ def _record_attempt(action: str, request, username) -> None:
     facts = request_facts(request)
     if account is None:
         facts["account"] = "unknown"
+    # Why directory sign-in refused it (crm.accounts.directory.mapping: "no_role", "disabled", …).
+    refused = getattr(request, "fiducia_login_refusal", None)
+    if refused:
+        facts["refused"] = refused
     record(None, action, account, after=facts)
 
 
