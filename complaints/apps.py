@@ -14,6 +14,11 @@ class ComplaintsConfig(AppConfig):
 
         register_actions(actions())
 
+        from crm.ui.lists import ListSpec, register_list
+
+        # Saved views of the queue's filters and sort (its bulk actions predate crm.ui.bulk).
+        register_list(ListSpec("complaints:complaint-queue", _("Complaint queue")))
+
         p = "complaints."
         front_line = [
             p + "view_complaint",
