@@ -99,3 +99,27 @@ def test_saving_from_the_page_redirects_to_the_view(client, rm_a):
     view = SavedView.objects.get()
     assert view.visibility == "team" and view.team_id == rm_a.team_id
     assert response.url == reverse(TASKS) + "?status=overdue&who=mine"
+
+
+def test_the_bar_runs_a_fixed_number_of_queries(client, rm_a, rm_b, django_assert_max_num_queries):
+    for k in range(15):
+        saved_view_save(rm_b, list_key=TASKS, name=f"视图{k}", query="status=open", shared=True)
+    client.force_login(rm_a)
+    url = reverse("ui:saved-view-bar")
+    client.get(url, {"list": TASKS})
+    with django_assert_max_num_queries(3):
+        body = client.get(url, {"list": TASKS}).content.decode()
+    assert body.count('class="badge text-bg-light border saved-view"') == 15
+
+
+def test_a_crafted_selection_is_refused_with_a_message(client, rm_a):
+    client.force_login(rm_a)
+    response = client.post(
+        reverse("ui:bulk-run"),
+        {"list": TASKS, "action": "skip", "ids": ["abc", "99999999999"], "skip-reason": "x"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    unknown = client.post(reverse("ui:bulk-run"), {"list": TASKS, "action": "nope"})
+    assert unknown.status_code == 404
