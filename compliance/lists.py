@@ -23,8 +23,9 @@ LISTS = (
             "owner": _("Owner"),
             "raised_on": _("Raised on"),
         },
+        permission="compliance.view_riskwarning",
     ),
-    ListSpec(AUDIT, _("Audit log")),
+    ListSpec(AUDIT, _("Audit log"), permission="compliance.review_audit"),
 )
 
 

@@ -50,4 +50,6 @@ class AuditConfig(AppConfig):
             )
         )
         # Saved views of the log (compliance keeps its usual selections; no clear identifier).
-        register_list(ListSpec("audit:entry-list", _("Audit log")))
+        register_list(
+            ListSpec("audit:entry-list", _("Audit log"), permission="audit.view_auditentry")
+        )

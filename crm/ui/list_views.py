@@ -25,8 +25,10 @@ from crm.ui.saved_views import (
 
 
 def _spec(request, source):
+    """The list named by `source["list"]`, if the user may open it (else 404 like a list
+    that does not exist)."""
     spec = list_spec(source.get("list", ""))
-    if spec is None:
+    if spec is None or not spec.visible_to(request.user):
         raise NotFound
     return spec
 

@@ -44,6 +44,10 @@ class ListSpec:
     default_columns: tuple[str, ...] | None = None  # None: all of `columns`
     # Turns the list's GET parameters into the dict a saved view keeps (or refuses them).
     clean: Callable[[QueryDict | dict], dict] = plain_query
+    permission: str | None = None  # the list view's own; its saved views need it too
+
+    def visible_to(self, user) -> bool:
+        return self.permission is None or user.has_perm(self.permission)
 
     def defaults(self) -> tuple[str, ...]:
         return tuple(self.columns) if self.default_columns is None else self.default_columns

@@ -48,7 +48,7 @@ def saved_view_save(
     name again replaces the user's earlier view. Refuses a clear identifier in the query."""
     require(acting_user, "core.add_savedview")
     spec = list_spec(list_key)
-    if spec is None:
+    if spec is None or not spec.visible_to(acting_user):
         raise ValidationError(_("This list cannot keep views."))
     name = (name or "").strip()
     if not name:

@@ -14,6 +14,7 @@ TASK_LIST = ListSpec(
     TASKS,
     _("Follow-up tasks"),
     columns={"reason": _("Reason"), "status": _("Status"), "owner": _("Owner")},
+    permission="customers.view_followuptask",
 )
 
 

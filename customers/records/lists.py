@@ -32,6 +32,7 @@ CUSTOMER_LIST = ListSpec(
         "branch": _("Branch"),
     },
     clean=kept_query,
+    permission="customers.view_customer",
 )
 
 

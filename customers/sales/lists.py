@@ -10,7 +10,7 @@ from customers.sales.services import bulk
 
 BOARD = "customers:prospect-board"
 
-BOARD_LIST = ListSpec(BOARD, _("Pipeline"))
+BOARD_LIST = ListSpec(BOARD, _("Pipeline"), permission="customers.view_prospect")
 
 
 def _assign(user, ids, *, owner, reason):

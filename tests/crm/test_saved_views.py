@@ -123,3 +123,11 @@ def test_a_crafted_selection_is_refused_with_a_message(client, rm_a):
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
     unknown = client.post(reverse("ui:bulk-run"), {"list": TASKS, "action": "nope"})
     assert unknown.status_code == 404
+
+
+def test_a_list_the_user_cannot_open_keeps_no_views(client, rm_a):
+    with pytest.raises(ValidationError):
+        saved_view_save(rm_a, list_key="audit:entry-list", name="x", query="action=a")
+    client.force_login(rm_a)
+    assert client.get(reverse("ui:saved-view-bar"), {"list": "audit:entry-list"}).status_code == 404
+    assert not SavedView.objects.exists()
