@@ -64,6 +64,15 @@ class ComplianceConfig(AppConfig):
             }
         )
 
+        from crm.ui.bulk import register_bulk
+        from crm.ui.lists import register_list
+
+        from .lists import ACTIONS as BULK_ACTIONS
+        from .lists import LISTS
+
+        register_list(*LISTS)
+        register_bulk(*BULK_ACTIONS)
+
         from crm.core.approvals import ApprovalKind, Deciders, register_kind
 
         from .services import disposal, watchlist

@@ -11,6 +11,7 @@ def actions() -> dict:
         "warning.raised": _("Risk warning raised"),
         "warning.upgraded": _("Risk warning upgraded"),
         "warning.reassigned": _("Risk warning reassigned"),
+        "warning.assigned": _("Risk warning assigned"),
         "step.planned": _("Disposal step planned"),
         "step.completed": _("Disposal step completed"),
         "signal.recorded": _("Risk signal recorded"),

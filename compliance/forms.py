@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.accounts.access import staff_filter
+from crm.ui.bulk import BulkForm
 from crm.ui.forms import DateField
 from crm.ui.widgets import NativeDateInput
 from customers.records.access import customers_for
@@ -144,3 +146,34 @@ class ExportRequestForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you need this export?"), max_length=500, widget=forms.Textarea({"rows": 2})
     )
+
+
+# ---- bulk actions on the warning list (crm.ui.bulk) -------------------------------------------
+
+
+def _assignable(user):
+    return (
+        get_user_model()
+        .objects.filter(staff_filter(user))
+        .only("pk", "username", "display_name", "first_name", "last_name")
+        .order_by("display_name", "username")
+    )
+
+
+class WarningBulkAssignForm(BulkForm):
+    owner = forms.ModelChoiceField(label=_("New owner"), queryset=get_user_model().objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _assignable(self.user)
+
+
+class WarningBulkStepForm(BulkForm):
+    kind = forms.ChoiceField(label=_("Step"), choices=DisposalStep.Kind.choices)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=get_user_model().objects.none())
+    due_on = DateField(label=_("Due on"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _assignable(self.user)

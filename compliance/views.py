@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import require, requires
+from crm.ui.bulk import bulk_context
 from crm.ui.forms import message_service_error, refusal_in_messages, refusal_on_form
+from crm.ui.lists import chosen_columns
 from crm.ui.pagination import keyset_page, query_without_cursor
 from customers.records.access import access_customer
 from customers.records.validity import assessment_expires_on
@@ -24,6 +26,7 @@ from .forms import (
     SuitabilityForm,
     WatchChangeForm,
 )
+from .lists import AUDIT, WARNINGS
 from .models import DisposalStep, Grade, RiskWarning, WatchAction
 from .services import disposal, signals
 from .services.suitability import suitability_check_record
@@ -166,6 +169,9 @@ def warning_list(request):
             "grades": Grade.choices,
             "statuses": RiskWarning.Status.choices,
             "today": timezone.localdate(),
+            "columns": chosen_columns(request, WARNINGS),
+            "bulk": bulk_context(request, WARNINGS),
+            "list_key": WARNINGS,
         },
     )
 
@@ -355,6 +361,7 @@ def audit_review(request):
             "query": query_without_cursor(request),
             "filters": _filters_of(request),
             "can_export": request.user.has_perm("compliance.add_auditexport"),
+            "list_key": AUDIT,
         },
     )
 

@@ -27,10 +27,6 @@ class CustomersConfig(AppConfig):
                     "customers.view_holding",
                     "customers.view_contract",
                     "customers.view_monthlyaggregate",
-                    # Everyone keeps their own list filters; read-only users do not (the
-                    # permission backend drops every non-reading permission for them).
-                    "customers.add_savedfilter",
-                    "customers.delete_savedfilter",
                 ],
                 roles.BOOK_HOLDERS: writers,
                 roles.LEADS: ["customers.reassign_customer", "customers.approve_pii_export"],
@@ -89,6 +85,13 @@ class CustomersConfig(AppConfig):
             ),
             DemoSeeder("customers", seed_customers, order=10),
         )
+
+        from crm.ui.bulk import register_bulk
+        from crm.ui.lists import register_list
+        from customers.records.lists import CUSTOMER_ACTIONS, CUSTOMER_LIST
+
+        register_list(CUSTOMER_LIST)
+        register_bulk(*CUSTOMER_ACTIONS)
 
         from customers.records.metrics import register_metrics
 

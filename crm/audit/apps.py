@@ -28,6 +28,7 @@ class AuditConfig(AppConfig):
         from .labels import register_actions
 
         register_actions(security.ACTION_LABELS)
+        from crm.ui.lists import ListSpec, register_list
         from crm.ui.registry import NavItem, register
 
         from .db_roles import grant_app_role
@@ -47,4 +48,8 @@ class AuditConfig(AppConfig):
                 permission="audit.view_auditentry",
                 group="risk",
             )
+        )
+        # Saved views of the log (compliance keeps its usual selections; no clear identifier).
+        register_list(
+            ListSpec("audit:entry-list", _("Audit log"), permission="audit.view_auditentry")
         )

@@ -17,7 +17,13 @@ class CoreConfig(AppConfig):
 
         roles.grant_table(
             {
-                roles.EVERYONE: ["core.view_notification"],
+                roles.EVERYONE: [
+                    "core.view_notification",
+                    # Everyone keeps views of the lists; read-only users do not (the permission
+                    # backend drops every non-reading permission for them).
+                    "core.add_savedview",
+                    "core.delete_savedview",
+                ],
                 roles.ADMINISTRATOR: [
                     "core.view_calendarday",
                     "core.add_calendarday",

@@ -10,4 +10,5 @@ ACTIONS = {
     "outbox.republished": _("Outbox message published again"),
     "user.permissions_changed": _("User permissions changed"),
     "role.changed": _("Role permissions changed"),
+    "saved_view.shared": _("List view shared with the team"),
 }

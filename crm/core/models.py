@@ -271,3 +271,61 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.task} #{self.pk}"
+
+
+class SavedView(models.Model):
+    """A named way of looking at one of the main lists (filters + sort as the list's query
+    string, and the chosen columns), kept by its owner and optionally shared with their team.
+
+    The query is kept as the list would show it in its URL: never a clear identifier (ID number,
+    mobile, account): the list's own cleaner replaces one by its keyed-hash token or refuses it.
+    """
+
+    class Visibility(models.TextChoices):
+        PERSONAL = "personal", _("Only me")
+        TEAM = "team", _("My team")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+    )
+    # The list's URL name, e.g. "customers:customer-list" (crm.ui.lists registers them).
+    list_key = models.CharField(_("list"), max_length=60)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("query"), max_length=500, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PERSONAL
+    )
+    # The owner's team when the view was shared: its members see it (and only they).
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "list_key", "name"], name="savedview_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility="personal") | Q(team__isnull=False),
+                name="savedview_team_when_shared",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["list_key", "team"], name="savedview_list_team"),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -10,6 +10,7 @@ ACTIONS = {
     "followup.skipped": _("Follow-up skipped"),
     "followup.moved": _("Follow-up rescheduled"),
     "followup.reassigned": _("Follow-up reassigned"),
+    "followup.rescheduled": _("Follow-up due date changed"),
     "followup.superseded": _("Follow-up superseded"),
     "calendar_feed.issued": _("Calendar feed issued"),
     "calendar_feed.revoked": _("Calendar feed revoked"),

@@ -9,9 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.ui.bulk import BulkForm
 from crm.ui.forms import DateField, DateTimeField, IdMultipleChoiceField
 from crm.ui.widgets import NativeDateTimeInput
 from customers.contacts.models import Interaction, InteractionChannel, Purpose
+from customers.contacts.selectors import reassign_targets
 from customers.records.models import InstitutionContact
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -107,3 +109,24 @@ class TaskReassignForm(forms.Form):
 class ManualTaskForm(forms.Form):
     title = forms.CharField(label=_("Task"), max_length=200)
     due_on = DateField(label=_("Due on"))
+
+
+# ---- bulk actions on the task list (crm.ui.bulk) ---------------------------------------------
+
+
+class TaskBulkReassignForm(BulkForm):
+    owner = forms.ModelChoiceField(label=_("New owner"), queryset=get_user_model().objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = reassign_targets(self.user)
+
+
+class TaskBulkRescheduleForm(BulkForm):
+    due_on = DateField(label=_("New due date"))
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class TaskBulkSkipForm(BulkForm):
+    reason = forms.CharField(label=_("Reason for skipping"), max_length=500)

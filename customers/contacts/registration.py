@@ -11,6 +11,12 @@ def setup() -> None:
     from customers.contacts.texts import TEXTS
 
     register_texts(*TEXTS)
+    from crm.ui.bulk import register_bulk
+    from crm.ui.lists import register_list
+    from customers.contacts.lists import TASK_ACTIONS, TASK_LIST
+
+    register_list(TASK_LIST)
+    register_bulk(*TASK_ACTIONS)
     from crm.ui.registry import DemoSeeder, NavItem, Panel, register
     from customers.contacts import metrics as interaction_metrics
     from customers.contacts import tasks  # noqa: F401  (registers the Celery tasks)

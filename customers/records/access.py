@@ -11,7 +11,6 @@ from customers.records.models import (
     CustomerCoServer,
     CustomerImport,
     PiiExport,
-    SavedFilter,
 )
 
 
@@ -46,14 +45,6 @@ def access_customer(user, pk, *, for_write: bool = False) -> Customer:
     """The customer if in the user's book (locked FOR UPDATE when `for_write`, inside the
     caller's transaction), else NotFound: never 403, so ids cannot be probed."""
     return access_row(customers_for(user), pk, for_write=for_write)
-
-
-def saved_filters_for(user) -> QuerySet[SavedFilter]:
-    return SavedFilter.objects.filter(owner=user)
-
-
-def access_saved_filter(user, pk, *, for_write: bool = False) -> SavedFilter:
-    return access_in(saved_filters_for(user), pk, lock=for_write)
 
 
 def customer_imports_for(user) -> QuerySet[CustomerImport]:

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.bulk import BulkForm
 from crm.ui.forms import DateField
 from crm.ui.widgets import NativeDateInput
 from customers.records.models import Customer, CustomerKind
@@ -185,3 +186,14 @@ class PiiExportRequestForm(forms.Form):
         max_length=500,
         widget=forms.Textarea({"rows": 2}),
     )
+
+
+class CustomerBulkReassignForm(BulkForm):
+    """The customer list's bulk reassignment (crm.ui.bulk): to one RM, with a reason."""
+
+    owner = forms.ModelChoiceField(label=_("New relationship manager"), queryset=None)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = assignable_staff(self.user)

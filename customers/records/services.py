@@ -1,22 +1,20 @@
 """Writes for customer records: one function per use case, atomic, audited."""
 
 from collections.abc import Iterable
-from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
-from crm.core.access import NotFound, parse_ids
+from crm.core.bulk import lock_selection
 from crm.core.duplicates import refuse_duplicate
 from crm.core.reveal import reveal
 from crm.ui.formatting import mask_email, mask_phone
 from customers.records.access import access_customer, customers_for
 from customers.records.filters import search_params
-from customers.records.models import Customer, SavedFilter
+from customers.records.models import Customer
 from customers.records.selectors import assignable_staff
 from customers.records.signals import customer_reassigned
 
@@ -201,49 +199,17 @@ def customer_reassign(acting_user, customer: Customer, new_owner, *, reason: str
         return _reassign_locked(acting_user, locked, new_owner, reason)
 
 
-def customers_reassign(acting_user, customer_ids: Iterable[int], new_owner, *, reason: str) -> int:
-    """Move many customers at once (an RM leaves, a book is rebalanced). All or nothing: a
-    customer outside the acting user's scope fails the whole request."""
+def customers_reassign(acting_user, customer_ids: Iterable, new_owner, *, reason: str) -> int:
+    """Move many customers at once (an RM leaves, a book is rebalanced): the list's bulk
+    action. All or nothing (crm.core.bulk): a customer outside the acting user's scope refuses
+    the whole batch with a message. Returns how many changed owner."""
     reason = _check_reassignment(acting_user, new_owner, reason)
-    ids = parse_ids(customer_ids)
-    if not ids:
-        raise ValidationError(_("Select at least one customer."))
     with transaction.atomic():
-        locked = list(
-            customers_for(acting_user)
-            .select_for_update(of=("self",))
-            .filter(pk__in=ids)
-            .order_by("pk")
-        )
-        if len(locked) != len(ids):
-            raise NotFound
-        for customer in locked:
-            if customer.owner_id != new_owner.pk:
-                _reassign_locked(acting_user, customer, new_owner, reason)
-    return len(locked)
-
-
-# ---- saved filters --------------------------------------------------------------------------
-
-
-def saved_filter_save(acting_user, name: str, query: str) -> SavedFilter:
-    """Keep the list's query under a name (the same name again replaces it)."""
-    require(acting_user, "customers.add_savedfilter")
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": _("Please name the filter.")})
-    # Kept as the list would show it: an identifier searched for only as its token.
-    query = urlencode(search_params(QueryDict(query or "")))
-    saved, _created = SavedFilter.objects.update_or_create(
-        owner=acting_user, name=name[:60], defaults={"query": query[:500]}
-    )
-    return saved
-
-
-def saved_filter_delete(acting_user, saved: SavedFilter) -> None:
-    """Delete one of the user's saved filters (obtained through access_saved_filter)."""
-    require(acting_user, "customers.delete_savedfilter")
-    SavedFilter.objects.filter(owner=acting_user, pk=saved.pk).delete()
+        locked = lock_selection(customers_for(acting_user), customer_ids)
+        moved = [c for c in locked if c.owner_id != new_owner.pk]
+        for customer in moved:
+            _reassign_locked(acting_user, customer, new_owner, reason)
+    return len(moved)
 
 
 # ---- masked export --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ def actions() -> dict:
         **STATEMENT_FLOW.action_labels(_("Statement")),
         **HANDOVER_FLOW.action_labels(_("Handover")),
         "prospect.created": _("Prospect created"),
+        "prospect.assigned": _("Prospect assigned"),
         "prospect.contact_revealed": _("Prospect's contact details revealed"),
         "channel.evaluated": _("Marketing channel evaluated"),
         "activity.created": _("Activity created"),

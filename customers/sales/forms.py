@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from crm.ui.bulk import BulkForm
 from crm.ui.forms import DateField, DateTimeField
 from crm.ui.widgets import NativeDateInput, NativeDateTimeInput
 from customers.records.access import customers_for
@@ -12,6 +13,7 @@ from customers.sales.models import (
     Activity,
     Channel,
     HandoverPlan,
+    LifecycleStage,
     PeriodKind,
     Prospect,
     Statement,
@@ -206,3 +208,27 @@ class SurveyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     reference = forms.CharField(label=_("Reference"), required=False, max_length=80)
+
+
+# ---- bulk actions on the pipeline board (crm.ui.bulk) -----------------------------------------
+
+
+class ProspectBulkAssignForm(BulkForm):
+    owner = forms.ModelChoiceField(label=_("New owner"), queryset=None)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = assignable_staff(self.user)
+
+
+class ProspectBulkMoveForm(BulkForm):
+    # Conversion (to "active") names or creates a customer: one prospect at a time.
+    to_stage = forms.ChoiceField(
+        label=_("Move to"),
+        choices=[
+            (s.value, s.label)
+            for s in (LifecycleStage.PROSPECT, LifecycleStage.ONBOARDING, LifecycleStage.EXITED)
+        ],
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

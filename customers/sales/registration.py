@@ -9,6 +9,12 @@ def ready() -> None:
     from customers.sales.texts import TEXTS
 
     register_texts(*TEXTS)
+    from crm.ui.bulk import register_bulk
+    from crm.ui.lists import register_list
+    from customers.sales.lists import BOARD_ACTIONS, BOARD_LIST
+
+    register_list(BOARD_LIST)
+    register_bulk(*BOARD_ACTIONS)
     from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
     from customers.sales import tasks as sales_tasks  # noqa: F401  (registers the Celery tasks)
     from customers.sales.demo import seed_sales

@@ -5,6 +5,7 @@ import base64
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from crm.accounts import roles
@@ -164,25 +165,32 @@ def test_risk_assessment_with_a_score_beyond_64_bits_records_nothing(client, rm,
 
 
 @pytest.mark.parametrize("value", [str(2**63), str(2**70), "abc"])
-def test_bulk_reassign_of_a_crafted_customer_id_is_missing(client, lead, rm, rm_b, value):
+def test_bulk_reassign_of_a_crafted_customer_id_is_refused(client, lead, rm, rm_b, value):
     customer = CustomerFactory(owner=rm)
     client.force_login(lead)
     response = client.post(
-        reverse("customers:customer-bulk-reassign"),
-        {"customer": [customer.pk, value], "owner": rm_b.pk, "reason": "重新分配"},
+        reverse("ui:bulk-run"),
+        {
+            "list": "customers:customer-list",
+            "action": "reassign",
+            "ids": [customer.pk, value],
+            "reassign-owner": rm_b.pk,
+            "reassign-reason": "重新分配",
+        },
+        follow=True,
     )
-    assert response.status_code == 404
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
     customer.refresh_from_db()
     assert customer.owner == rm
 
 
 def test_reassignment_services_refuse_crafted_ids(lead, rm, rm_b):
-    from crm.core.access import NotFound
     from customers.records.services import customers_reassign
 
     customer = CustomerFactory(owner=rm)
-    for crafted in ([customer.pk, 2**70], ["x"], [str(-1)]):
-        with pytest.raises(NotFound):
+    for crafted in ([customer.pk, 2**70], ["x"], [str(-1)], []):
+        with pytest.raises(ValidationError):
             customers_reassign(lead, crafted, rm_b, reason="重新分配")
     customer.refresh_from_db()
     assert customer.owner == rm

@@ -1,4 +1,4 @@
-"""Read-only means read-only (issue 15, item 4): an auditor creates no saved filter and no
+"""Read-only means read-only (issue 15, item 4): an auditor creates no saved view and no
 calendar-feed token, and is never offered or accepted as the owner of a disposal step or a
 follow-up task."""
 
@@ -12,11 +12,11 @@ from compliance.models import DisposalStep
 from compliance.services.disposal import step_add
 from crm.accounts import roles
 from crm.accounts.access import is_read_only, read_only_filter, staff_filter
+from crm.core.models import SavedView
+from crm.ui.saved_views import saved_view_save
 from customers.contacts import selectors as contact_selectors
 from customers.contacts import services as contact_services
 from customers.contacts.models import CalendarFeedToken
-from customers.records import services as record_services
-from customers.records.models import SavedFilter
 from tests.compliance.factories import WarningFactory
 from tests.customers.followups.factories import TaskFactory
 from tests.factories import CustomerFactory
@@ -40,26 +40,30 @@ def test_read_only_filter_matches_is_read_only(auditor, rm, compliance, make_use
     assert flagged == {u for u in users if is_read_only(u)} == {auditor}
 
 
-def test_auditor_cannot_save_a_filter(client, auditor):
+CUSTOMERS = "customers:customer-list"
+
+
+def test_auditor_cannot_save_a_view(client, auditor):
     client.force_login(auditor)
-    response = client.post(
-        reverse("customers:saved-filter-create"), {"name": "mine", "query": "q=x"}
+    client.post(
+        reverse("ui:saved-view-create"), {"list": CUSTOMERS, "name": "mine", "query": "q=x"}
     )
-    assert response.status_code == 403
-    assert not SavedFilter.objects.exists()
+    assert not SavedView.objects.exists()
     with pytest.raises(PermissionDenied):
-        record_services.saved_filter_save(auditor, "mine", "q=x")
-    assert not SavedFilter.objects.exists()
+        saved_view_save(auditor, list_key=CUSTOMERS, name="mine", query="q=x")
+    assert not SavedView.objects.exists()
     # The save form is not offered.
-    page = client.get(reverse("customers:saved-filter-list"), {"query": "q=x"})
+    page = client.get(reverse("ui:saved-view-bar"), {"list": CUSTOMERS, "query": "q=x"})
     assert page.status_code == 200
-    assert reverse("customers:saved-filter-create") not in page.content.decode()
+    assert reverse("ui:saved-view-create") not in page.content.decode()
 
 
-def test_rm_still_saves_a_filter(client, rm):
+def test_rm_still_saves_a_view(client, rm):
     client.force_login(rm)
-    client.post(reverse("customers:saved-filter-create"), {"name": "mine", "query": "q=x"})
-    assert SavedFilter.objects.filter(owner=rm, name="mine").exists()
+    client.post(
+        reverse("ui:saved-view-create"), {"list": CUSTOMERS, "name": "mine", "query": "q=x"}
+    )
+    assert SavedView.objects.filter(owner=rm, name="mine", list_key=CUSTOMERS).exists()
 
 
 def test_auditor_cannot_create_a_calendar_feed(client, auditor):

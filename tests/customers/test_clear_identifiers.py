@@ -14,13 +14,13 @@ from openpyxl import load_workbook
 from crm import crypto
 from crm.audit.models import AuditEntry
 from crm.core.approvals import approval_decide
+from crm.core.models import SavedView
 from crm.identifiers import ID_NUMBER, MOBILE, search_token
 from customers.records.models import (
     Customer,
     CustomerImport,
     InstitutionContact,
     PiiExport,
-    SavedFilter,
 )
 from tests.factories import CustomerFactory, InstitutionFactory
 
@@ -94,12 +94,13 @@ def test_a_damaged_token_gets_a_message_not_a_500(as_user, rm_a, mine):
     assert errors and errors[0] in response.content.decode()
 
 
-def test_saved_filter_keeps_the_token_only(as_user, rm_a, mine):
+def test_saved_view_keeps_the_token_only(as_user, rm_a, mine):
     client = as_user(rm_a)
     response = client.post(
-        reverse("customers:saved-filter-create"), {"name": "张伟", "query": f"q={ID}&tier=A"}
+        reverse("ui:saved-view-create"),
+        {"list": LIST, "name": "张伟", "query": f"q={ID}&tier=A"},
     )
-    saved = SavedFilter.objects.get(owner=rm_a)
+    saved = SavedView.objects.get(owner=rm_a)
     assert ID not in saved.query and ID not in response["Location"]
     assert parse_qs(saved.query) == {"qk": [search_token(ID_NUMBER, ID)], "tier": ["A"]}
 

@@ -80,9 +80,10 @@ def _scripted_day(rm, lead, people, imported, cancelled):
     assert rm_client.get(lst, {"q": second["mobile"]}, follow=True).context["page"]
     assert rm_client.get(lst, {"q": third["mobile"][-4:]}).context["page"]
     rm_client.post(lst, {"q": first["email"]}, follow=True)
-    # A saved filter and a masked export of the ID search (as crafted links, the worst case).
+    # A saved view and a masked export of the ID search (as crafted links, the worst case).
     rm_client.post(
-        reverse("customers:saved-filter-create"), {"name": "身份证", "query": f"q={first['id']}"}
+        reverse("ui:saved-view-create"),
+        {"list": "customers:customer-list", "name": "身份证", "query": f"q={first['id']}"},
     )
     assert (
         rm_client.get(reverse("customers:customer-export"), {"q": first["id"]}).status_code == 200

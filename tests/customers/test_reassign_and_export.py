@@ -20,8 +20,14 @@ def test_team_lead_bulk_reassigns_with_reason_and_audit(as_user, lead, rm_a, rm_
     other = CustomerFactory(owner=rm_a)
     client = as_user(lead)
     response = client.post(
-        reverse("customers:customer-bulk-reassign"),
-        {"customer": [mine.pk, other.pk], "owner": rm_b.pk, "reason": "客户经理调岗"},
+        reverse("ui:bulk-run"),
+        {
+            "list": "customers:customer-list",
+            "action": "reassign",
+            "ids": [mine.pk, other.pk],
+            "reassign-owner": rm_b.pk,
+            "reassign-reason": "客户经理调岗",
+        },
     )
     assert response.status_code == 302
     assert set(Customer.objects.values_list("owner", flat=True)) == {rm_b.pk}
@@ -47,14 +53,23 @@ def test_rm_cannot_reassign(rm_a, rm_b, mine):
         customer_reassign(rm_a, mine, rm_b, reason="想给同事")
 
 
-def test_bulk_reassign_outside_scope_is_404_and_all_or_nothing(as_user, lead, rm_b, mine):
+def test_bulk_reassign_outside_scope_is_refused_all_or_nothing(as_user, lead, rm_b, mine):
     outsider_customer = CustomerFactory()
     response = as_user(lead).post(
-        reverse("customers:customer-bulk-reassign"),
-        {"customer": [mine.pk, outsider_customer.pk], "owner": rm_b.pk, "reason": "调整"},
+        reverse("ui:bulk-run"),
+        {
+            "list": "customers:customer-list",
+            "action": "reassign",
+            "ids": [mine.pk, outsider_customer.pk],
+            "reassign-owner": rm_b.pk,
+            "reassign-reason": "调整",
+        },
+        follow=True,
     )
-    assert response.status_code == 404
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert "1" in str(list(response.context["messages"])[0])
     assert Customer.objects.get(pk=mine.pk).owner_id != rm_b.pk
+    assert not AuditEntry.objects.filter(action="customer.reassigned").exists()
 
 
 def test_unmasked_export_needs_four_eyes_and_downloads_once(as_user, client, rm_a, lead, mine):

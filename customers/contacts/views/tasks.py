@@ -10,12 +10,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires, signed_in
+from crm.ui.bulk import bulk_context
 from crm.ui.forms import SERVICE_REFUSALS, refusal_in_messages
+from crm.ui.lists import chosen_columns
 from crm.ui.pagination import keyset_page
 from customers.contacts import selectors as fs
 from customers.contacts import services as services
 from customers.contacts.access import access_task
 from customers.contacts.forms import SkipForm, TaskReassignForm
+from customers.contacts.lists import TASKS
 from customers.contacts.views.common import fragment, safe_next
 
 PANEL_LIMIT = 10
@@ -44,6 +47,9 @@ def task_list(request):
         "today": today,
         "can_lead": request.user.has_perm("customers.reassign_followuptask"),
         "staff": list(fs.reassign_targets(request.user)) if who == "team" else [],
+        "columns": chosen_columns(request, TASKS),
+        "bulk": bulk_context(request, TASKS),
+        "list_key": TASKS,
     }
     if request.htmx and request.GET.get("after"):
         return render(request, "customers/followups/_task_rows.html", context)

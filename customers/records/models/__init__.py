@@ -22,7 +22,7 @@ from .customer import (
     VipLevel,
 )
 from .followups import FollowUpReason, FollowUpTask
-from .transfers import CustomerImport, PiiExport, SavedFilter
+from .transfers import CustomerImport, PiiExport
 
 __all__ = [
     "BookCopy",
@@ -46,7 +46,6 @@ __all__ = [
     "RiskAssessment",
     "RiskClass",
     "RiskLevel",
-    "SavedFilter",
     "Tier",
     "VipLevel",
 ]

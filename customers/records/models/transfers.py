@@ -1,6 +1,5 @@
 """Moving customer data in and out: pending imports and approved PII exports (DESIGN §5.1)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -33,24 +32,3 @@ class PiiExport(ApprovedDownload):
 
     def __str__(self):
         return f"PII export #{self.pk}"
-
-
-class SavedFilter(models.Model):
-    """A named customer-list query a user keeps for later."""
-
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_customer_filters"
-    )
-    name = models.CharField(_("name"), max_length=60)
-    query = models.CharField(_("query"), max_length=500)
-
-    class Meta:
-        verbose_name = _("saved filter")
-        verbose_name_plural = _("saved filters")
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["owner", "name"], name="savedfilter_unique_name")
-        ]
-
-    def __str__(self):
-        return self.name

@@ -7,23 +7,25 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import require, requires
-from crm.core.access import NotFound, parse_ids
+from crm.core.access import NotFound
 from crm.core.config import fiducia
+from crm.ui.bulk import bulk_context
 from crm.ui.forms import refusal_in_messages, refusal_on_form
+from crm.ui.lists import chosen_columns
 from crm.ui.pagination import capped_count, keyset_page, query_without_cursor
 from crm.ui.registry import MONTHLY_CONTRIBUTION, provider
 from customers.records import assessments, selectors, services
-from customers.records.access import access_customer, access_saved_filter, saved_filters_for
+from customers.records.access import access_customer
 from customers.records.filters import customer_filter, has_identifier, search_params
 from customers.records.forms import CustomerForm, InlineEditForm, ReassignForm, RevealForm
+from customers.records.lists import CUSTOMERS
 from customers.records.models import Customer, RiskClass, RiskLevel
 
 VIEW = "customers.view_customer"
@@ -62,21 +64,12 @@ def customer_list(request):
         "count": count,
         "query": query_without_cursor(request),
         "search_kind": filterset.search_kind,
-        "can_reassign": scope_of(request.user) >= Scope.TEAM
-        and request.user.has_perm("customers.reassign_customer"),
+        "columns": chosen_columns(request, CUSTOMERS),
+        "bulk": bulk_context(request, CUSTOMERS),
+        "list_key": CUSTOMERS,
     }
     template = "customers/_rows.html" if request.htmx and request.GET.get("after") else None
     return render(request, template or "customers/list.html", context)
-
-
-@requires(VIEW)
-def saved_filter_list(request):
-    """htmx fragment: the user's saved filters (kept out of the list's own query budget)."""
-    saved = list(saved_filters_for(request.user))
-    query = request.GET.get("query", "")
-    return render(
-        request, "customers/_saved_filters.html", {"saved_filters": saved, "query": query}
-    )
 
 
 @requires(VIEW)
@@ -85,24 +78,6 @@ def customer_count(request):
     _filterset, qs = customer_filter(request.user, request.GET)
     count, more = capped_count(qs, settings.FIDUCIA["CAPPED_COUNT"])
     return render(request, "customers/_count.html", {"count": count, "count_more": more})
-
-
-@requires(VIEW, "customers.add_savedfilter")
-@require_POST
-def saved_filter_create(request):
-    with refusal_in_messages(request):
-        services.saved_filter_save(
-            request.user, request.POST.get("name", ""), request.POST.get("query", "")
-        )
-    query = urlencode(search_params(QueryDict(request.POST.get("query", ""))))
-    return redirect(f"{reverse('customers:customer-list')}?{query}")
-
-
-@requires(VIEW, "customers.delete_savedfilter")
-@require_POST
-def saved_filter_delete(request, pk):
-    services.saved_filter_delete(request.user, access_saved_filter(request.user, pk))
-    return redirect("customers:customer-list")
 
 
 # ---- 360 ------------------------------------------------------------------------------------
@@ -301,25 +276,6 @@ def reassign(request, pk):
                 return redirect("customers:customer-detail", pk)
             return redirect("customers:customer-list")
     return render(request, "customers/reassign.html", {"form": form, "customers": [customer]})
-
-
-@requires(VIEW, "customers.reassign_customer")
-@require_POST
-def bulk_reassign(request):
-    """From the list: the selected customers (checkboxes) to one RM, with a reason."""
-    ids = parse_ids(request.POST.getlist("customer"))  # a crafted id is missing: 404
-    form = ReassignForm(request.POST if "reason" in request.POST else None, user=request.user)
-    customers = selectors.customers_by_ids(request.user, ids)  # NotFound unless all in the book
-    if form.is_bound and form.is_valid():
-        with refusal_on_form(form):
-            n = services.customers_reassign(
-                request.user, ids, form.cleaned_data["owner"], reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("%(n)d customers reassigned.") % {"n": n})
-            return redirect("customers:customer-list")
-    return render(
-        request, "customers/reassign.html", {"form": form, "customers": customers, "bulk": True}
-    )
 
 
 @requires(VIEW)

@@ -102,7 +102,7 @@ _REASON_NEEDED = {
 }
 
 
-def _reason(spec: Transition, reason: str) -> str:
+def move_reason(spec: Transition, reason: str) -> str:
     """The move's reason, required when its transition names one."""
     reason = (reason or "").strip()
     for field in spec.required:
@@ -111,7 +111,7 @@ def _reason(spec: Transition, reason: str) -> str:
     return reason[:200]
 
 
-def _event(acting_user, spec: Transition, before: str, reason: str, **subject) -> None:
+def stage_event(acting_user, spec: Transition, before: str, reason: str, **subject) -> None:
     """The history row of a move (of a prospect, a customer, or a prospect that became one)."""
     LifecycleEvent.objects.create(
         from_stage=before, to_stage=spec.target, reason=reason, actor=acting_user, **subject
@@ -134,7 +134,7 @@ def prospect_move(
     with transaction.atomic():
         locked = access_prospect(acting_user, prospect.pk, for_write=True)
         before = locked.stage
-        text = _reason(PROSPECT_FLOW.spec(locked, to_stage, acting_user=acting_user), reason)
+        text = move_reason(PROSPECT_FLOW.spec(locked, to_stage, acting_user=acting_user), reason)
 
         def effects(spec):
             if "loss_reason" in spec.required:
@@ -151,7 +151,7 @@ def prospect_move(
 
         def history(spec):
             customer = locked.customer if spec.target == S.ACTIVE else None
-            _event(acting_user, spec, before, text, prospect=locked, customer=customer)
+            stage_event(acting_user, spec, before, text, prospect=locked, customer=customer)
 
         PROSPECT_FLOW.apply(
             acting_user,
@@ -207,14 +207,14 @@ def lifecycle_move(acting_user, customer: Customer, to_stage: str, *, reason: st
         if row is None:
             row = CustomerLifecycle(customer=locked, stage=S.ACTIVE, since=timezone.now())
         before = row.stage
-        text = _reason(LIFECYCLE_FLOW.spec(row, to_stage, acting_user=acting_user), reason)
+        text = move_reason(LIFECYCLE_FLOW.spec(row, to_stage, acting_user=acting_user), reason)
 
         def effects(spec):
             row.since = timezone.now()
             row.reason = text
 
         def history(spec):
-            _event(acting_user, spec, before, text, customer=locked)
+            stage_event(acting_user, spec, before, text, customer=locked)
 
         LIFECYCLE_FLOW.apply(
             acting_user,

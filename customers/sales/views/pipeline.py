@@ -13,6 +13,7 @@ from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import requires
 from crm.core.access import NotFound
 from crm.core.reveal import REVEAL_PERMISSION
+from crm.ui.bulk import bulk_context
 from crm.ui.forms import (
     refusal_in_messages,
     refusal_on_form,
@@ -23,6 +24,7 @@ from customers.records.access import access_customer
 from customers.sales import selectors
 from customers.sales.access import access_prospect
 from customers.sales.forms import MoveForm, NextStepForm, ProspectForm
+from customers.sales.lists import BOARD
 from customers.sales.models import LifecycleStage
 from customers.sales.services import pipeline
 from customers.sales.workflows import LIFECYCLE_FLOW, PROSPECT_FLOW, moves_from
@@ -59,6 +61,8 @@ def board(request):
         "can_write": request.user.has_perm("customers.change_prospect"),
         "filter_query": request.GET.urlencode(),
         "can_choose": scope_of(request.user) >= Scope.TEAM,
+        "bulk": bulk_context(request, BOARD),
+        "list_key": BOARD,
     }
     if request.htmx:
         return render(request, "customers/sales/_board.html", context)
@@ -170,7 +174,13 @@ def prospect_move(request, pk):
         if error:
             messages.error(request, error)
         # The board's owner/team filters travel with the form.
-        context = {**_board(request.user, request.POST), "can_write": True, "error": error}
+        # The cards keep their bulk checkboxes (this view already required change_prospect).
+        context = {
+            **_board(request.user, request.POST),
+            "can_write": True,
+            "error": error,
+            "bulk": True,
+        }
         return render(request, "customers/sales/_board.html", context)
     if error:
         messages.error(request, error)
