@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from complaints.models import Complaint
 from crm.accounts import roles
@@ -136,6 +137,11 @@ def test_my_day_fits_a_phone(page, login, book):
     login(rm)
     page.locator("#home-overdue [data-task]").first.wait_for()
     assert_fits_a_phone(page, "my-day")
+    # The menu folds behind the toggler; opened, its entries are touch-sized too.
+    page.locator(".navbar-toggler").tap()
+    page.locator("#mainnav.show").wait_for()
+    page.wait_for_timeout(400)  # the collapse animation
+    assert_fits_a_phone(page, "my-day-menu", "#mainnav .nav-link, #mainnav .btn")
 
 
 def test_customer_list_rows_become_cards(page, login, book):
@@ -164,8 +170,12 @@ def test_customer_360_panels_stack_and_the_chart_resizes(page, login, book):
     login(rm)
     page.goto(f"{page.base_url}/customers/{customer.pk}/")
     page.locator("#balance-chart canvas").wait_for()
-    for panel in page.locator("[id^=panel-]").all():
-        panel.locator(".card-body").locator(":scope > :not(.text-muted)").first.wait_for()
+    # Every registered panel has been loaded by htmx (none still says "Loading…").
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("[id^=panel-] > .card-body")]
+                   .every((body) => !body.textContent.includes("加载中"))"""
+    )
+    assert page.locator("[id^=panel-]").count() >= 4
     assert_fits_a_phone(page, "360")
     # Panels stack: each takes the whole width, one under the other.
     boxes = [page.locator(sel).bounding_box() for sel in ("#profile", "#kyc", "#holdings")]
@@ -201,13 +211,33 @@ def test_warning_detail_with_its_disposal_step(page, login, book):
     assert_fits_a_phone(page, "warning-detail")
 
 
-def test_complaint_intake_fits_a_phone(page, login, book):
+@pytest.mark.parametrize("desk", ["counter", "customer"])
+def test_complaint_intake_fits_a_phone(page, login, book, desk):
     rm, customer, _warning = book
     login(rm)
-    page.goto(f"{page.base_url}/complaints/new/customer/{customer.pk}/")
+    path = "/complaints/new/" if desk == "counter" else f"/complaints/new/customer/{customer.pk}/"
+    page.goto(f"{page.base_url}{path}")
     page.locator("#intake-form").wait_for()
-    assert_fits_a_phone(page, "complaint-intake")
+    assert_fits_a_phone(page, f"complaint-intake-{desk}", CONTROLS + ", main .form-check")
     assert Complaint.objects.count() == 0
+
+
+def test_team_lead_selects_customers_by_touch(page, login, book):
+    """The reassign checkboxes of the lead's list sit in a 44 px label: a tap near, not on, the
+    small box still selects the customer."""
+    rm, _customer, _warning = book
+    lead = UserFactory(role=roles.TEAM_LEAD, team=rm.team, branch=rm.branch)
+    login(lead)
+    page.goto(f"{page.base_url}/customers/")
+    page.locator("#customer-table tbody tr").first.wait_for()
+    assert_fits_a_phone(page, "customer-list-lead", CONTROLS + ", main .touch-check")
+    target = page.locator("#customer-table .touch-check").first
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
+    corner = [box["x"] + 3, box["y"] + 3]  # the label's corner, outside the small box
+    assert page.evaluate("([x, y]) => document.elementFromPoint(x, y).tagName", corner) == "LABEL"
+    page.touchscreen.tap(*corner)
+    expect(target.locator("input")).to_be_checked()
 
 
 def test_rm_logs_a_visit_from_a_phone(page, login, book):
