@@ -263,3 +263,31 @@ def test_rm_logs_a_visit_from_a_phone(page, login, book):
     )
     task.refresh_from_db()
     assert task.status == FollowUpTask.Status.DONE and task.interaction == visit
+
+
+def test_the_pages_fit_a_phone_in_english(browser, live_server, book):
+    """English labels run longer than Chinese ones (and buttons keep theirs on one line)."""
+    rm, customer, warning = book
+    context = browser.new_context(
+        locale="en-US", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    pg.goto(f"{live_server.url}/accounts/login/")
+    pg.fill("input[name=username]", rm.username)
+    pg.fill("input[name=password]", "pw-Fiducia-2026")
+    pg.click("#login-submit")
+    pg.wait_for_url(f"{live_server.url}/")
+    assert pg.locator("html").get_attribute("lang") == "en"
+    for name, path in [
+        ("my-day", "/"),
+        ("customer-list", "/customers/"),
+        ("360", f"/customers/{customer.pk}/"),
+        ("log-contact", f"/customers/{customer.pk}/interactions/new/"),
+        ("task-list", "/customers/followups/tasks/"),
+        ("warning-detail", f"/compliance/warnings/{warning.pk}/"),
+        ("complaint-intake", "/complaints/new/"),
+    ]:
+        pg.goto(f"{live_server.url}{path}")
+        assert_fits_a_phone(pg, f"en-{name}")
+    context.close()
