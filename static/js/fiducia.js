@@ -18,7 +18,16 @@ function fiduciaCharts(root) {
     var chart = echarts.init(el);
     chart.setOption(JSON.parse(source.textContent));
     el.dataset.rendered = "1";
-    window.addEventListener("resize", function () { chart.resize(); });
+    // Follow the box, not only the window: panels that stack or unstack at a breakpoint, or a
+    // phone turned sideways, change a chart's width; a chart whose box is swapped out by htmx
+    // is let go with it.
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () {
+        if (el.isConnected) chart.resize(); else chart.dispose();
+      }).observe(el);
+    } else {
+      window.addEventListener("resize", function () { chart.resize(); });
+    }
   });
 }
 document.addEventListener("DOMContentLoaded", function () { fiduciaCharts(); });
