@@ -11,6 +11,7 @@ class ApiConfig(AppConfig):
         from crm.accounts import roles
         from crm.audit.labels import register_actions
 
+        from . import schema  # noqa: F401 - registers the schema extension
         from .audit_labels import ACTIONS
 
         register_actions(ACTIONS)
