@@ -137,3 +137,15 @@ def api_client_touch(client: ApiClient) -> None:
     if client.last_used_at is None or now - client.last_used_at > datetime.timedelta(minutes=1):
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
         client.last_used_at = now
+
+
+def idempotency_keys_purge(*, now=None) -> int:
+    """Delete idempotency keys older than FIDUCIA_API["IDEMPOTENCY_KEEP_DAYS"]; a retry after
+    that is a new request. Returns how many were deleted."""
+    from .models import IdempotencyKey
+
+    cutoff = (now or timezone.now()) - datetime.timedelta(
+        days=fiducia("API", "IDEMPOTENCY_KEEP_DAYS")
+    )
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

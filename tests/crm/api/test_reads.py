@@ -7,8 +7,8 @@ from django.utils import timezone
 from complaints.models import OPEN_STATES
 from customers.contacts.services import task_create
 from customers.records.models import Customer
-from tests.compliance.factories import WarningFactory
 from tests.complaints.factories import make_complaint
+from tests.compliance.factories import WarningFactory
 from tests.factories import CustomerFactory
 from tests.tiering.factories import AS_OF, PolicyFactory, contribute
 from tiering import services as tiering

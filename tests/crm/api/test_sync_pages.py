@@ -35,9 +35,7 @@ def test_pages_cover_every_customer_once(issue, call, rm):
     assert sorted(seen) == sorted(numbers)
 
 
-def test_rows_changing_between_pages_are_neither_skipped_nor_repeated_unchanged(
-    issue, call, rm
-):
+def test_rows_changing_between_pages_are_neither_skipped_nor_repeated_unchanged(issue, call, rm):
     customers = CustomerFactory.create_batch(9, owner=rm)
     _client, token = issue("read:customers")
     api = call(token)
@@ -118,7 +116,10 @@ def test_set_based_classification_moves_updated_at(rm):
         .annotate(customer=F("pk"), new_tier=Value("B"), new_vip=Value("platinum"))
         .values("customer", "new_tier", "new_vip")
     )
-    assert customers_classify_from(source, customer="customer", tier="new_tier", vip_level="new_vip") == 1
+    assert (
+        customers_classify_from(source, customer="customer", tier="new_tier", vip_level="new_vip")
+        == 1
+    )
     a.refresh_from_db()
     b.refresh_from_db()
     untouched.refresh_from_db()

@@ -151,3 +151,18 @@ def test_admin_shows_the_token_once_and_revokes(admin, client, call):
     )
     assert response.status_code == 302
     problem_of(call(token).get(URL), 401)
+
+
+def test_old_idempotency_keys_are_purged_and_a_rerun_finds_nothing(issue):
+    from crm.api.models import IdempotencyKey
+    from crm.api.tasks import purge_idempotency_keys
+
+    client, _token = issue("write:interactions")
+    old = IdempotencyKey.objects.create(client=client, key="old", request_hash="x")
+    IdempotencyKey.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=8)
+    )
+    IdempotencyKey.objects.create(client=client, key="new", request_hash="y")
+    assert purge_idempotency_keys() == 1
+    assert purge_idempotency_keys() == 0
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
