@@ -15,7 +15,9 @@ import binascii
 import datetime
 import json
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, CharField, Func, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -71,9 +73,51 @@ def page_size(request) -> int:
     return int(raw)
 
 
-def keyset_page(request, qs: QuerySet, *, stamp: str = "updated_at") -> tuple[list, str | None]:
+def _row_after(qs: QuerySet, stamp: str, after: datetime.datetime, pk: int) -> RawSQL:
+    """`(stamp, id) > (after, pk)` as one row comparison: PostgreSQL reads it as a range of the
+    (stamp, id) index, so a page deep in a million rows costs what the first one does. (The
+    equivalent `stamp > a OR (stamp = a AND id > b)` is only a filter: the scan would start at
+    the window's beginning. SQLite ≥ 3.15 has row values too.)"""
+    meta = qs.model._meta
+    column = meta.get_field(stamp).column
+    table = connection.ops.quote_name(meta.db_table)
+    sql = (
+        f"({table}.{connection.ops.quote_name(column)}, "
+        f"{table}.{connection.ops.quote_name(meta.pk.column)}) > (%s, %s)"
+    )
+    # Identifiers come from model metadata; the values are parameters.
+    value = connection.ops.adapt_datetimefield_value(after)
+    return RawSQL(sql, (value, pk), output_field=BooleanField())  # noqa: S611
+
+
+class IsoUtc(Func):
+    """A timestamp as ISO 8601 text in UTC, made by the database: a 500-row page then skips
+    a thousand datetime conversions in Python (a third of its CPU). Microseconds are kept,
+    so the text can be a cursor."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="""to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Stored as "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC.
+        return self.as_sql(
+            compiler, connection, template="replace(%(expressions)s, ' ', 'T') || '+00:00'", **extra
+        )
+
+
+def keyset_page(
+    request, qs: QuerySet, *, stamp: str = "updated_at", stamp_key: str | None = None
+) -> tuple[list, str | None]:
     """One page of `qs` (model instances or .values() rows) after the request's cursor, from
-    `updated_since` on, and the cursor of the next page (None on the last page)."""
+    `updated_since` on, and the cursor of the next page (None on the last page). `stamp_key`
+    names the row's key holding the stamp when it is not `stamp` (an IsoUtc text)."""
     size = page_size(request)
     since = parse_since(request.query_params.get("updated_since"))
     if since is not None:
@@ -84,7 +128,7 @@ def keyset_page(request, qs: QuerySet, *, stamp: str = "updated_at") -> tuple[li
     cursor = request.query_params.get("cursor")
     if cursor:
         after, pk = decode_cursor(cursor)
-        qs = qs.filter(Q(**{f"{stamp}__gt": after}) | Q(**{stamp: after, "pk__gt": pk}))
+        qs = qs.filter(_row_after(qs, stamp, after, pk))
     rows = list(qs.order_by(stamp, "pk")[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
@@ -92,7 +136,10 @@ def keyset_page(request, qs: QuerySet, *, stamp: str = "updated_at") -> tuple[li
         return rows, None
     last = rows[-1]
     if isinstance(last, dict):
-        return rows, encode_cursor(last[stamp], last["id"])
+        value = last[stamp_key or stamp]
+        if isinstance(value, str):
+            value = parse_datetime(value)
+        return rows, encode_cursor(value, last["id"])
     return rows, encode_cursor(getattr(last, stamp), last.pk)
 
 

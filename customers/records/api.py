@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from crm import crypto
-from crm.api.pagination import keyset_page
+from crm.api.pagination import IsoUtc, keyset_page
 from crm.api.permissions import has_scope
 from crm.api.views import ApiView
 from crm.core.access import NotFound
@@ -43,8 +43,6 @@ FIELDS = (
     "id_number_masked",
     "mobile_masked",
     "email_masked",
-    "created_at",
-    "updated_at",
 )
 CLEAR = ("id_number_encrypted", "mobile_encrypted", "email_encrypted")
 
@@ -94,8 +92,8 @@ def _row(r: dict, clear: bool) -> dict:
         "mobile": crypto.decrypt(r["mobile_encrypted"]) if clear else r["mobile_masked"],
         "email": crypto.decrypt(r["email_encrypted"]) if clear else r["email_masked"],
         "identifiers_clear": clear,
-        "created_at": r["created_at"].isoformat(),
-        "updated_at": r["updated_at"].isoformat(),
+        "created_at": r["created"],
+        "updated_at": r["updated"],
     }
 
 
@@ -117,7 +115,9 @@ class _CustomerApi(ApiView):
 
     def rows(self, request):
         fields = FIELDS + CLEAR if has_scope(request, PII_SCOPE) else FIELDS
-        return customers_for(request.user).values(*fields)
+        return customers_for(request.user).values(
+            *fields, created=IsoUtc("created_at"), updated=IsoUtc("updated_at")
+        )
 
 
 PAGE = inline_serializer(
@@ -141,7 +141,7 @@ class CustomerListApi(_CustomerApi):
         responses={200: PAGE},
     )
     def get(self, request):
-        rows, cursor = keyset_page(request, self.rows(request))
+        rows, cursor = keyset_page(request, self.rows(request), stamp_key="updated")
         return Response({"results": self.answer(request, rows), "next_cursor": cursor})
 
 

@@ -126,3 +126,12 @@ def test_set_based_classification_moves_updated_at(rm):
     assert a.updated_at > past and a.tier == "A"
     assert b.updated_at > past and b.vip_level == "platinum"
     assert untouched.updated_at == past
+
+
+def test_rows_sharing_one_stamp_page_by_id(issue, call, rm):
+    """A bulk load stamps thousands of rows alike: the id breaks the tie, no row lost."""
+    numbers = {c.number for c in CustomerFactory.create_batch(7, owner=rm)}
+    Customer.objects.update(updated_at=timezone.now() - datetime.timedelta(minutes=1))
+    _client, token = issue("read:customers")
+    seen = [n for page in _all_pages(call(token)) for n in page]
+    assert sorted(seen) == sorted(numbers)

@@ -129,6 +129,8 @@ def test_concurrent_clients_with_idempotency_keys_log_each_contact_once(postgres
     customer = CustomerFactory(owner=rm)
     _client, token = api_client_create(None, name="Call centre", scopes=["write:interactions"])
     keys = [f"call-{i}" for i in range(60)]
+    # One body per key (a retry resends the same request).
+    payloads = {key: _contact(customer, summary=f"通话 {key}") for key in keys}
     errors, statuses = [], []
 
     def worker(n):
@@ -136,8 +138,7 @@ def test_concurrent_clients_with_idempotency_keys_log_each_contact_once(postgres
         try:
             # Every key is sent by two threads at once: a retry racing the original.
             for key in keys[(n % 5) * 12 : (n % 5) * 12 + 12]:
-                payload = _contact(customer, summary=f"通话 {key}")
-                response = api.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY=key)
+                response = api.post(URL, payloads[key], format="json", HTTP_IDEMPOTENCY_KEY=key)
                 statuses.append(response.status_code)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
