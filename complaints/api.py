@@ -9,8 +9,7 @@ from rest_framework.response import Response
 from crm.api.pagination import id_page
 from crm.api.views import ApiView
 
-from .access import complaints_for
-from .models import OPEN_STATES
+from .selectors import complaint_api_rows
 
 
 class ComplaintOut(serializers.Serializer):
@@ -54,29 +53,12 @@ class ComplaintListApi(ApiView):
         },
     )
     def get(self, request):
-        qs = complaints_for(request.user)
-        number = request.query_params.get("customer")
-        if number:
-            qs = qs.filter(customer__number=number.strip().upper())
-        if request.query_params.get("open") in ("1", "true"):
-            qs = qs.filter(state__in=OPEN_STATES)
-        rows, cursor = id_page(
-            request,
-            qs.values(
-                "id",
-                "reference",
-                "customer__number",
-                "state",
-                "received_at",
-                "is_complex",
-                "ack_due",
-                "decision_due",
-                "review_due",
-                "due_on",
-                "paused",
-                "breached",
-            ),
+        qs = complaint_api_rows(
+            request.user,
+            customer_number=request.query_params.get("customer"),
+            open_only=request.query_params.get("open") in ("1", "true"),
         )
+        rows, cursor = id_page(request, qs)
         self.records = len(rows)
         results = [
             {

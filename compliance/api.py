@@ -16,8 +16,7 @@ from rest_framework.response import Response
 from crm.api.pagination import id_page
 from crm.api.views import ApiView, idempotent_write
 
-from .access import warnings_for
-from .models import ACTIVE_WARNING, SignalSource
+from . import selectors
 from .services.ingest import ingest
 from .sources import COLUMNS, parse_row
 
@@ -89,7 +88,7 @@ class SignalBatchApi(ApiView):
         form = SignalBatchIn(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        if not SignalSource.objects.filter(code=data["source"], is_active=True).exists():
+        if not selectors.signal_source_active(data["source"]):
             raise serializers.ValidationError({"source": [_("Unknown signal source.")]})
 
         def write():
@@ -139,24 +138,10 @@ class WarningListApi(ApiView):
         },
     )
     def get(self, request):
-        qs = warnings_for(request.user).filter(ACTIVE_WARNING)
-        number = request.query_params.get("customer")
-        if number:
-            qs = qs.filter(customer__number=number.strip().upper())
-        rows, cursor = id_page(
-            request,
-            qs.values(
-                "id",
-                "customer__number",
-                "kind",
-                "grade",
-                "status",
-                "title",
-                "raised_on",
-                "verify_by",
-                "owner__username",
-            ),
+        qs = selectors.active_warning_rows(
+            request.user, customer_number=request.query_params.get("customer")
         )
+        rows, cursor = id_page(request, qs)
         self.records = len(rows)
         results = [
             {

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from crm.api.views import ApiView
 from crm.core.access import NotFound
-from customers.records.access import customers_for
+from customers.records.selectors import customer_pk_by_number
 
 from . import selectors
 
@@ -74,7 +74,7 @@ class CustomerTierApi(ApiView):
         responses={200: TIER_OUT},
     )
     def get(self, request, number: str):
-        pk = customers_for(request.user).filter(number=number).values_list("pk", flat=True).first()
+        pk = customer_pk_by_number(request.user, number)
         if pk is None:
             raise NotFound
         data = selectors.panel(request.user, pk)

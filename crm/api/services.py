@@ -13,7 +13,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -149,3 +149,24 @@ def idempotency_keys_purge(*, now=None) -> int:
     )
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def idempotency_claim(client: ApiClient, key: str, digest: str):
+    """Claim `key` for a write: (row, None) for the first request, (None, first row) when the
+    key is taken. Call inside the write's transaction: a concurrent claim of the same key waits
+    on the unique index until the first commits (then it finds its row) or rolls back (then it
+    claims the key itself)."""
+    from .models import IdempotencyKey
+
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(client=client, key=key, request_hash=digest), None
+    except IntegrityError:
+        return None, IdempotencyKey.objects.get(client=client, key=key)
+
+
+def idempotency_answer(row, status_code: int, body) -> None:
+    """Keep the answer of the write that claimed `row` (same transaction)."""
+    row.status_code = status_code
+    row.response = body
+    row.save(update_fields=["status_code", "response"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import resolve
 from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -21,8 +21,9 @@ from crm.audit.services import record
 
 from .authentication import ApiTokenAuthentication, ClientRateThrottle
 from .errors import problem
-from .models import ApiClient, IdempotencyKey
+from .models import ApiClient
 from .permissions import HasScopes
+from .services import idempotency_answer, idempotency_claim
 
 
 def _token_view(view_class):
@@ -104,13 +105,8 @@ def idempotent_write(view: ApiView, request, write) -> Response:
         row = None
         if key:
             digest = _request_hash(request)
-            try:
-                with transaction.atomic():
-                    row = IdempotencyKey.objects.create(
-                        client=request.auth, key=key, request_hash=digest
-                    )
-            except IntegrityError:
-                first = IdempotencyKey.objects.get(client=request.auth, key=key)
+            row, first = idempotency_claim(request.auth, key, digest)
+            if first is not None:
                 if first.request_hash != digest:
                     return problem(
                         422,
@@ -124,9 +120,7 @@ def idempotent_write(view: ApiView, request, write) -> Response:
                 return response
         status_code, body = write()
         if row is not None:
-            row.status_code = status_code
-            row.response = body
-            row.save(update_fields=["status_code", "response"])
+            idempotency_answer(row, status_code, body)
         view.audit(request, status_code)
     return Response(body, status=status_code)
 

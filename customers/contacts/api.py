@@ -2,21 +2,16 @@
 the same service as the web form (`interaction_log`: the same rules, audit row and task
 completion), and reads open follow-up tasks."""
 
-from django.contrib.auth import get_user_model
 from django.urls import path
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from crm.accounts.access import staff_filter
 from crm.api.pagination import id_page
 from crm.api.views import ApiView, idempotent_write
-from customers.contacts.access import tasks_for
 from customers.contacts.models import InteractionChannel, Purpose
+from customers.contacts.selectors import contact_parties, open_tasks_for_api
 from customers.contacts.services import interaction_log
-from customers.records.access import customers_for
-from customers.records.models import FollowUpTask
 
 
 class InteractionIn(serializers.Serializer):
@@ -49,30 +44,6 @@ class InteractionOut(serializers.Serializer):
     task_completed = serializers.IntegerField(allow_null=True)
 
 
-def _resolve(user, data: dict) -> dict:
-    """Customer, colleagues and task named in the request, looked up in the client's scope.
-    One error per field, as the web form gives them."""
-    errors = {}
-    customer = customers_for(user).filter(number=data["customer"].strip().upper()).first()
-    if customer is None:
-        errors["customer"] = [_("Unknown customer number, or not a customer you may see.")]
-    names = sorted(set(data.get("staff", [])))
-    staff = list(get_user_model().objects.filter(staff_filter(user), username__in=names))
-    if len(staff) != len(names):
-        missing = sorted(set(names) - {u.username for u in staff})
-        errors["staff"] = [
-            _("Unknown or inactive staff: %(names)s.") % {"names": ", ".join(missing)}
-        ]
-    task = None
-    if data.get("task") and customer is not None:
-        task = tasks_for(user).filter(pk=data["task"], customer=customer).first()
-        if task is None:
-            errors["task"] = [_("No such follow-up task for this customer.")]
-    if errors:
-        raise serializers.ValidationError(errors)
-    return {"customer": customer, "staff": staff, "task": task}
-
-
 class InteractionCreateApi(ApiView):
     required_scopes = ("write:interactions",)
 
@@ -96,7 +67,14 @@ class InteractionCreateApi(ApiView):
         data = form.validated_data
 
         def write():
-            found = _resolve(request.user, data)
+            found = contact_parties(
+                request.user,
+                customer_number=data["customer"],
+                staff_names=data.get("staff", []),
+                task_id=data.get("task"),
+            )
+            if found["errors"]:
+                raise serializers.ValidationError(found["errors"])
             interaction = interaction_log(
                 request.user,
                 found["customer"],
@@ -155,11 +133,8 @@ class OpenTaskListApi(ApiView):
         },
     )
     def get(self, request):
-        qs = tasks_for(request.user).filter(status=FollowUpTask.Status.OPEN)
-        number = request.query_params.get("customer")
-        if number:
-            qs = qs.filter(customer__number=number.strip().upper())
-        tasks, cursor = id_page(request, qs.select_related("customer", "owner"))
+        qs = open_tasks_for_api(request.user, customer_number=request.query_params.get("customer"))
+        tasks, cursor = id_page(request, qs)
         self.records = len(tasks)
         results = [
             {

@@ -14,11 +14,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from crm import crypto
-from crm.api.pagination import IsoUtc, keyset_page
+from crm.api.pagination import keyset_page
 from crm.api.permissions import has_scope
 from crm.api.views import ApiView
 from crm.core.access import NotFound
-from customers.records.access import customers_for
+from customers.records.selectors import customer_api_rows
 from customers.records.services import customers_pii_revealed
 
 PII_SCOPE = "read:customers:pii"
@@ -113,11 +113,9 @@ class _CustomerApi(ApiView):
             self.audit(request, 200)
         return [_row(r, True) for r in rows]
 
-    def rows(self, request):
+    def rows(self, request, number=None):
         fields = FIELDS + CLEAR if has_scope(request, PII_SCOPE) else FIELDS
-        return customers_for(request.user).values(
-            *fields, created=IsoUtc("created_at"), updated=IsoUtc("updated_at")
-        )
+        return customer_api_rows(request.user, fields, number=number)
 
 
 PAGE = inline_serializer(
@@ -148,7 +146,7 @@ class CustomerListApi(_CustomerApi):
 class CustomerDetailApi(_CustomerApi):
     @extend_schema(operation_id="customers_retrieve", responses={200: CustomerSerializer})
     def get(self, request, number: str):
-        rows = list(self.rows(request).filter(number=number)[:1])
+        rows = list(self.rows(request, number)[:1])
         if not rows:
             raise NotFound
         return Response(self.answer(request, rows)[0])

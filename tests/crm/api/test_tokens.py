@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from crm.api.models import ApiClient
 from crm.api.services import api_client_revoke
@@ -110,14 +110,14 @@ def test_command_prints_the_token_once_and_it_works(db, call):
     ],
 )
 def test_command_refuses_bad_input_and_writes_nothing(db, args, message):
-    with pytest.raises(CommandError, match=message):
+    with translation.override("en"), pytest.raises(CommandError, match=message):
         call_command("create_api_client", *args, stdout=io.StringIO())
     assert not ApiClient.objects.exists()
 
 
 def test_command_refuses_a_second_client_of_the_same_name(issue):
     issue("read:customers", name="CRM sync")
-    with pytest.raises(CommandError, match="already exists"):
+    with translation.override("en"), pytest.raises(CommandError, match="already exists"):
         call_command(
             "create_api_client", "CRM sync", "--scopes", "read:tasks", stdout=io.StringIO()
         )
