@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "crm.audit",
     "crm.core",
     "crm.ui",
+    "crm.api",
     "crm.performance",
     "customers",
     "tiering",
@@ -71,6 +72,9 @@ INSTALLED_APPS = [
     # and ours must ("Name" is "任务名" in django-celery-beat's).
     "django_celery_beat",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets from the package (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -467,6 +471,42 @@ FIDUCIA_OUTBOX = {
 # Suitability (适当性): who may buy what.
 # Uploaded CSV and XLSX files (crm.core.imports.read_rows): limits checked while the file is
 # read, so a hostile file (a zip bomb, a million-row sheet) is refused early and cheaply.
+# The integration API (crm.api, README "API clients").
+FIDUCIA_API = {
+    "TOKEN_DAYS": env.int("FIDUCIA_API_TOKEN_DAYS", default=365),  # 0 = never expires
+    "RATE_PER_MINUTE": env.int("FIDUCIA_API_RATE_PER_MINUTE", default=600),  # per client
+    "PAGE_SIZE": 500,  # rows per keyset page
+    "MAX_PAGE_SIZE": 1000,
+    # Rows changed this recently are held back from sync pages, so that a transaction that
+    # stamped updated_at before a page was read but committed after it is not skipped.
+    "SYNC_LAG_SECONDS": 2,
+    "IDEMPOTENCY_KEEP_DAYS": 7,
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["crm.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["crm.api.permissions.HasScopes"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "crm.api.errors.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fiducia integration API",
+    "DESCRIPTION": "Customers, tiers, tasks, complaints and warnings to read; contacts and risk "
+    "signals to write. Authenticate with `Authorization: Bearer <token>`; errors are RFC 9457 "
+    "problem+json.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
 FIDUCIA_IMPORTS = {
     "MAX_BYTES": 10 * 1024 * 1024,  # the uploaded file
     "CUSTOMER_MAX_ROWS": 20_000,  # data rows of one customer import

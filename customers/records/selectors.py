@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from crm import crypto, identifiers
 from crm.accounts.access import staff_filter
+from crm.api.pagination import IsoUtc
 from crm.core.access import NotFound, access_in
 from crm.core.config import fiducia
 from customers.records.access import customers_for
@@ -215,3 +216,20 @@ def customers_by_ids(user, ids) -> list[Customer]:
     if len(customers) != len(set(ids)):
         raise NotFound
     return customers
+
+
+# ---- the integration API (customers/records/api.py) ------------------------------------------
+
+
+def customer_api_rows(user, fields, *, number: str | None = None) -> QuerySet:
+    """Customers in the user's scope as plain rows of `fields`, with `created` and `updated`
+    as ISO text made by the database (crm.api.pagination.IsoUtc); one customer by `number`."""
+    qs = customers_for(user)
+    if number is not None:
+        qs = qs.filter(number=number)
+    return qs.values(*fields, created=IsoUtc("created_at"), updated=IsoUtc("updated_at"))
+
+
+def customer_pk_by_number(user, number: str) -> int | None:
+    """The id of the customer with this number in the user's scope, or None."""
+    return customers_for(user).filter(number=number).values_list("pk", flat=True).first()

@@ -212,6 +212,8 @@ class Customer(models.Model):
             models.Index(fields=["aum", "id"], name="cust_aum_id"),
             models.Index(fields=["name", "id"], name="cust_name_id"),
             models.Index(fields=["vip_level", "aum", "id"], name="cust_vip_aum_id"),
+            # The integration API's incremental sync: updated_since and keyset pages.
+            models.Index(fields=["updated_at", "id"], name="cust_updated_id"),
         ]
         constraints = [
             models.UniqueConstraint(
