@@ -47,6 +47,7 @@ def test_the_same_file_at_the_same_moment_is_one_run_not_an_error(feeds_storage)
     first = services.feed_receive(
         kind="products", business_date=DAY, filename="a.csv", content=b"1"
     )
+
     def racing_create(**kwargs):  # the other upload committed between the check and the insert
         raise IntegrityError("duplicate key value violates unique constraint")
 
