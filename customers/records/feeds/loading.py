@@ -13,7 +13,7 @@ from django.db import connection
 from crm.core.config import fiducia
 from crm.identifiers import mask_identifiers
 
-from . import merging, reading, staging
+from . import kinds, merging, reading, staging
 from .kinds import RowError, kind_of
 from .models import FeedKind
 
@@ -59,65 +59,73 @@ def load(run, *, allow_bad: bool, progress: Callable[[int], None] | None = None)
     FIDUCIA_FEEDS["HOLD_BAD_SHARE"] and `allow_bad` is false; ValidationError for a file that
     cannot be read as this kind."""
     kind = kind_of(run.kind)
+    encoding = reading.detect_encoding(run.storage_path)
+    try:
+        return _load(run, kind, encoding, allow_bad=allow_bad, progress=progress)
+    finally:
+        kinds.ACCOUNTS.clear()
+
+
+def _load(run, kind, encoding, *, allow_bad, progress) -> Outcome:
     cap = fiducia("FEEDS", "MAX_REPORTED_ERRORS")
     chunk = fiducia("FEEDS", "CHUNK_ROWS")
-    encoding = reading.detect_encoding(run.storage_path)
     out = Outcome()
     names = [name for name, _t in kind.stage]
     keep = [i for i, name in enumerate(names) if name in _KEEP_ON_ERROR]
     empty = [None] * len(names)
     with connection.cursor() as cursor:
+        # Created inside the caller's savepoint: a failure anywhere rolls it back with the rest
+        # (no cleanup statement may run on PostgreSQL's aborted transaction); create() drops a
+        # leftover first.
         staging.create(cursor, kind)
-        try:
-            with staging.Writer(cursor, kind) as writer:
-                for row_no, cells in reading.rows(run.storage_path, kind, encoding):
-                    out.rows += 1
-                    if progress and out.rows % chunk == 0:
-                        progress(out.rows)
-                    if cells is None:
-                        out.bad += 1
-                        if len(out.errors) < cap:
-                            out.errors.append(_error(row_no, "", "", "columns"))
-                        continue
-                    try:
-                        values = kind.parse(cells, run.business_date)
-                    except RowError as exc:
-                        out.bad += 1
-                        if len(out.errors) < cap:
-                            out.errors.append(
-                                _error(
-                                    row_no,
-                                    exc.column,
-                                    cells.get(exc.column, ""),
-                                    exc.reason,
-                                    exc.params,
-                                )
+        with staging.Writer(cursor, kind) as writer:
+            for row_no, cells in reading.rows(run.storage_path, kind, encoding):
+                out.rows += 1
+                if progress and out.rows % chunk == 0:
+                    progress(out.rows)
+                if cells is None:
+                    out.bad += 1
+                    if len(out.errors) < cap:
+                        out.errors.append(_error(row_no, "", "", "columns"))
+                    continue
+                try:
+                    values = kind.parse(cells, run.business_date)
+                except RowError as exc:
+                    out.bad += 1
+                    if len(out.errors) < cap:
+                        out.errors.append(
+                            _error(
+                                row_no,
+                                exc.column,
+                                cells.get(exc.column, ""),
+                                exc.reason,
+                                exc.params,
                             )
-                        partial = list(empty)
-                        for i in keep:
-                            partial[i] = cells.get(names[i], "")
-                        writer.write((row_no, False, *partial))
-                        continue
-                    writer.write((row_no, True, *values))
-            staging.analyse(cursor)
-            found = merging.resolve(cursor, kind, cap=cap)
-            out.bad += found["bad"]
-            out.unknown_customers = found["unknown_customers"]
-            for row, column, value, reason in found["report"]:
-                if len(out.errors) >= cap:
-                    break
-                params = {}
-                if isinstance(reason, tuple):
-                    reason, params = reason[0], {"first": reason[1]}
-                out.errors.append(_error(row, column, value, reason, params))
-            out.errors.sort(key=lambda e: e["row"])
-            out.good = merging.good_rows(cursor)
-            share = fiducia("FEEDS", "HOLD_BAD_SHARE")
-            if not allow_bad and (out.rows == 0 or out.bad_share > share):
-                raise Held(out)
-            _merge(cursor, run)
-        finally:
-            staging.drop(cursor)
+                        )
+                    partial = list(empty)
+                    for i in keep:
+                        partial[i] = cells.get(names[i], "")
+                    writer.write((row_no, False, *partial))
+                    continue
+                writer.write((row_no, True, *values))
+        staging.analyse(cursor)
+        found = merging.resolve(cursor, kind, cap=cap)
+        out.bad += found["bad"]
+        out.unknown_customers = found["unknown_customers"]
+        for row, column, value, reason in found["report"]:
+            if len(out.errors) >= cap:
+                break
+            params = {}
+            if isinstance(reason, tuple):
+                reason, params = reason[0], {"first": reason[1]}
+            out.errors.append(_error(row, column, value, reason, params))
+        out.errors.sort(key=lambda e: e["row"])
+        out.good = merging.good_rows(cursor)
+        share = fiducia("FEEDS", "HOLD_BAD_SHARE")
+        if not allow_bad and (out.rows == 0 or out.bad_share > share):
+            raise Held(out)
+        _merge(cursor, run)
+        staging.drop(cursor)
     return out
 
 
