@@ -7,8 +7,14 @@ from crm.core.outbox import OutboxTask
 from . import services
 
 
+class FeedTask(OutboxTask):
+    # The body commits its own transaction (a 2M-row load is not held under the outbox lock);
+    # its state guard makes a second delivery harmless.
+    outbox_atomic = False
+
+
 @shared_task(
-    base=OutboxTask,
+    base=FeedTask,
     name="customers.records.feeds.tasks.load_feed",
     soft_time_limit=1800,
     time_limit=1900,
@@ -17,11 +23,6 @@ def load_feed(run_id: int) -> str:
     """Load one received run. A rerun (a duplicate message, a retry after a kill) finds the run
     loaded, held or locked by the worker loading it, and does nothing."""
     return services.feed_load(run_id).state
-
-
-# The body commits its own transaction (a 2M-row load is not held under the outbox lock); its
-# state guard makes a second delivery harmless.
-load_feed.outbox_atomic = False
 
 
 @shared_task(name="customers.records.feeds.tasks.scan_inbox", soft_time_limit=1800, time_limit=1900)

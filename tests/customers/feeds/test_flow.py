@@ -186,3 +186,28 @@ def test_import_feed_command(tmp_path):
         call_command(
             "import_feed", "holdings", str(path), "--business-date", "2026-11-30", stdout=out
         )
+
+
+def test_the_queued_load_runs_once_after_commit(django_capture_on_commit_callbacks):
+    CustomerFactory(number="C1")
+    ProductFactory(code="P1")
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.feed_receive(
+            kind="holdings",
+            business_date=DAY,
+            filename="h.csv",
+            content=(HEADER + "C1,P1,3\n").encode(),
+        )
+    run.refresh_from_db()
+    assert run.state == FeedRun.State.LOADED
+    message = OutboxMessage.objects.get()
+    assert message.done_at is not None
+    from crm.core.outbox import run_eagerly
+
+    run_eagerly(message.pk)  # delivered again: skipped
+    assert AuditEntry.objects.filter(action="feed_run.loaded").count() == 1
+
+
+def test_a_file_with_a_header_and_no_rows_is_held(feed):
+    run = feed("holdings", HEADER)
+    assert run.state == FeedRun.State.HELD and run.rows == 0
