@@ -249,9 +249,11 @@ def inbox_scan() -> list[FeedRun]:
     runs = []
     for kind in FeedKind.values:
         base = f"{INBOX}/{kind}"
-        if not storage.exists(base):
+        try:  # not exists(): an object store has no folders, only names with this prefix
+            days = storage.listdir(base)[0]
+        except FileNotFoundError:
             continue
-        for day_name in storage.listdir(base)[0]:
+        for day_name in days:
             try:
                 day = datetime.date.fromisoformat(day_name)
             except ValueError:
