@@ -266,8 +266,33 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Core-banking feed files (customers.records.feeds, docs/feeds.md): a folder under ./var by
+# default; FEEDS_S3_BUCKET switches to an S3-compatible store (MinIO…) through django-storages,
+# installed only where it is used (`pip install django-storages[s3]`).
+FEEDS_ROOT = env("FEEDS_ROOT", default=str(VAR_DIR / "feeds"))
+_FEEDS_S3_BUCKET = env("FEEDS_S3_BUCKET", default="")
+_FEEDS_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _FEEDS_S3_BUCKET,
+            "endpoint_url": env("FEEDS_S3_ENDPOINT_URL", default=None),
+            "access_key": env("FEEDS_S3_ACCESS_KEY", default=None),
+            "secret_key": env("FEEDS_S3_SECRET_KEY", default=None),
+            "location": env("FEEDS_S3_PREFIX", default=""),
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+    if _FEEDS_S3_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": FEEDS_ROOT, "base_url": None},
+    }
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "feeds": _FEEDS_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -520,6 +545,19 @@ FIDUCIA_IMPORTS = {
     "MAX_COMPRESSION_RATIO": 100,  # uncompressed ÷ compressed, for members above 1 MB
 }
 
+# Core-banking feeds (docs/feeds.md).
+FIDUCIA_FEEDS = {
+    # A feed with more than this share of bad rows (invalid, unknown customer or product) is held
+    # for a person to release or reject; otherwise good rows load and bad rows are reported.
+    "HOLD_BAD_SHARE": env.float("FEEDS_HOLD_BAD_SHARE", default=0.05),
+    # After a month's aggregates (or a holdings snapshot) load, start the tier run for it at
+    # once; otherwise the feed-run page offers it.
+    "AUTO_TIER_RUN": env.bool("FEEDS_AUTO_TIER_RUN", default=False),
+    "MAX_REPORTED_ERRORS": 5_000,  # bad rows kept for the error report (all are counted)
+    "RETENTION_DAYS": env.int("FEEDS_RETENTION_DAYS", default=90),  # files kept in the inbox
+    "CHUNK_ROWS": 50_000,  # rows staged between progress reports
+    "SOURCE": "core",  # the source system a transaction reference is unique within
+}
 FIDUCIA_SUITABILITY = {
     "SENIOR_AGE": 65,  # from this age a sale needs the customer's recorded confirmation
     # Qualified investor: 2 years' experience and household net financial assets ≥ 3M, or

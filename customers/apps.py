@@ -101,6 +101,10 @@ class CustomersConfig(AppConfig):
 
         sales_ready()
 
+        from customers.records.feeds.registration import setup as setup_feeds
+
+        setup_feeds()
+
         from customers.contacts.registration import setup as setup_followups
 
         setup_followups()

@@ -169,6 +169,11 @@ _providers: dict[str, Callable] = {}
 # "monthly_contribution": fn(aggregates) -> a contribution per MonthlyAggregate, in order, or
 # None when there is nothing to compute it with (no published policy).
 MONTHLY_CONTRIBUTION = "monthly_contribution"
+# The tier run a loaded feed calls for (tiering provides both; the feed-run page asks):
+# (kind, business_date) → {"as_of", "status", "url", "permission"} or None, and
+# (kind, business_date, *, acting_user) → the queued run's date.
+TIER_RUN_FOR_FEED = "tier_run_for_feed"
+TIER_RUN_START = "tier_run_start"
 
 
 def register_panel(panel: Panel) -> None:
