@@ -14,6 +14,7 @@ from django.urls import reverse
 from crm.accounts import roles
 from tests.complaints.factories import ensure_reference_data, make_complaint
 from tests.compliance.factories import StepFactory, WarningFactory
+from tests.customers.followups.factories import TaskFactory
 from tests.factories import CustomerFactory, UserFactory
 
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
@@ -82,6 +83,7 @@ def world(db):
     complaint = make_complaint(rm, customer=customer)
     warning = WarningFactory(customer=customer)
     StepFactory(warning=warning)
+    TaskFactory(customer=customer)  # its Log contact / Skip actions on My day and the task list
     return {
         "rm": rm,
         "officer": officer,
