@@ -6,6 +6,7 @@ a placeholder alone does not (it disappears once the field has a value). The 360
 are checked with the panels htmx loads into them.
 """
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -140,3 +141,39 @@ def test_every_field_on_compliances_main_pages_has_a_label(client, world, name, 
 
 def test_the_login_page_labels_its_fields(client):
     assert unlabelled_fields(client, reverse("accounts:login")) == []
+
+
+def _templates():
+    from django.conf import settings
+
+    root = settings.BASE_DIR
+    skip = {".venv", "node_modules"}
+    return [
+        p
+        for p in root.glob("**/templates/**/*.html")
+        if not skip.intersection(p.relative_to(root).parts)
+    ]
+
+
+CONTROL = re.compile(r"<(a|button|summary)\b([^>]*)>(.*?)</\1>", re.S)
+
+
+def _shown_text(inner):
+    """What a control shows: translated strings and variables count, tags and logic do not."""
+    inner = re.sub(r"\{%\s*(translate|blocktranslate)\b.*?%\}", "x", inner, flags=re.S)
+    inner = re.sub(r"\{%.*?%\}", "", inner, flags=re.S)
+    return re.sub(r"<[^>]+>", "", inner).strip()
+
+
+def test_no_icon_only_button_or_link_without_a_name():
+    """An icon alone (a pencil, a bell) is read as nothing: such a control needs visually hidden
+    text or an aria-label."""
+    nameless = []
+    for path in _templates():
+        text = path.read_text()
+        for m in CONTROL.finditer(text):
+            attrs, inner = m.group(2), m.group(3)
+            if _shown_text(inner) or "aria-label" in attrs or "visually-hidden" in inner:
+                continue
+            nameless.append(f"{path.name}:{text[: m.start()].count(chr(10)) + 1}")
+    assert nameless == []
