@@ -6,17 +6,18 @@ a placeholder alone does not (it disappears once the field has a value). The 360
 are checked with the panels htmx loads into them.
 """
 
+import datetime
 import re
 from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from crm.accounts import roles
 from tests.complaints.factories import ensure_reference_data, make_complaint
 from tests.compliance.factories import StepFactory, WarningFactory
 from tests.customers.followups.factories import TaskFactory
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory
 
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
 
@@ -76,17 +77,18 @@ def unlabelled_fields(client, url, *, with_panels=False):
 
 
 @pytest.fixture
-def world(db):
+def world(rm, lead, officer):
     ensure_reference_data()
-    rm = UserFactory(role=roles.RELATIONSHIP_MANAGER)
-    officer = UserFactory(role=roles.COMPLIANCE_OFFICER)
     customer = CustomerFactory(owner=rm)
     complaint = make_complaint(rm, customer=customer)
     warning = WarningFactory(customer=customer)
     StepFactory(warning=warning)
     TaskFactory(customer=customer)  # its Log contact / Skip actions on My day and the task list
+    # Overdue, so it is on the lead's team panel with its reassign form.
+    TaskFactory(customer=customer, due_on=timezone.localdate() - datetime.timedelta(days=3))
     return {
         "rm": rm,
+        "lead": lead,
         "officer": officer,
         "customer": customer,
         "complaint": complaint,
@@ -130,6 +132,22 @@ def test_every_field_on_the_rms_main_pages_has_a_label(client, world, name, arg,
     client.force_login(world["rm"])
     url = reverse(name, args=[world[arg].pk] if arg else [])
     assert unlabelled_fields(client, url, with_panels=panels) == []
+
+
+LEAD_PAGES = [
+    ("ui:home", None, True),
+    ("customers:task-list", None, False),
+    ("core:approval-list", None, False),
+    ("performance:team-dashboard", None, False),
+    ("tiering:report-list", None, False),
+]
+
+
+@pytest.mark.parametrize(("name", "arg", "panels"), LEAD_PAGES)
+def test_every_field_on_the_leads_main_pages_has_a_label(client, world, name, arg, panels):
+    client.force_login(world["lead"])
+    query = "?who=team" if name == "customers:task-list" else ""
+    assert unlabelled_fields(client, reverse(name) + query, with_panels=panels) == []
 
 
 @pytest.mark.parametrize(("name", "arg", "panels"), OFFICER_PAGES)
