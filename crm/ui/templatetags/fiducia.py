@@ -4,7 +4,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from crm.ui import formatting
+from crm.ui import dates, formatting
 from crm.ui.registry import panels_for
 
 register = template.Library()
@@ -15,6 +15,8 @@ register.filter("mask_id", formatting.mask_id_number)
 register.filter("mask_phone", formatting.mask_phone)
 register.filter("mask_email", formatting.mask_email)
 register.filter("mask_account", formatting.mask_account)
+register.filter("relative_day", dates.relative_day)
+register.filter("relative_date", dates.relative_date)
 
 
 class PageTitleNode(template.Node):
