@@ -89,7 +89,7 @@ class ComplaintsConfig(AppConfig):
 
         staff_handover.connect(services.on_staff_handover, dispatch_uid="complaints_handover")
 
-        from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
+        from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, Shortcut, register
 
         from . import demo, metrics
         from .timeline import SOURCES as TIMELINE
@@ -104,6 +104,13 @@ class ComplaintsConfig(AppConfig):
                 order=40,
                 permission="complaints.view_complaint",
                 group="risk",
+            ),
+            Shortcut(
+                "g q",
+                _("Go to the complaint queue"),
+                url_name="complaints:complaint-queue",
+                order=24,
+                permission="complaints.view_complaint",
             ),
             Panel(
                 "customer_360",

@@ -92,7 +92,7 @@ class ComplianceConfig(AppConfig):
         )
         staff_handover.connect(disposal.on_staff_handover, dispatch_uid="compliance.handover")
 
-        from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
+        from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, Shortcut, register
 
         from .demo import seed_compliance
         from .metrics import warnings_verified_monthly
@@ -109,6 +109,13 @@ class ComplianceConfig(AppConfig):
                 order=60,
                 permission="compliance.view_riskwarning",
                 group="risk",
+            ),
+            Shortcut(
+                "g w",
+                _("Go to risk warnings"),
+                url_name="compliance:warning-list",
+                order=26,
+                permission="compliance.view_riskwarning",
             ),
             NavItem(
                 "compliance_dashboard",

@@ -67,7 +67,7 @@ class CustomersConfig(AppConfig):
         )
 
         from crm.core.downloads import register_download
-        from crm.ui.registry import DemoSeeder, NavItem, Panel, register
+        from crm.ui.registry import DemoSeeder, NavItem, Panel, Shortcut, register
         from customers.records.demo import seed_customers
         from customers.records.timeline import SOURCES as TIMELINE
         from customers.records.transfers import PII_EXPORT
@@ -88,6 +88,7 @@ class CustomersConfig(AppConfig):
                 "customers", _("Customers"), "customers:customer-list", icon="people", order=10
             ),
             DemoSeeder("customers", seed_customers, order=10),
+            Shortcut("g c", _("Go to customers"), url_name="customers:customer-list", order=20),
         )
 
         from customers.records.metrics import register_metrics

@@ -74,3 +74,11 @@ def calendar_missing_years():
 
     year = timezone.localdate().year
     return missing_years([year, year + 1])
+
+
+@register.inclusion_tag("ui/_shortcuts.html", takes_context=True)
+def shortcuts_dialog(context):
+    """The `?` help dialog; static/js/fiducia.js runs the shortcuts from its rows."""
+    from crm.ui.shortcuts import shortcuts_for
+
+    return {"shortcuts": shortcuts_for(context["request"].user)}
