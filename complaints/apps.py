@@ -7,6 +7,11 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self):
+        from crm.core.recent import register_recent
+
+        from .recent import KIND as RECENT
+
+        register_recent(RECENT)
         from crm.accounts import roles
         from crm.audit.labels import register_actions
 

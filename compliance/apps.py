@@ -7,6 +7,11 @@ class ComplianceConfig(AppConfig):
     verbose_name = _("Risk and compliance")
 
     def ready(self):
+        from crm.core.recent import register_recent
+
+        from .recent import KIND as RECENT
+
+        register_recent(RECENT)
         from crm.accounts import roles
         from crm.audit.labels import register_actions
         from crm.core.texts import register_texts

@@ -271,3 +271,27 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.task} #{self.pk}"
+
+
+class RecentView(models.Model):
+    """A detail page a user opened (a customer's 360, a complaint, a warning, a prospect): the
+    "recently viewed" list of the user menu (crm.core.recent). Only a kind and an id, never a
+    name or identifier; the list resolves them through the user's current scope when shown."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    object_id = models.PositiveBigIntegerField()
+    viewed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("recently viewed page")
+        verbose_name_plural = _("recently viewed pages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "object_id"], name="recent_view_once_per_object"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "-viewed_at"], name="recent_view_latest")]
+
+    def __str__(self):
+        return f"{self.kind} #{self.object_id}"

@@ -9,6 +9,10 @@ def ready() -> None:
     from customers.sales.texts import TEXTS
 
     register_texts(*TEXTS)
+    from crm.core.recent import register_recent
+    from customers.sales.recent import KIND as RECENT_PROSPECT
+
+    register_recent(RECENT_PROSPECT)
     from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
     from customers.sales import tasks as sales_tasks  # noqa: F401  (registers the Celery tasks)
     from customers.sales.demo import seed_sales

@@ -17,6 +17,7 @@ from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import require, requires
 from crm.core.access import NotFound, parse_ids
 from crm.core.config import fiducia
+from crm.core.recent import recent_record
 from crm.ui.forms import refusal_in_messages, refusal_on_form
 from crm.ui.pagination import capped_count, keyset_page, query_without_cursor
 from crm.ui.registry import MONTHLY_CONTRIBUTION, provider
@@ -151,6 +152,7 @@ def _chart(aggregates) -> dict:
 def customer_detail(request, pk):
     """Customer 360: the profile plus panels that other apps register (slot "customer_360")."""
     customer = selectors.customer_360(request.user, pk)
+    recent_record(request.user, "customer", customer.pk)
     holdings = selectors.holdings_of(customer)
     by_risk = {
         level: {"label": label, "items": [], "total": Decimal(0)}
