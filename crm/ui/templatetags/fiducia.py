@@ -82,3 +82,24 @@ def shortcuts_dialog(context):
     from crm.ui.shortcuts import shortcuts_for
 
     return {"shortcuts": shortcuts_for(context["request"].user)}
+
+
+@register.inclusion_tag("ui/_empty.html", takes_context=True)
+def empty_state(context, sentence, *, icon="inbox", url="", action="", perm=""):
+    """What an empty list says: `sentence` (what to do next) and, when the user may take it,
+    one primary action. `url` is a URL name (reversed without arguments) or a path/anchor.
+
+    `{% empty_state _("No customers match. …") icon="people" url="customers:customer-create"
+    action=_("Add a customer") perm="customers.add_customer" %}`
+    """
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    action_url = ""
+    if url and action and (not perm or (user is not None and user.has_perm(perm))):
+        if url.startswith(("/", "#", "?")):
+            action_url = url
+        else:
+            try:
+                action_url = reverse(url)
+            except NoReverseMatch:
+                action_url = ""
+    return {"icon": icon, "sentence": sentence, "action_url": action_url, "action_label": action}
