@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from crm.accounts.permissions import requires
 from crm.calendar import add_months
 from crm.core.access import NotFound, ids_among
+from crm.core.recent import recent_record
 from crm.core.reveal import REVEAL_PERMISSION
 from crm.ui.forms import (
     SERVICE_REFUSALS,
@@ -175,6 +176,7 @@ def bulk(request):
 @requires(VIEW)
 def detail(request, pk):
     c = selectors.complaint_page(request.user, pk)
+    recent_record(request.user, "complaint", c.pk)
     allowed = services.complaint_transitions_allowed(request.user, c)
     user = request.user
     today = timezone.localdate()

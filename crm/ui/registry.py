@@ -8,7 +8,8 @@
 - providers: a figure an upper app owns and a lower page shows (the customer 360's monthly
   contribution comes from tiering's published policy);
 - timeline sources: each app's events about one customer, merged into the 360 page's timeline
-  by crm.ui.timeline (one UNION ALL query) without the page importing the app.
+  by crm.ui.timeline (one UNION ALL query) without the page importing the app;
+- keyboard shortcuts (crm.ui.shortcuts): listed in the `?` dialog, run by static/js/fiducia.js.
 Apps register from AppConfig.ready(), usually with one `register(...)` call.
 """
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from .shortcuts import Shortcut, register_shortcut
 
 
 @dataclass(frozen=True)
@@ -237,9 +240,11 @@ def register_provider(key: str, fn: Callable) -> None:
     _providers[key] = fn
 
 
-def register(*entries: Panel | NavItem | NavGroup | Metric | DemoSeeder | TimelineSource) -> None:
+def register(
+    *entries: Panel | NavItem | NavGroup | Metric | DemoSeeder | TimelineSource | Shortcut,
+) -> None:
     """Register each entry in the registry of its type: what an app plugs into the core pages
-    (menu items, panels, metrics, demo seeders, timeline sources), declared in one call."""
+    (menu items, panels, metrics, demo seeders, timeline sources, shortcuts), in one call."""
     for entry in entries:
         _REGISTER_BY_TYPE[type(entry)](entry)
 
@@ -251,6 +256,7 @@ _REGISTER_BY_TYPE = {
     Metric: register_metric,
     DemoSeeder: register_demo,
     TimelineSource: register_timeline,
+    Shortcut: register_shortcut,
 }
 
 

@@ -54,3 +54,63 @@ document.addEventListener("change", function (event) {
     box.checked = all.checked;
   });
 });
+// Keyboard shortcuts. The `?` dialog (templates/ui/_shortcuts.html, from crm.ui.shortcuts) is
+// the registry: each row carries its keys and its action, so what is listed is what works.
+(function () {
+  var pending = "";
+  var timer = null;
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+  function helpDialog() { return document.getElementById("shortcuts-help"); }
+  // A focus/click shortcut only works where its target is on the page (e.g. a customer's 360).
+  function available(row) {
+    var target = row.dataset.shortcutFocus || row.dataset.shortcutClick;
+    return !target || !!document.querySelector(target);
+  }
+  function run(row) {
+    if (row.dataset.shortcutHref) {
+      window.location.assign(row.dataset.shortcutHref);
+    } else if (row.dataset.shortcutFocus) {
+      var field = document.querySelector(row.dataset.shortcutFocus);
+      field.focus();
+      if (field.select) field.select();
+    } else if (row.dataset.shortcutClick) {
+      document.querySelector(row.dataset.shortcutClick).click();
+    }
+  }
+  document.addEventListener("show.bs.modal", function (event) {
+    if (event.target !== helpDialog()) return;
+    event.target.querySelectorAll("tr[data-shortcut]").forEach(function (row) {
+      row.hidden = !available(row);
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    var dialog = helpDialog();
+    if (!dialog || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (event.key === "?") {
+      event.preventDefault();
+      pending = "";
+      bootstrap.Modal.getOrCreateInstance(dialog).toggle();
+      return;
+    }
+    if (event.key.length !== 1 || dialog.classList.contains("show")) return;
+    var keys = pending ? pending + " " + event.key : event.key;
+    var rows = Array.prototype.filter.call(
+      dialog.querySelectorAll("tr[data-shortcut]"),
+      function (row) { return available(row) && (row.dataset.shortcut + " ").indexOf(keys + " ") === 0; }
+    );
+    clearTimeout(timer);
+    pending = "";
+    var exact = rows.filter(function (row) { return row.dataset.shortcut === keys; });
+    if (exact.length) {
+      event.preventDefault();
+      run(exact[0]);
+    } else if (rows.length) {
+      // The first key of a sequence ("g" of "g c"): wait a moment for the next.
+      event.preventDefault();
+      pending = keys;
+      timer = setTimeout(function () { pending = ""; }, 1500);
+    }
+  });
+})();
