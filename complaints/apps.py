@@ -92,10 +92,12 @@ class ComplaintsConfig(AppConfig):
         from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
 
         from . import demo, metrics
+        from .search import PROVIDER as SEARCH
         from .timeline import SOURCES as TIMELINE
 
         register(
             *TIMELINE,
+            SEARCH,
             NavItem(
                 "complaints",
                 _("Complaints"),

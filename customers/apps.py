@@ -69,12 +69,14 @@ class CustomersConfig(AppConfig):
         from crm.core.downloads import register_download
         from crm.ui.registry import DemoSeeder, NavItem, Panel, register
         from customers.records.demo import seed_customers
+        from customers.records.search import PROVIDERS as SEARCH
         from customers.records.timeline import SOURCES as TIMELINE
         from customers.records.transfers import PII_EXPORT
 
         register_download(PII_EXPORT)
         register(
             *TIMELINE,
+            *SEARCH,
             # The customer's story from every app in one list (crm.ui.timeline).
             Panel(
                 "customer_360",

@@ -1,0 +1,53 @@
+"""Risk warnings in the global search (crm.ui.search): the warnings of the customers the term
+finds (number, name, pinyin, exact ID…) or whose title starts with it, within the user's
+book (warnings_for), active ones first."""
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from crm.ui.registry import SearchProvider
+from crm.ui.search import Hit, Term, ranked
+from customers.records.search import customer_tiers
+
+from .access import warnings_for
+from .models import Grade, RiskWarning
+
+
+def search_warnings(user, term: Term, limit: int) -> list[Hit]:
+    tiers = customer_tiers(term, "customer__")
+    if term.text and tiers[1] is not None:
+        tiers[1] = tiers[1] | Q(title__startswith=term.text)
+    rows = ranked(
+        warnings_for(user, few=True),
+        tiers,
+        limit=limit,
+        fields=["pk", "title", "grade", "status", "customer__name", "customer__number"],
+    )
+    released = RiskWarning.Status.RELEASED
+    rows.sort(key=lambda r: (r["search_rank"], r["status"] == released, r["pk"]))
+    grades, statuses = dict(Grade.choices), dict(RiskWarning.Status.choices)
+    return [
+        Hit(
+            r["title"],
+            reverse("compliance:warning-detail", args=[r["pk"]]),
+            " · ".join(
+                (
+                    f"{r['customer__name']} {r['customer__number']}",
+                    str(grades.get(r["grade"], r["grade"])),
+                    str(statuses.get(r["status"], r["status"])),
+                )
+            ),
+            r["search_rank"],
+        )
+        for r in rows
+    ]
+
+
+PROVIDER = SearchProvider(
+    "warnings",
+    gettext_lazy("Risk warnings"),
+    search_warnings,
+    permission="compliance.view_riskwarning",
+    order=50,
+)
