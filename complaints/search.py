@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from crm import identifiers
 from crm.ui.registry import SearchProvider
@@ -71,7 +71,7 @@ def queue_url(term: Term) -> str | None:
 
 PROVIDER = SearchProvider(
     "complaints",
-    gettext_lazy("Complaints"),
+    pgettext_lazy("search group", "Complaints"),
     search_complaints,
     permission="complaints.view_complaint",
     order=30,

@@ -4,7 +4,7 @@ book (warnings_for), active ones first."""
 
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from crm.ui.registry import SearchProvider
 from crm.ui.search import Hit, Term, ranked
@@ -46,7 +46,7 @@ def search_warnings(user, term: Term, limit: int) -> list[Hit]:
 
 PROVIDER = SearchProvider(
     "warnings",
-    gettext_lazy("Risk warnings"),
+    pgettext_lazy("search group", "Risk warnings"),
     search_warnings,
     permission="compliance.view_riskwarning",
     order=50,

@@ -8,7 +8,7 @@ dashboard permission, and the colleague within their staff scope)."""
 from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, Value, When
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from crm.accounts.access import staff_filter
 from crm.ui.registry import SearchProvider
@@ -56,4 +56,4 @@ def search_staff(user, term: Term, limit: int) -> list[Hit]:
     ]
 
 
-PROVIDER = SearchProvider("staff", gettext_lazy("Staff"), search_staff, order=80)
+PROVIDER = SearchProvider("staff", pgettext_lazy("search group", "Staff"), search_staff, order=80)

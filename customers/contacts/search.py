@@ -4,7 +4,7 @@ term finds (number, name, pinyin, exact ID…), within tasks_for(user), soonest 
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from crm.core import texts
 from crm.ui.registry import SearchProvider
@@ -51,7 +51,7 @@ def search_tasks(user, term: Term, limit: int) -> list[Hit]:
 
 PROVIDER = SearchProvider(
     "tasks",
-    gettext_lazy("Follow-up tasks"),
+    pgettext_lazy("search group", "Follow-up tasks"),
     search_tasks,
     permission="customers.view_followuptask",
     order=40,

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from crm.ui.registry import SearchProvider
 from crm.ui.search import Hit, Term, ranked
@@ -105,7 +105,7 @@ def search_documents(user, term: Term, limit: int) -> list[Hit]:
 PROVIDERS = (
     SearchProvider(
         "customers",
-        gettext_lazy("Customers"),
+        pgettext_lazy("search group", "Customers"),
         search_customers,
         permission="customers.view_customer",
         order=10,
@@ -113,7 +113,7 @@ PROVIDERS = (
     ),
     SearchProvider(
         "documents",
-        gettext_lazy("Documents"),
+        pgettext_lazy("search group", "Documents"),
         search_documents,
         permission="customers.view_customer",
         order=70,

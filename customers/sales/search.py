@@ -1,7 +1,7 @@
 """Prospects in the global search (crm.ui.search): by name, within prospects_for(user)."""
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from crm.ui.registry import SearchProvider
 from crm.ui.search import Hit, Term, ranked, tiers_for_text
@@ -37,7 +37,7 @@ def search_prospects(user, term: Term, limit: int) -> list[Hit]:
 
 PROVIDER = SearchProvider(
     "prospects",
-    gettext_lazy("Prospects"),
+    pgettext_lazy("search group", "Prospects"),
     search_prospects,
     permission="customers.view_prospect",
     order=20,
