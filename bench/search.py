@@ -38,23 +38,26 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def shapes(user) -> list[tuple[str, str]]:
-    sample = Customer.objects.filter(owner=user, kind="individual").order_by("number").first()
-    if sample is None or user.username == "bench_compliance":
-        sample = (
-            Customer.objects.filter(number__startswith="B", kind="individual")
-            .order_by("number")[1234:1235]
-            .get()
-        )
+    """Query shapes for a customer in the user's book (compliance: a generated one)."""
+    sample = Customer.objects.filter(owner=user).order_by("number").first()
+    if sample is None:
+        sample = Customer.objects.filter(number__startswith="B").order_by("number")[1234:1235].get()
     full, initials = pinyin_keys(sample.name)
+    if sample.kind == "individual":
+        identifier = ("ID number", crypto.decrypt(sample.id_number_encrypted))
+    else:
+        identifier = ("credit code (USCC)", sample.uscc)
+    mobile = crypto.decrypt(sample.mobile_encrypted) or "13800001234"
     return [
-        ("name (汉字)", sample.name),
+        ("name", sample.name),
+        ("name prefix (2)", sample.name[:2]),
         ("surname (1 char)", sample.name[0]),
         ("pinyin initials", initials),
         ("full pinyin", full),
         ("customer number", sample.number),
         ("number prefix", sample.number[:6]),
-        ("phone last 4", crypto.decrypt(sample.mobile_encrypted)[-4:]),
-        ("ID number", crypto.decrypt(sample.id_number_encrypted)),
+        ("phone last 4", mobile[-4:]),
+        identifier,
         ("no match", "不存在的名字"),
     ]
 
@@ -62,7 +65,7 @@ def shapes(user) -> list[tuple[str, str]]:
 def hits_per_group(html: str) -> list[tuple[str, int]]:
     """(group, hits) as the fragment shows them (outside the test runner there is no context)."""
     parts = re.split(r'data-search-group="(\w+)"', html)[1:]
-    return [(key, body.count("<li>")) for key, body in zip(parts[::2], parts[1::2], strict=True)]
+    return [(key, body.count("search-hit")) for key, body in zip(parts[::2], parts[1::2], strict=True)]
 
 
 def run(user, runs: int) -> None:
