@@ -65,7 +65,9 @@ def shapes(user) -> list[tuple[str, str]]:
 def hits_per_group(html: str) -> list[tuple[str, int]]:
     """(group, hits) as the fragment shows them (outside the test runner there is no context)."""
     parts = re.split(r'data-search-group="(\w+)"', html)[1:]
-    return [(key, body.count("search-hit")) for key, body in zip(parts[::2], parts[1::2], strict=True)]
+    return [
+        (key, body.count("search-hit")) for key, body in zip(parts[::2], parts[1::2], strict=True)
+    ]
 
 
 def run(user, runs: int) -> None:

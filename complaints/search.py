@@ -11,37 +11,41 @@ from django.utils.translation import pgettext_lazy
 from crm import identifiers
 from crm.ui.registry import SearchProvider
 from crm.ui.search import Hit, Term, ranked
-from customers.records.selectors import token_q
+from customers.records.access import customers_for
+from customers.records.search import customer_tiers
 
 from .access import complaints_for
 from .models import State
 
 
-def _tiers(term: Term) -> list:
+def _tiers(user, term: Term) -> list:
+    """Each tier: the complaint's own reference or complainant, and (a branch of its own, so
+    each is served by its index) the complaints of the customers of the user's book that the
+    customer search's same tier finds."""
+    customers = customers_for(user)
+    by_customer = [
+        Q(customer__in=customers.filter(t).values("pk")) if t is not None else None
+        for t in customer_tiers(term)
+    ]
     if term.token:
         kind, digest = term.identifier
-        by_customer = token_q(term.token, "customer__")[1]
         if kind in (identifiers.MOBILE, identifiers.EMAIL):
-            by_customer |= Q(complainant_contact_hash=digest)
-        return [by_customer, None, None]
+            by_customer[0] |= Q(complainant_contact_hash=digest)
+        return by_customer
     text, upper = term.text, term.text.upper()
-    return [
-        Q(reference=upper)
-        | Q(complainant_name=text)
-        | Q(customer__number=upper)
-        | Q(customer__name=text),
-        Q(reference__startswith=upper)
-        | Q(complainant_name__startswith=text)
-        | Q(customer__name__startswith=text),
+    own = [
+        Q(reference=upper) | Q(complainant_name=text),
+        Q(reference__startswith=upper) | Q(complainant_name__startswith=text),
         None,
     ]
+    return [[own_t, cust_t] for own_t, cust_t in zip(own, by_customer, strict=True)]
 
 
 def search_complaints(user, term: Term, limit: int) -> list[Hit]:
-    # few=True: the book is tested per matching row, not listed first (one query).
+    # few=True: the scope is tested on the few complaints the indexed conditions find.
     rows = ranked(
         complaints_for(user, few=True),
-        _tiers(term),
+        _tiers(user, term),
         limit=limit,
         fields=["pk", "reference", "state", "complainant_name", "customer__name", "received_at"],
     )

@@ -1,6 +1,6 @@
 """Risk warnings in the global search (crm.ui.search): the warnings of the customers the term
-finds (number, name, pinyin, exact ID…) or whose title starts with it, within the user's
-book (warnings_for), active ones first."""
+finds (number, name, pinyin, exact ID…), within the user's book (warnings_for), active ones
+first. Titles are generated from the signal kind, so they are no search key."""
 
 from django.db.models import Q
 from django.urls import reverse
@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from crm.ui.registry import SearchProvider
 from crm.ui.search import Hit, Term, ranked
+from customers.records.access import customers_for
 from customers.records.search import customer_tiers
 
 from .access import warnings_for
@@ -15,9 +16,13 @@ from .models import Grade, RiskWarning
 
 
 def search_warnings(user, term: Term, limit: int) -> list[Hit]:
-    tiers = customer_tiers(term, "customer__")
-    if term.text and tiers[1] is not None:
-        tiers[1] = tiers[1] | Q(title__startswith=term.text)
+    # The warnings of the customers the customer search finds in the book: a subquery per tier,
+    # so the database walks the (customer, status) index from a few customers.
+    customers = customers_for(user)
+    tiers = [
+        Q(customer__in=customers.filter(t).values("pk")) if t is not None else None
+        for t in customer_tiers(term)
+    ]
     rows = ranked(
         warnings_for(user, few=True),
         tiers,

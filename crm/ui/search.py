@@ -82,31 +82,36 @@ class Group:
 
 def ranked(qs: QuerySet, tiers, *, limit: int, fields) -> list[dict]:
     """At most `limit` rows of `qs` (dicts of `fields`, which must hold "pk", plus
-    `search_rank`) matching one of `tiers` (Q objects, best first; None ones are skipped), the
-    rows of a better tier first. One query.
+    `search_rank`, the tier's index) matching one of `tiers`, best first: each tier a Q, None
+    (skipped), or a list of Qs that rank alike. The rows of a better tier come first. One query.
 
-    On PostgreSQL each tier is its own LIMITed branch of one UNION ALL, so a common surname
-    over a million customers stops after `limit` rows per tier instead of ranking every match;
-    elsewhere (SQLite) one CASE orders the matches."""
-    tiers = [t for t in tiers if t is not None]
-    if not tiers:
+    On PostgreSQL each Q is its own LIMITed branch of one UNION ALL, so a common surname over a
+    million customers stops after `limit` rows instead of ranking every match, and conditions
+    that each have an index (a reference; a customer's complaints) are not ORed into a scan of
+    the whole table; elsewhere (SQLite) one CASE orders the matches."""
+    branches = []  # (rank, Q)
+    for rank, tier in enumerate(tiers):
+        for q in tier if isinstance(tier, list | tuple) else [tier]:
+            if q is not None:
+                branches.append((rank, q))
+    if not branches:
         return []
     fields = [*fields, "search_rank"]
-    if len(tiers) > 1 and connection.features.supports_slicing_ordering_in_compound:
+    if len(branches) > 1 and connection.features.supports_slicing_ordering_in_compound:
         parts = [
-            qs.filter(t).annotate(search_rank=Value(i, IntegerField())).values(*fields).order_by()
-            for i, t in enumerate(tiers)
+            qs.filter(q).annotate(search_rank=Value(r, IntegerField())).values(*fields).order_by()
+            for r, q in branches
         ]
         parts = [p[:limit] for p in parts]
         rows = list(parts[0].union(*parts[1:], all=True))
     else:
         rank = Case(
-            *(When(t, then=Value(i)) for i, t in enumerate(tiers)),
+            *(When(q, then=Value(r)) for r, q in branches),
             default=Value(len(tiers)),
             output_field=IntegerField(),
         )
         rows = list(
-            qs.filter(reduce(or_, tiers))
+            qs.filter(reduce(or_, (q for _r, q in branches)))
             .annotate(search_rank=rank)
             .values(*fields)
             .order_by("search_rank", "pk")[:limit]

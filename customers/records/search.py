@@ -4,6 +4,7 @@ code by keyed hash), and customer documents. Registered from CustomersConfig.rea
 
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -69,15 +70,25 @@ def customer_list_url(term: Term) -> str:
 
 
 def search_documents(user, term: Term, limit: int) -> list[Hit]:
-    """Documents by their title or their customer (number, name)."""
+    """Documents by their title, or the documents of the customers the customer search finds
+    in the user's book (each condition a branch of its own, served by its index)."""
+    customers = customers_for(user)
+    by_customer = [
+        Q(customer__in=customers.filter(t).values("pk")) if t is not None else None
+        for t in customer_tiers(term)
+    ]
     if term.token:
-        tiers = [token_q(term.token, "customer__")[1], None, None]
+        tiers = by_customer
     else:
         text = term.text
+        # Substrings by trigram on PostgreSQL, which needs three characters (as for names).
+        contains = (
+            Q(title__contains=text) if len(text) >= 3 or connection.vendor != "postgresql" else None
+        )
         tiers = [
-            Q(customer__number=text.upper()) | Q(title=text),
-            Q(title__startswith=text) | Q(customer__name__startswith=text),
-            Q(title__contains=text),
+            [Q(title=text), by_customer[0]],
+            [Q(title__startswith=text), by_customer[1]],
+            [contains, by_customer[2]],
         ]
     rows = ranked(
         documents_for(user),
