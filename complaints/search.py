@@ -30,7 +30,7 @@ def _tiers(user, term: Term) -> list:
     if term.token:
         kind, digest = term.identifier
         if kind in (identifiers.MOBILE, identifiers.EMAIL):
-            by_customer[0] |= Q(complainant_contact_hash=digest)
+            by_customer[0] = [by_customer[0], Q(complainant_contact_hash=digest)]
         return by_customer
     text, upper = term.text, term.text.upper()
     own = [

@@ -1,24 +1,31 @@
-"""A pattern-ops B-tree index on the complainant's name for the global search's exact and
-prefix matches (crm.ui.search): with the reference index and the customer's, the database
-combines three index scans instead of reading every complaint. PostgreSQL only, like the
-customer name indexes (customers 0003); SQLite keeps plain scans."""
+"""Indexes for the global search (crm.ui.search): a pattern-ops B-tree on the complainant's
+name (exact and prefix matches, combined with the reference index instead of reading every
+complaint) and one on the contact's keyed hash (a mobile or e-mail searched for; the intake's
+duplicate check reads it too). PostgreSQL only, like the customer name indexes (customers
+0003); SQLite keeps plain scans."""
 
 from django.db import migrations
 
-INDEX = (
+INDEXES = [
     "CREATE INDEX IF NOT EXISTS complaint_complainant_prefix "
-    "ON complaints_complaint (complainant_name varchar_pattern_ops)"
-)
+    "ON complaints_complaint (complainant_name varchar_pattern_ops)",
+    "CREATE INDEX IF NOT EXISTS complaint_contact_hash "
+    "ON complaints_complaint (complainant_contact_hash)",
+]
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(INDEX)
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for sql in INDEXES:
+        schema_editor.execute(sql)
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS complaint_complainant_prefix")
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name in ("complaint_complainant_prefix", "complaint_contact_hash"):
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
