@@ -9,6 +9,11 @@ Client, the full middleware stack, no network — once to warm up, once with its
 captured, then --runs times; it prints exact query counts, p50/p95 server time and the hits
 per group, as an RM and as compliance (whose search covers every customer). Target (issue 20):
 p95 <= 150 ms with <= 10 queries.
+
+`--fill` first tops the other groups up, set-based and idempotent (rows marked "bench-search"):
+an open task for every tenth generated customer, a released warning for every twentieth, a
+document for every tenth. Complaints come from `bench/complaints.py --complaints 100000` (run
+it against this database, or the groups are measured empty).
 """
 
 import argparse
@@ -62,6 +67,36 @@ def shapes(user) -> list[tuple[str, str]]:
     ]
 
 
+FILL = [
+    """INSERT INTO customers_followuptask (title, reason, due_on, status, notes, skip_reason,
+        dedupe_key, created_at, customer_id, owner_id, text_code)
+    SELECT '回访：了解资金安排', 'manual', current_date + (c.id % 60)::int, 'open', '', '',
+        'bench-search:' || c.id, now(), c.id, c.owner_id, ''
+    FROM customers_customer c WHERE c.number LIKE 'B%' AND c.id % 10 = 3
+    ON CONFLICT DO NOTHING""",
+    """INSERT INTO compliance_riskwarning (kind, grade, status, title, raised_on, raised_at,
+        verify_by, released_at, outcome, customer_id, owner_id)
+    SELECT 'overdue', 'yellow', 'released', '贷款逾期（已解除）', current_date - 90,
+        now() - interval '90 days', current_date - 85, now() - interval '80 days',
+        'bench-search', c.id, c.owner_id
+    FROM customers_customer c WHERE c.number LIKE 'B%' AND c.id % 20 = 7 AND NOT EXISTS (
+        SELECT 1 FROM compliance_riskwarning w
+        WHERE w.customer_id = c.id AND w.outcome = 'bench-search')""",
+    """INSERT INTO customers_customerdocument (kind, title, file, uploaded_at, customer_id)
+    SELECT 'contract', '理财产品认购合同 ' || c.number, '', now(), c.id
+    FROM customers_customer c WHERE c.number LIKE 'B%' AND c.id % 10 = 5 AND NOT EXISTS (
+        SELECT 1 FROM customers_customerdocument d WHERE d.customer_id = c.id)""",
+]
+
+
+def fill() -> None:
+    with connection.cursor() as cursor:
+        for sql in FILL:
+            cursor.execute(sql)
+            print(f"  +{cursor.rowcount:,} rows ({sql.split()[2]})")
+        cursor.execute("ANALYZE")
+
+
 def hits_per_group(html: str) -> list[tuple[str, int]]:
     """(group, hits) as the fragment shows them (outside the test runner there is no context)."""
     parts = re.split(r'data-search-group="(\w+)"', html)[1:]
@@ -98,7 +133,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rm", default="bench_rm001")
+    parser.add_argument("--fill", action="store_true", help="top up tasks, warnings, documents")
     args = parser.parse_args()
+    if args.fill:
+        fill()
     settings.ALLOWED_HOSTS = ["*"]
     settings.DEBUG = False
     total = Customer.objects.order_by().count()  # once, offline
