@@ -25,7 +25,7 @@ def _tiers(user, term: Term) -> list:
     customers = customers_for(user)
     by_customer = [
         Q(customer__in=customers.filter(t).values("pk")) if t is not None else None
-        for t in customer_tiers(term)
+        for t in customer_tiers(term, substrings=False)
     ]
     if term.token:
         kind, digest = term.identifier

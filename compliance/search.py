@@ -21,7 +21,7 @@ def search_warnings(user, term: Term, limit: int) -> list[Hit]:
     customers = customers_for(user)
     tiers = [
         Q(customer__in=customers.filter(t).values("pk")) if t is not None else None
-        for t in customer_tiers(term)
+        for t in customer_tiers(term, substrings=False)
     ]
     rows = ranked(
         warnings_for(user, few=True),

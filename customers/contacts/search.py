@@ -19,7 +19,7 @@ def search_tasks(user, term: Term, limit: int) -> list[Hit]:
     # over millions of tasks would need an index of its own for little gain.
     rows = ranked(
         tasks_for(user).filter(status=FollowUpTask.Status.OPEN),
-        customer_tiers(term, "customer__"),
+        customer_tiers(term, "customer__", substrings=False),
         limit=limit,
         fields=[
             "pk",

@@ -17,12 +17,16 @@ from customers.records.models import CustomerDocument, CustomerKind
 from customers.records.selectors import search_tiers, token_q
 
 
-def customer_tiers(term: Term, prefix: str = "") -> list:
+def customer_tiers(term: Term, prefix: str = "", *, substrings: bool = True) -> list:
     """The customer list's search for `term` as ranked tiers, on a model reaching Customer
-    via `prefix` (the other groups find a customer's tasks, warnings… by it)."""
+    via `prefix` (the other groups find a customer's tasks, warnings… by it). The other
+    groups pass `substrings=False`: a trigram scan per group would cost more than the few
+    extra hits are worth (the customers group still shows those customers)."""
     if term.token:
         return [token_q(term.token, prefix)[1], None, None]
     _kind, tiers = search_tiers(term.text)
+    if not substrings:
+        tiers = [*tiers[:2], None]
     if not prefix:
         return tiers
     return [_prefixed(t, prefix) if t is not None else None for t in tiers]
@@ -75,7 +79,7 @@ def search_documents(user, term: Term, limit: int) -> list[Hit]:
     customers = customers_for(user)
     by_customer = [
         Q(customer__in=customers.filter(t).values("pk")) if t is not None else None
-        for t in customer_tiers(term)
+        for t in customer_tiers(term, substrings=False)
     ]
     if term.token:
         tiers = by_customer
