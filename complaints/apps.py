@@ -108,10 +108,12 @@ class ComplaintsConfig(AppConfig):
         from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, Shortcut, register
 
         from . import demo, metrics
+        from .search import PROVIDER as SEARCH
         from .timeline import SOURCES as TIMELINE
 
         register(
             *TIMELINE,
+            SEARCH,
             NavItem(
                 "complaints",
                 _("Complaints"),

@@ -110,11 +110,13 @@ class ComplianceConfig(AppConfig):
 
         from .demo import seed_compliance
         from .metrics import warnings_verified_monthly
+        from .search import PROVIDER as SEARCH
         from .selectors import metric_warnings_verified
         from .timeline import SOURCES as TIMELINE
 
         register(
             *TIMELINE,
+            SEARCH,
             NavItem(
                 "compliance_warnings",
                 _("Risk warnings"),

@@ -435,6 +435,13 @@ FIDUCIA = {
     "DEMO_PASSWORD": env("DEMO_PASSWORD", default="Fiducia-demo-2026"),
 }
 FIDUCIA_TITLE = _("Fiducia CRM")
+# Global search (crm.ui.search): hits per group in the top bar and on the results page, and per
+# group on that group's own "more" page; the longest term accepted.
+FIDUCIA_SEARCH = {
+    "GROUP_LIMIT": 5,
+    "GROUP_PAGE_LIMIT": 50,
+    "MAX_LENGTH": 100,
+}
 # Risk-tolerance assessments (customers.records.validity holds the date arithmetic).
 FIDUCIA_ASSESSMENTS = {
     "VALID_MONTHS": 12,  # the one definition of an assessment's validity

@@ -67,6 +67,7 @@ class CustomersConfig(AppConfig):
         from crm.ui.registry import DemoSeeder, NavItem, Panel, Shortcut, register
         from customers.records.demo import seed_customers
         from customers.records.recent import KIND as RECENT_CUSTOMER
+        from customers.records.search import PROVIDERS as SEARCH
         from customers.records.timeline import SOURCES as TIMELINE
         from customers.records.transfers import PII_EXPORT
 
@@ -74,6 +75,7 @@ class CustomersConfig(AppConfig):
         register_recent(RECENT_CUSTOMER)
         register(
             *TIMELINE,
+            *SEARCH,
             # The customer's story from every app in one list (crm.ui.timeline).
             Panel(
                 "customer_360",

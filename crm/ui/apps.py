@@ -33,7 +33,7 @@ class UIConfig(AppConfig):
             ),
             HELP,
             # The search box of the top bar, where the page has one.
-            Shortcut("/", _("Search"), focus="#global-search", order=5),
+            Shortcut("/", _("Search"), focus="#global-search-q", order=5),
             Shortcut("g h", _("Go to My day"), url_name="ui:home", order=10),
             Shortcut("g n", _("Go to notifications"), url_name="core:notification-list", order=30),
             Shortcut("g a", _("Go to approvals"), url_name="core:approval-list", order=31),

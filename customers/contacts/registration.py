@@ -68,8 +68,11 @@ def setup() -> None:
         ),
     ):
         register(Panel("home", key, title, url_name, order=order, width=width, permission=perm))
+    from customers.contacts.search import PROVIDER as SEARCH
+
     register(
         *TIMELINE,
+        SEARCH,
         Panel(
             "customer_360",
             "interactions",

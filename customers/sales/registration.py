@@ -74,10 +74,12 @@ def ready() -> None:
         }
     )
 
+    from customers.sales.search import PROVIDER as SEARCH
     from customers.sales.timeline import SOURCES as TIMELINE
 
     register(
         *TIMELINE,
+        SEARCH,
         NavItem(
             "pipeline",
             _("Pipeline"),

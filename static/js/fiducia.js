@@ -114,3 +114,33 @@ document.addEventListener("change", function (event) {
     }
   });
 })();
+// Global search: "/" focuses the top bar's box; arrow keys walk its results, Escape closes them.
+document.addEventListener("keydown", function (event) {
+  var box = document.getElementById("global-search-q");
+  if (!box) return;
+  var results = document.getElementById("global-search-results");
+  var typing = event.target.closest("input, textarea, select, [contenteditable]");
+  if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    event.preventDefault();
+    box.focus();
+    box.select();
+    return;
+  }
+  if (!event.target.closest("#global-search")) return;
+  var links = Array.prototype.slice.call(results.querySelectorAll("[data-search-result]"));
+  var at = links.indexOf(event.target);
+  if (event.key === "Escape") {
+    results.innerHTML = "";
+    box.focus();
+  } else if (event.key === "ArrowDown" && links.length) {
+    event.preventDefault();
+    links[Math.min(at + 1, links.length - 1)].focus();
+  } else if (event.key === "ArrowUp" && at >= 0) {
+    event.preventDefault();
+    if (at === 0) box.focus(); else links[at - 1].focus();
+  }
+});
+document.addEventListener("click", function (event) {
+  var results = document.getElementById("global-search-results");
+  if (results && !event.target.closest("#global-search")) results.innerHTML = "";
+});
