@@ -284,15 +284,16 @@ CROSS JOIN LATERAL (SELECT round(c.aum * (0.85 + ((c.id + k) %% 30) / 100.0), 2)
 WHERE c.number BETWEEN %(low)s AND %(high)s
 """
 HOLDINGS_SQL = """
-INSERT INTO customers_holding (customer_id, product_id, account_number, market_value, as_of)
-SELECT c.id, p.first, '6222' || lpad(c.id::text, 15, '0'),
+INSERT INTO customers_holding (customer_id, product_id, account_number_encrypted,
+    account_number_hash, account_number_masked, market_value, as_of)
+SELECT c.id, p.first, '', '', '****' || right(lpad(c.id::text, 15, '0'), 4),
        CASE WHEN p.first = p.second THEN c.aum ELSE round(c.aum * 0.6, 2) END, %(today)s::date
 FROM customers_customer c
 CROSS JOIN LATERAL (SELECT (%(products)s::int[])[1 + c.id %% %(n)s] AS first,
                            (%(products)s::int[])[1 + (c.id / 7) %% %(n)s] AS second) AS p
 WHERE c.number BETWEEN %(low)s AND %(high)s
 UNION ALL
-SELECT c.id, p.second, '6223' || lpad(c.id::text, 15, '0'), c.aum - round(c.aum * 0.6, 2),
+SELECT c.id, p.second, '', '', '****' || right(lpad(c.id::text, 15, '0'), 4), c.aum - round(c.aum * 0.6, 2),
        %(today)s::date
 FROM customers_customer c
 CROSS JOIN LATERAL (SELECT (%(products)s::int[])[1 + c.id %% %(n)s] AS first,

@@ -7,6 +7,11 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self):
+        from crm.core.recent import register_recent
+
+        from .recent import KIND as RECENT
+
+        register_recent(RECENT)
         from crm.accounts import roles
         from crm.audit.labels import register_actions
 
@@ -98,13 +103,15 @@ class ComplaintsConfig(AppConfig):
 
         staff_handover.connect(services.on_staff_handover, dispatch_uid="complaints_handover")
 
-        from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
+        from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, Shortcut, register
 
         from . import demo, metrics
+        from .search import PROVIDER as SEARCH
         from .timeline import SOURCES as TIMELINE
 
         register(
             *TIMELINE,
+            SEARCH,
             NavItem(
                 "complaints",
                 _("Complaints"),
@@ -113,6 +120,13 @@ class ComplaintsConfig(AppConfig):
                 order=40,
                 permission="complaints.view_complaint",
                 group="risk",
+            ),
+            Shortcut(
+                "g q",
+                _("Go to the complaint queue"),
+                url_name="complaints:complaint-queue",
+                order=24,
+                permission="complaints.view_complaint",
             ),
             Panel(
                 "customer_360",

@@ -631,3 +631,30 @@ def export_rows(user, start, end):
         .order_by("received_at", "pk")
         .iterator(chunk_size=2000)
     )
+
+
+# ---- the integration API (complaints/api.py) --------------------------------------------------
+
+
+def complaint_api_rows(user, *, customer_number: str | None = None, open_only: bool = False):
+    """Complaints in the user's scope as plain rows of status and deadlines (nothing of the
+    complainant), of one customer and/or still open."""
+    qs = complaints_for(user)
+    if customer_number:
+        qs = qs.filter(customer__number=customer_number.strip().upper())
+    if open_only:
+        qs = qs.filter(state__in=OPEN_STATES)
+    return qs.values(
+        "id",
+        "reference",
+        "customer__number",
+        "state",
+        "received_at",
+        "is_complex",
+        "ack_due",
+        "decision_due",
+        "review_due",
+        "due_on",
+        "paused",
+        "breached",
+    )

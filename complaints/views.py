@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
 from crm.calendar import add_months
+from crm.core.recent import recent_record
 from crm.core.reveal import REVEAL_PERMISSION
 from crm.ui.bulk import bulk_context
 from crm.ui.forms import (
@@ -132,6 +133,7 @@ def queue_filters(request):
 @requires(VIEW)
 def detail(request, pk):
     c = selectors.complaint_page(request.user, pk)
+    recent_record(request.user, "complaint", c.pk)
     allowed = services.complaint_transitions_allowed(request.user, c)
     user = request.user
     today = timezone.localdate()

@@ -7,6 +7,11 @@ class ComplianceConfig(AppConfig):
     verbose_name = _("Risk and compliance")
 
     def ready(self):
+        from crm.core.recent import register_recent
+
+        from .recent import KIND as RECENT
+
+        register_recent(RECENT)
         from crm.accounts import roles
         from crm.audit.labels import register_actions
         from crm.core.texts import register_texts
@@ -101,15 +106,17 @@ class ComplianceConfig(AppConfig):
         )
         staff_handover.connect(disposal.on_staff_handover, dispatch_uid="compliance.handover")
 
-        from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
+        from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, Shortcut, register
 
         from .demo import seed_compliance
         from .metrics import warnings_verified_monthly
+        from .search import PROVIDER as SEARCH
         from .selectors import metric_warnings_verified
         from .timeline import SOURCES as TIMELINE
 
         register(
             *TIMELINE,
+            SEARCH,
             NavItem(
                 "compliance_warnings",
                 _("Risk warnings"),
@@ -118,6 +125,13 @@ class ComplianceConfig(AppConfig):
                 order=60,
                 permission="compliance.view_riskwarning",
                 group="risk",
+            ),
+            Shortcut(
+                "g w",
+                _("Go to risk warnings"),
+                url_name="compliance:warning-list",
+                order=26,
+                permission="compliance.view_riskwarning",
             ),
             NavItem(
                 "compliance_dashboard",

@@ -22,6 +22,7 @@ from .models import (
     MismatchSnapshot,
     RiskWarning,
     SignalImport,
+    SignalSource,
     SuitabilityCheck,
     WatchListEntry,
 )
@@ -233,3 +234,28 @@ def customer_risk_state(customer) -> dict:
     entry = WatchListEntry.objects.filter(customer=customer).first()
     mismatched = mismatching(Holding.objects.filter(customer=customer)).count()
     return {"warnings": warnings, "entry": entry, "mismatched": mismatched}
+
+
+# ---- the integration API (compliance/api.py) --------------------------------------------------
+
+
+def signal_source_active(code: str) -> bool:
+    return SignalSource.objects.filter(code=code, is_active=True).exists()
+
+
+def active_warning_rows(user, *, customer_number: str | None = None) -> QuerySet:
+    """Active warnings in the user's scope (of one customer) as plain rows for the API."""
+    qs = active_warnings_for(user)
+    if customer_number:
+        qs = qs.filter(customer__number=customer_number.strip().upper())
+    return qs.values(
+        "id",
+        "customer__number",
+        "kind",
+        "grade",
+        "status",
+        "title",
+        "raised_on",
+        "verify_by",
+        "owner__username",
+    )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import require, requires
+from crm.core.recent import recent_record
 from crm.ui.bulk import bulk_context
 from crm.ui.forms import message_service_error, refusal_in_messages, refusal_on_form
 from crm.ui.lists import chosen_columns
@@ -179,6 +180,7 @@ def warning_list(request):
 @requires("compliance.view_riskwarning")
 def warning_detail(request, pk):
     warning = access_warning(request.user, pk)
+    recent_record(request.user, "warning", warning.pk)
     can_dispose = request.user.has_perm("compliance.dispose_riskwarning") and warning.is_active
     form = None
     if can_dispose:

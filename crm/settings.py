@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "crm.audit",
     "crm.core",
     "crm.ui",
+    "crm.api",
     "crm.performance",
     "customers",
     "tiering",
@@ -71,6 +72,9 @@ INSTALLED_APPS = [
     # and ours must ("Name" is "任务名" in django-celery-beat's).
     "django_celery_beat",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets from the package (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -262,8 +266,33 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Core-banking feed files (customers.records.feeds, docs/feeds.md): a folder under ./var by
+# default; FEEDS_S3_BUCKET switches to an S3-compatible store (MinIO…) through django-storages,
+# installed only where it is used (`pip install django-storages[s3]`).
+FEEDS_ROOT = env("FEEDS_ROOT", default=str(VAR_DIR / "feeds"))
+_FEEDS_S3_BUCKET = env("FEEDS_S3_BUCKET", default="")
+_FEEDS_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _FEEDS_S3_BUCKET,
+            "endpoint_url": env("FEEDS_S3_ENDPOINT_URL", default=None),
+            "access_key": env("FEEDS_S3_ACCESS_KEY", default=None),
+            "secret_key": env("FEEDS_S3_SECRET_KEY", default=None),
+            "location": env("FEEDS_S3_PREFIX", default=""),
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+    if _FEEDS_S3_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": FEEDS_ROOT, "base_url": None},
+    }
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "feeds": _FEEDS_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -406,6 +435,13 @@ FIDUCIA = {
     "DEMO_PASSWORD": env("DEMO_PASSWORD", default="Fiducia-demo-2026"),
 }
 FIDUCIA_TITLE = _("Fiducia CRM")
+# Global search (crm.ui.search): hits per group in the top bar and on the results page, and per
+# group on that group's own "more" page; the longest term accepted.
+FIDUCIA_SEARCH = {
+    "GROUP_LIMIT": 5,
+    "GROUP_PAGE_LIMIT": 50,
+    "MAX_LENGTH": 100,
+}
 # Risk-tolerance assessments (customers.records.validity holds the date arithmetic).
 FIDUCIA_ASSESSMENTS = {
     "VALID_MONTHS": 12,  # the one definition of an assessment's validity
@@ -467,6 +503,42 @@ FIDUCIA_OUTBOX = {
 # Suitability (适当性): who may buy what.
 # Uploaded CSV and XLSX files (crm.core.imports.read_rows): limits checked while the file is
 # read, so a hostile file (a zip bomb, a million-row sheet) is refused early and cheaply.
+# The integration API (crm.api, README "API clients").
+FIDUCIA_API = {
+    "TOKEN_DAYS": env.int("FIDUCIA_API_TOKEN_DAYS", default=365),  # 0 = never expires
+    "RATE_PER_MINUTE": env.int("FIDUCIA_API_RATE_PER_MINUTE", default=600),  # per client
+    "PAGE_SIZE": 500,  # rows per keyset page
+    "MAX_PAGE_SIZE": 1000,
+    # Rows changed this recently are held back from sync pages, so that a transaction that
+    # stamped updated_at before a page was read but committed after it is not skipped.
+    "SYNC_LAG_SECONDS": 2,
+    "IDEMPOTENCY_KEEP_DAYS": 7,
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["crm.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["crm.api.permissions.HasScopes"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "crm.api.errors.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fiducia integration API",
+    "DESCRIPTION": "Customers, tiers, tasks, complaints and warnings to read; contacts and risk "
+    "signals to write. Authenticate with `Authorization: Bearer <token>`; errors are RFC 9457 "
+    "problem+json.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
 FIDUCIA_IMPORTS = {
     "MAX_BYTES": 10 * 1024 * 1024,  # the uploaded file
     "CUSTOMER_MAX_ROWS": 20_000,  # data rows of one customer import
@@ -480,6 +552,19 @@ FIDUCIA_IMPORTS = {
     "MAX_COMPRESSION_RATIO": 100,  # uncompressed ÷ compressed, for members above 1 MB
 }
 
+# Core-banking feeds (docs/feeds.md).
+FIDUCIA_FEEDS = {
+    # A feed with more than this share of bad rows (invalid, unknown customer or product) is held
+    # for a person to release or reject; otherwise good rows load and bad rows are reported.
+    "HOLD_BAD_SHARE": env.float("FEEDS_HOLD_BAD_SHARE", default=0.05),
+    # After a month's aggregates (or a holdings snapshot) load, start the tier run for it at
+    # once; otherwise the feed-run page offers it.
+    "AUTO_TIER_RUN": env.bool("FEEDS_AUTO_TIER_RUN", default=False),
+    "MAX_REPORTED_ERRORS": 5_000,  # bad rows kept for the error report (all are counted)
+    "RETENTION_DAYS": env.int("FEEDS_RETENTION_DAYS", default=90),  # files kept in the inbox
+    "CHUNK_ROWS": 50_000,  # rows staged between progress reports
+    "SOURCE": "core",  # the source system a transaction reference is unique within
+}
 FIDUCIA_SUITABILITY = {
     "SENIOR_AGE": 65,  # from this age a sale needs the customer's recorded confirmation
     # Qualified investor: 2 years' experience and household net financial assets ≥ 3M, or

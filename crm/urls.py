@@ -16,6 +16,20 @@ urlpatterns = [
     path("tiering/", include("tiering.urls")),
     path("complaints/", include("complaints.urls")),
     path("compliance/", include("compliance.urls")),
+    # The integration API: shared pieces in crm.api, each app's endpoints in its api module.
+    path(
+        "api/v1/",
+        include(
+            [
+                path("", include("crm.api.urls")),
+                path("", include("customers.records.api")),
+                path("", include("customers.contacts.api")),
+                path("", include("tiering.api")),
+                path("", include("complaints.api")),
+                path("", include("compliance.api")),
+            ]
+        ),
+    ),
     path("", include("crm.ui.urls")),
 ]
 

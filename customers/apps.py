@@ -63,14 +63,19 @@ class CustomersConfig(AppConfig):
         )
 
         from crm.core.downloads import register_download
-        from crm.ui.registry import DemoSeeder, NavItem, Panel, register
+        from crm.core.recent import register_recent
+        from crm.ui.registry import DemoSeeder, NavItem, Panel, Shortcut, register
         from customers.records.demo import seed_customers
+        from customers.records.recent import KIND as RECENT_CUSTOMER
+        from customers.records.search import PROVIDERS as SEARCH
         from customers.records.timeline import SOURCES as TIMELINE
         from customers.records.transfers import PII_EXPORT
 
         register_download(PII_EXPORT)
+        register_recent(RECENT_CUSTOMER)
         register(
             *TIMELINE,
+            *SEARCH,
             # The customer's story from every app in one list (crm.ui.timeline).
             Panel(
                 "customer_360",
@@ -84,6 +89,7 @@ class CustomersConfig(AppConfig):
                 "customers", _("Customers"), "customers:customer-list", icon="people", order=10
             ),
             DemoSeeder("customers", seed_customers, order=10),
+            Shortcut("g c", _("Go to customers"), url_name="customers:customer-list", order=20),
         )
 
         from crm.ui.bulk import register_bulk
@@ -100,6 +106,10 @@ class CustomersConfig(AppConfig):
         from customers.sales.registration import ready as sales_ready
 
         sales_ready()
+
+        from customers.records.feeds.registration import setup as setup_feeds
+
+        setup_feeds()
 
         from customers.contacts.registration import setup as setup_followups
 

@@ -4,4 +4,5 @@ the sub-domains and the apps above holds."""
 
 from customers.contacts import models as contacts_models  # noqa: F401
 from customers.records import models as records_models  # noqa: F401
+from customers.records.feeds import models as feeds_models  # noqa: F401
 from customers.sales import models as sales_models  # noqa: F401

@@ -93,9 +93,22 @@ class TieringConfig(AppConfig):
             DemoSeeder("tiering", seed_tiering, order=30, requires=("customers",)),
         )
 
-        from crm.ui.registry import MONTHLY_CONTRIBUTION, register_provider
+        from crm.ui.registry import (
+            MONTHLY_CONTRIBUTION,
+            TIER_RUN_FOR_FEED,
+            TIER_RUN_START,
+            register_provider,
+        )
 
         from .selectors import monthly_contributions
 
         # The customer 360 chart's contribution line, under the published policy.
         register_provider(MONTHLY_CONTRIBUTION, monthly_contributions)
+
+        from customers.records.signals import feed_loaded
+
+        from . import feeds
+
+        register_provider(TIER_RUN_FOR_FEED, feeds.tier_run_for_feed)
+        register_provider(TIER_RUN_START, feeds.tier_run_start)
+        feed_loaded.connect(feeds.on_feed_loaded, dispatch_uid="tiering.feed_loaded")

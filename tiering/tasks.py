@@ -3,7 +3,10 @@
 import datetime
 
 from celery import shared_task
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+from crm.core.outbox import OutboxTask
 
 from . import services
 
@@ -34,3 +37,18 @@ def expire_overrides() -> int:
 def fail_abandoned_runs() -> int:
     """Every few minutes (beat): live runs a killed worker left "running" are marked failed."""
     return services.runs_fail_abandoned()
+
+
+@shared_task(
+    base=OutboxTask, name="tiering.tasks.run_after_feed", soft_time_limit=3600, time_limit=3720
+)
+def run_after_feed(as_of: str) -> dict:
+    """The live run for `as_of` after a feed moved its inputs: recomputed even if applied
+    (same inputs give the same answer; a duplicate message is dropped by the outbox)."""
+    try:
+        run = services.run_recalculate(datetime.date.fromisoformat(as_of), force=True)
+    except services.NoPublishedPolicy:
+        return {"skipped": "no published policy"}
+    except ValidationError as exc:
+        return {"skipped": " ".join(exc.messages)}
+    return {"run": run.pk, "as_of": run.as_of.isoformat(), "changed": run.customers_changed}

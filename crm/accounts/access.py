@@ -35,6 +35,11 @@ def scope_of(user) -> Scope:
     """The widest scope among the user's roles; superusers see everything."""
     if not user.is_authenticated or not user.is_active:
         return Scope.NONE
+    # An API client's service user, authenticated by its token (crm.api.authentication): the
+    # scope comes from the client, not from a role (it has none, so it sees nothing otherwise).
+    api_scope = getattr(user, "api_scope", None)
+    if api_scope is not None:
+        return api_scope
     if user.is_superuser:
         return Scope.ALL
     scope = max((_ROLE_SCOPE.get(r, Scope.NONE) for r in user.role_names), default=Scope.NONE)

@@ -22,3 +22,9 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="fiducia-sync-roles")
         # Roles, permissions and branch paths are cached per user; changes invalidate them.
         access_cache.connect_signals()
+
+        from crm.ui.registry import register
+
+        from .search import PROVIDER as STAFF_SEARCH
+
+        register(STAFF_SEARCH)

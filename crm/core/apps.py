@@ -15,6 +15,11 @@ class CoreConfig(AppConfig):
 
         register_actions(ACTIONS)
 
+        from .jobs import TEXTS as JOB_TEXTS
+        from .texts import register_texts
+
+        register_texts(*JOB_TEXTS)
+
         roles.grant_table(
             {
                 roles.EVERYONE: [

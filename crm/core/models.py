@@ -329,3 +329,71 @@ class SavedView(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class RecentView(models.Model):
+    """A detail page a user opened (a customer's 360, a complaint, a warning, a prospect): the
+    "recently viewed" list of the user menu (crm.core.recent). Only a kind and an id, never a
+    name or identifier; the list resolves them through the user's current scope when shown."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    object_id = models.PositiveBigIntegerField()
+    viewed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("recently viewed page")
+        verbose_name_plural = _("recently viewed pages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "object_id"], name="recent_view_once_per_object"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "-viewed_at"], name="recent_view_latest")]
+
+    def __str__(self):
+        return f"{self.kind} #{self.object_id}"
+
+
+class BackgroundJob(models.Model):
+    """A long job someone started (statement generation, …): its progress for the page that
+    polls it, and the one notification its owner gets when it ends (crm.core.jobs)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    owner = optional_user(_("started by"), on_delete=models.CASCADE)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Where the result is (a page of ids, never data in the query string).
+    result_url = models.CharField(_("result"), max_length=300, blank=True)
+    # An exception class, never a message: messages can carry data.
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="job_owner_latest")]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return min(100, round(100 * self.done / self.total)) if self.total else 0
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)

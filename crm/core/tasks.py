@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import approvals, outbox
+from . import approvals, outbox, recent
 
 
 @shared_task(name="crm.core.tasks.expire_approvals", soft_time_limit=60, time_limit=120)
@@ -26,3 +26,9 @@ def purge_outbox() -> int:
     """Delete outbox rows done more than FIDUCIA_OUTBOX["KEEP_DAYS"] ago (daily, beat).
     A rerun finds nothing more to delete."""
     return outbox.purge()
+
+
+@shared_task(name="crm.core.tasks.purge_recent_views", soft_time_limit=300, time_limit=360)
+def purge_recent_views() -> int:
+    """Delete recently-viewed entries older than 90 days (daily, beat); a rerun finds none."""
+    return recent.recent_purge()

@@ -11,6 +11,7 @@ class UIConfig(AppConfig):
         from crm.accounts import roles
 
         from .registry import NavGroup, NavItem, register
+        from .shortcuts import HELP, Shortcut
 
         register(
             # Sections of the top menu; apps put their pages in them with NavItem(group=…).
@@ -30,4 +31,10 @@ class UIConfig(AppConfig):
                 roles=(roles.ADMINISTRATOR,),
                 staff_only=True,
             ),
+            HELP,
+            # The search box of the top bar, where the page has one.
+            Shortcut("/", _("Search"), focus="#global-search-q", order=5),
+            Shortcut("g h", _("Go to My day"), url_name="ui:home", order=10),
+            Shortcut("g n", _("Go to notifications"), url_name="core:notification-list", order=30),
+            Shortcut("g a", _("Go to approvals"), url_name="core:approval-list", order=31),
         )

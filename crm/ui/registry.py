@@ -8,7 +8,10 @@
 - providers: a figure an upper app owns and a lower page shows (the customer 360's monthly
   contribution comes from tiering's published policy);
 - timeline sources: each app's events about one customer, merged into the 360 page's timeline
-  by crm.ui.timeline (one UNION ALL query) without the page importing the app.
+  by crm.ui.timeline (one UNION ALL query) without the page importing the app;
+- keyboard shortcuts (crm.ui.shortcuts): listed in the `?` dialog, run by static/js/fiducia.js.
+- search providers: one result group each of the global search (crm.ui.search), so a new
+  kind of record (inquiries, issue 18) joins the search box by registering one.
 Apps register from AppConfig.ready(), usually with one `register(...)` call.
 """
 
@@ -17,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from .shortcuts import Shortcut, register_shortcut
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,28 @@ class TimelineSource:
 
 
 @dataclass(frozen=True)
+class SearchProvider:
+    """One result group of the global search (crm.ui.search).
+
+    `search(user, term, limit)` returns at most `limit` `crm.ui.search.Hit`s, best first, in
+    ONE query, through the same scoped selector as the group's own list (an RM never finds
+    another RM's object) and without COUNT(*). `term` is a `crm.ui.search.Term`: free text,
+    or only the keyed-hash token of an identifier (ID number, credit code, mobile…).
+    `list_url(term)` is the group's own list filtered by the term, or None when that list has
+    no search: the group's "more" link then opens the search page for this group alone."""
+
+    key: str
+    label: str
+    search: Callable
+    permission: str | None = None
+    order: int = 50
+    list_url: Callable | None = None
+
+    def visible_to(self, user) -> bool:
+        return self.permission is None or user.has_perm(self.permission)
+
+
+@dataclass(frozen=True)
 class DemoSeeder:
     key: str
     seed: Callable  # seed(*, stdout, customers: int, users: dict) -> None
@@ -164,11 +191,17 @@ _metrics: dict[str, Metric] = {}
 _demo: dict[str, DemoSeeder] = {}
 _timeline: dict[str, TimelineSource] = {}
 _providers: dict[str, Callable] = {}
+_search: dict[str, SearchProvider] = {}
 
 # Provider keys and what the function promises:
 # "monthly_contribution": fn(aggregates) -> a contribution per MonthlyAggregate, in order, or
 # None when there is nothing to compute it with (no published policy).
 MONTHLY_CONTRIBUTION = "monthly_contribution"
+# The tier run a loaded feed calls for (tiering provides both; the feed-run page asks):
+# (kind, business_date) → {"as_of", "status", "url", "permission"} or None, and
+# (kind, business_date, *, acting_user) → the queued run's date.
+TIER_RUN_FOR_FEED = "tier_run_for_feed"
+TIER_RUN_START = "tier_run_start"
 
 
 def register_panel(panel: Panel) -> None:
@@ -228,13 +261,33 @@ def timeline_sources(user) -> list[TimelineSource]:
     )
 
 
+def register_search(provider: SearchProvider) -> None:
+    _search[provider.key] = provider
+
+
+def search_providers(user) -> list[SearchProvider]:
+    return sorted(
+        (p for p in _search.values() if p.visible_to(user)), key=lambda p: (p.order, p.key)
+    )
+
+
 def register_provider(key: str, fn: Callable) -> None:
     _providers[key] = fn
 
 
-def register(*entries: Panel | NavItem | NavGroup | Metric | DemoSeeder | TimelineSource) -> None:
+def register(
+    *entries: Panel
+    | NavItem
+    | NavGroup
+    | Metric
+    | DemoSeeder
+    | TimelineSource
+    | Shortcut
+    | SearchProvider,
+) -> None:
     """Register each entry in the registry of its type: what an app plugs into the core pages
-    (menu items, panels, metrics, demo seeders, timeline sources), declared in one call."""
+    (menu items, panels, metrics, demo seeders, timeline sources, shortcuts, search groups), in
+    one call."""
     for entry in entries:
         _REGISTER_BY_TYPE[type(entry)](entry)
 
@@ -246,6 +299,8 @@ _REGISTER_BY_TYPE = {
     Metric: register_metric,
     DemoSeeder: register_demo,
     TimelineSource: register_timeline,
+    Shortcut: register_shortcut,
+    SearchProvider: register_search,
 }
 
 

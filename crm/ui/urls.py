@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import list_views, views
+from . import list_views, search_views, views
 
 app_name = "ui"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("views/save/", list_views.saved_view_create, name="saved-view-create"),
     path("views/<int:pk>/delete/", list_views.saved_view_delete_view, name="saved-view-delete"),
     path("bulk/", list_views.bulk_run, name="bulk-run"),
+    path("search/", search_views.search, name="search"),
 ]

@@ -17,7 +17,7 @@ def setup() -> None:
 
     register_list(TASK_LIST)
     register_bulk(*TASK_ACTIONS)
-    from crm.ui.registry import DemoSeeder, NavItem, Panel, register
+    from crm.ui.registry import DemoSeeder, NavItem, Panel, Shortcut, register
     from customers.contacts import metrics as interaction_metrics
     from customers.contacts import tasks  # noqa: F401  (registers the Celery tasks)
     from customers.contacts.demo import run_demo_sweep, seed_followups
@@ -68,8 +68,11 @@ def setup() -> None:
         ),
     ):
         register(Panel("home", key, title, url_name, order=order, width=width, permission=perm))
+    from customers.contacts.search import PROVIDER as SEARCH
+
     register(
         *TIMELINE,
+        SEARCH,
         Panel(
             "customer_360",
             "interactions",
@@ -87,6 +90,21 @@ def setup() -> None:
             order=12,
             permission=work,
             group="service",
+        ),
+        Shortcut(
+            "g t",
+            _("Go to follow-up tasks"),
+            url_name="customers:task-list",
+            order=22,
+            permission=work,
+        ),
+        # The button of the contacts panel on a customer's 360 page.
+        Shortcut(
+            "n c",
+            _("Log a contact (on a customer page)"),
+            click="#log-interaction",
+            order=40,
+            permission="customers.add_interaction",
         ),
         DemoSeeder("followups", seed_followups, order=20, requires=("customers",)),
         # After tiering, sales, complaints and compliance (they set tiers and add contracts and

@@ -7,10 +7,12 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.accounts.access import Scope, scope_of, staff_filter
 from customers.contacts.access import customer_book, interactions_for, tasks_for
 from customers.contacts.models import CalendarFeedToken, Interaction
+from customers.records.access import customers_for
 from customers.records.models import Contract, FollowUpReason, FollowUpTask
 
 UPCOMING_MATURITY_DAYS = 30
@@ -204,3 +206,37 @@ def feed_tasks(user, today: datetime.date) -> list[FollowUpTask]:
         .select_related("customer")
         .order_by("due_on", "pk")[:FEED_LIMIT]
     )
+
+
+# ---- the integration API (customers/contacts/api.py) -----------------------------------------
+
+
+def contact_parties(user, *, customer_number: str, staff_names, task_id) -> dict:
+    """The customer, colleagues and task a contact sent through the API names, looked up in
+    the user's scope, with one error list per field for what is not found (as the web form
+    gives them): {"customer", "staff", "task", "errors"}."""
+    errors: dict[str, list] = {}
+    customer = customers_for(user).filter(number=customer_number.strip().upper()).first()
+    if customer is None:
+        errors["customer"] = [_("Unknown customer number, or not a customer you may see.")]
+    names = sorted(set(staff_names))
+    staff = list(get_user_model().objects.filter(staff_filter(user), username__in=names))
+    if len(staff) != len(names):
+        missing = sorted(set(names) - {u.username for u in staff})
+        errors["staff"] = [
+            _("Unknown or inactive staff: %(names)s.") % {"names": ", ".join(missing)}
+        ]
+    task = None
+    if task_id and customer is not None:
+        task = tasks_for(user).filter(pk=task_id, customer=customer).first()
+        if task is None:
+            errors["task"] = [_("No such follow-up task for this customer.")]
+    return {"customer": customer, "staff": staff, "task": task, "errors": errors}
+
+
+def open_tasks_for_api(user, *, customer_number: str | None = None) -> QuerySet[FollowUpTask]:
+    """Open follow-up tasks in the user's scope (of one customer), with customer and owner."""
+    qs = tasks_for(user).filter(status=FollowUpTask.Status.OPEN)
+    if customer_number:
+        qs = qs.filter(customer__number=customer_number.strip().upper())
+    return qs.select_related("customer", "owner")

@@ -5,10 +5,12 @@ raising NotFound (404) alike for "missing" and "not yours"."""
 from django.db.models import Q, QuerySet
 
 from crm.accounts.access import Scope, book_filter, scope_of
+from crm.core import memo
 from crm.core.access import access_in, access_row
 from customers.records.models import (
     Customer,
     CustomerCoServer,
+    CustomerDocument,
     CustomerImport,
     PiiExport,
 )
@@ -19,13 +21,12 @@ def book_q(user, prefix: str = ""):
 
     Co-served customers are looked up first (one small indexed query) and added as a plain
     `pk IN (…)`, so PostgreSQL combines the owner index and the primary key with a BitmapOr
-    instead of testing an EXISTS() on every row of a million-row table.
+    instead of testing an EXISTS() on every row of a million-row table. Inside a
+    `crm.core.memo.scope()` (the global search) the list is read once for all the groups.
     """
     extra = None
     if Scope.NONE < scope_of(user) < Scope.ALL:
-        coserved = list(
-            CustomerCoServer.objects.filter(user=user).values_list("customer_id", flat=True)
-        )
+        coserved = coserved_ids(user)
         if coserved:
             extra = Q(**{f"{prefix}pk__in": coserved})
     return book_filter(
@@ -37,6 +38,16 @@ def book_q(user, prefix: str = ""):
     )
 
 
+def coserved_ids(user) -> list[int]:
+    """Ids of the customers the user co-serves (remembered inside a memo scope)."""
+    return memo.remember(
+        ("coserved", user.pk),
+        lambda: list(
+            CustomerCoServer.objects.filter(user=user).values_list("customer_id", flat=True)
+        ),
+    )
+
+
 def customers_for(user) -> QuerySet[Customer]:
     return Customer.objects.filter(book_q(user))
 
@@ -45,6 +56,11 @@ def access_customer(user, pk, *, for_write: bool = False) -> Customer:
     """The customer if in the user's book (locked FOR UPDATE when `for_write`, inside the
     caller's transaction), else NotFound: never 403, so ids cannot be probed."""
     return access_row(customers_for(user), pk, for_write=for_write)
+
+
+def documents_for(user) -> QuerySet[CustomerDocument]:
+    """Documents of the customers in the user's book (the 360 page shows them)."""
+    return CustomerDocument.objects.filter(book_q(user, prefix="customer__"))
 
 
 def customer_imports_for(user) -> QuerySet[CustomerImport]:

@@ -2,10 +2,8 @@
 are never shown, and non-superusers only reach customers in their scope (selectors)."""
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from crm.core.admin_mixins import AuditedAdminMixin
-from crm.ui.formatting import mask_account
 from customers.records.access import book_q, customers_for
 from customers.records.models import Contract, Customer, Holding, Product
 
@@ -66,16 +64,11 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(Holding)
 class HoldingAdmin(ScopedAdmin):
-    list_display = ["customer", "product", "masked_account", "market_value", "as_of"]
+    list_display = ["customer", "product", "account_number_masked", "market_value", "as_of"]
     list_select_related = ["customer", "product"]
     raw_id_fields = ["customer"]
-    exclude = ["account_number"]
-    readonly_fields = ["masked_account"]
+    readonly_fields = ["account_number_masked"]
     show_full_result_count = False
-
-    @admin.display(description=_("account number"))
-    def masked_account(self, obj):
-        return mask_account(obj.account_number)
 
 
 @admin.register(Contract)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from crm import crypto, identifiers
 from crm.accounts.access import staff_filter
+from crm.api.pagination import IsoUtc
 from crm.core.access import NotFound, access_in
 from crm.core.config import fiducia
 from customers.records.access import customers_for
@@ -62,14 +63,14 @@ def search_kind(q: str) -> str:
     return "name"
 
 
-def token_q(token: str) -> tuple[str, Q]:
-    """The search a keyed-hash token (crm.identifiers.search_token) stands for; ValueError if
-    it is not a token."""
+def token_q(token: str, prefix: str = "") -> tuple[str, Q]:
+    """The search a keyed-hash token (crm.identifiers.search_token) stands for, on a model
+    reaching Customer via `prefix` ("customer__"); ValueError if it is not a token."""
     parsed = identifiers.parse_token(token)
     if parsed is None:
         raise ValueError("not a search token")
     kind, column = _IDENTIFIER_SEARCH[parsed[0]]
-    return kind, Q(**{column: parsed[1]}) if column else Q(pk__in=[])
+    return kind, Q(**{f"{prefix}{column}": parsed[1]}) if column else Q(pk__in=[])
 
 
 def _name_q(q: str) -> Q:
@@ -89,6 +90,27 @@ def _name_q(q: str) -> Q:
     else:
         cond |= Q(name__icontains=q)
     return cond
+
+
+def search_tiers(q: str) -> tuple[str, list[Q | None]]:
+    """The customer list's search (search_q) as three tiers for the global search: exact
+    (number, name, phone last 4, an identifier's keyed hash), prefix (number, name, pinyin),
+    substring (name)."""
+    q = (q or "").strip()
+    kind, condition = search_q(q)
+    if kind != "name" and kind != "number":
+        return kind, [condition, None, None]  # keyed hashes match exactly or not at all
+    if kind == "number":
+        return kind, [condition, Q(number__startswith=q.upper()), None]
+    key = re.sub(r"\s+", "", q).lower()
+    prefix = Q(name__startswith=q)
+    if key.isascii() and key.isalnum():
+        prefix |= Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+    if connection.vendor != "postgresql":
+        contains = Q(name__icontains=q)
+    else:  # trigrams need three characters; shorter names are covered by the prefix match
+        contains = Q(name__contains=q) if len(q) >= 3 else None
+    return kind, [Q(name=q), prefix, contains]
 
 
 def search_q(q: str) -> tuple[str, Q]:
@@ -215,3 +237,20 @@ def customers_by_ids(user, ids) -> list[Customer]:
     if len(customers) != len(set(ids)):
         raise NotFound
     return customers
+
+
+# ---- the integration API (customers/records/api.py) ------------------------------------------
+
+
+def customer_api_rows(user, fields, *, number: str | None = None) -> QuerySet:
+    """Customers in the user's scope as plain rows of `fields`, with `created` and `updated`
+    as ISO text made by the database (crm.api.pagination.IsoUtc); one customer by `number`."""
+    qs = customers_for(user)
+    if number is not None:
+        qs = qs.filter(number=number)
+    return qs.values(*fields, created=IsoUtc("created_at"), updated=IsoUtc("updated_at"))
+
+
+def customer_pk_by_number(user, number: str) -> int | None:
+    """The id of the customer with this number in the user's scope, or None."""
+    return customers_for(user).filter(number=number).values_list("pk", flat=True).first()

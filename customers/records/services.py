@@ -4,13 +4,14 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
-from crm.audit.services import record
+from crm.audit.services import record, record_rows
 from crm.core.bulk import lock_selection
 from crm.core.duplicates import refuse_duplicate
-from crm.core.reveal import reveal
+from crm.core.reveal import REVEAL_PERMISSION, reveal
 from crm.ui.formatting import mask_email, mask_phone
 from customers.records.access import access_customer, customers_for
 from customers.records.filters import search_params
@@ -38,13 +39,17 @@ def customers_classify(rows: Iterable[tuple[int, str, str]]) -> int:
     """
     changed = 0
     batch: list[Customer] = []
+    # bulk_update bypasses auto_now: the stamp is set here so API clients syncing by
+    # updated_since see the new class.
+    now = timezone.now()
+    fields = ["tier", "vip_level", "updated_at"]
     for customer_id, tier, vip_level in rows:
-        batch.append(Customer(pk=customer_id, tier=tier, vip_level=vip_level))
+        batch.append(Customer(pk=customer_id, tier=tier, vip_level=vip_level, updated_at=now))
         if len(batch) >= _CHUNK:
-            changed += Customer.objects.bulk_update(batch, ["tier", "vip_level"])
+            changed += Customer.objects.bulk_update(batch, fields)
             batch = []
     if batch:
-        changed += Customer.objects.bulk_update(batch, ["tier", "vip_level"])
+        changed += Customer.objects.bulk_update(batch, fields)
     return changed
 
 
@@ -60,13 +65,15 @@ def customers_classify_from(
     table = Customer._meta.db_table
     # Identifiers come from code (model metadata, caller's column names), values are parameters.
     sql = (
-        f"UPDATE {table} SET tier = s.{tier}, vip_level = s.{vip_level} "  # noqa: S608
+        # updated_at too (raw SQL bypasses auto_now): the API's updated_since sync needs it.
+        f"UPDATE {table} SET tier = s.{tier}, vip_level = s.{vip_level}, "  # noqa: S608
+        f"updated_at = %s "
         f"FROM ({sub_sql}) AS s "
         f"WHERE {table}.id = s.{customer} "
         f"AND ({table}.tier <> s.{tier} OR {table}.vip_level <> s.{vip_level})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [timezone.now(), *params])
         return cursor.rowcount
 
 
@@ -220,3 +227,25 @@ def customers_export(acting_user, filters: dict, rows: int) -> None:
     require(acting_user, "customers.export_customers", message=_("You may not export customers."))
     filters = search_params(filters)  # an identifier searched for only as its token
     record(acting_user, "customer.exported", None, after={"filters": filters, "rows": rows})
+
+
+def customers_pii_revealed(acting_user, rows, *, purpose: str) -> int:
+    """Audit a batch reveal (the integration API with its PII scope): one row per customer
+    (`rows`: dicts with id, name, number), in the caller's transaction, written before any clear
+    value leaves. Set-based."""
+    require(acting_user, REVEAL_PERMISSION, message=_("You may not reveal personal information."))
+    actor_id = acting_user.pk
+    label = Customer._meta.label_lower
+    return record_rows(
+        {
+            "actor_id": actor_id,
+            "action": "customer.pii_revealed",
+            "target_type": label,
+            "target_id": str(row["id"]),
+            "target_repr": f"{row['name']} ({row['number']})"[:255],
+            "purpose": purpose,
+            "before": None,
+            "after": {"field": "id_number,mobile,email"},
+        }
+        for row in rows
+    )

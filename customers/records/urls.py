@@ -3,6 +3,7 @@
 from django.urls import path
 
 from crm.core.transfer_urls import staged_import_urls
+from customers.records.feeds import views as feed_views
 from customers.records.transfers import CUSTOMER_IMPORT
 from customers.records.views import customers as views
 from customers.records.views import timeline as timeline_views
@@ -17,6 +18,22 @@ urlpatterns = [
     path("export/request/", pii_export.request, name="pii-export-request"),
     path("exports/", pii_export.list, name="pii-export-list"),
     path("exports/<int:pk>/download/", pii_export.take, name="pii-export-download"),
+    path("feeds/", feed_views.feedrun_list, name="feedrun-list"),
+    path("feeds/<int:pk>/", feed_views.feedrun_detail, name="feedrun-detail"),
+    path("feeds/<int:pk>/errors/", feed_views.feedrun_errors, name="feedrun-errors"),
+    path(
+        "feeds/<int:pk>/release/",
+        feed_views.feedrun_decide,
+        {"decision": "release"},
+        name="feedrun-release",
+    ),
+    path(
+        "feeds/<int:pk>/reject/",
+        feed_views.feedrun_decide,
+        {"decision": "reject"},
+        name="feedrun-reject",
+    ),
+    path("feeds/<int:pk>/tier-run/", feed_views.feedrun_tier_run, name="feedrun-tier-run"),
     *staged_import_urls("import/", CUSTOMER_IMPORT, customer_import),
     path("<int:pk>/", views.customer_detail, name="customer-detail"),
     path("<int:pk>/edit/", views.customer_edit, name="customer-edit"),

@@ -15,6 +15,14 @@ def ready() -> None:
 
     register_list(BOARD_LIST)
     register_bulk(*BOARD_ACTIONS)
+    from crm.core.recent import register_recent
+    from customers.sales.recent import KIND as RECENT_PROSPECT
+
+    register_recent(RECENT_PROSPECT)
+    from crm.core.jobs import JobKind, register_job_kind
+    from customers.sales.services.statements import JOB_KIND
+
+    register_job_kind(JobKind(JOB_KIND, _("Statement generation")))
     from crm.ui.registry import DemoSeeder, Metric, NavItem, Panel, register
     from customers.sales import tasks as sales_tasks  # noqa: F401  (registers the Celery tasks)
     from customers.sales.demo import seed_sales
@@ -66,10 +74,12 @@ def ready() -> None:
         }
     )
 
+    from customers.sales.search import PROVIDER as SEARCH
     from customers.sales.timeline import SOURCES as TIMELINE
 
     register(
         *TIMELINE,
+        SEARCH,
         NavItem(
             "pipeline",
             _("Pipeline"),

@@ -33,11 +33,14 @@ def generate_due_statements(today: str | None = None) -> dict:
     soft_time_limit=3600,
     time_limit=3720,
 )
-def generate_statements(kind: str, period_start: str) -> dict:
-    """Started from the statements page for one period (runs in the background)."""
+def generate_statements(kind: str, period_start: str, job: int | None = None) -> dict:
+    """Started from the statements page for one period (runs in the background); reports to
+    the job `job` (crm.core.jobs), whose owner is notified once when it ends."""
     from customers.sales.services import statements
 
-    run = statements.statements_generate(kind, datetime.date.fromisoformat(period_start))
+    run = statements.statements_generate(
+        kind, datetime.date.fromisoformat(period_start), job_id=job
+    )
     return {"run": run.pk, "created": run.done, "skipped": run.skipped}
 
 

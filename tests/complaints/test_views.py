@@ -218,8 +218,9 @@ def test_complaint_page_shows_only_allowed_actions(
 ):
     c = make_complaint(rm, customer=customer)
     client.force_login(officer)
-    # Compliance also gets the SLA profile choice (one query for the few profiles).
-    with django_assert_max_num_queries(11):
+    # Compliance also gets the SLA profile choice (one query for the few profiles), and the
+    # page is noted in the user's recently viewed list (one upsert).
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("complaints:complaint-detail", args=[c.pk]))
     html = response.content.decode()
     assert 'id="action-accepted"' in html and 'id="action-not_accepted"' in html
@@ -234,7 +235,7 @@ def test_complaint_page_shows_only_allowed_actions(
     assert 'id="no-actions"' in html
 
 
-def test_complaint_page_with_every_kind_of_record_stays_within_11_queries(
+def test_complaint_page_with_every_kind_of_record_stays_within_12_queries(
     client, officer, second_officer, rm, customer, django_assert_max_num_queries
 ):
     """Timeline, notices, pauses and documents come from one query, the pending extension
@@ -248,8 +249,8 @@ def test_complaint_page_with_every_kind_of_record_stays_within_11_queries(
     client.force_login(officer)
     # Session, user, permissions, groups, the session's save (3 in a test transaction), then
     # the complaint, its case file, the handler list of the assign form and the SLA profiles
-    # of the profile form.
-    with django_assert_max_num_queries(11):
+    # of the profile form, and the recently-viewed upsert (crm.core.recent).
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("complaints:complaint-detail", args=[c.pk]))
     ctx = response.context
     assert [h.event for h in ctx["timeline"]] == [
@@ -265,9 +266,10 @@ def test_complaint_page_with_every_kind_of_record_stays_within_11_queries(
     assert customer.branch.name in html
     assert reverse("complaints:notice-print", args=[c.pk, ctx["notices"][0].pk]) in html
     assert 'id="extension-form"' not in html  # one request is already waiting
-    # The RM's scope costs one look-up (co-served customers), tested on this complaint only.
+    # The RM's scope costs one look-up (co-served customers), tested on this complaint only;
+    # plus the recently-viewed upsert.
     client.force_login(rm)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert client.get(reverse("complaints:complaint-detail", args=[c.pk])).status_code == 200
 
 

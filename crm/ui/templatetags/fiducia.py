@@ -4,7 +4,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from crm.ui import formatting
+from crm.ui import dates, formatting
 from crm.ui.registry import panels_for
 
 register = template.Library()
@@ -15,6 +15,8 @@ register.filter("mask_id", formatting.mask_id_number)
 register.filter("mask_phone", formatting.mask_phone)
 register.filter("mask_email", formatting.mask_email)
 register.filter("mask_account", formatting.mask_account)
+register.filter("relative_day", dates.relative_day)
+register.filter("relative_date", dates.relative_date)
 
 
 class PageTitleNode(template.Node):
@@ -72,3 +74,33 @@ def calendar_missing_years():
 
     year = timezone.localdate().year
     return missing_years([year, year + 1])
+
+
+@register.inclusion_tag("ui/_shortcuts.html", takes_context=True)
+def shortcuts_dialog(context):
+    """The `?` help dialog; static/js/fiducia.js runs the shortcuts from its rows."""
+    from crm.ui.shortcuts import shortcuts_for
+
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    return {"shortcuts": shortcuts_for(user) if user is not None else []}
+
+
+@register.inclusion_tag("ui/_empty.html", takes_context=True)
+def empty_state(context, sentence, *, icon="inbox", url="", action="", perm=""):
+    """What an empty list says: `sentence` (what to do next) and, when the user may take it,
+    one primary action. `url` is a URL name (reversed without arguments) or a path/anchor.
+
+    `{% empty_state _("No customers match. …") icon="people" url="customers:customer-create"
+    action=_("Add a customer") perm="customers.add_customer" %}`
+    """
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    action_url = ""
+    if url and action and (not perm or (user is not None and user.has_perm(perm))):
+        if url.startswith(("/", "#", "?")):
+            action_url = url
+        else:
+            try:
+                action_url = reverse(url)
+            except NoReverseMatch:
+                action_url = ""
+    return {"icon": icon, "sentence": sentence, "action_url": action_url, "action_label": action}

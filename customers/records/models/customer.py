@@ -8,8 +8,8 @@ from django.utils.translation import pgettext_lazy
 
 from crm import crypto
 from crm.core.models import optional_user, status_field
-from crm.identifiers import MOBILE, normalise, protected
-from crm.ui.formatting import mask_email, mask_id_number, mask_phone
+from crm.identifiers import ACCOUNT, MOBILE, normalise, protected
+from crm.ui.formatting import mask_account, mask_email, mask_id_number, mask_phone
 
 from ..search_keys import pinyin_keys
 
@@ -79,6 +79,12 @@ def _mobile_hashes(value: str) -> dict:
         "hash": crypto.lookup_hash(national) if national else None,
         "last4_hash": crypto.lookup_hash(national[-4:]) if len(national) >= 4 else "",
     }
+
+
+def account_hash(value: str) -> str:
+    """Keyed hash of an account number's digits ("" for none): the feeds' matching key."""
+    digits = normalise(ACCOUNT, value or "")
+    return crypto.lookup_hash(digits) if digits else ""
 
 
 class Customer(models.Model):
@@ -212,6 +218,8 @@ class Customer(models.Model):
             models.Index(fields=["aum", "id"], name="cust_aum_id"),
             models.Index(fields=["name", "id"], name="cust_name_id"),
             models.Index(fields=["vip_level", "aum", "id"], name="cust_vip_aum_id"),
+            # The integration API's incremental sync: updated_since and keyset pages.
+            models.Index(fields=["updated_at", "id"], name="cust_updated_id"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -458,7 +466,13 @@ class Product(models.Model):
 class Holding(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="holdings")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="holdings")
-    account_number = models.CharField(_("account number"), max_length=40, blank=True)
+    # The account number like the customer's identifiers (financial accounts are sensitive
+    # personal information under PIPL): encrypted, a keyed hash for exact matching, a masked copy.
+    account_number_encrypted = models.TextField(blank=True, editable=False)
+    account_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    account_number_masked = models.CharField(
+        _("account number"), max_length=40, blank=True, editable=False
+    )
     market_value = models.DecimalField(_("market value"), max_digits=18, decimal_places=2)
     as_of = models.DateField(pgettext_lazy("valuation", "as of"))
 
@@ -472,6 +486,8 @@ class Holding(models.Model):
 
     def __str__(self):
         return f"{self.customer} · {self.product}"
+
+    account_number = protected(mask_account, hashes=lambda value: {"hash": account_hash(value)})
 
 
 class Contract(models.Model):

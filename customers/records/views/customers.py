@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from crm.accounts.permissions import require, requires
 from crm.core.access import NotFound
 from crm.core.config import fiducia
+from crm.core.recent import recent_record
 from crm.ui.bulk import bulk_context
 from crm.ui.forms import refusal_in_messages, refusal_on_form
 from crm.ui.lists import chosen_columns
@@ -126,6 +127,7 @@ def _chart(aggregates) -> dict:
 def customer_detail(request, pk):
     """Customer 360: the profile plus panels that other apps register (slot "customer_360")."""
     customer = selectors.customer_360(request.user, pk)
+    recent_record(request.user, "customer", customer.pk)
     holdings = selectors.holdings_of(customer)
     by_risk = {
         level: {"label": label, "items": [], "total": Decimal(0)}

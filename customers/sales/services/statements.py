@@ -17,13 +17,14 @@ from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
-from crm.core import outbox
+from crm.core import jobs, outbox
 from crm.core.config import fiducia
 from customers.records.models import (
     Customer,
@@ -84,13 +85,23 @@ def eligible(kind: str):
 
 # By name: customers.sales.tasks imports this module, not the other way round.
 GENERATE_TASK = "customers.sales_tasks.generate_statements"
+# The statement runs started from the page, as long jobs (crm.core.jobs).
+JOB_KIND = "statements"
 
 
-def statements_generate_later(kind: str, period_start: datetime.date) -> None:
+def statements_generate_later(kind: str, period_start: datetime.date, *, requested_by=None):
     """Check the period and record its generation for the background (crm.core.outbox): the
-    request never waits on the broker."""
+    request never waits on the broker. With `requested_by`, a job (crm.core.jobs) shows them
+    its progress and the bell tells them when it is done; returns that job (or None)."""
     period_bounds(kind, period_start)
-    outbox.enqueue(GENERATE_TASK, kind, period_start.isoformat())
+    with transaction.atomic():
+        job = None
+        if requested_by is not None:
+            job = jobs.job_create(
+                requested_by, JOB_KIND, result_url=reverse("customers:statement-list")
+            )
+        outbox.enqueue(GENERATE_TASK, kind, period_start.isoformat(), job=job.pk if job else None)
+    return job
 
 
 def statements_generate(
@@ -101,6 +112,7 @@ def statements_generate(
     customer_ids=None,
     chunk: int = CHUNK,
     stdout=None,
+    job_id: int | None = None,
 ) -> StatementRun:
     """Create the missing statements of a period. Idempotent: customers who already have one are
     skipped (and the unique constraint guards against a parallel run)."""
@@ -117,6 +129,7 @@ def statements_generate(
     run.total = base.count()
     run.skipped = run.total - len(todo)
     run.save(update_fields=["total", "skipped"])
+    jobs.job_progress(job_id, run.skipped, run.total)
     try:
         for i in range(0, len(todo), chunk):
             ids = todo[i : i + chunk]
@@ -144,6 +157,7 @@ def statements_generate(
                 Statement.objects.bulk_create(rows, ignore_conflicts=True)
                 run.done += len(rows)
                 run.save(update_fields=["done"])
+            jobs.job_progress(job_id, run.done + run.skipped)
             if stdout is not None:
                 stdout.write(f"{run.done + run.skipped}/{run.total}\n")
     except Exception as exc:
@@ -151,6 +165,7 @@ def statements_generate(
         run.error = repr(exc)[:2000]
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
+        jobs.job_finish(job_id, error=exc)
         raise
     run.status = StatementRun.Status.DONE
     run.finished_at = timezone.now()
@@ -166,6 +181,7 @@ def statements_generate(
             "skipped": run.skipped,
         },
     )
+    jobs.job_finish(job_id)
     return run
 
 

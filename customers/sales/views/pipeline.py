@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from crm.accounts.access import Scope, scope_of
 from crm.accounts.permissions import requires
 from crm.core.access import NotFound
+from crm.core.recent import recent_record
 from crm.core.reveal import REVEAL_PERMISSION
 from crm.ui.bulk import bulk_context
 from crm.ui.forms import (
@@ -115,6 +116,7 @@ def prospect_contact_reveal(request, pk):
 @requires("customers.view_prospect")
 def prospect_detail(request, pk):
     prospect = access_prospect(request.user, pk)
+    recent_record(request.user, "prospect", prospect.pk)
     return render(
         request,
         "customers/sales/prospect_detail.html",

@@ -50,7 +50,9 @@ def statement_generate(request):
     if form.is_valid():
         with refusal_in_messages(request):
             statements.statements_generate_later(
-                form.cleaned_data["kind"], form.cleaned_data["period_start"]
+                form.cleaned_data["kind"],
+                form.cleaned_data["period_start"],
+                requested_by=request.user,
             )
             messages.success(request, _("Statement generation started in the background."))
     else:
