@@ -19,16 +19,14 @@ class ComplaintsConfig(AppConfig):
 
         register_actions(actions())
 
-        from crm.ui.lists import ListSpec, register_list
+        from crm.ui.bulk import register_bulk
+        from crm.ui.lists import register_list
 
-        # Saved views of the queue's filters and sort (its bulk actions predate crm.ui.bulk).
-        register_list(
-            ListSpec(
-                "complaints:complaint-queue",
-                _("Complaint queue"),
-                permission="complaints.view_complaint",
-            )
-        )
+        from .lists import ACTIONS as BULK_ACTIONS
+        from .lists import LISTS
+
+        register_list(*LISTS)
+        register_bulk(*BULK_ACTIONS)
 
         p = "complaints."
         front_line = [

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.core.access import MAX_ID
+from crm.ui.bulk import BulkForm
 from crm.ui.forms import DateField, DateTimeField, IdMultipleChoiceField
 from crm.ui.widgets import NativeDateInput, NativeDateTimeInput
 from customers.records.models import Product
@@ -278,6 +279,31 @@ class AssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["handler"].queryset = handler_choices()
+
+
+class HandlerSlot(FastSelect):
+    """The bulk bar's handler list, rendered empty: the queue's filter fragment (loaded apart,
+    where the handlers are read once for the handler filter) fills it in place, so the queue
+    page itself runs no query for hundreds of staff."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        return mark_safe(f'<select{flatatt(final)}><option value="">---------</option></select>')  # noqa: S308 (no user text)
+
+
+class QueueBulkAssignForm(BulkForm):
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=None, widget=HandlerSlot)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = handler_choices()
+
+
+class QueueBulkAcceptForm(BulkForm):
+    notice_via = forms.ChoiceField(label=_("Notice sent via"), choices=Notice.Via.choices)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
 class FastSelectMultiple(FastSelect, forms.SelectMultiple):

@@ -7,7 +7,6 @@ app_name = "complaints"
 urlpatterns = [
     path("", views.queue, name="complaint-queue"),
     path("filters/", views.queue_filters, name="complaint-queue-filters"),
-    path("bulk/", views.bulk, name="complaint-bulk"),
     path("new/", views.intake_counter, name="complaint-intake"),
     path("new/regulator/", views.intake_regulator, name="complaint-intake-regulator"),
     path(

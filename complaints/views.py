@@ -5,7 +5,7 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,14 +16,13 @@ from django.views.decorators.http import require_POST
 
 from crm.accounts.permissions import requires
 from crm.calendar import add_months
-from crm.core.access import NotFound, ids_among
 from crm.core.recent import recent_record
 from crm.core.reveal import REVEAL_PERMISSION
+from crm.ui.bulk import bulk_context
 from crm.ui.forms import (
     SERVICE_REFUSALS,
     refusal_in_messages,
     refusal_on_form,
-    service_error_text,
 )
 from crm.ui.pagination import keyset_page, query_without_cursor
 from crm.ui.reveal import reveal_response
@@ -47,6 +46,7 @@ from .forms import (
     TransitionForm,
     WithdrawalRequestForm,
 )
+from .lists import QUEUE
 from .models import CLOCK_STATES, ClockPause, Intake, Notice, Remedy, Satisfaction, State
 
 VIEW = "complaints.view_complaint"
@@ -86,9 +86,7 @@ def queue(request):
         "page": page,
         "query": query_without_cursor(request),
         "today": today,
-        "can_assign": request.user.has_perm("complaints.assign_complaint"),
-        "can_accept": request.user.has_perm("complaints.accept_complaint"),
-        "vias": Notice.Via.choices,
+        "bulk": bulk_context(request, QUEUE),
     }
     template = (
         "complaints/_queue_rows.html"
@@ -111,63 +109,22 @@ def queue_filters(request):
     form.is_valid()
     bulk_handler = None
     if request.user.has_perm("complaints.assign_complaint"):
+        # Fills the bulk bar's empty handler list in place (forms.HandlerSlot), from the
+        # handlers this fragment reads anyway.
         bulk_handler = FastSelect(
-            attrs={"id": "bulk-handler", "form": "bulk-form"},
+            attrs={
+                "id": "id_assign-handler",
+                "form": "bulk-form",
+                "hx-swap-oob": "true",
+                "class": "form-select form-select-sm",
+            },
             choices=[("", "---------"), *choices["handler"]],
-        ).render("handler", None, {"class": "form-select form-select-sm w-auto"})
+        ).render("assign-handler", None)
     return render(
         request,
         "complaints/_queue_filters.html",
         {"form": form, "bulk_handler": bulk_handler},
     )
-
-
-@require_POST
-@requires("complaints.assign_complaint", "complaints.accept_complaint", any_of=True)
-def bulk(request):
-    """Bulk actions on selected complaints; each action's permission is checked by its service,
-    and complaints outside the user's scope are skipped."""
-    ids = ids_among(request.POST.getlist("ids"))
-    action = request.POST.get("action")
-    back = reverse("complaints:complaint-queue") + (
-        "?" + request.POST.get("query", "") if request.POST.get("query") else ""
-    )
-    if not ids:
-        messages.error(request, _("Please select at least one complaint."))
-        return redirect(back)
-    if action == "assign":
-        form = AssignForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("Please choose a handler."))
-            return redirect(back)
-        with refusal_in_messages(request, SERVICE_REFUSALS):
-            n = services.complaints_assign(
-                request.user, ids, form.cleaned_data["handler"], note=form.cleaned_data["note"]
-            )
-            messages.success(request, _("%(n)s complaint(s) assigned.") % {"n": n})
-    elif action == "accept":
-        done, failed = 0, []
-        for pk in ids:
-            try:
-                services.complaint_transition(
-                    request.user,
-                    pk,
-                    State.ACCEPTED,
-                    expected_state=State.RECEIVED,
-                    notice_via=request.POST.get("notice_via", ""),
-                )
-                done += 1
-            except NotFound:
-                continue  # gone or outside the scope: skipped, as in assignment
-            except (PermissionDenied, ValidationError) as exc:
-                failed.append(service_error_text(exc))
-        if done:
-            messages.success(request, _("%(n)s complaint(s) accepted.") % {"n": done})
-        for msg in sorted(set(failed)):
-            messages.error(request, msg)
-    else:
-        messages.error(request, _("Unknown action."))
-    return redirect(back)
 
 
 # ---- complaint page -----------------------------------------------------------------------------

@@ -7,7 +7,8 @@ contract (locked), writes a history row and an audit row in the same transaction
 The names below are the public ones; callers use `complaints.services.<name>`.
 """
 
-from .assignment import complaints_assign, complaints_hand_over, on_staff_handover
+from .assignment import complaints_hand_over, on_staff_handover
+from .bulk import complaints_accept, complaints_assign
 from .clocks import (
     DECISION_CLOCK,
     complaint_pause_clock,
@@ -55,6 +56,7 @@ __all__ = [
     "complaint_set_named_staff",
     "complaint_transition",
     "complaint_transitions_allowed",
+    "complaints_accept",
     "complaints_assign",
     "complaints_hand_over",
     "complaints_statistics_export",

@@ -1,54 +1,17 @@
-"""Who handles a complaint: assignment by compliance, and the handover of a departing
-colleague's open complaints."""
+"""Who handles a complaint: the one writer of handler changes (assignment by compliance in
+services.bulk, and the handover of a departing colleague's open complaints)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.accounts.permissions import require
 from crm.audit.services import record_many
-from crm.core.access import parse_id
 
-from ..access import complaints_for
 from ..models import OPEN_STATES, Complaint, History
 
 
-def complaints_assign(acting_user, complaint_ids, handler, *, note: str = "") -> int:
-    """Assign (or reassign) the handler of open complaints in the user's scope; ids outside it
-    are skipped like missing ones. Returns how many changed."""
-    require(
-        acting_user,
-        "complaints.assign_complaint",
-        message=_("You are not allowed to do this with the complaint."),
-    )
-    if handler is None or not handler.is_active:
-        raise ValidationError({"handler": _("Please choose an active staff member.")})
-    ids = [parse_id(i) for i in complaint_ids]
-    with transaction.atomic():
-        visible = set(
-            complaints_for(acting_user, few=True).filter(pk__in=ids).values_list("pk", flat=True)
-        )
-        rows = list(
-            Complaint.objects.select_for_update()
-            .filter(pk__in=visible, state__in=OPEN_STATES)
-            .order_by("pk")
-        )
-        changed = [c for c in rows if c.handler_id != handler.pk]
-        _move_handlers(
-            acting_user,
-            changed,
-            lambda c: handler,
-            action="complaint.assigned",
-            note=note,
-            purpose=note,
-        )
-    return len(changed)
-
-
-def _move_handlers(acting_user, rows, new_handler_of, *, action, note, purpose, handover=False):
+def move_handlers(acting_user, rows, new_handler_of, *, action, note, purpose, handover=False):
     """Give each locked complaint in `rows` its new handler: one UPDATE per batch, the history
     rows and the audit rows each in bulk (a handover can move thousands at once)."""
     old = {c.pk: c.handler_id for c in rows}
@@ -89,7 +52,7 @@ def complaints_hand_over(departing_user, successor_for: dict, acting_user) -> in
         .filter(handler=departing_user, state__in=OPEN_STATES, customer_id__in=list(successor_for))
         .order_by("pk")
     )
-    _move_handlers(
+    move_handlers(
         acting_user,
         rows,
         lambda c: successor_for[c.customer_id],

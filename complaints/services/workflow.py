@@ -141,6 +141,18 @@ def complaint_transition(
     """Move a complaint to `to_state`. Raises PermissionDenied, TransitionError (not possible
     from the current state, or someone else changed it meanwhile), ValidationError (required
     fields), NotFound (outside the user's scope)."""
+    with transaction.atomic():
+        c = access_complaint(acting_user, complaint_id, for_write=True)
+        apply_transition(acting_user, c, to_state, expected_state=expected_state, now=now, **fields)
+    return c
+
+
+def apply_transition(
+    acting_user, c: Complaint, to_state, *, expected_state=None, now=None, **fields
+) -> None:
+    """Move `c`, already locked by the caller through the user's scope, to `to_state`: the
+    status, its notice, the history row and the audit row (the bulk accept calls it per
+    complaint, so a batch writes exactly what single moves write)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     note = (fields.get("note") or "").strip()
@@ -166,7 +178,6 @@ def complaint_transition(
         )
 
     with transaction.atomic():
-        c = access_complaint(acting_user, complaint_id, for_write=True)
         if str(to_state) == State.WITHDRAWN and is_named(acting_user, c):
             raise PermissionDenied(str(NAMED_REFUSAL))
         closing = str(to_state) == State.CLOSED
@@ -184,7 +195,6 @@ def complaint_transition(
         # reached; recorded with the closing, so neither exists without the other.
         if closing and c.customer_id and c.satisfaction != Satisfaction.NOT_REACHED:
             outbox.enqueue(SATISFACTION_CALL_TASK, c.pk, today.isoformat())
-    return c
 
 
 # By name: complaints.tasks imports these services, not the other way round.

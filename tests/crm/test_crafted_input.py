@@ -226,12 +226,17 @@ def test_invitation_status_skips_crafted_ids(client, rm):
     assert ActivityInvitation.objects.get().status == ActivityInvitation.Status.INVITED
 
 
-def test_complaint_bulk_action_skips_crafted_ids(client, compliance):
+def test_complaint_bulk_action_refuses_crafted_ids(client, compliance):
     client.force_login(compliance)
-    for action in ("accept", "assign"):
+    for action, field, value in (("accept", "notice_via", "sms"), ("assign", "handler", None)):
         response = client.post(
-            reverse("complaints:complaint-bulk"),
-            {"ids": [str(2**70), "abc"], "action": action, "handler": compliance.pk},
+            reverse("ui:bulk-run"),
+            {
+                "list": "complaints:complaint-queue",
+                "action": action,
+                "ids": [str(2**70), "abc"],
+                f"{action}-{field}": value or compliance.pk,
+            },
         )
         assert response.status_code == 302, action
 
