@@ -185,3 +185,18 @@ def test_schema_shows_the_feed_endpoints(issue, call):
     assert "post" in paths["/api/v1/feeds/"]
     assert "multipart/form-data" in paths["/api/v1/feeds/"]["post"]["requestBody"]["content"]
     assert "get" in paths["/api/v1/feeds/{id}/"]
+
+
+def test_clients_issued_with_the_scope_earlier_get_its_permissions(issue):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("customers.migrations.0022_feed_scope_permissions")
+    client, _token = issue("write:feeds")
+    other, _token = issue("read:customers")
+    client.user.user_permissions.clear()  # as issued when the scope gave none
+    migration.grant(apps, None)
+    user = type(client.user).objects.get(pk=client.user.pk)
+    assert user.has_perm("customers.add_feedrun") and user.has_perm("customers.view_feedrun")
+    assert not type(other.user).objects.get(pk=other.user.pk).has_perm("customers.add_feedrun")
