@@ -564,6 +564,9 @@ FIDUCIA_FEEDS = {
     "RETENTION_DAYS": env.int("FEEDS_RETENTION_DAYS", default=90),  # files kept in the inbox
     "CHUNK_ROWS": 50_000,  # rows staged between progress reports
     "SOURCE": "core",  # the source system a transaction reference is unique within
+    # The largest file the integration API's feed upload takes (a reverse proxy in front must
+    # allow at least as much); bigger files go through the inbox.
+    "API_MAX_UPLOAD_MB": env.int("FEEDS_API_MAX_UPLOAD_MB", default=512),
 }
 FIDUCIA_SUITABILITY = {
     "SENIOR_AGE": 65,  # from this age a sale needs the customer's recorded confirmation

@@ -23,6 +23,7 @@ urlpatterns = [
             [
                 path("", include("crm.api.urls")),
                 path("", include("customers.records.api")),
+                path("", include("customers.records.feeds.api")),
                 path("", include("customers.contacts.api")),
                 path("", include("tiering.api")),
                 path("", include("complaints.api")),

@@ -26,6 +26,7 @@ TITLES = {
     405: _("Method not allowed."),
     406: _("Not acceptable."),
     409: _("Conflict."),
+    413: _("The request is too large."),
     415: _("Unsupported media type."),
     422: _("The request cannot be processed."),
     429: _("Too many requests."),

@@ -32,9 +32,11 @@ SCOPES: dict[str, tuple] = {
         _("Send risk signals"),
         ("compliance.view_risksignal", "compliance.import_signals"),
     ),
-    # The nightly-feed upload endpoint joins with the feeds (issue 16 item 1); the scope exists
-    # now so clients can be issued with it. Its permission is added with the endpoint.
-    "write:feeds": (_("Upload core-banking feed files"), ()),
+    # Upload a feed and read the state of feed runs (not customer data; docs/feeds.md).
+    "write:feeds": (
+        _("Upload core-banking feed files"),
+        ("customers.add_feedrun", "customers.view_feedrun"),
+    ),
 }
 
 

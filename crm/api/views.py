@@ -83,19 +83,21 @@ class ApiView(_Marked, APIView):
         return response
 
 
-def _request_hash(request) -> str:
+def _request_hash(request, fingerprint=None) -> str:
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(request.path.encode())
-    digest.update(json.dumps(request.data, sort_keys=True, default=str).encode())
+    body = request.data if fingerprint is None else fingerprint
+    digest.update(json.dumps(body, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
-def idempotent_write(view: ApiView, request, write) -> Response:
+def idempotent_write(view: ApiView, request, write, *, fingerprint=None) -> Response:
     """Run `write()` → (status, body) in one transaction with the call's audit row. With an
     `Idempotency-Key` header the answer is kept: the same key again (a retry, or a concurrent
     duplicate, which waits on the unique index) gets the first answer and writes nothing; the
-    same key with a different request is refused."""
+    same key with a different request is refused. `fingerprint` stands for the body where
+    `request.data` does not tell requests apart (an uploaded file shows only its name)."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 100:
         raise exceptions.ValidationError(
@@ -104,7 +106,7 @@ def idempotent_write(view: ApiView, request, write) -> Response:
     with transaction.atomic():
         row = None
         if key:
-            digest = _request_hash(request)
+            digest = _request_hash(request, fingerprint)
             row, first = idempotency_claim(request.auth, key, digest)
             if first is not None:
                 if first.request_hash != digest:
