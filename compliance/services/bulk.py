@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.access import staff_filter
 from crm.accounts.permissions import require
 from crm.audit.services import record_many
-from crm.core.bulk import lock_selection, refuse_unless_all
+from crm.core.bulk import lock_selection, owners_move, refuse_unless_all
 from customers.records.access import customers_for
 
 from ..access import warnings_for
@@ -62,18 +62,7 @@ def warnings_assign(acting_user, warning_ids, owner, *, reason: str = "") -> int
         return None
 
     refuse_unless_all(warnings, refused, _label)
-    moved = [w for w in warnings if w.owner_id != owner.pk]
-    before = {w.pk: w.owner_id for w in moved}
-    RiskWarning.objects.filter(pk__in=[w.pk for w in moved]).update(owner=owner)
-    record_many(
-        acting_user,
-        "warning.assigned",
-        moved,
-        purpose=(reason or "").strip(),
-        before_of=lambda w: {"owner": before[w.pk]},
-        after_of=lambda w: {"owner": owner.pk},
-    )
-    return len(moved)
+    return owners_move(acting_user, warnings, owner, action="warning.assigned", reason=reason)
 
 
 @transaction.atomic

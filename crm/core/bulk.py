@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from crm.audit.services import record_many
 from crm.core.access import NotFound, parse_id
 
 # One request acts on one page of a list at most; a crafted longer selection is refused.
@@ -82,3 +83,25 @@ def refuse_unless_all(
         )
         % {"n": len(refused), "total": len(rows), "rows": named}
     )
+
+
+def owners_move(
+    acting_user, rows: list, owner, *, action: str, reason: str = "", after=None, **also
+) -> int:
+    """Give the locked `rows` (one model) to `owner` with one UPDATE and an audit row per row
+    whose owner changes (`also`: more columns that follow the owner, e.g. branch and team).
+    Rows already with `owner` are left alone. Returns how many moved."""
+    moved = [row for row in rows if row.owner_id != owner.pk]
+    if not moved:
+        return 0
+    before = {row.pk: row.owner_id for row in moved}
+    type(moved[0]).objects.filter(pk__in=list(before)).update(owner=owner, **also)
+    record_many(
+        acting_user,
+        action,
+        moved,
+        purpose=(reason or "").strip(),
+        before_of=lambda row: {"owner": before[row.pk]},
+        after_of=lambda row: {"owner": owner.pk, **(after or {})},
+    )
+    return len(moved)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.access import staff_filter
 from crm.accounts.permissions import require
 from crm.audit.services import record_many
-from crm.core.bulk import lock_selection, refuse_unless_all
+from crm.core.bulk import lock_selection, owners_move, refuse_unless_all
 from customers.contacts.access import tasks_for
 from customers.records.access import customers_for
 from customers.records.models import FollowUpTask
@@ -69,18 +69,9 @@ def tasks_reassign(acting_user, task_ids, owner, *, reason: str = "") -> int:
         return None
 
     refuse_unless_all(tasks, refused, _label)
-    moved = [t for t in tasks if t.owner_id != owner.pk]
-    before = {t.pk: t.owner_id for t in moved}
-    FollowUpTask.objects.filter(pk__in=[t.pk for t in moved]).update(owner=owner)
-    record_many(
-        acting_user,
-        "followup.reassigned",
-        moved,
-        purpose=(reason or "").strip(),
-        before_of=lambda t: {"owner": before[t.pk]},
-        after_of=lambda t: {"owner": owner.pk, "bulk": True},
+    return owners_move(
+        acting_user, tasks, owner, action="followup.reassigned", reason=reason, after={"bulk": True}
     )
-    return len(moved)
 
 
 @transaction.atomic

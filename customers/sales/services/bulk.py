@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
-from crm.audit.services import record_many
-from crm.core.bulk import lock_selection, refuse_unless_all
+from crm.core.bulk import lock_selection, owners_move, refuse_unless_all
 from customers.records.selectors import assignable_staff
 from customers.sales.access import prospects_for
 from customers.sales.models import Prospect
@@ -40,20 +39,15 @@ def prospects_assign(acting_user, prospect_ids, owner, *, reason: str = "") -> i
         lambda p: None if p.stage in OPEN_STAGES else _("no longer in the pipeline"),
         _label,
     )
-    moved = [p for p in prospects if p.owner_id != owner.pk]
-    before = {p.pk: p.owner_id for p in moved}
-    Prospect.objects.filter(pk__in=[p.pk for p in moved]).update(
-        owner=owner, branch_id=owner.branch_id, team_id=owner.team_id
-    )
-    record_many(
+    return owners_move(
         acting_user,
-        "prospect.assigned",
-        moved,
-        purpose=(reason or "").strip(),
-        before_of=lambda p: {"owner": before[p.pk]},
-        after_of=lambda p: {"owner": owner.pk},
+        prospects,
+        owner,
+        action="prospect.assigned",
+        reason=reason,
+        branch_id=owner.branch_id,
+        team_id=owner.team_id,
     )
-    return len(moved)
 
 
 @transaction.atomic
