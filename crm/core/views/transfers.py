@@ -124,7 +124,11 @@ def download_request(request, kind):
                 kind, request.user, filters, reason=form.cleaned_data["reason"]
             )
             messages.success(
-                request, _("Your request was sent for approval. You can download it once approved.")
+                request,
+                _(
+                    "Your request was sent for approval. Once approved, the file is prepared "
+                    "in the background and the bell tells you when it is ready."
+                ),
             )
             return redirect(kind.url("list"))
     return render(
@@ -134,6 +138,9 @@ def download_request(request, kind):
 
 def download_list(request, kind):
     exports = list(kind.exports_for(request.user).order_by("-pk")[:50])
+    built = downloads.export_jobs(kind, request.user, exports)
+    for export in exports:
+        export.job = built.get(export.pk)
     return render(
         request,
         "core/downloads.html",
