@@ -69,6 +69,7 @@ def import_preview(request, kind, pk):
         "sample_header": [label for label, _key in kind.sample_columns],
         "sample": sample,
         "formula_values": imports.formula_values(staged),
+        "job": imports.import_job(kind, request.user, staged),
     }
     return render(request, "core/import_preview.html", context)
 
