@@ -147,6 +147,23 @@ def download_build(key: str, export_pk: int, job_id: int) -> None:
     jobs.job_finish(job_id)
 
 
+def export_files_purge(now=None) -> int:
+    """Delete the built files nobody took: a build ends after its approval opened the window,
+    so a file older than the longest window is past its download (hourly, beat)."""
+    now = now or timezone.now()
+    longest = max((k.window for k in _downloads.values()), default=datetime.timedelta(days=1))
+    stale = list(
+        BackgroundJob.objects.filter(kind=JOB_KIND, finished_at__lt=now - longest)
+        .exclude(file="")
+        .values_list("pk", "file")
+    )
+    storage = BackgroundJob._meta.get_field("file").storage
+    for _pk, name in stale:
+        storage.delete(name)
+    BackgroundJob.objects.filter(pk__in=[pk for pk, _name in stale]).update(file="")
+    return len(stale)
+
+
 def export_jobs(kind: DownloadKind, user, exports) -> dict[int, BackgroundJob]:
     """The latest build job of each of `user`'s `exports` (one query), by export id."""
     subjects = {_subject(kind, e): e.pk for e in exports}

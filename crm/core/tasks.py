@@ -34,6 +34,14 @@ def purge_recent_views() -> int:
     return recent.recent_purge()
 
 
+@shared_task(name="crm.core.tasks.purge_export_files", soft_time_limit=300, time_limit=360)
+def purge_export_files() -> int:
+    """Built export files nobody took within their window (scheduled hourly by beat)."""
+    from . import downloads
+
+    return downloads.export_files_purge()
+
+
 # outbox_atomic=False: the job's progress and its end commit on their own (a failed build is
 # recorded as failed); a second delivery finds the job ended and does nothing.
 @shared_task(

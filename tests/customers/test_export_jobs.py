@@ -3,6 +3,7 @@ issue 20 item 6): progress recorded, one bell when it ends however often the tas
 file kept encrypted for the one download, and only the requester follows it."""
 
 import dataclasses
+import datetime
 import io
 import os
 
@@ -129,3 +130,15 @@ def test_only_the_requester_sees_the_job_and_the_list_links_it(
     assert downloads.export_jobs(PII_EXPORT, rm_b, [pending]) == {}
     client.force_login(rm_b)
     assert client.get(job_url).status_code == 404
+
+
+def test_files_nobody_took_are_purged_after_the_window(
+    lead, pending, django_capture_on_commit_callbacks
+):
+    job = _approve(lead, pending, django_capture_on_commit_callbacks)
+    path = job.file.path
+    assert downloads.export_files_purge() == 0 and os.path.exists(path)  # still in its window
+    later = job.finished_at + PII_EXPORT.window + datetime.timedelta(minutes=1)
+    assert downloads.export_files_purge(later) == 1
+    job.refresh_from_db()
+    assert not job.file and not os.path.exists(path)

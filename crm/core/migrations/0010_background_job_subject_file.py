@@ -2,11 +2,30 @@
 
 from django.db import migrations, models
 
+from crm.core.schedules import ensure_periodic_task, remove_periodic_tasks
+
+PURGE = "Purge export files nobody took"
+
+
+def create_schedule(apps, schema_editor):
+    ensure_periodic_task(
+        apps,
+        PURGE,
+        "crm.core.tasks.purge_export_files",
+        crontab={"minute": "25"},
+        description="Hourly at :25: built export files past their download window.",
+    )
+
+
+def remove_schedule(apps, schema_editor):
+    remove_periodic_tasks(apps, PURGE)
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0009_background_job'),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
     operations = [
@@ -25,4 +44,5 @@ class Migration(migrations.Migration):
             name='subject',
             field=models.CharField(blank=True, db_index=True, max_length=80),
         ),
+        migrations.RunPython(create_schedule, remove_schedule),
     ]
