@@ -32,6 +32,18 @@ def decrypt(token: str) -> str:
         raise ValueError("cannot decrypt: wrong FIELD_ENCRYPTION_KEY") from exc
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """A file at rest (an export built ahead of its download)."""
+    return _fernet(settings.FIELD_ENCRYPTION_KEY).encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(token)
+    except InvalidToken as exc:
+        raise ValueError("cannot decrypt: wrong FIELD_ENCRYPTION_KEY") from exc
+
+
 def lookup_hash(value: str) -> str:
     """Deterministic keyed hash of a normalised value, for unique constraints and exact search."""
     key = settings.FIELD_ENCRYPTION_KEY.split(",")[0].strip().encode()

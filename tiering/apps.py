@@ -14,6 +14,12 @@ class TieringConfig(AppConfig):
 
         register_actions(ACTIONS)
 
+        from crm.core.jobs import JobKind, register_job_kind
+
+        from .what_if import JOB_KIND
+
+        register_job_kind(JobKind(JOB_KIND, _("Tiering what-if")))
+
         roles.grant_table(
             {
                 roles.EVERYONE: [

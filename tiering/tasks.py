@@ -52,3 +52,20 @@ def run_after_feed(as_of: str) -> dict:
     except ValidationError as exc:
         return {"skipped": " ".join(exc.messages)}
     return {"run": run.pk, "as_of": run.as_of.isoformat(), "changed": run.customers_changed}
+
+
+# outbox_atomic=False: the job's "running" and its end commit on their own (a failed what-if
+# is recorded as failed); the computation is one transaction of its own.
+@shared_task(
+    base=OutboxTask,
+    outbox_atomic=False,
+    name="tiering.tasks.what_if",
+    soft_time_limit=1800,
+    time_limit=1920,
+)
+def what_if(policy_pk: int, as_of: str, job: int | None = None) -> None:
+    """A what-if started from the policy's page (tiering.what_if)."""
+    from . import what_if as what_if_jobs
+
+    if job is not None:
+        what_if_jobs.what_if_run(policy_pk, as_of, job)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from crm.accounts.permissions import require, requires
 from crm.ui.forms import refusal_in_messages, refusal_on_form
 
-from . import selectors, services
+from . import selectors, services, what_if
 from .access import access_policy, access_run
 from .forms import AsOfForm, OverrideForm, PolicyForm
 from .labels import SEGMENT_LABELS, VIP_LABELS, class_label
@@ -219,12 +219,18 @@ def policy_whatif(request, pk):
     form = AsOfForm(request.POST or None)
     run = selectors.latest_what_if(policy)
     if request.method == "POST" and form.is_valid():
-        run = services.policy_what_if(
-            policy, form.cleaned_data["as_of"] or timezone.localdate(), acting_user=request.user
+        what_if.what_if_later(
+            request.user, policy, form.cleaned_data["as_of"] or timezone.localdate()
         )
-        messages.success(request, _("What-if computed for %(n)s customers.") % {"n": run.customers})
+        messages.success(
+            request,
+            _(
+                "The what-if is being computed in the background; the bell tells you when it is done."
+            ),
+        )
         return redirect("tiering:policy-whatif", pk=policy.pk)
-    context = {"policy": policy, "form": form, "run": run}
+    job = what_if.what_if_job(request.user, policy)
+    context = {"policy": policy, "form": form, "run": run, "job": job}
     if run is not None:
         # The rules' classes (before grace): what the draft would do once downgrades take effect.
         data = selectors.report(request.user, run, "computed_class")

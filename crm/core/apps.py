@@ -15,10 +15,15 @@ class CoreConfig(AppConfig):
 
         register_actions(ACTIONS)
 
+        from .downloads import JOB_KIND as EXPORT_JOB
+        from .imports import JOB_KIND as IMPORT_JOB
         from .jobs import TEXTS as JOB_TEXTS
+        from .jobs import JobKind, register_job_kind
         from .texts import register_texts
 
         register_texts(*JOB_TEXTS)
+        register_job_kind(JobKind(EXPORT_JOB, _("Approved export file")))
+        register_job_kind(JobKind(IMPORT_JOB, _("Import")))
 
         roles.grant_table(
             {

@@ -10,6 +10,11 @@ messages.
 
 The app's model has: approval (one-to-one), `requested_by`, `filters`, `available_until`,
 `downloaded_at`.
+
+Approval also starts the file's build as a long job (crm.core.jobs) of the requester's: the
+bell tells them when it is ready, and the file waits encrypted until the one download, which
+deletes it. A download before the job has finished (a worker that is behind) builds the file
+in the request as before, and the job then ends without building it.
 """
 
 from __future__ import annotations
@@ -19,16 +24,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
+from crm.crypto import decrypt_bytes, encrypt_bytes
 
+from . import jobs, outbox
 from .access import access_in
 from .approvals import ApprovalKind, Deciders, approval_request, register_kind
+from .models import BackgroundJob
+
+# The job kind of every export's build (registered by CoreConfig.ready()), and its task.
+JOB_KIND = "export"
+BUILD_TASK = "crm.core.tasks.build_export"
 
 
 @dataclass(frozen=True)
@@ -62,19 +76,120 @@ class DownloadKind:
         return f"{self.url_name}-{page}"
 
 
+_downloads: dict[str, DownloadKind] = {}
+
+
 def register_download(kind: DownloadKind) -> None:
-    """Register the approval kind; approving it opens the download window."""
+    """Register the approval kind; approving it opens the download window and starts the
+    file's build."""
+    _downloads[kind.key] = kind
     register_kind(
         ApprovalKind(
             kind.key,
             kind.label,
             kind.approver_permission,
-            on_approved=lambda approval, acting_user: open_window(
-                kind.model, approval, kind.window
-            ),
+            on_approved=lambda approval, acting_user: _approved(kind, approval),
             deciders=kind.deciders,
         )
     )
+
+
+def _approved(kind: DownloadKind, approval) -> None:
+    open_window(kind.model, approval, kind.window)
+    export = kind.model.objects.filter(approval=approval).first()
+    if export is not None and export.requested_by_id is not None:
+        download_build_later(kind, export)
+
+
+def _subject(kind: DownloadKind, export) -> str:
+    return f"{kind.key}:{export.pk}"
+
+
+def download_build_later(kind: DownloadKind, export) -> BackgroundJob:
+    """The build of an approved export as a job of its requester's, run after the approval
+    commits (crm.core.outbox, in the caller's transaction)."""
+    job = jobs.job_create(
+        export.requested_by,
+        JOB_KIND,
+        total=1,
+        result_url=reverse(kind.url("list")),
+        subject=_subject(kind, export),
+    )
+    outbox.enqueue(BUILD_TASK, kind.key, export.pk, job=job.pk)
+    return job
+
+
+def download_build(key: str, export_pk: int, job_id: int) -> None:
+    """The task's body: build the file in the requester's current scope and keep it encrypted
+    for the one download. Safe to repeat: an ended job, or a file already built, is not built
+    again; an export already downloaded or out of its window ends the job without a file."""
+    kind = _downloads[key]
+    job = BackgroundJob.objects.filter(pk=job_id, kind=JOB_KIND).first()
+    if job is None or not job.is_active:
+        return
+    export = kind.model.objects.filter(pk=export_pk).select_related("requested_by").first()
+    usable = (
+        export is not None
+        and export.downloaded_at is None
+        and export.available_until is not None
+        and export.available_until > timezone.now()
+    )
+    if usable and not job.file:
+        jobs.job_progress(job_id, 0, 1)
+        try:
+            data, name = kind.build(export.requested_by, export.filters)
+            job.file.save(f"job-{job.pk}.bin", ContentFile(encrypt_bytes(data)), save=False)
+            job.file_name = name[:200]
+            job.save(update_fields=["file", "file_name"])
+        except Exception as exc:
+            jobs.job_finish(job_id, error=exc)
+            raise
+    jobs.job_finish(job_id)
+
+
+def export_files_purge(now=None) -> int:
+    """Delete the built files nobody took: a build ends after its approval opened the window,
+    so a file older than the longest window is past its download (hourly, beat)."""
+    now = now or timezone.now()
+    longest = max((k.window for k in _downloads.values()), default=datetime.timedelta(days=1))
+    stale = list(
+        BackgroundJob.objects.filter(kind=JOB_KIND, finished_at__lt=now - longest)
+        .exclude(file="")
+        .values_list("pk", "file")
+    )
+    storage = BackgroundJob._meta.get_field("file").storage
+    for _pk, name in stale:
+        storage.delete(name)
+    BackgroundJob.objects.filter(pk__in=[pk for pk, _name in stale]).update(file="")
+    return len(stale)
+
+
+def export_jobs(kind: DownloadKind, user, exports) -> dict[int, BackgroundJob]:
+    """The latest build job of each of `user`'s `exports` (one query), by export id."""
+    subjects = {_subject(kind, e): e.pk for e in exports}
+    found = jobs.jobs_for(user).filter(kind=JOB_KIND, subject__in=subjects).order_by("pk")
+    return {subjects[job.subject]: job for job in found}
+
+
+def _take_built(kind: DownloadKind, export) -> tuple[bytes, str] | None:
+    """The file the job built, if it is ready; its stored copy is deleted after the commit."""
+    job = (
+        BackgroundJob.objects.select_for_update()
+        .filter(kind=JOB_KIND, subject=_subject(kind, export), owner=export.requested_by_id)
+        .exclude(file="")
+        .order_by("-pk")
+        .first()
+    )
+    if job is None:
+        return None
+    with job.file.open("rb") as fh:
+        data = decrypt_bytes(fh.read())
+    stored, name = job.file.name, job.file_name
+    storage = job.file.storage
+    job.file = ""
+    job.save(update_fields=["file"])
+    transaction.on_commit(lambda: storage.delete(stored))
+    return data, name
 
 
 def access_download(kind: DownloadKind, user, pk, *, for_write: bool = False):
@@ -131,5 +246,8 @@ def download_take(kind: DownloadKind, acting_user, export) -> tuple[bytes, str]:
             purpose=export.approval.reason,
             after={"filters": export.filters, "approval": export.approval_id},
         )
+        built = _take_built(kind, export)
+        if built is not None:
+            return built
         # Built inside the claim: if building fails, the one download is not used up.
         return kind.build(acting_user, export.filters)

@@ -6,6 +6,10 @@ An app describes its import once as an `ImportKind` (the adapter: model, permiss
 validate a file and how to write the confirmed rows, its form and texts); this module owns the
 flow, the audit rows (`<audit_entity>.staged|confirmed|cancelled`) and, with
 crm.core.views.transfers and templates/core/import*.html, the pages.
+
+A confirmation is recorded as a long job (crm.core.jobs) of the operator's: it stays one
+transaction (all rows or none), so the job is created, advanced and finished inside it and the
+bell rings once it commits; an unexpected failure leaves a failed job and nothing else.
 """
 
 from __future__ import annotations
@@ -18,16 +22,18 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.accounts.permissions import require
 from crm.audit.services import record
 
+from . import jobs
 from .access import access_in
 from .config import fiducia
 from .duplicates import refuse_duplicate
-from .models import StagedImport
+from .models import BackgroundJob, StagedImport
 from .spreadsheets import looks_like_formula
 
 
@@ -72,6 +78,10 @@ class ImportKind:
 
     def url(self, step: str = "upload") -> str:
         return f"{self.url_name}-{step}"
+
+
+# The job kind of every confirmation (registered by CoreConfig.ready()).
+JOB_KIND = "import"
 
 
 def staged_imports_for(kind: ImportKind, user) -> QuerySet:
@@ -121,10 +131,44 @@ def staged_import_create(kind: ImportKind, acting_user, upload, **options) -> St
 def staged_import_confirm(kind: ImportKind, acting_user, staged: StagedImport) -> StagedImport:
     """Write the valid rows in one transaction; a second confirmation is refused. Audited."""
     require(acting_user, kind.permission)
+    try:
+        return _confirm(kind, acting_user, staged)
+    except ValidationError:
+        raise  # a refusal the operator reads on the page, not a job that failed
+    except Exception as exc:
+        # Rolled back as a whole; the failure is kept (and rung) outside that transaction.
+        job = jobs.job_create(acting_user, JOB_KIND, subject=_subject(kind, staged))
+        jobs.job_finish(job.pk, error=exc)
+        raise
+
+
+def _subject(kind: ImportKind, staged) -> str:
+    return f"{kind.audit_entity}:{staged.pk}"
+
+
+def import_job(kind: ImportKind, user, staged) -> BackgroundJob | None:
+    """The latest job of `user`'s confirmation of `staged` (for the link on its page)."""
+    return (
+        jobs.jobs_for(user)
+        .filter(kind=JOB_KIND, subject=_subject(kind, staged))
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _confirm(kind: ImportKind, acting_user, staged: StagedImport) -> StagedImport:
     with transaction.atomic():
         locked = access_staged_import(kind, acting_user, staged.pk, for_write=True)
         if locked.status != StagedImport.Status.PENDING:
             raise ValidationError(_("This import has already been confirmed or cancelled."))
+        job = jobs.job_create(
+            acting_user,
+            JOB_KIND,
+            total=len(locked.valid_rows),
+            result_url=reverse(kind.url("preview"), args=[locked.pk]),
+            subject=_subject(kind, locked),
+        )
+        jobs.job_progress(job.pk, 0)
         # Another confirmation (of a second upload of the same file) may have written some of
         # these rows since the preview: refused as a whole, the rest can be confirmed again.
         with refuse_duplicate(
@@ -145,6 +189,8 @@ def staged_import_confirm(kind: ImportKind, acting_user, staged: StagedImport) -
             locked,
             after={"created": created, **details},
         )
+        # Every valid row is handled (written, or skipped as already present).
+        jobs.job_finish(job.pk)
     return locked
 
 

@@ -64,10 +64,14 @@ def job_kind_label(key: str) -> str:
     return str(kind.label) if kind else key
 
 
-def job_create(owner, kind: str, *, total: int = 0, result_url: str = "") -> BackgroundJob:
+def job_create(
+    owner, kind: str, *, total: int = 0, result_url: str = "", subject: str = ""
+) -> BackgroundJob:
     if kind not in _kinds:
         raise ValueError(f"unregistered job kind {kind!r}")
-    return BackgroundJob.objects.create(owner=owner, kind=kind, total=total, result_url=result_url)
+    return BackgroundJob.objects.create(
+        owner=owner, kind=kind, total=total, result_url=result_url, subject=subject
+    )
 
 
 def job_progress(job_id: int | None, done: int, total: int | None = None) -> None:

@@ -378,6 +378,12 @@ class BackgroundJob(models.Model):
     # An exception class, never a message: messages can carry data.
     error = models.CharField(_("error"), max_length=200, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
+    # What the job is about, for the page that started it ("pii_export:12"; ids, never data).
+    subject = models.CharField(max_length=80, blank=True, db_index=True)
+    # A file the job built for its owner (an approved export), encrypted at rest and deleted
+    # once taken (crm.core.downloads).
+    file = models.FileField(upload_to="jobs/%Y/%m/", blank=True, max_length=200)
+    file_name = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("background job")

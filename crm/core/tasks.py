@@ -32,3 +32,28 @@ def purge_outbox() -> int:
 def purge_recent_views() -> int:
     """Delete recently-viewed entries older than 90 days (daily, beat); a rerun finds none."""
     return recent.recent_purge()
+
+
+@shared_task(name="crm.core.tasks.purge_export_files", soft_time_limit=300, time_limit=360)
+def purge_export_files() -> int:
+    """Built export files nobody took within their window (scheduled hourly by beat)."""
+    from . import downloads
+
+    return downloads.export_files_purge()
+
+
+# outbox_atomic=False: the job's progress and its end commit on their own (a failed build is
+# recorded as failed); a second delivery finds the job ended and does nothing.
+@shared_task(
+    base=outbox.OutboxTask,
+    outbox_atomic=False,
+    name="crm.core.tasks.build_export",
+    soft_time_limit=1800,
+    time_limit=1920,
+)
+def build_export(key: str, export_pk: int, job: int | None = None) -> None:
+    """The file of an approved export (crm.core.downloads), built ahead of its download."""
+    from . import downloads
+
+    if job is not None:
+        downloads.download_build(key, export_pk, job)

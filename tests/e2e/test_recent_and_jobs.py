@@ -47,3 +47,23 @@ def test_a_statement_run_reports_progress_and_rings_the_bell(page, login, settin
     screenshot(page, "job-done")
     page.click(".job-result")
     page.wait_for_url(f"{page.base_url}/customers/sales/statements/")
+
+
+def test_a_what_if_runs_in_the_background_and_rings_the_bell(page, login):
+    from tests.tiering.factories import PolicyFactory
+    from tiering.models import TierPolicy
+
+    admin = UserFactory(role=roles.ADMINISTRATOR, display_name="管理员")
+    draft = PolicyFactory(status=TierPolicy.Status.DRAFT)
+    login(admin)
+    page.goto(f"{page.base_url}/tiering/policies/{draft.pk}/what-if/")
+    page.fill("#id_as_of", "2026-07-31")
+    page.click("#whatif-form button")
+    page.wait_for_selector("#bell-count")
+    assert page.locator("#bell-count").inner_text() == "1"
+    page.wait_for_selector("#whatif-job")
+    screenshot(page, "what-if-job-link")
+    page.click("#whatif-job a")
+    page.wait_for_selector(".job[data-state=done]")
+    assert "100%" in page.locator(".job").inner_text()
+    screenshot(page, "what-if-job-done")

@@ -131,7 +131,9 @@ def test_policies_page_is_for_admins(policy, client, rm, admin_user):
     assert client.get(reverse("tiering:policy-list")).status_code == 200
 
 
-def test_admin_drafts_runs_what_if_and_publishes(book, client, admin_user):
+def test_admin_drafts_runs_what_if_and_publishes(
+    book, client, admin_user, django_capture_on_commit_callbacks
+):
     client.force_login(admin_user)
     data = {
         name: getattr(book[0] and selectors.published_policy(), name)
@@ -151,9 +153,10 @@ def test_admin_drafts_runs_what_if_and_publishes(book, client, admin_user):
     assert response.status_code == 302, response.content.decode()[:2000]
     draft = TierPolicy.objects.get(status=TierPolicy.Status.DRAFT)
     tiers = list(Customer.objects.order_by("pk").values_list("tier", flat=True))
-    response = client.post(
-        reverse("tiering:policy-whatif", args=[draft.pk]), {"as_of": "2026-07-31"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the what-if job runs
+        response = client.post(
+            reverse("tiering:policy-whatif", args=[draft.pk]), {"as_of": "2026-07-31"}
+        )
     assert response.status_code == 302
     page = client.get(reverse("tiering:policy-whatif", args=[draft.pk])).content.decode()
     assert 'id="whatif-summary"' in page and 'id="movement"' in page

@@ -69,6 +69,7 @@ def import_preview(request, kind, pk):
         "sample_header": [label for label, _key in kind.sample_columns],
         "sample": sample,
         "formula_values": imports.formula_values(staged),
+        "job": imports.import_job(kind, request.user, staged),
     }
     return render(request, "core/import_preview.html", context)
 
@@ -124,7 +125,11 @@ def download_request(request, kind):
                 kind, request.user, filters, reason=form.cleaned_data["reason"]
             )
             messages.success(
-                request, _("Your request was sent for approval. You can download it once approved.")
+                request,
+                _(
+                    "Your request was sent for approval. Once approved, the file is prepared "
+                    "in the background and the bell tells you when it is ready."
+                ),
             )
             return redirect(kind.url("list"))
     return render(
@@ -134,6 +139,9 @@ def download_request(request, kind):
 
 def download_list(request, kind):
     exports = list(kind.exports_for(request.user).order_by("-pk")[:50])
+    built = downloads.export_jobs(kind, request.user, exports)
+    for export in exports:
+        export.job = built.get(export.pk)
     return render(
         request,
         "core/downloads.html",
