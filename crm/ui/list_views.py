@@ -1,5 +1,5 @@
 """The views every main list shares: the saved-view bar (with the column chooser) and the bulk
-action endpoint. Thin: parse input, call crm.ui.saved_views or the action's service, redirect."""
+action endpoint. Thin: parse input, call crm.ui.saved or the action's service, redirect."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from crm.ui.bulk import bulk_action
 from crm.ui.forms import SERVICE_REFUSALS, refusal_in_messages
 from crm.ui.lists import list_spec, parse_columns
 from crm.ui.redirects import safe_next
-from crm.ui.saved_views import (
+from crm.ui.saved import (
     access_saved_view,
     saved_view_delete,
     saved_view_save,

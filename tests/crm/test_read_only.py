@@ -13,7 +13,7 @@ from compliance.services.disposal import step_add
 from crm.accounts import roles
 from crm.accounts.access import is_read_only, read_only_filter, staff_filter
 from crm.core.models import SavedView
-from crm.ui.saved_views import saved_view_save
+from crm.ui.saved import saved_view_save
 from customers.contacts import selectors as contact_selectors
 from customers.contacts import services as contact_services
 from customers.contacts.models import CalendarFeedToken

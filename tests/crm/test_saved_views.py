@@ -1,4 +1,4 @@
-"""Saved views of the main lists (crm.ui.saved_views): personal or shared with the owner's team
+"""Saved views of the main lists (crm.ui.saved): personal or shared with the owner's team
 only, deleted by their owner only, never keeping a clear identifier, with their columns."""
 
 import pytest
@@ -8,7 +8,7 @@ from django.urls import reverse
 from crm.audit.models import AuditEntry
 from crm.core.access import NotFound
 from crm.core.models import SavedView
-from crm.ui.saved_views import access_saved_view, saved_view_save, saved_views_for
+from crm.ui.saved import access_saved_view, saved_view_save, saved_views_for
 
 pytestmark = pytest.mark.django_db
 
