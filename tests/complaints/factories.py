@@ -87,7 +87,8 @@ def move(officer, complaint, state, now=None):
 
 def ensure_reference_data():
     """Transactional tests (live server, threads) start after other tests' flushes emptied the
-    migration-seeded tables: put the default code tables, SLA profiles and calendar back."""
+    migration-seeded tables: put the default code tables, SLA profiles, signal sources and rules
+    and calendar back."""
     import importlib
 
     from django.apps import apps
@@ -98,5 +99,10 @@ def ensure_reference_data():
     if not SlaProfile.objects.exists():
         for migration in ("0002_default_codes_and_profiles", "0009_sla_profile_per_jurisdiction"):
             importlib.import_module(f"complaints.migrations.{migration}").seed(apps, None)
+    from compliance.models import SignalSource
+
+    if not SignalSource.objects.exists():
+        for migration in ("0002_seed_rules_sources_schedule", "0006_api_signal_source"):
+            importlib.import_module(f"compliance.migrations.{migration}").seed(apps, None)
     for year in missing_years([2025, 2026]):
         load_official_year(year)

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from tests.complaints.factories import ensure_reference_data
 from tests.conftest import screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -105,6 +106,7 @@ def axe_violations(page):
 def test_most_used_pages_have_no_serious_or_critical_axe_violations(browser, live_server):
     assert AXE.exists(), "npm install (axe-core is a devDependency)"
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    ensure_reference_data()  # an earlier transactional test may have flushed the code tables
     call_command("seed_demo", customers=40, force=True, stdout=io.StringIO())
     from crm.accounts.models import User
 

@@ -22,7 +22,7 @@ def test_rm_finds_by_pinyin_reveals_phone_and_compliance_sees_it(page, login):
 
     login(rm)
     page.goto(f"{page.base_url}/customers/")
-    page.fill("input[name=q]", "zw")
+    page.fill("#customer-filter input[name=q]", "zw")
     page.click("#customer-search")
     page.wait_for_selector("#search-kind")
     names = page.locator("#customer-rows .customer-name").all_inner_texts()
