@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_branch_jurisdiction"),
-        ("customers", "0018_saved_filters_to_saved_views"),
+        ("customers", "0018_move_saved_filters"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

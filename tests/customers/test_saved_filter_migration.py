@@ -9,7 +9,7 @@ from crm.core.models import SavedView
 from tests.factories import UserFactory
 
 BEFORE = [("customers", "0017_drop_clear_prospect_contact"), ("core", "0007_saved_view")]
-AFTER = [("customers", "0018_saved_filters_to_saved_views")]
+AFTER = [("customers", "0018_move_saved_filters")]
 
 
 @pytest.fixture(autouse=True)
